@@ -1,0 +1,21 @@
+namespace Paxos.Core;
+
+/// <summary>
+/// A deterministic state machine replicated by the Multi-Paxos log. Library users implement this;
+/// the key-value store is one implementation. Every replica applies the same commands in the same
+/// slot order, exactly once, so every replica's state is the same after the same slot.
+/// </summary>
+public interface IStateMachine
+{
+    /// <summary>
+    /// Applies the command chosen at <paramref name="slot"/> and returns its result (sent back to
+    /// the client that replicated it). Must be deterministic: no clocks, randomness or I/O.
+    /// </summary>
+    byte[] Apply(ulong slot, ReadOnlySpan<byte> command);
+
+    /// <summary>Writes the whole state (as of the last applied slot) to <paramref name="destination"/>.</summary>
+    void WriteSnapshot(Stream destination);
+
+    /// <summary>Replaces the whole state with one written by <see cref="WriteSnapshot"/>.</summary>
+    void RestoreSnapshot(Stream source);
+}

@@ -1,0 +1,1 @@
+Console.WriteLine("simulator: not yet built");
