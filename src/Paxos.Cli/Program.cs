@@ -1,1 +1,13 @@
-return 0;
+using System.CommandLine;
+using Paxos.Cli.Commands;
+
+var root = new RootCommand("Paxos for .NET: consensus nodes, a local cluster, and client commands.")
+{
+    NodeCommand.Create(),
+    ClusterCommand.Create(),
+    ConsensusCommands.CreatePropose(),
+    ConsensusCommands.CreateLearned(),
+};
+// SIGTERM/SIGINT cancel the running command's token; it then has this long to stop its nodes cleanly.
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) };
+return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);

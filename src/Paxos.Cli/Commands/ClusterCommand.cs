@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Paxos.Node.Configuration;
+
+namespace Paxos.Cli.Commands;
+
+/// <summary>
+/// <c>paxos cluster</c>: the local cluster. Writes (or reuses) the cluster file, starts one
+/// <c>paxos node</c> process per node, prints where they are, reports nodes that exit (restarting
+/// none), and on Ctrl+C stops them all. Children also stop on their own if this process dies.
+/// </summary>
+internal static class ClusterCommand
+{
+    public static Command Create()
+    {
+        var nodes = new Option<int>("--nodes") { Description = "How many nodes (odd, 1 to 9).", DefaultValueFactory = _ => 5 };
+        var basePort = new Option<int>("--base-port") { Description = "Port of the first node; the others follow.", DefaultValueFactory = _ => 7000 };
+        var dataDir = new Option<DirectoryInfo>("--data-dir") { Description = "Where the cluster file, each node's data and logs go.", DefaultValueFactory = _ => new DirectoryInfo("data") };
+        var command = new Command("cluster", "Run a local cluster of nodes on this machine until Ctrl+C.") { nodes, basePort, dataDir };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(nodes), parse.GetValue(basePort), parse.GetRequiredValue(dataDir), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int count, int basePort, DirectoryInfo dataDir, CancellationToken cancellationToken)
+    {
+        if (count is < 1 or > 9 || count % 2 == 0)
+        {
+            return CliError.Report(CliError.BadUsage, $"--nodes must be odd and between 1 and 9 (got {count})");
+        }
+        if (basePort is < 1 or > 65535 - 9)
+        {
+            return CliError.Report(CliError.BadUsage, $"--base-port {basePort} is out of range");
+        }
+        Directory.CreateDirectory(dataDir.FullName);
+        string clusterPath = Path.Combine(dataDir.FullName, "cluster.yaml");
+        ClusterConfig cluster;
+        try
+        {
+            cluster = LoadOrWrite(clusterPath, count, basePort);
+        }
+        catch (ConfigException e)
+        {
+            return CliError.Report(CliError.BadUsage, e.Message);
+        }
+        string logs = Path.Combine(dataDir.FullName, "logs");
+        Directory.CreateDirectory(logs);
+
+        var children = new List<NodeProcess>();
+        try
+        {
+            foreach (var node in cluster.Nodes)
+            {
+                string nodeData = Path.Combine(dataDir.FullName, node.Id);
+                children.Add(NodeProcess.Start(node.Id,
+                    ["--config", clusterPath, "--id", node.Id, "--data-dir", nodeData, "--watch-parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                    Path.Combine(logs, node.Id + ".log")));
+            }
+            Console.WriteLine($"Started {cluster.Size} nodes (cluster file: {clusterPath}):");
+            foreach (var (node, child) in cluster.Nodes.Zip(children))
+            {
+                Console.WriteLine($"  {node.Id,-8} {node.Url.GetLeftPart(UriPartial.Authority),-24} pid {child.Pid,-8} log {Path.Combine(logs, node.Id + ".log")}");
+            }
+            bool up = await WaitUntilListeningAsync(cluster, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            Console.WriteLine(up ? "All nodes are listening." : "Not every node is listening yet; see the logs.");
+            Console.WriteLine();
+            Console.WriteLine("Try, in another terminal (from this directory):");
+            Console.WriteLine("  paxos propose color blue        # choose a value for instance 'color'");
+            Console.WriteLine("  paxos propose color red         # prints 'blue': the value is already chosen");
+            Console.WriteLine("  paxos learned color");
+            Console.WriteLine($"  kill {children[0].Pid}                  # stop a node; the others carry on with a majority");
+            Console.WriteLine("Press Ctrl+C to stop the cluster.");
+
+            var exits = children.Select(child => ReportExitAsync(child, cancellationToken)).ToList();
+            try
+            {
+                await Task.WhenAll(exits).ConfigureAwait(false);
+                Console.WriteLine("Every node has exited.");
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine("Stopping the cluster...");
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(children.Select(child => child.StopAsync(TimeSpan.FromSeconds(10)))).ConfigureAwait(false);
+            foreach (var child in children)
+            {
+                child.Dispose();
+            }
+        }
+        return CliError.Ok;
+    }
+
+    private static ClusterConfig LoadOrWrite(string path, int count, int basePort)
+    {
+        if (File.Exists(path))
+        {
+            var existing = ClusterFile.Load(path);
+            Console.WriteLine($"Carrying on with the existing cluster in {Path.GetDirectoryName(path)} ({existing.Size} nodes); --nodes and --base-port apply only to a new data directory.");
+            return existing;
+        }
+        var nodes = Enumerable.Range(0, count)
+            .Select(i => new NodeEntry($"node-{i}", new Uri($"http://127.0.0.1:{basePort + i}"), basePort + i))
+            .ToList();
+        var cluster = new ClusterConfig(nodes);
+        File.WriteAllText(path, ClusterFile.Render(cluster));
+        return cluster;
+    }
+
+    private static async Task ReportExitAsync(NodeProcess child, CancellationToken cancellationToken)
+    {
+        await child.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        Console.WriteLine($"{child.NodeId} (pid {child.Pid}) exited with code {child.ExitCode}; not restarting it. The others carry on while a majority is up.");
+    }
+
+    private static async Task<bool> WaitUntilListeningAsync(ClusterConfig cluster, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        foreach (var node in cluster.Nodes)
+        {
+            while (true)
+            {
+                using var client = new TcpClient();
+                try
+                {
+                    await client.ConnectAsync("127.0.0.1", node.Port, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (SocketException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException)
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}

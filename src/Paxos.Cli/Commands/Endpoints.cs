@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Grpc.Net.Client;
+using Paxos.Node.Configuration;
+using Paxos.Node.Hosting;
+
+namespace Paxos.Cli.Commands;
+
+/// <summary>The <c>--endpoints</c> option of client commands; by default the local cluster's file.</summary>
+internal static class Endpoints
+{
+    public const string DefaultClusterFile = "data/cluster.yaml";
+
+    public static Option<string?> CreateOption() => new("--endpoints")
+    {
+        Description = $"Comma-separated node URLs (default: the nodes of ./{DefaultClusterFile}, written by 'paxos cluster').",
+    };
+
+    /// <summary>The URLs to try, in order.</summary>
+    public static IReadOnlyList<Uri> Resolve(string? endpoints)
+    {
+        if (!string.IsNullOrWhiteSpace(endpoints))
+        {
+            return [.. endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse)];
+        }
+        if (!File.Exists(DefaultClusterFile))
+        {
+            throw new ConfigException($"no --endpoints given and no local cluster file ./{DefaultClusterFile} (start one with 'paxos cluster')");
+        }
+        return [.. ClusterFile.Load(DefaultClusterFile).Nodes.Select(n => n.Url)];
+    }
+
+    public static GrpcChannel Channel(Uri url) => PeerChannels.Create(url);
+
+    private static Uri Parse(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+            ? url
+            : throw new ConfigException($"endpoint '{text}' is not an http:// or https:// URL");
+}

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Paxos.Node.Configuration;
+using Paxos.Node.Hosting;
+using Paxos.Storage;
+
+namespace Paxos.Cli.Commands;
+
+/// <summary><c>paxos node --config FILE --id ID --data-dir DIR</c>: runs one node until SIGTERM/SIGINT.</summary>
+internal static class NodeCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<FileInfo>("--config") { Description = "The cluster file (YAML).", Required = true };
+        var id = new Option<string>("--id") { Description = "This node's id in the cluster file.", Required = true };
+        var dataDir = new Option<DirectoryInfo>("--data-dir") { Description = "Where this node keeps its durable state.", Required = true };
+        var watchParent = new Option<int?>("--watch-parent") { Description = "Stop when the process with this id exits (used by 'paxos cluster').", Hidden = true };
+        var command = new Command("node", "Run one Paxos node in the foreground until SIGTERM or SIGINT.") { config, id, dataDir, watchParent };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            NodeOptions options;
+            try
+            {
+                var cluster = ClusterFile.Load(parse.GetRequiredValue(config).FullName);
+                options = new NodeOptions(cluster, parse.GetRequiredValue(id), parse.GetRequiredValue(dataDir).FullName)
+                {
+                    Failpoints = Failpoints.FromEnvironment(),
+                };
+                cluster.IndexOf(options.NodeId);
+            }
+            catch (ConfigException e)
+            {
+                return CliError.Report(CliError.BadUsage, e.Message);
+            }
+            PaxosNodeHost host;
+            try
+            {
+                host = await PaxosNodeHost.StartAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StorageCorruptionException e)
+            {
+                return CliError.Report(CliError.Failed, e.Message);
+            }
+            catch (IOException e)
+            {
+                return CliError.Report(CliError.Failed, $"node {options.NodeId} cannot start: {e.Message}");
+            }
+            await using (host.ConfigureAwait(false))
+            {
+                if (parse.GetValue(watchParent) is { } parentPid)
+                {
+                    await Task.WhenAny(host.WaitForShutdownAsync(cancellationToken), WaitForExitAsync(parentPid, cancellationToken)).ConfigureAwait(false);
+                }
+                else
+                {
+                    await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            return CliError.Ok;
+        });
+        return command;
+    }
+
+    private static async Task WaitForExitAsync(int pid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var parent = Process.GetProcessById(pid);
+            await parent.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            // already gone
+        }
+    }
+}

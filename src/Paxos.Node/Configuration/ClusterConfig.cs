@@ -1,0 +1,48 @@
+namespace Paxos.Node.Configuration;
+
+/// <summary>One node of the cluster file: its id, the URL peers and clients use, the port it listens on.</summary>
+public sealed record NodeEntry(string Id, Uri Url, int Port);
+
+/// <summary>
+/// The cluster file (CONTRACT.md section 2): the nodes in order. A node's index in this list is
+/// its number in ballots, so every node must read the same file.
+/// </summary>
+public sealed class ClusterConfig
+{
+    public ClusterConfig(IReadOnlyList<NodeEntry> nodes)
+    {
+        if (nodes.Count == 0)
+        {
+            throw new ConfigException("the cluster file lists no nodes");
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            if (!seen.Add(node.Id))
+            {
+                throw new ConfigException($"node id '{node.Id}' appears twice");
+            }
+        }
+        Nodes = nodes;
+    }
+
+    public IReadOnlyList<NodeEntry> Nodes { get; }
+
+    public int Size => Nodes.Count;
+
+    /// <summary>The index of the node with id <paramref name="id"/>; a clear error if there is none.</summary>
+    public int IndexOf(string id)
+    {
+        for (int i = 0; i < Nodes.Count; i++)
+        {
+            if (Nodes[i].Id == id)
+            {
+                return i;
+            }
+        }
+        throw new ConfigException($"node id '{id}' is not in the cluster file (it has: {string.Join(", ", Nodes.Select(n => n.Id))})");
+    }
+}
+
+/// <summary>A cluster file or command-line setting that cannot be used, with the reason.</summary>
+public sealed class ConfigException(string message) : Exception(message);

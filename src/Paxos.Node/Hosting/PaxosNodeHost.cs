@@ -1,0 +1,126 @@
+using System.Text;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Paxos.Node.Services;
+using Paxos.Node.SingleDecree;
+using Paxos.Storage.SingleDecree;
+using Paxos.Transport;
+using Paxos.Transport.SingleDecree;
+using Paxos.Transport.V1;
+
+namespace Paxos.Node.Hosting;
+
+/// <summary>
+/// A running Paxos node: its durable state, its gRPC server (PaxosService for peers,
+/// ConsensusService for clients, on the one port of the cluster file) and its clients to the
+/// other nodes. Start it with <see cref="StartAsync"/>, stop it with <see cref="DisposeAsync"/>.
+/// </summary>
+public sealed partial class PaxosNodeHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly AcceptorLoop _acceptor;
+    private readonly IReadOnlyList<GrpcChannel> _channels;
+    private readonly SingleDecreeEngine _engine;
+
+    private PaxosNodeHost(WebApplication app, AcceptorLoop acceptor, IReadOnlyList<GrpcChannel> channels, SingleDecreeEngine engine, NodeIdentity identity)
+    {
+        _app = app;
+        _acceptor = acceptor;
+        _channels = channels;
+        _engine = engine;
+        Identity = identity;
+    }
+
+    public NodeIdentity Identity { get; }
+
+    /// <summary>A single-decree Paxos instance by id (1 to 100 UTF-8 bytes).</summary>
+    public ConsensusInstance Instance(string id) => new(_engine, SingleDecreeWire.ParseInstanceId(id));
+
+    /// <summary>
+    /// Recovers the node's state from <see cref="NodeOptions.DataDirectory"/> (refusing to start on
+    /// a corrupt file) and starts serving. Logs go to stdout, one line per event.
+    /// </summary>
+    public static async Task<PaxosNodeHost> StartAsync(NodeOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        int self = options.Cluster.IndexOf(options.NodeId);
+        var identity = new NodeIdentity(options.NodeId, self, options.Cluster.Size);
+        var store = SingleDecreeStore.Open(Path.Combine(options.DataDirectory, "single-decree"));
+        var acceptor = new AcceptorLoop(store);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(console => console.FormatterName = NodeLogFormatter.Name)
+            .AddConsoleFormatter<NodeLogFormatter, NodeLogFormatterOptions>(format => format.NodeId = options.NodeId);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenAnyIP(options.Cluster.Nodes[self].Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Limits.MaxRequestBodySize = WireLimits.MaxMessageBytes;
+        });
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = WireLimits.MaxMessageBytes;
+            grpc.MaxSendMessageSize = WireLimits.MaxMessageBytes;
+        });
+
+        var channels = new List<GrpcChannel>();
+        var acceptors = new IAcceptorPeer[options.Cluster.Size];
+        for (int i = 0; i < acceptors.Length; i++)
+        {
+            if (i == self)
+            {
+                acceptors[i] = acceptor;
+                continue;
+            }
+            var channel = PeerChannels.Create(options.Cluster.Nodes[i].Url);
+            channels.Add(channel);
+            acceptors[i] = new GrpcAcceptorPeer(new PaxosService.PaxosServiceClient(channel));
+        }
+
+        builder.Services.AddSingleton(identity);
+        builder.Services.AddSingleton(acceptor);
+        builder.Services.AddSingleton(provider => new SingleDecreeEngine(
+            self, acceptors, acceptor, options.Failpoints, provider.GetRequiredService<ILoggerFactory>().CreateLogger<SingleDecreeEngine>(), options.RoundTimeout));
+
+        var app = builder.Build();
+        app.MapGrpcService<PaxosGrpcService>();
+        app.MapGrpcService<ConsensusGrpcService>();
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        var engine = app.Services.GetRequiredService<SingleDecreeEngine>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<PaxosNodeHost>();
+        var peers = new StringBuilder();
+        foreach (var node in options.Cluster.Nodes)
+        {
+            peers.Append(' ').Append(node.Id).Append('=').Append(node.Url.GetLeftPart(UriPartial.Authority));
+        }
+        string dataDirectory = Path.GetFullPath(options.DataDirectory);
+        string cluster = peers.ToString();
+        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, cluster);
+        return new PaxosNodeHost(app, acceptor, channels, engine, identity);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; {Instances} single-decree instance(s) recovered; cluster:{Peers}")]
+    private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, string peers);
+
+    /// <summary>Completes when the host is asked to stop (SIGTERM, SIGINT).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await _acceptor.DisposeAsync().ConfigureAwait(false);
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+    }
+}

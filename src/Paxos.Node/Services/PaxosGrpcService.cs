@@ -1,0 +1,68 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Paxos.Core.SingleDecree;
+using Paxos.Node.SingleDecree;
+using Paxos.Transport.SingleDecree;
+using Paxos.Node.Hosting;
+using Paxos.Transport.V1;
+
+namespace Paxos.Node.Services;
+
+/// <summary>
+/// The node-to-node <c>PaxosService</c>: validates each request (a malformed one gets
+/// INVALID_ARGUMENT and never touches state), hands it to the acceptor loop, and replies once the
+/// new state is on disk.
+/// </summary>
+public sealed class PaxosGrpcService(AcceptorLoop acceptor, NodeIdentity identity) : PaxosService.PaxosServiceBase
+{
+    public override async Task<PrepareResponse> Prepare(PrepareRequest request, ServerCallContext context)
+    {
+        string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
+        var ballot = SingleDecreeWire.ParseBallot(request.Ballot, identity.ClusterSize, "ballot");
+        var reply = await acceptor.PrepareAsync(id, ballot, context.CancellationToken).ConfigureAwait(false);
+        var response = new PrepareResponse { Promised = reply.Granted, PromisedBallot = SingleDecreeWire.ToWire(reply.Promised) };
+        if (reply.Accepted is { } accepted)
+        {
+            response.HasAccepted = true;
+            response.AcceptedBallot = SingleDecreeWire.ToWire(accepted.Ballot);
+            response.AcceptedValue = ByteString.CopyFrom(accepted.Value);
+        }
+        return response;
+    }
+
+    public override async Task<AcceptResponse> Accept(AcceptRequest request, ServerCallContext context)
+    {
+        string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
+        var ballot = SingleDecreeWire.ParseBallot(request.Ballot, identity.ClusterSize, "ballot");
+        byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
+        var reply = await acceptor.AcceptAsync(id, new Proposal(ballot, value), context.CancellationToken).ConfigureAwait(false);
+        return new AcceptResponse { Accepted = reply.Granted, PromisedBallot = SingleDecreeWire.ToWire(reply.Promised) };
+    }
+
+    public override async Task<DecideResponse> Decide(DecideRequest request, ServerCallContext context)
+    {
+        string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
+        byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
+        await acceptor.DecideAsync(id, value, context.CancellationToken).ConfigureAwait(false);
+        return new DecideResponse();
+    }
+
+    public override async Task<LearnResponse> Learn(LearnRequest request, ServerCallContext context)
+    {
+        string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
+        var report = await acceptor.LearnAsync(id, context.CancellationToken).ConfigureAwait(false);
+        var response = new LearnResponse();
+        if (report.Chosen is { } chosen)
+        {
+            response.Chosen = true;
+            response.ChosenValue = ByteString.CopyFrom(chosen);
+        }
+        if (report.Accepted is { } accepted)
+        {
+            response.HasAccepted = true;
+            response.AcceptedBallot = SingleDecreeWire.ToWire(accepted.Ballot);
+            response.AcceptedValue = ByteString.CopyFrom(accepted.Value);
+        }
+        return response;
+    }
+}

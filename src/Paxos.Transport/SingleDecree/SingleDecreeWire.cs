@@ -1,0 +1,67 @@
+using System.Text;
+using Grpc.Core;
+using Paxos.Core.SingleDecree;
+using CoreBallot = Paxos.Core.Ballot;
+using WireBallot = Paxos.Transport.V1.Ballot;
+
+namespace Paxos.Transport.SingleDecree;
+
+/// <summary>
+/// Maps single-decree messages between the wire (protobuf) and the core, validating everything
+/// that arrives: a malformed request becomes an <see cref="RpcException"/> with INVALID_ARGUMENT
+/// and never reaches the protocol state.
+/// </summary>
+public static class SingleDecreeWire
+{
+    public static WireBallot ToWire(CoreBallot ballot) => new() { Round = ballot.Round, NodeIndex = ballot.NodeId };
+
+    /// <summary>A ballot a proposer of this cluster could have used: present, round above 0, node index in range.</summary>
+    public static CoreBallot ParseBallot(WireBallot? ballot, int clusterSize, string field)
+    {
+        if (ballot is null)
+        {
+            throw Invalid($"{field} is missing");
+        }
+        if (ballot.Round == 0)
+        {
+            throw Invalid($"{field} has round 0, which no proposer uses");
+        }
+        if (ballot.NodeIndex < 0 || ballot.NodeIndex >= clusterSize)
+        {
+            throw Invalid($"{field} names node index {ballot.NodeIndex}, which is not a node of this {clusterSize}-node cluster");
+        }
+        return new CoreBallot(ballot.Round, ballot.NodeIndex);
+    }
+
+    /// <summary>A ballot reported by a peer; absent means Zero (nothing promised).</summary>
+    public static CoreBallot ParseReportedBallot(WireBallot? ballot) =>
+        ballot is null ? CoreBallot.Zero : new CoreBallot(ballot.Round, ballot.NodeIndex);
+
+    public static string ParseInstanceId(string instanceId)
+    {
+        if (string.IsNullOrEmpty(instanceId))
+        {
+            throw Invalid("instance_id is empty");
+        }
+        int bytes = Encoding.UTF8.GetByteCount(instanceId);
+        if (bytes > WireLimits.MaxInstanceIdBytes)
+        {
+            throw Invalid($"instance_id is {bytes} UTF-8 bytes; the limit is {WireLimits.MaxInstanceIdBytes}");
+        }
+        return instanceId;
+    }
+
+    public static byte[] ParseValue(Google.Protobuf.ByteString value, string field)
+    {
+        if (value.Length > WireLimits.MaxValueBytes)
+        {
+            throw Invalid($"{field} is {value.Length} bytes; the limit is {WireLimits.MaxValueBytes}");
+        }
+        return value.ToByteArray();
+    }
+
+    public static Proposal? ParseAccepted(bool hasAccepted, WireBallot? ballot, Google.Protobuf.ByteString value) =>
+        hasAccepted ? new Proposal(ParseReportedBallot(ballot), value.ToByteArray()) : null;
+
+    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+}
