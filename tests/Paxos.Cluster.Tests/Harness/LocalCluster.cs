@@ -1,0 +1,181 @@
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Paxos.Node.Configuration;
+using Paxos.Node.Hosting;
+using Paxos.Transport.V1;
+using Xunit.Abstractions;
+
+namespace Paxos.Cluster.Tests.Harness;
+
+/// <summary>
+/// A cluster of real <c>paxos node</c> processes on loopback, on free ports, with data in a fresh
+/// temporary directory. Nodes fail for real: SIGKILL, SIGSTOP. Disposing kills every process it
+/// started and deletes the data.
+/// </summary>
+internal sealed class LocalCluster : IDisposable
+{
+    private readonly ITestOutputHelper _log;
+    private readonly NodeProcess?[] _processes;
+    private readonly GrpcChannel[] _channels;
+
+    public LocalCluster(ITestOutputHelper log, int size = 5)
+    {
+        _log = log;
+        Root = Path.Combine(Path.GetTempPath(), "paxos-cluster-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Root);
+        int[] ports = FreePorts.Take(size);
+        Config = new ClusterConfig([.. ports.Select((port, i) => new NodeEntry($"node-{i}", new Uri($"http://127.0.0.1:{port}"), port))]);
+        ConfigPath = Path.Combine(Root, "cluster.yaml");
+        File.WriteAllText(ConfigPath, ClusterFile.Render(Config));
+        _processes = new NodeProcess?[size];
+        _channels = [.. Config.Nodes.Select(n => PeerChannels.Create(n.Url))];
+    }
+
+    public string Root { get; }
+
+    public ClusterConfig Config { get; }
+
+    public string ConfigPath { get; }
+
+    public int Size => Config.Size;
+
+    public string DataDirectory(int node) => Path.Combine(Root, Config.Nodes[node].Id);
+
+    public NodeProcess Process(int node) => _processes[node] ?? throw new InvalidOperationException($"node {node} is not running");
+
+    public ConsensusService.ConsensusServiceClient Consensus(int node) => new(_channels[node]);
+
+    public PaxosService.PaxosServiceClient Peer(int node) => new(_channels[node]);
+
+    public async Task StartAllAsync()
+    {
+        for (int i = 0; i < Size; i++)
+        {
+            Start(i);
+        }
+        for (int i = 0; i < Size; i++)
+        {
+            await WaitListeningAsync(i).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts node <paramref name="node"/> (again) on its data directory.</summary>
+    public NodeProcess Start(int node, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        Invariant(_processes[node] is null || _processes[node]!.HasExited, $"node {node} is already running");
+        _processes[node]?.Dispose();
+        var process = NodeProcess.Start(
+            ["node", "--config", ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node)], environment);
+        _processes[node] = process;
+        return process;
+    }
+
+    public async Task StartAndWaitAsync(int node, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        Start(node, environment);
+        await WaitListeningAsync(node).ConfigureAwait(false);
+    }
+
+    /// <summary>SIGKILL: the node dies at once, keeping only what it fsynced.</summary>
+    public void Kill(int node)
+    {
+        Process(node).Kill();
+        _log.WriteLine($"killed node {node} (SIGKILL)");
+    }
+
+    public async Task WaitListeningAsync(int node)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var process = Process(node);
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"node {node} exited with code {process.ExitCode}:\n{process.Output}");
+            }
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync("127.0.0.1", Config.Nodes[node].Port).ConfigureAwait(false);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>What node <paramref name="node"/> has learned (locally only, or asking its peers too).</summary>
+    public async Task<string?> LearnedAsync(int node, bool askPeers)
+    {
+        var reply = await Consensus(node).GetLearnedAsync(
+            new GetLearnedRequest { InstanceId = CurrentInstance, LearnFromPeers = askPeers },
+            deadline: DateTime.UtcNow.AddSeconds(10)).ConfigureAwait(false);
+        return reply.Learned ? reply.Value.ToStringUtf8() : null;
+    }
+
+    /// <summary>Polls until node <paramref name="node"/> has learned a value locally (from a Decide), or the time is up.</summary>
+    public async Task<string?> EventuallyLearnedAsync(int node, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            string? value = await LearnedAsync(node, askPeers: false).ConfigureAwait(false);
+            if (value is not null || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The instance id the test works on.</summary>
+    public string CurrentInstance { get; set; } = "instance-1";
+
+    public async Task<string> ProposeAsync(int node, string value, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(20);
+        var reply = await Consensus(node).ProposeAsync(
+            new ProposeRequest { InstanceId = CurrentInstance, Value = Google.Protobuf.ByteString.CopyFromUtf8(value), TimeoutMs = (uint)limit.TotalMilliseconds },
+            deadline: DateTime.UtcNow + limit + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        return reply.ChosenValue.ToStringUtf8();
+    }
+
+    public void Dispose()
+    {
+        foreach (var process in _processes)
+        {
+            if (process is null)
+            {
+                continue;
+            }
+            int pid = process.Pid;
+            process.Dispose();
+            _log.WriteLine($"--- node output (pid {pid}) ---\n{process.Output}");
+        }
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: a temp directory
+        }
+    }
+
+    private static void Invariant(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(message);
+        }
+    }
+
+    public static bool IsUnavailable(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded;
+}
