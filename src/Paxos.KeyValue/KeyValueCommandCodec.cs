@@ -95,6 +95,10 @@ public static class KeyValueCommandCodec
             throw reader.Malformed($"unsupported format version {version} (this build reads version {FormatVersion})");
         }
         byte tag = reader.ReadByte();
+        if (tag is not (PutTag or DeleteTag or CompareAndSwapTag))
+        {
+            throw reader.Malformed($"unknown command tag {tag}");
+        }
         string clientId = reader.ReadString("client id");
         ulong requestId = reader.ReadUInt64();
         string key = reader.ReadString("key");
@@ -107,7 +111,7 @@ public static class KeyValueCommandCodec
             case DeleteTag:
                 command = new DeleteCommand(key, clientId, requestId);
                 break;
-            case CompareAndSwapTag:
+            default: // CompareAndSwapTag, the only tag left
                 byte flags = reader.ReadByte();
                 if ((flags & ~ExpectAbsentFlag) != 0)
                 {
@@ -117,8 +121,6 @@ public static class KeyValueCommandCodec
                 byte[] newValue = reader.ReadBytes("new value").ToArray();
                 command = new CompareAndSwapCommand(key, flags == ExpectAbsentFlag, expected, newValue, clientId, requestId);
                 break;
-            default:
-                throw reader.Malformed($"unknown command tag {tag}");
         }
         reader.ExpectEnd();
         return command;
