@@ -43,6 +43,23 @@ public class KeyValueSemanticsTests
     }
 
     [Fact]
+    public void Get_does_not_allocate()
+    {
+        _machine.Run(1, new PutCommand("present", Kv.Bytes("v")));
+        _machine.TryGet("present", out _, out _);
+        _machine.TryGet("absent", out _, out _);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            _machine.TryGet("present", out _, out _);
+            _machine.TryGet("absent", out _, out _);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Delete_reports_whether_the_key_existed_and_removes_it()
     {
         _machine.Run(1, new PutCommand("k", Kv.Bytes("v")));

@@ -63,6 +63,28 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void Keys_are_written_in_ordinal_order_not_hash_or_insertion_order()
+    {
+        // Hash order is the same for every instance in one process, so comparing two replicas
+        // here cannot catch a missing sort; the order itself is checked instead.
+        var machine = new KeyValueStateMachine();
+        string[] keys = [.. Enumerable.Range(0, 200).Select(i => $"key-{i:D3}")];
+        string[] shuffled = [.. keys];
+        new Random(3).Shuffle(shuffled);
+        ulong index = 0;
+        foreach (string key in shuffled)
+        {
+            machine.Run(++index, new PutCommand(key, Kv.Bytes("v")));
+        }
+        byte[] snapshot = machine.Snapshot();
+
+        int[] offsets = [.. keys.Select(key => snapshot.AsSpan().IndexOf(Kv.Bytes(key)))];
+
+        Assert.All(offsets, offset => Assert.True(offset > 0));
+        Assert.Equal(offsets.Order(), offsets);
+    }
+
+    [Fact]
     public void An_empty_store_round_trips()
     {
         byte[] snapshot = new KeyValueStateMachine().Snapshot();
