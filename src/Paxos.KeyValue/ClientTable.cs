@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using Paxos.Core;
+
 namespace Paxos.KeyValue;
 
 /// <summary>
@@ -18,7 +21,7 @@ internal sealed class ClientTable
     /// <summary>The records, least recently written first.</summary>
     public IEnumerable<ClientRecord> OldestFirst => _byLastWrite;
 
-    public bool TryGet(string clientId, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out ClientRecord record)
+    public bool TryGet(string clientId, [MaybeNullWhen(false)] out ClientRecord record)
     {
         if (_byClient.TryGetValue(clientId, out LinkedListNode<ClientRecord>? node))
         {
@@ -32,7 +35,7 @@ internal sealed class ClientTable
     /// <summary>Makes <paramref name="record"/> the client's latest write, the most recent of all.</summary>
     public void Record(ClientRecord record)
     {
-        Paxos.Core.Invariant.Check(
+        Invariant.Check(
             _byLastWrite.Last is null || _byLastWrite.Last.Value.LastWriteIndex < record.LastWriteIndex,
             "client writes must be recorded in increasing index order");
         if (_byClient.Remove(record.ClientId, out LinkedListNode<ClientRecord>? old))
