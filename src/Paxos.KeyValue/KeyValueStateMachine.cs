@@ -30,7 +30,9 @@ namespace Paxos.KeyValue;
 /// <para><b>Threads.</b> <see cref="Apply"/>, <see cref="WriteSnapshot"/> and
 /// <see cref="RestoreSnapshot"/> must be called from one thread at a time (the apply loop).
 /// <see cref="TryGet"/>, <see cref="LastAppliedIndex"/> and <see cref="Count"/> may be called
-/// from any thread concurrently with them.</para>
+/// from any thread concurrently with them. Once a reader sees <see cref="LastAppliedIndex"/> at
+/// or above an index, <see cref="TryGet"/> reflects every write up to that index (the read-index
+/// wait).</para>
 /// </remarks>
 public sealed class KeyValueStateMachine : IStateMachine
 {
