@@ -1,0 +1,5 @@
+namespace Paxos.KeyValue;
+
+/// <summary>Removes <see cref="KeyValueCommand.Key"/> if present.</summary>
+public sealed class DeleteCommand(string key, string clientId = "", ulong requestId = 0)
+    : KeyValueCommand(key, clientId, requestId);

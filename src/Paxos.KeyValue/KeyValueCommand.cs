@@ -1,0 +1,30 @@
+namespace Paxos.KeyValue;
+
+/// <summary>
+/// A write replicated through the log and applied by <see cref="KeyValueStateMachine"/>:
+/// <see cref="PutCommand"/>, <see cref="DeleteCommand"/> or <see cref="CompareAndSwapCommand"/>.
+/// Encoded with <see cref="KeyValueCommandCodec"/>.
+/// </summary>
+public abstract class KeyValueCommand
+{
+    private protected KeyValueCommand(string key, string clientId, ulong requestId)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(clientId);
+        Key = key;
+        ClientId = clientId;
+        RequestId = requestId;
+    }
+
+    /// <summary>The key written. Checked against <see cref="KeyValueLimits"/> when applied.</summary>
+    public string Key { get; }
+
+    /// <summary>
+    /// The client that sent the write, for exactly-once retries together with
+    /// <see cref="RequestId"/>. Empty turns deduplication off for this command.
+    /// </summary>
+    public string ClientId { get; }
+
+    /// <summary>The client's sequence number for this write; a client's requests are sequential.</summary>
+    public ulong RequestId { get; }
+}

@@ -1,0 +1,145 @@
+namespace Paxos.KeyValue;
+
+/// <summary>
+/// Binary encoding of <see cref="KeyValueResult"/>s, the bytes returned by
+/// <see cref="KeyValueStateMachine.Apply"/>. Format version 1, primitives as in
+/// <see cref="KeyValueCommandCodec"/>:
+/// <code>
+/// result = version:u8(=1) tag:u8 body
+/// body   = index:u64                                 ; tag 1, Put
+///        | flags:u8 index:u64                        ; tag 2, Delete, flags bit 0 = existed
+///        | flags:u8 index:u64 current_value:bytes    ; tag 3, CompareAndSwap, bit 0 = succeeded, bit 1 = found
+///        | latest_request_id:u64                     ; tag 4, StaleRequest
+///        | reason:string                             ; tag 5, Rejected
+/// </code>
+/// Decoding is strict and throws <see cref="FormatException"/> for anything else.
+/// </summary>
+public static class KeyValueResultCodec
+{
+    /// <summary>The format version written by this codec and the only one it reads.</summary>
+    public const byte FormatVersion = 1;
+
+    private const byte PutTag = 1;
+    private const byte DeleteTag = 2;
+    private const byte CasTag = 3;
+    private const byte StaleRequestTag = 4;
+    private const byte RejectedTag = 5;
+    private const byte FirstFlag = 1;
+    private const byte SecondFlag = 2;
+
+    /// <summary>The exact number of bytes <see cref="Encode(KeyValueResult, Span{byte})"/> writes.</summary>
+    public static int GetEncodedLength(KeyValueResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return 2 + result switch
+        {
+            PutResult => sizeof(ulong),
+            DeleteResult => 1 + sizeof(ulong),
+            CasResult cas => 1 + sizeof(ulong) + WireFormat.BytesSize(cas.CurrentValue.Length),
+            StaleRequestResult => sizeof(ulong),
+            RejectedResult rejected => WireFormat.StringSize(rejected.Reason),
+            _ => throw UnknownType(result),
+        };
+    }
+
+    /// <summary>Encodes <paramref name="result"/> into <paramref name="destination"/>; returns the bytes written.</summary>
+    /// <exception cref="ArgumentException">The destination is too small.</exception>
+    public static int Encode(KeyValueResult result, Span<byte> destination)
+    {
+        int length = GetEncodedLength(result);
+        if (destination.Length < length)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} bytes; the result needs {length}.", nameof(destination));
+        }
+        var writer = new SpanWriter(destination);
+        writer.WriteByte(FormatVersion);
+        switch (result)
+        {
+            case PutResult put:
+                writer.WriteByte(PutTag);
+                writer.WriteUInt64(put.Index);
+                break;
+            case DeleteResult delete:
+                writer.WriteByte(DeleteTag);
+                writer.WriteByte(delete.Existed ? FirstFlag : (byte)0);
+                writer.WriteUInt64(delete.Index);
+                break;
+            case CasResult cas:
+                writer.WriteByte(CasTag);
+                writer.WriteByte((byte)((cas.Succeeded ? FirstFlag : 0) | (cas.Found ? SecondFlag : 0)));
+                writer.WriteUInt64(cas.Index);
+                writer.WriteBytes(cas.CurrentValue.Span);
+                break;
+            case StaleRequestResult stale:
+                writer.WriteByte(StaleRequestTag);
+                writer.WriteUInt64(stale.LatestRequestId);
+                break;
+            case RejectedResult rejected:
+                writer.WriteByte(RejectedTag);
+                writer.WriteString(rejected.Reason);
+                break;
+        }
+        return writer.Position;
+    }
+
+    /// <summary>Encodes <paramref name="result"/> into a new array of exactly the encoded length.</summary>
+    public static byte[] Encode(KeyValueResult result)
+    {
+        byte[] encoded = new byte[GetEncodedLength(result)];
+        Encode(result, encoded);
+        return encoded;
+    }
+
+    /// <summary>Decodes one result that fills all of <paramref name="encoded"/>.</summary>
+    /// <exception cref="FormatException">The bytes are not a valid version-1 result.</exception>
+    public static KeyValueResult Decode(ReadOnlySpan<byte> encoded)
+    {
+        var reader = new SpanReader(encoded, "key-value result");
+        byte version = reader.ReadByte();
+        if (version != FormatVersion)
+        {
+            throw reader.Malformed($"unsupported format version {version} (this build reads version {FormatVersion})");
+        }
+        byte tag = reader.ReadByte();
+        KeyValueResult result;
+        switch (tag)
+        {
+            case PutTag:
+                result = new PutResult(reader.ReadUInt64());
+                break;
+            case DeleteTag:
+                byte deleteFlags = ReadFlags(ref reader, FirstFlag);
+                result = new DeleteResult(deleteFlags == FirstFlag, reader.ReadUInt64());
+                break;
+            case CasTag:
+                byte casFlags = ReadFlags(ref reader, FirstFlag | SecondFlag);
+                ulong index = reader.ReadUInt64();
+                byte[] current = reader.ReadBytes("current value").ToArray();
+                result = new CasResult((casFlags & FirstFlag) != 0, (casFlags & SecondFlag) != 0, current, index);
+                break;
+            case StaleRequestTag:
+                result = new StaleRequestResult(reader.ReadUInt64());
+                break;
+            case RejectedTag:
+                result = new RejectedResult(reader.ReadString("reason"));
+                break;
+            default:
+                throw reader.Malformed($"unknown result tag {tag}");
+        }
+        reader.ExpectEnd();
+        return result;
+    }
+
+    private static byte ReadFlags(ref SpanReader reader, int allowed)
+    {
+        byte flags = reader.ReadByte();
+        if ((flags & ~allowed) != 0)
+        {
+            throw reader.Malformed($"unknown flags 0x{flags:X2}");
+        }
+        return flags;
+    }
+
+    private static ArgumentException UnknownType(KeyValueResult result) =>
+        new($"Unknown result type {result.GetType().Name}.", nameof(result));
+}

@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+
+namespace Paxos.KeyValue;
+
+/// <summary>
+/// The snapshot format of <see cref="KeyValueStateMachine"/>, version 1, all integers little-endian:
+/// <code>
+/// snapshot = magic:"PXKV" version:u8(=1) last_applied_index:u64
+///            key_count:u64    { key:string index:u64 value:block }             ; ascending ordinal key order
+///            client_count:u64 { client_id:string request_id:u64 last_write_index:u64 result:block } ; ascending last_write_index
+///            crc32c:u32                                                        ; CRC-32C of every byte before it
+/// string   = block holding strict UTF-8
+/// block    = length:u32 data:length bytes
+/// </code>
+/// The orders make the bytes a function of the state alone, so replicas with equal state write
+/// equal snapshots. Reading checks every length against <see cref="KeyValueLimits"/> before
+/// allocating, every order and index range, and the checksum.
+/// </summary>
+internal static class KeyValueSnapshot
+{
+    /// <summary>The format version written and read.</summary>
+    public const byte FormatVersion = 1;
+
+    private const uint Magic = 0x564B5850; // "PXKV" read as a little-endian u32
+
+    /// <summary>A cached result is at most a compare-and-swap result carrying a full value.</summary>
+    private const int MaxResultBytes = KeyValueLimits.MaxValueBytes + 64;
+
+    public static void Write(Stream destination, ulong lastAppliedIndex, ConcurrentDictionary<string, StoredValue> data, ClientTable clients)
+    {
+        var writer = new ChecksummedWriter(destination);
+        writer.WriteUInt32(Magic);
+        writer.WriteByte(FormatVersion);
+        writer.WriteUInt64(lastAppliedIndex);
+
+        string[] keys = [.. data.Keys];
+        Array.Sort(keys, StringComparer.Ordinal);
+        writer.WriteUInt64((ulong)keys.Length);
+        foreach (string key in keys)
+        {
+            StoredValue stored = data[key];
+            writer.WriteString(key);
+            writer.WriteUInt64(stored.Index);
+            writer.WriteBlock(stored.Value);
+        }
+
+        writer.WriteUInt64((ulong)clients.Count);
+        foreach (ClientRecord client in clients.OldestFirst)
+        {
+            writer.WriteString(client.ClientId);
+            writer.WriteUInt64(client.RequestId);
+            writer.WriteUInt64(client.LastWriteIndex);
+            writer.WriteBlock(client.Result);
+        }
+        writer.Finish();
+    }
+
+    /// <exception cref="InvalidDataException">The snapshot is corrupt, truncated or of another version.</exception>
+    public static SnapshotContents Read(Stream source)
+    {
+        var reader = new ChecksummedReader(source);
+        uint magic = reader.ReadUInt32();
+        if (magic != Magic)
+        {
+            throw ChecksummedReader.Corrupt($"bad magic 0x{magic:X8}; this is not a key-value snapshot");
+        }
+        byte version = reader.ReadByte();
+        if (version != FormatVersion)
+        {
+            throw ChecksummedReader.Corrupt($"unsupported format version {version} (this build reads version {FormatVersion})");
+        }
+        ulong lastApplied = reader.ReadUInt64();
+        ConcurrentDictionary<string, StoredValue> data = ReadData(reader, lastApplied);
+        ClientTable clients = ReadClients(reader, lastApplied);
+        reader.VerifyChecksum();
+        return new SnapshotContents(lastApplied, data, clients);
+    }
+
+    private static ConcurrentDictionary<string, StoredValue> ReadData(ChecksummedReader reader, ulong lastApplied)
+    {
+        var data = new ConcurrentDictionary<string, StoredValue>(StringComparer.Ordinal);
+        ulong count = reader.ReadUInt64();
+        string? previous = null;
+        for (ulong i = 0; i < count; i++)
+        {
+            string key = reader.ReadString(KeyValueLimits.MaxKeyBytes, "key");
+            if (KeyValueLimits.ValidateKey(key) is { } error)
+            {
+                throw ChecksummedReader.Corrupt(error);
+            }
+            if (previous is not null && string.CompareOrdinal(previous, key) >= 0)
+            {
+                throw ChecksummedReader.Corrupt($"key {i} is out of order or repeated");
+            }
+            ulong index = reader.ReadUInt64();
+            CheckIndex(index, lastApplied, "a key's index");
+            byte[] value = reader.ReadBlock(KeyValueLimits.MaxValueBytes, "value");
+            data[key] = new StoredValue(value, index);
+            previous = key;
+        }
+        return data;
+    }
+
+    private static ClientTable ReadClients(ChecksummedReader reader, ulong lastApplied)
+    {
+        var clients = new ClientTable();
+        ulong count = reader.ReadUInt64();
+        ulong previousIndex = 0;
+        for (ulong i = 0; i < count; i++)
+        {
+            string clientId = reader.ReadString(KeyValueLimits.MaxClientIdBytes, "client id");
+            if (clientId.Length == 0 || KeyValueLimits.ValidateClientId(clientId) is not null)
+            {
+                throw ChecksummedReader.Corrupt($"client {i} has an invalid id");
+            }
+            if (clients.TryGet(clientId, out _))
+            {
+                throw ChecksummedReader.Corrupt($"client {i} is repeated");
+            }
+            ulong requestId = reader.ReadUInt64();
+            ulong lastWriteIndex = reader.ReadUInt64();
+            CheckIndex(lastWriteIndex, lastApplied, "a client's last write index");
+            if (lastWriteIndex <= previousIndex)
+            {
+                throw ChecksummedReader.Corrupt($"client {i} is out of order");
+            }
+            byte[] result = reader.ReadBlock(MaxResultBytes, "cached result");
+            try
+            {
+                KeyValueResultCodec.Decode(result);
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidDataException($"Corrupt key-value snapshot: client {i} has a malformed cached result.", e);
+            }
+            clients.Record(new ClientRecord(clientId, requestId, lastWriteIndex, result));
+            previousIndex = lastWriteIndex;
+        }
+        return clients;
+    }
+
+    private static void CheckIndex(ulong index, ulong lastApplied, string what)
+    {
+        if (index == 0 || index > lastApplied)
+        {
+            throw ChecksummedReader.Corrupt($"{what} {index} is outside 1..{lastApplied}");
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Paxos.Core;
+
+namespace Paxos.KeyValue;
+
+/// <summary>
+/// The replicated key-value store: applies <see cref="KeyValueCommand"/>s (encoded with
+/// <see cref="KeyValueCommandCodec"/>) in log order and answers local reads.
+/// </summary>
+/// <remarks>
+/// <para><b>Index.</b> Every command is applied at an index that the driver passes to
+/// <see cref="Apply"/> and that must grow strictly, starting at 1 or above; 0 means "no write".
+/// With one command per log slot the index is the slot; with a batch per slot it is
+/// <see cref="CommandIndex.Compose"/>(slot, position). Either way the index reported for every
+/// write grows strictly, as the client contract requires.</para>
+/// <para><b>Reads.</b> <see cref="TryGet"/> reports a key's value and the index of the write that
+/// set it. An absent key, whether never written or deleted, reports index 0: deletes leave no
+/// tombstone, so the store's memory holds only live keys.</para>
+/// <para><b>Exactly once.</b> A command with a non-empty client id is applied at most once per
+/// (client id, request id). A client's requests are sequential, so only its latest write is
+/// remembered: the same request id again gets the first result (whatever the retried command
+/// holds), a lower one gets a <see cref="StaleRequestResult"/>, a higher one is applied. Clients
+/// are forgotten, least recently written first, beyond the bounds of
+/// <see cref="KeyValueStateMachineOptions"/>; a retry after that is applied again. Eviction
+/// depends only on the log, so every replica forgets the same clients.</para>
+/// <para><b>Invalid commands.</b> Malformed bytes or a command outside
+/// <see cref="KeyValueLimits"/> get a <see cref="RejectedResult"/> and change nothing but the
+/// last applied index: every replica rejects it alike and carries on.</para>
+/// <para><b>Threads.</b> <see cref="Apply"/>, <see cref="WriteSnapshot"/> and
+/// <see cref="RestoreSnapshot"/> must be called from one thread at a time (the apply loop).
+/// <see cref="TryGet"/>, <see cref="LastAppliedIndex"/> and <see cref="Count"/> may be called
+/// from any thread concurrently with them. Once a reader sees <see cref="LastAppliedIndex"/> at
+/// or above an index, <see cref="TryGet"/> reflects every write up to that index (the read-index
+/// wait).</para>
+/// </remarks>
+public sealed class KeyValueStateMachine : IStateMachine
+{
+    private readonly KeyValueStateMachineOptions _options;
+    private volatile ConcurrentDictionary<string, StoredValue> _data = new(StringComparer.Ordinal);
+    private ClientTable _clients = new();
+    private ulong _lastAppliedIndex;
+
+    /// <summary>Creates an empty store with the default <see cref="KeyValueStateMachineOptions"/>.</summary>
+    public KeyValueStateMachine()
+        : this(new KeyValueStateMachineOptions())
+    {
+    }
+
+    /// <summary>Creates an empty store; every replica must use equal <paramref name="options"/>.</summary>
+    public KeyValueStateMachine(KeyValueStateMachineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+    }
+
+    /// <summary>The index of the last applied command (0 before the first), for read-index waits.</summary>
+    public ulong LastAppliedIndex => Volatile.Read(ref _lastAppliedIndex);
+
+    /// <summary>The number of keys.</summary>
+    public int Count => _data.Count;
+
+    /// <summary>The number of clients in the exactly-once table.</summary>
+    internal int ClientCount => _clients.Count;
+
+    /// <summary>
+    /// Reads <paramref name="key"/> from the local state, without allocating. The returned value
+    /// is immutable and stays valid after later writes.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value, or empty if the key is absent.</param>
+    /// <param name="index">The index of the write that set the value, or 0 if the key is absent.</param>
+    /// <returns>Whether the key exists.</returns>
+    public bool TryGet(string key, out ReadOnlyMemory<byte> value, out ulong index)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_data.TryGetValue(key, out StoredValue stored))
+        {
+            value = stored.Value;
+            index = stored.Index;
+            return true;
+        }
+        value = ReadOnlyMemory<byte>.Empty;
+        index = 0;
+        return false;
+    }
+
+    /// <summary>Applies one encoded <see cref="KeyValueCommand"/> and returns its encoded <see cref="KeyValueResult"/>.</summary>
+    /// <param name="slot">
+    /// The command's index: greater than <see cref="LastAppliedIndex"/> (the slot, or
+    /// <see cref="CommandIndex.Compose"/> for batches). Reported to the client as the write's index.
+    /// </param>
+    /// <param name="command">The command, as encoded by <see cref="KeyValueCommandCodec"/>.</param>
+    /// <returns>The result, encoded by <see cref="KeyValueResultCodec"/>; the caller owns the array.</returns>
+    /// <exception cref="InvariantViolationException">The index does not grow.</exception>
+    public byte[] Apply(ulong slot, ReadOnlySpan<byte> command)
+    {
+        Invariant.Check(slot > _lastAppliedIndex, $"command index {slot} must be above the last applied index {_lastAppliedIndex}");
+        if (_options.ClientExpiryIndexes is { } window && slot > window)
+        {
+            _clients.ExpireBefore(slot - window);
+        }
+        byte[] result = ApplyCommand(slot, command);
+        Volatile.Write(ref _lastAppliedIndex, slot);
+        return result;
+    }
+
+    /// <summary>
+    /// Writes the keys, the exactly-once table and the last applied index in the format of
+    /// <see cref="KeyValueSnapshot"/>, with a CRC-32C. Equal states give equal bytes.
+    /// </summary>
+    public void WriteSnapshot(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        KeyValueSnapshot.Write(destination, _lastAppliedIndex, _data, _clients);
+    }
+
+    /// <summary>
+    /// Replaces the whole state with a snapshot from <see cref="WriteSnapshot"/>. The snapshot is
+    /// read and checked completely before anything is replaced.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The snapshot is corrupt, truncated or of another version; the state is unchanged.</exception>
+    public void RestoreSnapshot(Stream source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        SnapshotContents contents = KeyValueSnapshot.Read(source);
+        _data = contents.Data;
+        _clients = contents.Clients;
+        Volatile.Write(ref _lastAppliedIndex, contents.LastAppliedIndex);
+    }
+
+    private byte[] ApplyCommand(ulong index, ReadOnlySpan<byte> encoded)
+    {
+        KeyValueCommand command;
+        try
+        {
+            command = KeyValueCommandCodec.Decode(encoded);
+        }
+        catch (FormatException e)
+        {
+            return KeyValueResultCodec.Encode(new RejectedResult(e.Message));
+        }
+        if (KeyValueLimits.ValidateCommand(command) is { } error)
+        {
+            return KeyValueResultCodec.Encode(new RejectedResult(error));
+        }
+        if (command.ClientId.Length == 0)
+        {
+            return KeyValueResultCodec.Encode(Execute(index, command));
+        }
+        if (_clients.TryGet(command.ClientId, out ClientRecord? latest))
+        {
+            if (command.RequestId < latest.RequestId)
+            {
+                return KeyValueResultCodec.Encode(new StaleRequestResult(latest.RequestId));
+            }
+            if (command.RequestId == latest.RequestId)
+            {
+                return latest.Result.AsSpan().ToArray();
+            }
+        }
+        byte[] result = KeyValueResultCodec.Encode(Execute(index, command));
+        _clients.Record(new ClientRecord(command.ClientId, command.RequestId, index, result));
+        _clients.TrimTo(_options.MaxClients, _options.MaxCachedResultBytes);
+        return result.AsSpan().ToArray();
+    }
+
+    private KeyValueResult Execute(ulong index, KeyValueCommand command)
+    {
+        ConcurrentDictionary<string, StoredValue> data = _data;
+        switch (command)
+        {
+            case PutCommand put:
+                data[put.Key] = new StoredValue(put.ValueArray, index);
+                return new PutResult(index);
+            case DeleteCommand delete:
+                return new DeleteResult(data.TryRemove(delete.Key, out _), index);
+            case CompareAndSwapCommand cas:
+                bool found = data.TryGetValue(cas.Key, out StoredValue current);
+                bool holds = cas.ExpectAbsent ? !found : found && current.Value.AsSpan().SequenceEqual(cas.ExpectedValue.Span);
+                if (!holds)
+                {
+                    return found ? new CasResult(false, true, current.Value, current.Index) : new CasResult(false, false, ReadOnlyMemory<byte>.Empty, 0);
+                }
+                data[cas.Key] = new StoredValue(cas.NewValueArray, index);
+                return new CasResult(true, found, ReadOnlyMemory<byte>.Empty, index);
+            default:
+                throw new UnreachableException($"The codec decoded an unknown command type {command.GetType().Name}.");
+        }
+    }
+}
