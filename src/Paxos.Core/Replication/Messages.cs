@@ -35,8 +35,11 @@ public sealed record AcceptReply(int From, int To, Ballot Ballot, IReadOnlyList<
 /// <summary>The leader of <paramref name="Ballot"/> is alive; its commit index; <paramref name="Round"/> numbers the broadcast for read-index confirmation.</summary>
 public sealed record Heartbeat(int From, int To, Ballot Ballot, ulong CommitIndex, ulong Round) : ReplicaMessage(From, To);
 
-/// <summary>The sender still accepts <paramref name="Ballot"/> (has promised nothing higher) after heartbeat round <paramref name="Round"/>.</summary>
-public sealed record HeartbeatReply(int From, int To, Ballot Ballot, ulong Round) : ReplicaMessage(From, To);
+/// <summary>
+/// The sender still accepts <paramref name="Ballot"/> (has promised nothing higher) after heartbeat
+/// round <paramref name="Round"/>; its commit index lets a lagging leader fetch what it lacks.
+/// </summary>
+public sealed record HeartbeatReply(int From, int To, Ballot Ballot, ulong Round, ulong CommitIndex) : ReplicaMessage(From, To);
 
 /// <summary>A learner asks for the chosen values from <paramref name="FromSlot"/> on.</summary>
 public sealed record CatchUpRequest(int From, int To, ulong FromSlot) : ReplicaMessage(From, To);

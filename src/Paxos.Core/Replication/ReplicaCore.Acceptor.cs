@@ -81,7 +81,7 @@ public sealed partial class ReplicaCore
         }
 
         LearnCommitFromLeader(m.Ballot, m.CommitIndex);
-        Send(new HeartbeatReply(self, m.From, m.Ballot, m.Round));
+        Send(new HeartbeatReply(self, m.From, m.Ballot, m.Round, commitIndex));
     }
 
     /// <summary>

@@ -68,6 +68,10 @@ public sealed partial class ReplicaCore
 
         ackedRound[m.From] = Math.Max(ackedRound[m.From], m.Round);
         ReleaseConfirmedReads();
+        if (m.CommitIndex > commitIndex)
+        {
+            RequestCatchUp(m.From);
+        }
     }
 
     /// <summary>Emits read states for the reads whose round a quorum confirmed, once the read barrier is chosen.</summary>

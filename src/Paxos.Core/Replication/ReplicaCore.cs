@@ -54,8 +54,10 @@ public sealed partial class ReplicaCore
         self = options.NodeId;
         quorum = options.Quorum;
 
-        HardState hard = recovered.HardState;
-        Invariant.Check(hard.CommitIndex >= recovered.SnapshotIndex, "commit index below the snapshot");
+        HardState hard = recovered.HardState with
+        {
+            CommitIndex = Math.Max(recovered.HardState.CommitIndex, recovered.SnapshotIndex),
+        };
         log = new ReplicaLog(recovered.SnapshotIndex);
         foreach (LogEntry entry in recovered.Entries)
         {
@@ -100,6 +102,14 @@ public sealed partial class ReplicaCore
 
     /// <summary>Slots up to this one were compacted into a snapshot.</summary>
     public ulong SnapshotIndex => log.SnapshotIndex;
+
+    /// <summary>The entry this replica holds for <paramref name="slot"/>, for inspection by tests and tools.</summary>
+    internal bool TryGetEntry(ulong slot, out LogEntry entry)
+    {
+        bool present = log.Contains(slot);
+        entry = present ? log.EntryAt(slot) : default;
+        return present;
+    }
 
     /// <summary>Handles a message from a peer. Messages may arrive late, twice or not at all.</summary>
     public void Step(ReplicaMessage message)
