@@ -8,7 +8,7 @@ namespace Paxos.Core.Tests.Replication;
 /// </summary>
 public sealed class ClusterSimulationTests
 {
-    private const int StepsPerSeed = 3000;
+    private const int StepsPerSeed = 5000;
     private const int LivenessTicks = 300;
 
     public static TheoryData<int, int, int> SeedRanges() => new()

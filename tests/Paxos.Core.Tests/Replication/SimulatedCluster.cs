@@ -92,7 +92,7 @@ internal sealed class SimulatedCluster
         {
             DeliverSnapshot();
         }
-        else if (roll < 955)
+        else if (roll < 948)
         {
             Crash(random.Next(nodes.Length));
         }
@@ -332,7 +332,7 @@ internal sealed class SimulatedCluster
             LeadershipChanges++;
         }
 
-        if (mayCrash && random.Next(100) < 2)
+        if (mayCrash && random.Next(1000) < 5)
         {
             Crash(id);
             return;
