@@ -109,9 +109,9 @@ internal static class ReplicaTestKit
     }
 
     /// <summary>A leader of a 3-node cluster whose read barrier (slot 1) is chosen and applied.</summary>
-    public static ReplicaCore EstablishedLeader()
+    public static ReplicaCore EstablishedLeader(int window = 8)
     {
-        ReplicaCore leader = NewCore(0);
+        ReplicaCore leader = NewCore(0, window: window);
         AcknowledgeAccepts(leader, ElectLeader(leader));
         Ready ready = Drain(leader);
         Assert.Equal(1ul, leader.CommitIndex);
