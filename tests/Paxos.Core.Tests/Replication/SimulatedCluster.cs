@@ -17,6 +17,8 @@ internal sealed class SimulatedCluster
     private readonly Random random;
     private readonly SimulatedNode[] nodes;
     private readonly List<ReplicaMessage> network = [];
+    private readonly List<ReplicaMessage> heldBack = [];
+    private int isolated = -1;
     private readonly List<(int To, List<SlotValue> State)> snapshotsInFlight = [];
     private readonly List<SlotValue> chosen = [];
     private readonly ulong[] checkedCommit;
@@ -68,9 +70,17 @@ internal sealed class SimulatedCluster
     public void RandomStep()
     {
         int roll = random.Next(1000);
-        if (roll < 450)
+        if (roll < 490)
         {
             DeliverRandomMessage(faulty: true);
+        }
+        else if (roll < 493)
+        {
+            Isolate(random.Next(nodes.Length));
+        }
+        else if (roll < 500)
+        {
+            Heal();
         }
         else if (roll < 600)
         {
@@ -82,7 +92,7 @@ internal sealed class SimulatedCluster
         }
         else if (roll < 900)
         {
-            ProposeTo(random.Next(nodes.Length), NewCommand());
+            ProposeTo(random.Next(2) == 0 ? random.Next(nodes.Length) : AnyLeader(), NewCommand());
         }
         else if (roll < 930)
         {
@@ -121,6 +131,8 @@ internal sealed class SimulatedCluster
     {
         DropProbability = 0;
         DuplicateProbability = 0;
+        Heal();
+
         for (int i = 0; i < nodes.Length; i++)
         {
             if (!nodes[i].Up)
@@ -272,6 +284,39 @@ internal sealed class SimulatedCluster
         }
     }
 
+    /// <summary>Partitions <paramref name="id"/> away: its messages are held back, as by a partitioned link.</summary>
+    private void Isolate(int id)
+    {
+        if (isolated < 0)
+        {
+            isolated = id;
+        }
+    }
+
+    /// <summary>Ends the partition, releasing the held messages late into the network.</summary>
+    private void Heal()
+    {
+        isolated = -1;
+        network.AddRange(heldBack);
+        heldBack.Clear();
+    }
+
+    /// <summary>A random node that believes it leads (possibly a deposed one), or a random node.</summary>
+    private int AnyLeader()
+    {
+        int start = random.Next(nodes.Length);
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            int id = (start + i) % nodes.Length;
+            if (nodes[id].Up && nodes[id].Core.Role == ReplicaRole.Leader)
+            {
+                return id;
+            }
+        }
+
+        return start;
+    }
+
     private void DeliverRandomMessage(bool faulty)
     {
         if (network.Count == 0)
@@ -281,6 +326,14 @@ internal sealed class SimulatedCluster
 
         int index = random.Next(network.Count);
         ReplicaMessage message = network[index];
+        if (message.From == isolated || message.To == isolated)
+        {
+            heldBack.Add(message);
+            network[index] = network[^1];
+            network.RemoveAt(network.Count - 1);
+            return;
+        }
+
         bool duplicate = faulty && random.NextDouble() < DuplicateProbability;
         if (!duplicate)
         {
