@@ -53,8 +53,9 @@ public sealed partial class ReplicaCore
 
         acceptedScratch.Clear();
         ulong windowEnd = commitIndex + (ulong)options.MaxInflightSlots;
-        foreach (LogEntry entry in m.Entries)
+        for (int i = 0; i < m.Entries.Count; i++)
         {
+            LogEntry entry = m.Entries[i];
             Invariant.Check(entry.Ballot == m.Ballot, "an accept's entries carry the accept's ballot");
             if (entry.Slot <= commitIndex || entry.Slot > windowEnd)
             {

@@ -16,6 +16,8 @@ public sealed partial class ReplicaCore
     private int openBatchBytes;
     private ulong openBatchSlot;
     private ulong nextSlot;
+    private int quorumCheckElapsed;
+    private uint heardSinceCheck;
 
     /// <summary>
     /// Adds a client command to the batch of the next slot. Only the leader accepts commands;
@@ -119,9 +121,10 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        foreach (ulong slot in m.Slots)
+        heardSinceCheck |= Bit(m.From);
+        for (int i = 0; i < m.Slots.Count; i++)
         {
-            CountAcceptance(slot, m.From);
+            CountAcceptance(m.Slots[i], m.From);
         }
 
         if (m.CommitIndex > commitIndex)
@@ -181,8 +184,30 @@ public sealed partial class ReplicaCore
         }
     }
 
+    /// <summary>
+    /// Every election timeout, a leader that heard no reply in its ballot from a quorum steps down,
+    /// so clients of a partitioned leader are redirected instead of waiting on it.
+    /// </summary>
+    private void CheckQuorum()
+    {
+        if (++quorumCheckElapsed < options.ElectionTicks)
+        {
+            return;
+        }
+
+        bool heardFromQuorum = IsQuorum(heardSinceCheck | Bit(self));
+        quorumCheckElapsed = 0;
+        heardSinceCheck = 0;
+        if (!heardFromQuorum)
+        {
+            BecomeFollower(-1);
+        }
+    }
+
     private void ClearLeaderState()
     {
+        quorumCheckElapsed = 0;
+        heardSinceCheck = 0;
         openBatch.Clear();
         openBatchBytes = 0;
         unsentProposals.Clear();

@@ -106,8 +106,9 @@ public sealed partial class ReplicaCore
     /// </summary>
     private void OnCatchUp(CatchUp m)
     {
-        foreach (LogEntry entry in m.Entries)
+        for (int i = 0; i < m.Entries.Count; i++)
         {
+            LogEntry entry = m.Entries[i];
             Observe(entry.Ballot);
             if (role != ReplicaRole.Follower && entry.Ballot > ballot)
             {

@@ -66,6 +66,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
+        heardSinceCheck |= Bit(m.From);
         ackedRound[m.From] = Math.Max(ackedRound[m.From], m.Round);
         ReleaseConfirmedReads();
         if (m.CommitIndex > commitIndex)

@@ -166,6 +166,8 @@ public sealed partial class ReplicaCore
                 BroadcastHeartbeat();
                 RetransmitAccepts();
             }
+
+            CheckQuorum();
         }
         else if (++electionElapsed >= electionTimeout)
         {

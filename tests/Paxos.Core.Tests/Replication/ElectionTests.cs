@@ -167,4 +167,32 @@ public sealed class ElectionTests
         Assert.Equal(2, ready.CommittedEntries.Count);
         Assert.Empty(ready.Messages);
     }
+
+    [Fact]
+    public void LeaderThatHearsFromNoQuorumForAnElectionTimeoutStepsDown()
+    {
+        ReplicaCore leader = EstablishedLeader();
+
+        for (int i = 0; i < 2 * ElectionTicks; i++)
+        {
+            leader.Tick();
+        }
+
+        Assert.Equal(ReplicaRole.Follower, leader.Role);
+    }
+
+    [Fact]
+    public void LeaderThatHearsFromAQuorumStaysLeader()
+    {
+        ReplicaCore leader = EstablishedLeader();
+
+        for (int i = 0; i < 4 * ElectionTicks; i++)
+        {
+            leader.Tick();
+            Heartbeat heartbeat = SingleTo<Heartbeat>(Drain(leader), 1);
+            leader.Step(new HeartbeatReply(1, 0, heartbeat.Ballot, heartbeat.Round, 1));
+        }
+
+        Assert.Equal(ReplicaRole.Leader, leader.Role);
+    }
 }
