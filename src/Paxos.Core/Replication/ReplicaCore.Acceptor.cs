@@ -8,7 +8,8 @@ namespace Paxos.Core.Replication;
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    private readonly List<ulong> acceptedScratch = [];
+    /// <summary>Reused list of slot numbers while building one message.</summary>
+    private readonly List<ulong> slotScratch = [];
 
     private void OnPrepare(Prepare m)
     {
@@ -51,7 +52,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        acceptedScratch.Clear();
+        slotScratch.Clear();
         ulong windowEnd = commitIndex + (ulong)options.MaxInflightSlots;
         for (int i = 0; i < m.Entries.Count; i++)
         {
@@ -67,11 +68,11 @@ public sealed partial class ReplicaCore
                 Persist(entry);
             }
 
-            acceptedScratch.Add(entry.Slot);
+            slotScratch.Add(entry.Slot);
         }
 
         LearnCommitFromLeader(m.Ballot, m.CommitIndex);
-        Send(new AcceptReply(self, m.From, m.Ballot, acceptedScratch.ToArray(), commitIndex));
+        Send(new AcceptReply(self, m.From, m.Ballot, slotScratch.ToArray(), commitIndex));
     }
 
     private void OnHeartbeat(Heartbeat m)

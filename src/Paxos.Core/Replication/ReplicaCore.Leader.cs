@@ -165,7 +165,7 @@ public sealed partial class ReplicaCore
                 continue;
             }
 
-            acceptedScratch.Clear();
+            slotScratch.Clear();
             for (ulong slot = commitIndex + 1; slot < nextSlot; slot++)
             {
                 if (!log.Contains(slot))
@@ -176,11 +176,11 @@ public sealed partial class ReplicaCore
                 LogSlot s = log.At(slot);
                 if (s.Ballot == ballot && !s.Chosen && (s.AckMask & Bit(peer)) == 0)
                 {
-                    acceptedScratch.Add(slot);
+                    slotScratch.Add(slot);
                 }
             }
 
-            SendAccepts(peer, acceptedScratch);
+            SendAccepts(peer, slotScratch);
         }
     }
 

@@ -84,8 +84,10 @@ public sealed partial class ReplicaCore
         BecomeFollower(-1);
     }
 
+    /// <summary>This node's number.</summary>
     public int NodeId => self;
 
+    /// <summary>Whether this node is follower, candidate or leader.</summary>
     public ReplicaRole Role => role;
 
     /// <summary>The node this replica believes leads (itself when leader), or -1.</summary>
@@ -235,6 +237,7 @@ public sealed partial class ReplicaCore
         awaitingAdvance = false;
         if (ready.CommittedEntries.Count > 0)
         {
+            Invariant.Check(ready.CommittedEntries[0].Slot == appliedIndex + 1, "committed entries continue the applied prefix");
             ulong last = ready.CommittedEntries[^1].Slot;
             Invariant.Check(last <= commitIndex, "applied index never exceeds the commit index");
             appliedIndex = Math.Max(appliedIndex, last);

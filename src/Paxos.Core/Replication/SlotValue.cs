@@ -28,6 +28,7 @@ public sealed class SlotValue
     /// <summary>The client commands of this slot, in apply order.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> Commands => commands;
 
+    /// <summary>True for the empty batch a leader proposes to fill a hole.</summary>
     public bool IsNoOp => commands.Length == 0;
 
     /// <summary>Total command bytes.</summary>

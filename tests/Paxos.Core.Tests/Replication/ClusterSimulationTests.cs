@@ -9,14 +9,14 @@ namespace Paxos.Core.Tests.Replication;
 public sealed class ClusterSimulationTests
 {
     private const int StepsPerSeed = 5000;
-    private const int LivenessTicks = 300;
+    private const int LivenessTicks = 100;
 
     public static TheoryData<int, int, int> SeedRanges() => new()
     {
-        { 3, 0, 200 },
-        { 3, 200, 200 },
-        { 5, 0, 150 },
-        { 5, 150, 150 },
+        { 3, 0, 500 },
+        { 3, 500, 500 },
+        { 5, 0, 300 },
+        { 5, 300, 300 },
     };
 
     private readonly ITestOutputHelper output;
@@ -31,9 +31,11 @@ public sealed class ClusterSimulationTests
     public void SafeUnderFaultsAndLiveAfterThem(int clusterSize, int firstSeed, int seedCount)
     {
         long chosen = 0, crashes = 0, snapshots = 0, reads = 0, elections = 0;
+        int slowestRecovery = 0;
         for (int seed = firstSeed; seed < firstSeed + seedCount; seed++)
         {
-            SimulatedCluster cluster = RunSeed(clusterSize, seed);
+            (SimulatedCluster cluster, int recoveryTicks) = RunSeed(clusterSize, seed);
+            slowestRecovery = Math.Max(slowestRecovery, recoveryTicks);
             chosen += cluster.ChosenSlots;
             crashes += cluster.Crashes;
             snapshots += cluster.SnapshotsInstalled;
@@ -41,14 +43,16 @@ public sealed class ClusterSimulationTests
             elections += cluster.LeadershipChanges;
         }
 
-        output.WriteLine($"{seedCount} seeds: {chosen} slots chosen, {elections} leaders elected, {crashes} crashes, {snapshots} snapshots installed, {reads} reads served");
+        output.WriteLine(
+            $"{seedCount} seeds: {chosen} slots chosen, {elections} leaders elected, {crashes} crashes, "
+            + $"{snapshots} snapshots installed, {reads} reads served, slowest recovery {slowestRecovery} ticks");
         Assert.True(chosen > 10 * seedCount, "the faulty runs choose values");
         Assert.True(crashes > seedCount, "the faulty runs crash nodes");
         Assert.True(snapshots > 0, "the faulty runs install snapshots");
         Assert.True(reads > seedCount, "the faulty runs serve reads");
     }
 
-    private static SimulatedCluster RunSeed(int clusterSize, int seed)
+    private static (SimulatedCluster Cluster, int RecoveryTicks) RunSeed(int clusterSize, int seed)
     {
         var cluster = new SimulatedCluster(clusterSize, seed);
         try
@@ -62,7 +66,7 @@ public sealed class ClusterSimulationTests
             int ticks = cluster.RunUntilCommitted(commands, LivenessTicks);
             Assert.True(ticks > 0, $"commands not committed within {LivenessTicks} ticks after faults stopped\n{cluster.Describe()}");
             Assert.True(cluster.SingleLeader() >= 0, "no leader after faults stopped");
-            return cluster;
+            return (cluster, ticks);
         }
         catch (Exception e) when (e is not SeedFailedException)
         {
