@@ -1,0 +1,48 @@
+namespace Paxos.Core.Replication;
+
+/// <summary>
+/// A message between replicas. Immutable; <see cref="From"/> and <see cref="To"/> are node numbers.
+/// Every field is a ballot (round + node id), a slot (ulong), a count or a list of
+/// <see cref="LogEntry"/>, so each type maps directly onto a protobuf message.
+/// </summary>
+public abstract record ReplicaMessage(int From, int To);
+
+/// <summary>Phase 1a: a candidate asks for a promise in <paramref name="Ballot"/> for every slot from <paramref name="FromSlot"/> on.</summary>
+public sealed record Prepare(int From, int To, Ballot Ballot, ulong FromSlot) : ReplicaMessage(From, To);
+
+/// <summary>
+/// Phase 1b: the acceptor promises to accept nothing below <paramref name="Ballot"/>. It reports its
+/// commit index (slots up to it are chosen and need no re-proposal) and every entry it accepted
+/// above both that index and the prepare's first slot. The window rule bounds their number.
+/// </summary>
+public sealed record Promise(int From, int To, Ballot Ballot, ulong CommitIndex, IReadOnlyList<LogEntry> Accepted)
+    : ReplicaMessage(From, To);
+
+/// <summary>Rejection of a prepare, accept or heartbeat in <paramref name="Rejected"/>: the acceptor has promised the higher <paramref name="Promised"/>.</summary>
+public sealed record Nack(int From, int To, Ballot Rejected, Ballot Promised) : ReplicaMessage(From, To);
+
+/// <summary>
+/// Phase 2a: the leader of <paramref name="Ballot"/> asks to accept many slots at once (every entry's
+/// ballot is <paramref name="Ballot"/>), and tells its commit index.
+/// </summary>
+public sealed record Accept(int From, int To, Ballot Ballot, ulong CommitIndex, IReadOnlyList<LogEntry> Entries)
+    : ReplicaMessage(From, To);
+
+/// <summary>Phase 2b: the slots the acceptor accepted in <paramref name="Ballot"/>, and its own commit index.</summary>
+public sealed record AcceptReply(int From, int To, Ballot Ballot, IReadOnlyList<ulong> Slots, ulong CommitIndex)
+    : ReplicaMessage(From, To);
+
+/// <summary>The leader of <paramref name="Ballot"/> is alive; its commit index; <paramref name="Round"/> numbers the broadcast for read-index confirmation.</summary>
+public sealed record Heartbeat(int From, int To, Ballot Ballot, ulong CommitIndex, ulong Round) : ReplicaMessage(From, To);
+
+/// <summary>
+/// The sender still accepts <paramref name="Ballot"/> (has promised nothing higher) after heartbeat
+/// round <paramref name="Round"/>; its commit index lets a lagging leader fetch what it lacks.
+/// </summary>
+public sealed record HeartbeatReply(int From, int To, Ballot Ballot, ulong Round, ulong CommitIndex) : ReplicaMessage(From, To);
+
+/// <summary>A learner asks for the chosen values from <paramref name="FromSlot"/> on.</summary>
+public sealed record CatchUpRequest(int From, int To, ulong FromSlot) : ReplicaMessage(From, To);
+
+/// <summary>Chosen entries, contiguous from the requested slot, and the sender's commit index.</summary>
+public sealed record CatchUp(int From, int To, ulong CommitIndex, IReadOnlyList<LogEntry> Entries) : ReplicaMessage(From, To);

@@ -1,0 +1,64 @@
+namespace Paxos.Core.Replication;
+
+/// <summary>
+/// A linearizable read may be served once the state machine has applied every slot up to
+/// <paramref name="Index"/>: the leader confirmed, with a quorum heartbeat round in its ballot
+/// started after the request arrived, that no other leader had been elected.
+/// </summary>
+public readonly record struct ReadState(ulong RequestId, ulong Index);
+
+/// <summary>
+/// The entries <paramref name="To"/> asks for were compacted here: the driver sends it this node's
+/// snapshot taken at <paramref name="Index"/>; the receiving driver restores it and calls
+/// <see cref="ReplicaCore.ReportSnapshotInstalled"/>.
+/// </summary>
+public readonly record struct SnapshotTransfer(int To, ulong Index);
+
+/// <summary>
+/// Everything the replica asks of its driver, in this order: (1) persist <see cref="HardState"/> and
+/// <see cref="Entries"/> durably (fsync), because promises and accepts are only valid once durable;
+/// (2) only then send <see cref="Messages"/>; (3) apply <see cref="CommittedEntries"/> in slot order;
+/// (4) answer <see cref="ReadStates"/> once applied up to their index; (5) start
+/// <see cref="SnapshotsToSend"/>. Then call <see cref="ReplicaCore.Advance"/>.
+/// </summary>
+public sealed class Ready
+{
+    internal Ready(
+        HardState? hardState,
+        IReadOnlyList<LogEntry> entries,
+        IReadOnlyList<ReplicaMessage> messages,
+        IReadOnlyList<LogEntry> committedEntries,
+        IReadOnlyList<ReadState> readStates,
+        IReadOnlyList<SnapshotTransfer> snapshotsToSend,
+        SoftState? softState)
+    {
+        HardState = hardState;
+        Entries = entries;
+        Messages = messages;
+        CommittedEntries = committedEntries;
+        ReadStates = readStates;
+        SnapshotsToSend = snapshotsToSend;
+        SoftState = softState;
+    }
+
+    /// <summary>New promised ballot and/or commit index to persist; null if unchanged.</summary>
+    public HardState? HardState { get; }
+
+    /// <summary>Accepted (or learned chosen) entries to persist, overwriting any earlier entry of the same slot; in order, the last write of a slot wins.</summary>
+    public IReadOnlyList<LogEntry> Entries { get; }
+
+    /// <summary>Messages to send after persisting. Any of them may be lost, duplicated or reordered.</summary>
+    public IReadOnlyList<ReplicaMessage> Messages { get; }
+
+    /// <summary>Chosen entries to apply, contiguous and in slot order, continuing after the last applied slot.</summary>
+    public IReadOnlyList<LogEntry> CommittedEntries { get; }
+
+    /// <summary>Confirmed read indexes.</summary>
+    public IReadOnlyList<ReadState> ReadStates { get; }
+
+    /// <summary>Snapshots to send to lagging nodes.</summary>
+    public IReadOnlyList<SnapshotTransfer> SnapshotsToSend { get; }
+
+    /// <summary>New role/leader/ballot; null if unchanged.</summary>
+    public SoftState? SoftState { get; }
+}

@@ -1,0 +1,119 @@
+namespace Paxos.Core.Replication;
+
+/// <summary>
+/// The acceptor: one promised ballot for all slots. A prepare is promised only if its ballot is at
+/// least the promised one (equal means a retransmission of the same promise); an accept or
+/// heartbeat is honoured only if its ballot is at least the promised one, raising the promise. Every
+/// such change is in the next Ready's persist part, ahead of the reply in its message part.
+/// </summary>
+public sealed partial class ReplicaCore
+{
+    /// <summary>Reused list of slot numbers while building one message.</summary>
+    private readonly List<ulong> slotScratch = [];
+
+    private void OnPrepare(Prepare m)
+    {
+        Observe(m.Ballot);
+        if (m.Ballot < promised)
+        {
+            Send(new Nack(self, m.From, m.Ballot, promised));
+            return;
+        }
+
+        if (m.Ballot > promised)
+        {
+            RaisePromise(m.Ballot);
+            BecomeFollower(-1);
+        }
+
+        Send(new Promise(self, m.From, m.Ballot, commitIndex, UnchosenAcceptedFrom(m.FromSlot)));
+    }
+
+    /// <summary>Accepted entries above the commit index and at or above <paramref name="fromSlot"/>.</summary>
+    private LogEntry[] UnchosenAcceptedFrom(ulong fromSlot)
+    {
+        ulong first = Math.Max(fromSlot, commitIndex + 1);
+        var entries = new List<LogEntry>();
+        for (ulong slot = first; slot <= log.LastSlot; slot++)
+        {
+            if (log.Contains(slot))
+            {
+                entries.Add(log.EntryAt(slot));
+            }
+        }
+
+        return entries.ToArray();
+    }
+
+    private void OnAccept(Accept m)
+    {
+        if (!FollowLeader(m.From, m.Ballot))
+        {
+            return;
+        }
+
+        slotScratch.Clear();
+        ulong windowEnd = commitIndex + (ulong)options.MaxInflightSlots;
+        for (int i = 0; i < m.Entries.Count; i++)
+        {
+            LogEntry entry = m.Entries[i];
+            Invariant.Check(entry.Ballot == m.Ballot, "an accept's entries carry the accept's ballot");
+            if (entry.Slot <= commitIndex || entry.Slot > windowEnd)
+            {
+                continue;
+            }
+
+            if (!log.Contains(entry.Slot) || log.At(entry.Slot).Ballot != m.Ballot)
+            {
+                Persist(entry);
+            }
+
+            slotScratch.Add(entry.Slot);
+        }
+
+        LearnCommitFromLeader(m.Ballot, m.CommitIndex);
+        Send(new AcceptReply(self, m.From, m.Ballot, slotScratch.ToArray(), commitIndex));
+    }
+
+    private void OnHeartbeat(Heartbeat m)
+    {
+        if (!FollowLeader(m.From, m.Ballot))
+        {
+            return;
+        }
+
+        LearnCommitFromLeader(m.Ballot, m.CommitIndex);
+        Send(new HeartbeatReply(self, m.From, m.Ballot, m.Round, commitIndex));
+    }
+
+    /// <summary>
+    /// Applies the acceptor rule to a message from the leader of <paramref name="leaderBallot"/>:
+    /// rejected with a nack below the promise, otherwise the promise is raised to it and the sender is
+    /// followed (stepping down if this node was itself a candidate or leader in a lower ballot).
+    /// </summary>
+    private bool FollowLeader(int from, Ballot leaderBallot)
+    {
+        Observe(leaderBallot);
+        if (leaderBallot < promised)
+        {
+            Send(new Nack(self, from, leaderBallot, promised));
+            return false;
+        }
+
+        if (leaderBallot > promised)
+        {
+            RaisePromise(leaderBallot);
+        }
+
+        if (role != ReplicaRole.Follower || leaderId != from)
+        {
+            BecomeFollower(from);
+        }
+        else
+        {
+            ResetElectionTimer();
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,218 @@
+namespace Paxos.Core.Replication;
+
+/// <summary>
+/// The stable leader (distinguished proposer): after phase 1 it serves commands with phase 2 only.
+/// Commands are batched into one slot per Ready cycle (bounded in bytes and count); one Accept
+/// message carries many slots; at most <see cref="ReplicaOptions.MaxInflightSlots"/> slots above the
+/// commit index are in flight, beyond which <see cref="Propose"/> reports backpressure. A slot is
+/// chosen when a quorum accepted it in the leader's ballot; the commit index is the end of the
+/// chosen prefix and rides on every Accept and Heartbeat.
+/// </summary>
+public sealed partial class ReplicaCore
+{
+    private readonly List<ReadOnlyMemory<byte>> openBatch = [];
+    private readonly List<ulong> unsentProposals = [];
+    private readonly List<LogEntry> messageScratch = [];
+    private int openBatchBytes;
+    private ulong openBatchSlot;
+    private ulong nextSlot;
+    private int quorumCheckElapsed;
+    private uint heardSinceCheck;
+
+    /// <summary>
+    /// Adds a client command to the batch of the next slot. Only the leader accepts commands;
+    /// otherwise the result names the leader this node knows of.
+    /// </summary>
+    public ProposeResult Propose(ReadOnlyMemory<byte> command)
+    {
+        if (role != ReplicaRole.Leader)
+        {
+            return new ProposeResult(ProposeStatus.NotLeader, 0, 0, leaderId);
+        }
+
+        if (command.Length > options.MaxBatchBytes)
+        {
+            return new ProposeResult(ProposeStatus.TooLarge, 0, 0, self);
+        }
+
+        bool fits = openBatch.Count > 0
+            && openBatch.Count < options.MaxBatchCommands
+            && openBatchBytes + command.Length <= options.MaxBatchBytes;
+        if (!fits)
+        {
+            if (nextSlot - 1 - commitIndex >= (ulong)options.MaxInflightSlots)
+            {
+                return new ProposeResult(ProposeStatus.Busy, 0, 0, self);
+            }
+
+            CloseBatch();
+            openBatchSlot = nextSlot++;
+        }
+
+        openBatch.Add(command);
+        openBatchBytes += command.Length;
+        return new ProposeResult(ProposeStatus.Accepted, openBatchSlot, openBatch.Count - 1, self);
+    }
+
+    /// <summary>Closes the open batch and sends Accepts for every slot proposed since the last Ready.</summary>
+    private void FlushProposals()
+    {
+        CloseBatch();
+        if (unsentProposals.Count == 0)
+        {
+            return;
+        }
+
+        for (int peer = 0; peer < options.ClusterSize; peer++)
+        {
+            if (peer != self)
+            {
+                SendAccepts(peer, unsentProposals);
+            }
+        }
+
+        unsentProposals.Clear();
+    }
+
+    private void CloseBatch()
+    {
+        if (openBatch.Count == 0)
+        {
+            return;
+        }
+
+        ProposeAt(openBatchSlot, new SlotValue(openBatch));
+        openBatch.Clear();
+        openBatchBytes = 0;
+    }
+
+    /// <summary>Phase 2 for one slot: the leader accepts its own proposal and queues the Accepts.</summary>
+    private void ProposeAt(ulong slot, SlotValue value)
+    {
+        Persist(new LogEntry(slot, ballot, value));
+        log.At(slot).AckMask = Bit(self);
+        unsentProposals.Add(slot);
+        CountAcceptance(slot, self);
+    }
+
+    private void SendAccepts(int peer, List<ulong> slots)
+    {
+        messageScratch.Clear();
+        foreach (ulong slot in slots)
+        {
+            messageScratch.Add(log.EntryAt(slot));
+            if (messageScratch.Count == options.MaxEntriesPerMessage)
+            {
+                Send(new Accept(self, peer, ballot, commitIndex, messageScratch.ToArray()));
+                messageScratch.Clear();
+            }
+        }
+
+        if (messageScratch.Count > 0)
+        {
+            Send(new Accept(self, peer, ballot, commitIndex, messageScratch.ToArray()));
+        }
+    }
+
+    private void OnAcceptReply(AcceptReply m)
+    {
+        if (role != ReplicaRole.Leader || m.Ballot != ballot)
+        {
+            return;
+        }
+
+        heardSinceCheck |= Bit(m.From);
+        for (int i = 0; i < m.Slots.Count; i++)
+        {
+            CountAcceptance(m.Slots[i], m.From);
+        }
+
+        if (m.CommitIndex > commitIndex)
+        {
+            RequestCatchUp(m.From);
+        }
+    }
+
+    /// <summary>Records that <paramref name="node"/> accepted <paramref name="slot"/> in this leader's ballot.</summary>
+    private void CountAcceptance(ulong slot, int node)
+    {
+        if (slot <= commitIndex || !log.Contains(slot))
+        {
+            return;
+        }
+
+        ref LogSlot s = ref log.At(slot);
+        if (s.Ballot != ballot)
+        {
+            return;
+        }
+
+        s.AckMask |= Bit(node);
+        if (!s.Chosen && IsQuorum(s.AckMask))
+        {
+            s.Chosen = true;
+            AdvanceCommit();
+        }
+    }
+
+    /// <summary>Re-sends Accepts for in-flight slots to the acceptors that have not acknowledged them.</summary>
+    private void RetransmitAccepts()
+    {
+        for (int peer = 0; peer < options.ClusterSize; peer++)
+        {
+            if (peer == self)
+            {
+                continue;
+            }
+
+            slotScratch.Clear();
+            for (ulong slot = commitIndex + 1; slot < nextSlot; slot++)
+            {
+                if (!log.Contains(slot))
+                {
+                    continue;
+                }
+
+                LogSlot s = log.At(slot);
+                if (s.Ballot == ballot && !s.Chosen && (s.AckMask & Bit(peer)) == 0)
+                {
+                    slotScratch.Add(slot);
+                }
+            }
+
+            SendAccepts(peer, slotScratch);
+        }
+    }
+
+    /// <summary>
+    /// Every election timeout, a leader that heard no reply in its ballot from a quorum steps down,
+    /// so clients of a partitioned leader are redirected instead of waiting on it.
+    /// </summary>
+    private void CheckQuorum()
+    {
+        if (++quorumCheckElapsed < options.ElectionTicks)
+        {
+            return;
+        }
+
+        bool heardFromQuorum = IsQuorum(heardSinceCheck | Bit(self));
+        quorumCheckElapsed = 0;
+        heardSinceCheck = 0;
+        if (!heardFromQuorum)
+        {
+            BecomeFollower(-1);
+        }
+    }
+
+    private void ClearLeaderState()
+    {
+        quorumCheckElapsed = 0;
+        heardSinceCheck = 0;
+        openBatch.Clear();
+        openBatchBytes = 0;
+        unsentProposals.Clear();
+        pendingReads.Clear();
+        nextSlot = 0;
+        readBarrierSlot = 0;
+    }
+}

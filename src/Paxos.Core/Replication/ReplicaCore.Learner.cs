@@ -1,0 +1,182 @@
+namespace Paxos.Core.Replication;
+
+/// <summary>
+/// The learner: the commit index only grows, over slots known to be chosen. A follower learns a slot
+/// from the leader's commit index only when its own accepted entry there carries the leader's
+/// ballot (a leader proposes one value per slot per ballot, so that entry is the chosen value);
+/// otherwise it fetches chosen values by catch-up from a node that has them. A node whose needed
+/// entries were compacted at the responder gets a snapshot instead.
+/// </summary>
+public sealed partial class ReplicaCore
+{
+    private readonly SnapshotOffer[] snapshotOffered;
+    private long catchUpRetryAt;
+
+    private readonly record struct SnapshotOffer(ulong Index, long At);
+
+    /// <summary>
+    /// Learns from the leader of <paramref name="leaderBallot"/> that every slot up to
+    /// <paramref name="leaderCommit"/> is chosen.
+    /// </summary>
+    private void LearnCommitFromLeader(Ballot leaderBallot, ulong leaderCommit)
+    {
+        while (commitIndex < leaderCommit && log.Contains(commitIndex + 1))
+        {
+            ref LogSlot next = ref log.At(commitIndex + 1);
+            if (!next.Chosen && next.Ballot != leaderBallot)
+            {
+                break;
+            }
+
+            next.Chosen = true;
+            commitIndex++;
+        }
+
+        if (commitIndex < leaderCommit)
+        {
+            RequestCatchUp(leaderId);
+        }
+    }
+
+    /// <summary>Extends the commit index over the chosen prefix.</summary>
+    private void AdvanceCommit()
+    {
+        ulong before = commitIndex;
+        while (log.Contains(commitIndex + 1) && log.At(commitIndex + 1).Chosen)
+        {
+            commitIndex++;
+        }
+
+        if (commitIndex != before && role == ReplicaRole.Leader)
+        {
+            ReleaseConfirmedReads();
+        }
+    }
+
+    /// <summary>Asks <paramref name="source"/> for chosen values after the commit index; one request at a time, retried after a while.</summary>
+    private void RequestCatchUp(int source)
+    {
+        if (source < 0 || source == self || now < catchUpRetryAt)
+        {
+            return;
+        }
+
+        catchUpRetryAt = now + (2L * options.HeartbeatTicks);
+        Send(new CatchUpRequest(self, source, commitIndex + 1));
+    }
+
+    private void OnCatchUpRequest(CatchUpRequest m)
+    {
+        if (m.FromSlot <= log.SnapshotIndex)
+        {
+            OfferSnapshot(m.From);
+            return;
+        }
+
+        if (m.FromSlot > commitIndex)
+        {
+            return;
+        }
+
+        ulong last = Math.Min(commitIndex, m.FromSlot + (ulong)options.MaxEntriesPerMessage - 1);
+        var entries = new LogEntry[last - m.FromSlot + 1];
+        for (ulong slot = m.FromSlot; slot <= last; slot++)
+        {
+            entries[slot - m.FromSlot] = log.EntryAt(slot);
+        }
+
+        Send(new CatchUp(self, m.From, commitIndex, entries));
+    }
+
+    private void OfferSnapshot(int node)
+    {
+        SnapshotOffer previous = snapshotOffered[node];
+        if (previous.Index == log.SnapshotIndex && now - previous.At < options.SnapshotRetryTicks)
+        {
+            return;
+        }
+
+        snapshotOffered[node] = new SnapshotOffer(log.SnapshotIndex, now);
+        snapshotsToSend.Add(new SnapshotTransfer(node, log.SnapshotIndex));
+    }
+
+    /// <summary>
+    /// Stores chosen entries that extend the commit index. An entry chosen in a ballot above this
+    /// node's own proves a newer leader exists, so a leader or candidate steps down first.
+    /// </summary>
+    private void OnCatchUp(CatchUp m)
+    {
+        for (int i = 0; i < m.Entries.Count; i++)
+        {
+            LogEntry entry = m.Entries[i];
+            Observe(entry.Ballot);
+            if (role != ReplicaRole.Follower && entry.Ballot > ballot)
+            {
+                BecomeFollower(-1);
+            }
+
+            if (entry.Slot <= commitIndex)
+            {
+                Invariant.Check(
+                    entry.Slot <= log.SnapshotIndex || log.EntryAt(entry.Slot).Value.ContentEquals(entry.Value),
+                    "a chosen slot's value never changes");
+                continue;
+            }
+
+            if (entry.Slot != commitIndex + 1)
+            {
+                break;
+            }
+
+            if (!log.Contains(entry.Slot) || log.At(entry.Slot).Ballot != entry.Ballot)
+            {
+                Persist(entry);
+            }
+
+            log.At(entry.Slot).Chosen = true;
+            commitIndex = entry.Slot;
+        }
+
+        AdvanceCommit();
+        catchUpRetryAt = 0;
+        if (commitIndex < m.CommitIndex)
+        {
+            RequestCatchUp(m.From);
+        }
+    }
+
+    /// <summary>
+    /// The application took a snapshot covering every slot up to <paramref name="index"/> (at most the
+    /// applied index): the log drops those slots. Later catch-up requests for them get a snapshot.
+    /// </summary>
+    public void Compact(ulong index)
+    {
+        Invariant.Check(index <= appliedIndex, "only applied slots can be compacted");
+        log.CompactTo(index);
+    }
+
+    /// <summary>
+    /// The driver installed a snapshot (from <see cref="Ready.SnapshotsToSend"/> of a peer) covering
+    /// every slot up to <paramref name="index"/>: those slots are chosen and applied, and dropped from
+    /// the log. Call only between an <see cref="Advance"/> and the next <see cref="TakeReady"/>.
+    /// </summary>
+    public void ReportSnapshotInstalled(ulong index)
+    {
+        Invariant.Check(!awaitingAdvance, "install snapshots between ready cycles");
+        if (index <= appliedIndex)
+        {
+            return;
+        }
+
+        if (role != ReplicaRole.Follower)
+        {
+            BecomeFollower(-1);
+        }
+
+        log.CompactTo(index);
+        commitIndex = Math.Max(commitIndex, index);
+        appliedIndex = index;
+        catchUpRetryAt = 0;
+        AdvanceCommit();
+    }
+}

@@ -1,0 +1,293 @@
+namespace Paxos.Core.Replication;
+
+/// <summary>
+/// One Multi-Paxos replica as a deterministic state machine, in the style of etcd raft's RawNode: no
+/// I/O, clock, thread or hashing. The driver feeds it <see cref="Step"/> (peer messages),
+/// <see cref="Tick"/> (logical time), <see cref="Propose"/> and <see cref="ReadIndex"/> (clients),
+/// and polls <see cref="TakeReady"/> for what to persist, send and apply, acknowledging each
+/// <see cref="Ready"/> with <see cref="Advance"/>. Every node is acceptor, learner and potential
+/// proposer; the acceptor rules alone guarantee that two would-be leaders never get different
+/// values chosen for a slot.
+/// </summary>
+public sealed partial class ReplicaCore
+{
+    private readonly ReplicaOptions options;
+    private readonly IRandomSource random;
+    private readonly int self;
+    private readonly int quorum;
+    private readonly ReplicaLog log;
+
+    private readonly List<ReplicaMessage> outbox = [];
+    private readonly List<LogEntry> entriesToPersist = [];
+    private readonly List<ReadState> readStates = [];
+    private readonly List<SnapshotTransfer> snapshotsToSend = [];
+
+    private Ballot promised;
+    private ulong commitIndex;
+    private ulong appliedIndex;
+    private Ballot highestSeen;
+    private ReplicaRole role;
+    private int leaderId = -1;
+    private Ballot ballot;
+
+    private long now;
+    private int electionElapsed;
+    private int electionTimeout;
+    private int heartbeatElapsed;
+
+    private HardState persistedHardState;
+    private SoftState reportedSoftState;
+    private bool awaitingAdvance;
+
+    /// <summary>
+    /// Creates a replica from the state it had persisted (use <see cref="DurableState.Empty"/> for a
+    /// new node). It starts as a follower that knows no leader.
+    /// </summary>
+    public ReplicaCore(ReplicaOptions options, IRandomSource random, DurableState recovered)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentNullException.ThrowIfNull(recovered);
+        options.Validate();
+        this.options = options;
+        this.random = random;
+        self = options.NodeId;
+        quorum = options.Quorum;
+
+        HardState hard = recovered.HardState with
+        {
+            CommitIndex = Math.Max(recovered.HardState.CommitIndex, recovered.SnapshotIndex),
+        };
+        log = new ReplicaLog(recovered.SnapshotIndex);
+        foreach (LogEntry entry in recovered.Entries)
+        {
+            if (entry.Slot > recovered.SnapshotIndex)
+            {
+                log.Put(entry);
+            }
+        }
+
+        for (ulong slot = recovered.SnapshotIndex + 1; slot <= hard.CommitIndex; slot++)
+        {
+            Invariant.Check(log.Contains(slot), "every slot up to the commit index has its chosen entry");
+            log.At(slot).Chosen = true;
+        }
+
+        promised = hard.Promised;
+        highestSeen = hard.Promised;
+        commitIndex = hard.CommitIndex;
+        appliedIndex = recovered.SnapshotIndex;
+        persistedHardState = hard;
+        ackedRound = new ulong[options.ClusterSize];
+        snapshotOffered = new SnapshotOffer[options.ClusterSize];
+        reportedSoftState = new SoftState(ReplicaRole.Follower, -1, Ballot.Zero);
+        BecomeFollower(-1);
+    }
+
+    /// <summary>This node's number.</summary>
+    public int NodeId => self;
+
+    /// <summary>Whether this node is follower, candidate or leader.</summary>
+    public ReplicaRole Role => role;
+
+    /// <summary>The node this replica believes leads (itself when leader), or -1.</summary>
+    public int LeaderId => leaderId;
+
+    /// <summary>The highest ballot this acceptor promised.</summary>
+    public Ballot Promised => promised;
+
+    /// <summary>Every slot up to this one is chosen and known here.</summary>
+    public ulong CommitIndex => commitIndex;
+
+    /// <summary>The last slot the driver reported applied (through <see cref="Advance"/> or a snapshot).</summary>
+    public ulong AppliedIndex => appliedIndex;
+
+    /// <summary>Slots up to this one were compacted into a snapshot.</summary>
+    public ulong SnapshotIndex => log.SnapshotIndex;
+
+    /// <summary>The entry this replica holds for <paramref name="slot"/>, for inspection by tests and tools.</summary>
+    internal bool TryGetEntry(ulong slot, out LogEntry entry)
+    {
+        bool present = log.Contains(slot);
+        entry = present ? log.EntryAt(slot) : default;
+        return present;
+    }
+
+    /// <summary>Handles a message from a peer. Messages may arrive late, twice or not at all.</summary>
+    public void Step(ReplicaMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.To != self || message.From == self || message.From < 0 || message.From >= options.ClusterSize)
+        {
+            throw new ArgumentException("message is not from a peer to this node", nameof(message));
+        }
+
+        switch (message)
+        {
+            case Prepare m:
+                OnPrepare(m);
+                break;
+            case Promise m:
+                OnPromise(m);
+                break;
+            case Nack m:
+                OnNack(m);
+                break;
+            case Accept m:
+                OnAccept(m);
+                break;
+            case AcceptReply m:
+                OnAcceptReply(m);
+                break;
+            case Heartbeat m:
+                OnHeartbeat(m);
+                break;
+            case HeartbeatReply m:
+                OnHeartbeatReply(m);
+                break;
+            case CatchUpRequest m:
+                OnCatchUpRequest(m);
+                break;
+            case CatchUp m:
+                OnCatchUp(m);
+                break;
+            default:
+                throw new ArgumentException("unknown message type", nameof(message));
+        }
+    }
+
+    /// <summary>Advances logical time by one tick: heartbeats on the leader, election timeouts elsewhere.</summary>
+    public void Tick()
+    {
+        now++;
+        if (role == ReplicaRole.Leader)
+        {
+            if (++heartbeatElapsed >= options.HeartbeatTicks)
+            {
+                heartbeatElapsed = 0;
+                BroadcastHeartbeat();
+                RetransmitAccepts();
+            }
+
+            CheckQuorum();
+        }
+        else if (++electionElapsed >= electionTimeout)
+        {
+            StartCandidacy();
+        }
+    }
+
+    /// <summary>True if <see cref="TakeReady"/> would return something to do.</summary>
+    public bool HasReady()
+    {
+        return !awaitingAdvance
+            && (outbox.Count > 0 || entriesToPersist.Count > 0 || readStates.Count > 0 || snapshotsToSend.Count > 0
+                || openBatch.Count > 0 || unsentProposals.Count > 0 || commitIndex > appliedIndex
+                || CurrentHardState != persistedHardState || CurrentSoftState != reportedSoftState);
+    }
+
+    /// <summary>
+    /// Collects the pending work (closing the current command batch into its slot). Must be followed by
+    /// <see cref="Advance"/> before the next call.
+    /// </summary>
+    public Ready TakeReady()
+    {
+        Invariant.Check(!awaitingAdvance, "the previous ready was not advanced");
+        FlushProposals();
+
+        HardState hard = CurrentHardState;
+        HardState? hardChange = hard != persistedHardState ? hard : null;
+        SoftState soft = CurrentSoftState;
+        SoftState? softChange = soft != reportedSoftState ? soft : null;
+
+        ulong lastToApply = Math.Min(commitIndex, appliedIndex + (ulong)options.MaxCommittedEntriesPerReady);
+        var committed = new LogEntry[lastToApply - appliedIndex];
+        for (ulong slot = appliedIndex + 1; slot <= lastToApply; slot++)
+        {
+            committed[slot - appliedIndex - 1] = log.EntryAt(slot);
+        }
+
+        var ready = new Ready(
+            hardChange,
+            entriesToPersist.ToArray(),
+            outbox.ToArray(),
+            committed,
+            readStates.ToArray(),
+            snapshotsToSend.ToArray(),
+            softChange);
+        entriesToPersist.Clear();
+        outbox.Clear();
+        readStates.Clear();
+        snapshotsToSend.Clear();
+        persistedHardState = hard;
+        reportedSoftState = soft;
+        unsentReadRound = 0;
+        awaitingAdvance = true;
+        return ready;
+    }
+
+    /// <summary>
+    /// The driver has persisted, sent and applied everything in <paramref name="ready"/> (the one
+    /// returned by the last <see cref="TakeReady"/>).
+    /// </summary>
+    public void Advance(Ready ready)
+    {
+        ArgumentNullException.ThrowIfNull(ready);
+        Invariant.Check(awaitingAdvance, "advance without a ready");
+        awaitingAdvance = false;
+        if (ready.CommittedEntries.Count > 0)
+        {
+            Invariant.Check(ready.CommittedEntries[0].Slot == appliedIndex + 1, "committed entries continue the applied prefix");
+            ulong last = ready.CommittedEntries[^1].Slot;
+            Invariant.Check(last <= commitIndex, "applied index never exceeds the commit index");
+            appliedIndex = Math.Max(appliedIndex, last);
+        }
+    }
+
+    private HardState CurrentHardState => new(promised, commitIndex);
+
+    private SoftState CurrentSoftState => new(role, leaderId, role == ReplicaRole.Follower ? promised : ballot);
+
+    private static uint Bit(int node) => 1u << node;
+
+    private bool IsQuorum(uint mask) => System.Numerics.BitOperations.PopCount(mask) >= quorum;
+
+    private void Send(ReplicaMessage message) => outbox.Add(message);
+
+    private void Persist(LogEntry entry)
+    {
+        log.Put(entry);
+        entriesToPersist.Add(entry);
+    }
+
+    /// <summary>Raises the promised ballot; an acceptor's promise never goes down.</summary>
+    private void RaisePromise(Ballot to)
+    {
+        Invariant.Check(to >= promised, "the promised ballot never decreases");
+        promised = to;
+        Observe(to);
+    }
+
+    private void Observe(Ballot seen)
+    {
+        if (seen > highestSeen)
+        {
+            highestSeen = seen;
+        }
+    }
+
+    private void ResetElectionTimer()
+    {
+        electionElapsed = 0;
+        electionTimeout = options.ElectionTicks + random.NextBelow(options.ElectionTicks);
+    }
+
+    private void BecomeFollower(int leader)
+    {
+        role = ReplicaRole.Follower;
+        leaderId = leader;
+        ballot = Ballot.Zero;
+        ClearProposerState();
+        ResetElectionTimer();
+    }
+}

@@ -1,0 +1,60 @@
+namespace Paxos.Core.Replication;
+
+/// <summary>
+/// Static configuration of one replica. Every node of a cluster must use the same
+/// <see cref="ClusterSize"/> and <see cref="MaxInflightSlots"/>: the acceptor's window rule (accept a
+/// slot only if it is at most <see cref="MaxInflightSlots"/> above the acceptor's commit index) is
+/// what bounds the number of accepted-but-unchosen slots a promise has to report.
+/// </summary>
+public sealed record ReplicaOptions
+{
+    /// <summary>This node's number, 0..<see cref="ClusterSize"/>-1.</summary>
+    public required int NodeId { get; init; }
+
+    /// <summary>Number of acceptors N (1..31, normally odd). A quorum is N/2+1.</summary>
+    public required int ClusterSize { get; init; }
+
+    /// <summary>The leader sends heartbeats (and retransmits unacknowledged accepts) every this many ticks.</summary>
+    public int HeartbeatTicks { get; init; } = 1;
+
+    /// <summary>E: a follower that hears nothing from a leader for a random time in [E, 2E) ticks becomes a candidate.</summary>
+    public int ElectionTicks { get; init; } = 10;
+
+    /// <summary>Pipelining window: at most this many slots above the commit index may be in flight.</summary>
+    public int MaxInflightSlots { get; init; } = 64;
+
+    /// <summary>Maximum total command bytes batched into one slot.</summary>
+    public int MaxBatchBytes { get; init; } = 1 << 20;
+
+    /// <summary>Maximum number of client commands batched into one slot.</summary>
+    public int MaxBatchCommands { get; init; } = 1024;
+
+    /// <summary>Maximum number of slots carried by one Accept or CatchUp message.</summary>
+    public int MaxEntriesPerMessage { get; init; } = 64;
+
+    /// <summary>Maximum number of committed entries handed to the driver in one <see cref="Ready"/>.</summary>
+    public int MaxCommittedEntriesPerReady { get; init; } = 256;
+
+    /// <summary>Maximum number of read-index requests waiting for confirmation.</summary>
+    public int MaxPendingReads { get; init; } = 1024;
+
+    /// <summary>Ticks before the same snapshot is offered again to a node that still asks for it.</summary>
+    public int SnapshotRetryTicks { get; init; } = 100;
+
+    /// <summary>The number of acceptors whose agreement makes a decision.</summary>
+    public int Quorum => (ClusterSize / 2) + 1;
+
+    internal void Validate()
+    {
+        Invariant.Check(ClusterSize is >= 1 and <= 31, "cluster size must be 1..31");
+        Invariant.Check(NodeId >= 0 && NodeId < ClusterSize, "node id must be in 0..cluster size-1");
+        Invariant.Check(HeartbeatTicks >= 1, "heartbeat interval must be at least one tick");
+        Invariant.Check(ElectionTicks > HeartbeatTicks, "election timeout must exceed the heartbeat interval");
+        Invariant.Check(MaxInflightSlots >= 1, "window must allow at least one slot");
+        Invariant.Check(MaxBatchBytes >= 1 && MaxBatchCommands >= 1, "a batch must hold at least one command");
+        Invariant.Check(MaxEntriesPerMessage >= 1, "a message must carry at least one entry");
+        Invariant.Check(MaxCommittedEntriesPerReady >= 1, "a ready must carry at least one committed entry");
+        Invariant.Check(MaxPendingReads >= 1, "at least one read must be allowed to wait");
+        Invariant.Check(SnapshotRetryTicks >= 1, "snapshot retry interval must be positive");
+    }
+}

@@ -1,0 +1,123 @@
+using Paxos.Core.Replication;
+using static Paxos.Core.Tests.Replication.ReplicaTestKit;
+
+namespace Paxos.Core.Tests.Replication;
+
+public sealed class LeaderTests
+{
+    [Fact]
+    public void SlotIsChosenWhenAQuorumAcceptedItInTheLeadersBallot()
+    {
+        ReplicaCore leader = EstablishedLeader();
+        leader.Propose(Bytes("x"));
+        Ready proposal = Drain(leader);
+        Assert.Equal(1ul, leader.CommitIndex);
+
+        Accept accept = SingleTo<Accept>(proposal, 1);
+        leader.Step(new AcceptReply(1, 0, accept.Ballot, [2], 0));
+
+        Assert.Equal(2ul, leader.CommitIndex);
+        LogEntry applied = Assert.Single(Drain(leader).CommittedEntries);
+        Assert.True(applied.Value.ContentEquals(Value("x")));
+    }
+
+    [Fact]
+    public void AcknowledgementsInAnotherBallotDoNotCount()
+    {
+        ReplicaCore leader = EstablishedLeader();
+        leader.Propose(Bytes("x"));
+        Drain(leader);
+
+        leader.Step(new AcceptReply(1, 0, new Ballot(1, 1), [2], 0));
+
+        Assert.Equal(1ul, leader.CommitIndex);
+    }
+
+    [Fact]
+    public void CommandsAreBatchedIntoSlotsAndSlotsIntoOneAccept()
+    {
+        ReplicaCore leader = EstablishedLeader();
+
+        Assert.Equal(new ProposeResult(ProposeStatus.Accepted, 2, 0, 0), leader.Propose(Bytes("a")));
+        Assert.Equal(new ProposeResult(ProposeStatus.Accepted, 2, 1, 0), leader.Propose(Bytes("b")));
+        Assert.Equal(new ProposeResult(ProposeStatus.Accepted, 3, 0, 0), leader.Propose(Bytes("c")));
+        Ready ready = Drain(leader);
+
+        Accept accept = SingleTo<Accept>(ready, 2);
+        Assert.Equal([2ul, 3ul], accept.Entries.Select(e => e.Slot));
+        Assert.True(accept.Entries[0].Value.ContentEquals(Value("a", "b")));
+        Assert.True(accept.Entries[1].Value.ContentEquals(Value("c")));
+        Assert.Equal(1ul, accept.CommitIndex);
+        Assert.Equal(2, ready.Entries.Count);
+    }
+
+    [Fact]
+    public void BatchIsClosedWhenItsBytesWouldExceedTheLimit()
+    {
+        ReplicaCore leader = EstablishedLeader();
+
+        Assert.Equal(2ul, leader.Propose(new byte[40]).Slot);
+        Assert.Equal(3ul, leader.Propose(new byte[40]).Slot);
+        Assert.Equal(ProposeStatus.TooLarge, leader.Propose(new byte[65]).Status);
+    }
+
+    [Fact]
+    public void FullWindowGivesBackpressureUntilSlotsAreChosen()
+    {
+        ReplicaCore leader = EstablishedLeader(window: 2);
+        leader.Propose(Bytes("a"));
+        leader.Propose(Bytes("b"));
+        leader.Propose(Bytes("c"));
+        leader.Propose(Bytes("d"));
+
+        Assert.Equal(new ProposeResult(ProposeStatus.Busy, 0, 0, 0), leader.Propose(Bytes("e")));
+
+        AcknowledgeAccepts(leader, Drain(leader));
+        Assert.Equal(3ul, leader.CommitIndex);
+        Assert.Equal(ProposeStatus.Accepted, leader.Propose(Bytes("e")).Status);
+    }
+
+    [Fact]
+    public void FollowerRejectsProposalsNamingTheLeader()
+    {
+        ReplicaCore follower = NewCore(1);
+        Assert.Equal(new ProposeResult(ProposeStatus.NotLeader, 0, 0, -1), follower.Propose(Bytes("x")));
+
+        follower.Step(new Heartbeat(2, 1, new Ballot(1, 2), 0, 1));
+
+        Assert.Equal(new ProposeResult(ProposeStatus.NotLeader, 0, 0, 2), follower.Propose(Bytes("x")));
+    }
+
+    [Fact]
+    public void UnacknowledgedAcceptsAreRetransmittedOnHeartbeat()
+    {
+        ReplicaCore leader = EstablishedLeader();
+        leader.Propose(Bytes("x"));
+        Ready first = Drain(leader);
+        leader.Step(new AcceptReply(1, 0, SingleTo<Accept>(first, 1).Ballot, [2], 0));
+
+        leader.Tick();
+        Ready ready = Drain(leader);
+
+        Assert.Empty(MessagesOf<Accept>(ready));
+        Assert.Equal(2, MessagesOf<Heartbeat>(ready).Count);
+
+        leader.Propose(Bytes("y"));
+        Drain(leader);
+        leader.Tick();
+        Accept retransmitted = SingleTo<Accept>(Drain(leader), 2);
+        Assert.Equal([3ul], retransmitted.Entries.Select(e => e.Slot));
+    }
+
+    [Fact]
+    public void LeaderSendsHeartbeatsEveryHeartbeatInterval()
+    {
+        ReplicaCore leader = EstablishedLeader();
+
+        leader.Tick();
+        List<Heartbeat> heartbeats = MessagesOf<Heartbeat>(Drain(leader));
+
+        Assert.Equal(2, heartbeats.Count);
+        Assert.All(heartbeats, h => Assert.Equal((leader.Promised, 1ul), (h.Ballot, h.CommitIndex)));
+    }
+}

@@ -1,0 +1,158 @@
+using Paxos.Core.Replication;
+using static Paxos.Core.Tests.Replication.ReplicaTestKit;
+
+namespace Paxos.Core.Tests.Replication;
+
+public sealed class LearnerTests
+{
+    private static readonly Ballot Old = new(1, 2);
+    private static readonly Ballot Current = new(2, 0);
+
+    [Fact]
+    public void FollowerLearnsFromTheLeadersCommitIndexWhenItsEntryHasTheLeadersBallot()
+    {
+        ReplicaCore follower = NewCore(1);
+        follower.Step(new Accept(0, 1, Current, 0, [new LogEntry(1, Current, Value("a"))]));
+        Drain(follower);
+
+        follower.Step(new Heartbeat(0, 1, Current, 1, 1));
+        Ready ready = Drain(follower);
+
+        Assert.Equal(1ul, follower.CommitIndex);
+        Assert.Equal(1ul, ready.HardState!.Value.CommitIndex);
+        Assert.True(Assert.Single(ready.CommittedEntries).Value.ContentEquals(Value("a")));
+    }
+
+    [Fact]
+    public void FollowerDoesNotLearnFromTheCommitIndexWhenItsEntryHasAnotherBallot()
+    {
+        ReplicaCore follower = NewCore(1);
+        follower.Step(new Accept(2, 1, Old, 0, [new LogEntry(1, Old, Value("maybe"))]));
+        Drain(follower);
+
+        follower.Step(new Heartbeat(0, 1, Current, 1, 1));
+        Ready ready = Drain(follower);
+
+        Assert.Equal(0ul, follower.CommitIndex);
+        Assert.Empty(ready.CommittedEntries);
+        Assert.Equal(1ul, SingleTo<CatchUpRequest>(ready, 0).FromSlot);
+    }
+
+    [Fact]
+    public void LaggingFollowerStoresCatchUpEntriesAsChosen()
+    {
+        ReplicaCore follower = NewCore(1);
+        follower.Step(new Accept(2, 1, Old, 0, [new LogEntry(1, Old, Value("maybe"))]));
+        Drain(follower);
+
+        follower.Step(new CatchUp(0, 1, 2, [new LogEntry(1, Current, Value("a")), new LogEntry(2, Current, Value("b"))]));
+        Ready ready = Drain(follower);
+
+        Assert.Equal(2ul, follower.CommitIndex);
+        Assert.Equal([1ul, 2ul], ready.Entries.Select(e => e.Slot));
+        Assert.Equal([1ul, 2ul], ready.CommittedEntries.Select(e => e.Slot));
+        Assert.True(ready.CommittedEntries[0].Value.ContentEquals(Value("a")));
+    }
+
+    [Fact]
+    public void PartialCatchUpAsksForTheRest()
+    {
+        ReplicaCore follower = NewCore(1);
+
+        follower.Step(new CatchUp(0, 1, 5, [new LogEntry(1, Current, Value("a")), new LogEntry(2, Current, Value("b"))]));
+
+        Assert.Equal(3ul, SingleTo<CatchUpRequest>(Drain(follower), 0).FromSlot);
+    }
+
+    [Fact]
+    public void NodeAnswersCatchUpWithItsChosenEntries()
+    {
+        ReplicaCore leader = EstablishedLeader();
+        leader.Propose(Bytes("x"));
+        AcknowledgeAccepts(leader, Drain(leader));
+        Drain(leader);
+
+        leader.Step(new CatchUpRequest(2, 0, 1));
+        CatchUp catchUp = SingleTo<CatchUp>(Drain(leader), 2);
+
+        Assert.Equal(2ul, catchUp.CommitIndex);
+        Assert.Equal([1ul, 2ul], catchUp.Entries.Select(e => e.Slot));
+    }
+
+    [Fact]
+    public void LeaderThatLearnsOfAHigherCommitIndexFetchesIt()
+    {
+        ReplicaCore leader = EstablishedLeader();
+
+        leader.Step(new HeartbeatReply(1, 0, leader.Promised, 1, 7));
+
+        Assert.Equal(2ul, SingleTo<CatchUpRequest>(Drain(leader), 1).FromSlot);
+    }
+
+    [Fact]
+    public void CompactedEntriesAreOfferedAsASnapshotOncePerRetryInterval()
+    {
+        ReplicaCore leader = EstablishedLeader();
+        leader.Compact(1);
+
+        leader.Step(new CatchUpRequest(2, 0, 1));
+        Ready ready = Drain(leader);
+        leader.Step(new CatchUpRequest(2, 0, 1));
+
+        Assert.Equal(new SnapshotTransfer(2, 1), Assert.Single(ready.SnapshotsToSend));
+        Assert.Empty(MessagesOf<CatchUp>(ready));
+        Assert.Empty(Drain(leader).SnapshotsToSend);
+    }
+
+    [Fact]
+    public void InstalledSnapshotAdvancesCommitAndAppliedAndDropsOlderEntries()
+    {
+        ReplicaCore follower = NewCore(1);
+        follower.Step(new Accept(0, 1, Current, 0, [new LogEntry(1, Current, Value("a")), new LogEntry(6, Current, Value("f"))]));
+        Drain(follower);
+
+        follower.ReportSnapshotInstalled(5);
+        Ready ready = Drain(follower);
+
+        Assert.Equal((5ul, 5ul, 5ul), (follower.CommitIndex, follower.AppliedIndex, follower.SnapshotIndex));
+        Assert.Equal(5ul, ready.HardState!.Value.CommitIndex);
+        Assert.Empty(ready.CommittedEntries);
+        Assert.False(follower.TryGetEntry(1, out _));
+        Assert.True(follower.TryGetEntry(6, out _));
+    }
+
+    [Fact]
+    public void RestartRecoversCommitAndReappliesFromTheSnapshot()
+    {
+        var durable = new DurableState(new HardState(Current, 3), 1, [
+            new LogEntry(2, Current, Value("b")),
+            new LogEntry(3, Current, Value("c")),
+            new LogEntry(4, Current, Value("d")),
+        ]);
+        ReplicaCore node = NewCore(1, state: durable);
+
+        Ready ready = Drain(node);
+
+        Assert.Equal((3ul, 3ul), (node.CommitIndex, node.AppliedIndex));
+        Assert.Equal([2ul, 3ul], ready.CommittedEntries.Select(e => e.Slot));
+        Assert.Equal(ReplicaRole.Follower, node.Role);
+    }
+
+    [Fact]
+    public void AChosenValueNeverChanges()
+    {
+        ReplicaCore follower = NewCore(1);
+        follower.Step(new CatchUp(0, 1, 1, [new LogEntry(1, Current, Value("a"))]));
+
+        Assert.Throws<InvariantViolationException>(
+            () => follower.Step(new CatchUp(2, 1, 1, [new LogEntry(1, Old, Value("z"))])));
+    }
+
+    [Fact]
+    public void CompactingBeyondTheAppliedIndexIsAnInvariantViolation()
+    {
+        ReplicaCore follower = NewCore(1);
+
+        Assert.Throws<InvariantViolationException>(() => follower.Compact(1));
+    }
+}

@@ -1,0 +1,93 @@
+using Paxos.Core.Replication;
+
+namespace Paxos.Core.Tests.Replication;
+
+/// <summary>
+/// One node of the simulated cluster: a <see cref="ReplicaCore"/>, the durable storage its driver
+/// wrote (only what a processed Ready asked to persist survives a crash), and the applied sequence of
+/// its state machine (restored from its snapshot after a crash).
+/// </summary>
+internal sealed class SimulatedNode
+{
+    private readonly ReplicaOptions options;
+    private readonly SortedDictionary<ulong, LogEntry> durableEntries = [];
+    private HardState durableHardState = new(Ballot.Zero, 0);
+    private ulong snapshotIndex;
+    private List<SlotValue> snapshotState = [];
+
+    public SimulatedNode(ReplicaOptions options, int randomSeed)
+    {
+        this.options = options;
+        Core = new ReplicaCore(options, new SeededRandomSource(randomSeed), DurableState.Empty);
+    }
+
+    public ReplicaCore Core { get; private set; }
+
+    public bool Up { get; private set; } = true;
+
+    /// <summary>Applied slot values; index i holds slot i + 1.</summary>
+    public List<SlotValue> Applied { get; private set; } = [];
+
+    public void Crash() => Up = false;
+
+    public void Restart(int randomSeed)
+    {
+        var recovered = new DurableState(durableHardState, snapshotIndex, durableEntries.Values.ToList());
+        Core = new ReplicaCore(options, new SeededRandomSource(randomSeed), recovered);
+        Applied = [.. snapshotState];
+        Up = true;
+    }
+
+    public void Persist(Ready ready)
+    {
+        if (ready.HardState is { } hard)
+        {
+            durableHardState = hard;
+        }
+
+        foreach (LogEntry entry in ready.Entries)
+        {
+            if (entry.Slot > snapshotIndex)
+            {
+                durableEntries[entry.Slot] = entry;
+            }
+        }
+    }
+
+    /// <summary>The application snapshots its applied state and lets the core compact its log.</summary>
+    public void TakeSnapshot()
+    {
+        snapshotIndex = (ulong)Applied.Count;
+        snapshotState = [.. Applied];
+        DropDurableEntriesUpTo(snapshotIndex);
+        Core.Compact(snapshotIndex);
+    }
+
+    /// <summary>Snapshot state for a peer: everything applied up to this node's snapshot index.</summary>
+    public List<SlotValue> SnapshotState => snapshotState;
+
+    /// <summary>Installs a peer's snapshot if it is ahead of this node; returns whether it was.</summary>
+    public bool InstallSnapshot(List<SlotValue> state)
+    {
+        var index = (ulong)state.Count;
+        if (index <= Core.AppliedIndex)
+        {
+            return false;
+        }
+
+        snapshotIndex = index;
+        snapshotState = [.. state];
+        Applied = [.. state];
+        DropDurableEntriesUpTo(index);
+        Core.ReportSnapshotInstalled(index);
+        return true;
+    }
+
+    private void DropDurableEntriesUpTo(ulong index)
+    {
+        while (durableEntries.Count > 0 && durableEntries.First().Key <= index)
+        {
+            durableEntries.Remove(durableEntries.First().Key);
+        }
+    }
+}
