@@ -1,15 +1,28 @@
+using System.Text;
+
 namespace Paxos.Storage.Tests;
 
-public class Crc32CTests
+public sealed class Crc32CTests
 {
     [Fact]
-    public void Matches_the_standard_check_value() =>
-        Assert.Equal(0xE3069283u, Crc32C.Compute("123456789"u8));
+    public void StandardCheckValue()
+    {
+        Assert.Equal(0xE3069283u, Crc32C.Compute(Encoding.ASCII.GetBytes("123456789")));
+    }
 
     [Fact]
-    public void Appending_in_pieces_equals_computing_at_once()
+    public void EmptyInputIsZero()
     {
-        byte[] data = Enumerable.Range(0, 1000).Select(i => (byte)(i * 7)).ToArray();
-        Assert.Equal(Crc32C.Compute(data), Crc32C.Append(Crc32C.Compute(data.AsSpan(0, 333)), data.AsSpan(333)));
+        Assert.Equal(0u, Crc32C.Compute([]));
+    }
+
+    [Fact]
+    public void AppendContinuesAnEarlierCrc()
+    {
+        byte[] data = Encoding.ASCII.GetBytes("The quick brown fox jumps over the lazy dog, twice over.");
+        for (int split = 0; split <= data.Length; split++)
+        {
+            Assert.Equal(Crc32C.Compute(data), Crc32C.Append(Crc32C.Compute(data.AsSpan(0, split)), data.AsSpan(split)));
+        }
     }
 }

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Paxos.Storage.Files;
+
+namespace Paxos.Storage.Wal;
+
+/// <summary>Settings of a <see cref="WriteAheadLog"/>.</summary>
+public sealed class WalOptions
+{
+    /// <summary>
+    /// The size in bytes at which the log starts a new segment file (default 64 MiB). A segment holds at least one
+    /// record, so a segment may exceed this by at most one record's frame.
+    /// </summary>
+    public long SegmentSize { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The largest payload in bytes a record may have (default 1 MiB). Appending a larger one throws
+    /// <see cref="ArgumentOutOfRangeException"/>. Must not be lowered between runs over the same directory, because
+    /// recovery treats a longer length field as damage.
+    /// </summary>
+    public int MaxRecordSize { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// How many <see cref="WriteAheadLog.AppendAsync"/> / <see cref="WriteAheadLog.AppendBatchAsync"/> calls may wait
+    /// for the group-commit writer (default 4096); further callers wait for room (backpressure).
+    /// </summary>
+    public int QueueCapacity { get; init; } = 4096;
+
+    /// <summary>The file layer (default the real one, <see cref="PhysicalFileSystem.Instance"/>).</summary>
+    public IFileSystem FileSystem { get; init; } = PhysicalFileSystem.Instance;
+
+    /// <summary>Where recovery reports torn tails and compaction reports deleted segments (default none).</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordSize, 0, nameof(MaxRecordSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxRecordSize, WalFormat.MaxPayloadLimit, nameof(MaxRecordSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(SegmentSize, WalFormat.SegmentHeaderSize + WalFormat.FrameHeaderSize, nameof(SegmentSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1, nameof(QueueCapacity));
+        ArgumentNullException.ThrowIfNull(FileSystem, nameof(FileSystem));
+        ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));
+    }
+}

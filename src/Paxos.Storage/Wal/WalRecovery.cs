@@ -1,0 +1,121 @@
+using Paxos.Storage.Files;
+
+namespace Paxos.Storage.Wal;
+
+/// <summary>
+/// Reads every segment of a log directory in order at open, passing each record to a callback. Damage at the very
+/// end of the last segment (nothing valid after it) is a torn, never-acknowledged write and is truncated away;
+/// any other damage throws <see cref="WalCorruptionException"/>.
+/// </summary>
+internal static class WalRecovery
+{
+    /// <summary>The segments found and the state the appender continues from.</summary>
+    internal sealed record Result(List<WalSegment> Segments, long NextSequence, WalRecoveryResult Summary);
+
+    public static Result Recover(string directory, WalOptions options, WalRecordHandler onRecord)
+    {
+        IFileSystem fs = options.FileSystem;
+        var segments = new List<WalSegment>();
+        foreach (string path in fs.ListFiles(directory))
+        {
+            if (SegmentFileName.TryParse(path, out long first))
+            {
+                segments.Add(new WalSegment(first, path));
+            }
+        }
+        segments.Sort((a, b) => a.FirstSequence.CompareTo(b.FirstSequence));
+
+        long? expected = null;
+        long recordCount = 0;
+        WalTornTail? tornTail = null;
+        for (int i = 0; i < segments.Count; i++)
+        {
+            bool isLast = i == segments.Count - 1;
+            WalSegment segment = segments[i];
+            using IFileHandle file = fs.OpenFile(segment.Path, isLast ? FileOpenMode.OpenReadWrite : FileOpenMode.OpenRead);
+            if (isLast && file.Length < WalFormat.SegmentHeaderSize)
+            {
+                // A crash while rolling to a new segment: its header was never made durable, so nothing in it was acknowledged.
+                WalLog.TornSegmentRemoved(options.Logger, segment.Path, file.Length);
+                file.Dispose();
+                fs.DeleteFile(segment.Path);
+                fs.SyncDirectory(directory);
+                segments.RemoveAt(i);
+                expected ??= segment.FirstSequence;
+                break;
+            }
+            using var scanner = new SegmentScanner(file, options.MaxRecordSize);
+            long first = ReadHeader(scanner, segment, expected);
+            long sequence = first;
+            long offset = WalFormat.SegmentHeaderSize;
+            while (offset < scanner.Length)
+            {
+                FrameStatus status = scanner.TryReadFrame(offset, out ReadOnlySpan<byte> frame);
+                if (status != FrameStatus.Valid)
+                {
+                    string reason = Describe(status);
+                    if (!isLast)
+                    {
+                        throw new WalCorruptionException(segment.Path, offset, reason + " in a segment that is not the last");
+                    }
+                    if (scanner.ValidFrameFollows(offset))
+                    {
+                        throw new WalCorruptionException(segment.Path, offset, reason + ", followed by valid records");
+                    }
+                    tornTail = new WalTornTail(segment.Path, offset, scanner.Length - offset);
+                    WalLog.TornTailTruncated(options.Logger, segment.Path, offset, scanner.Length - offset);
+                    file.SetLength(offset);
+                    break;
+                }
+                WalRecord record = WalFormat.ReadFrame(frame);
+                if (record.Sequence != sequence)
+                {
+                    throw new WalCorruptionException(segment.Path, offset, $"record has sequence {record.Sequence}, expected {sequence}");
+                }
+                onRecord(record);
+                recordCount++;
+                sequence++;
+                offset += frame.Length;
+            }
+            // Records found after a crash may still sit only in the page cache: make them durable before anything relies on them.
+            if (isLast)
+            {
+                file.FlushToDisk();
+            }
+            expected = sequence;
+        }
+
+        long next = expected ?? 1;
+        long firstRetained = segments.Count > 0 ? segments[0].FirstSequence : next;
+        return new Result(segments, next, new WalRecoveryResult(recordCount, firstRetained, next, tornTail));
+    }
+
+    private static long ReadHeader(SegmentScanner scanner, WalSegment segment, long? expected)
+    {
+        if (!scanner.TryRead(0, WalFormat.SegmentHeaderSize, out ReadOnlySpan<byte> header))
+        {
+            throw new WalCorruptionException(segment.Path, 0, "segment header is truncated");
+        }
+        string? problem = WalFormat.ReadSegmentHeader(header, out long first);
+        if (problem is not null)
+        {
+            throw new WalCorruptionException(segment.Path, 0, problem);
+        }
+        if (first != segment.FirstSequence)
+        {
+            throw new WalCorruptionException(segment.Path, 0, $"header says first sequence {first} but the file name says {segment.FirstSequence}");
+        }
+        if (expected is { } e && first != e)
+        {
+            throw new WalCorruptionException(segment.Path, 0, $"segment starts at sequence {first} but the previous segment ends before {e}");
+        }
+        return first;
+    }
+
+    private static string Describe(FrameStatus status) => status switch
+    {
+        FrameStatus.Incomplete => "record is incomplete",
+        FrameStatus.BadLength => "record length exceeds the maximum record size",
+        _ => "record checksum mismatch",
+    };
+}

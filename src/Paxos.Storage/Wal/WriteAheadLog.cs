@@ -1,0 +1,449 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Paxos.Storage.Files;
+
+namespace Paxos.Storage.Wal;
+
+/// <summary>
+/// A write-ahead log of opaque records (a type byte and payload bytes) in append-only segment files, with group
+/// commit: records from many concurrent callers are written together and made durable with one fsync, and no
+/// caller is acknowledged before the fsync that covers its record.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The log assigns each record its sequence number: consecutive, starting at 1 in a new log, continuing after the
+/// last recovered record on reopen. Appends return it.
+/// </para>
+/// <para>
+/// Two ways to append, which may be mixed: <see cref="AppendAsync"/> / <see cref="AppendBatchAsync"/> from any
+/// number of concurrent callers (queued for the group-commit writer, bounded by <see cref="WalOptions.QueueCapacity"/>),
+/// or, for a single-writer driver loop, <see cref="Append"/> any number of records and then <see cref="Sync"/>;
+/// a record appended with <see cref="Append"/> is durable only once <see cref="Sync"/> has returned.
+/// </para>
+/// <para>
+/// If writing or fsyncing fails, the log is faulted: every waiting and later append fails with that error, because
+/// after a failed fsync it is unknown what reached the disk. Reopen the log to recover.
+/// </para>
+/// </remarks>
+public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
+{
+    private const int MinimumBufferSize = 256 * 1024;
+
+    private readonly string _directory;
+    private readonly WalOptions _options;
+    private readonly IFileSystem _fs;
+    private readonly List<WalSegment> _segments;
+    private readonly Lock _gate = new();
+    private readonly Channel<PendingAppend> _queue;
+    private readonly ConcurrentQueue<PendingAppend> _pool = new();
+    private readonly Task _writer;
+    private byte[] _buffer;
+    private int _buffered;
+    private IFileHandle _active;
+    private long _activeLength;
+    private long _nextSequence;
+    private long _durableSequence;
+    private Exception? _fault;
+    private bool _disposed;
+
+    private WriteAheadLog(string directory, WalOptions options, WalRecovery.Result recovered)
+    {
+        _directory = directory;
+        _options = options;
+        _fs = options.FileSystem;
+        _segments = recovered.Segments;
+        _nextSequence = recovered.NextSequence;
+        _durableSequence = recovered.NextSequence - 1;
+        Recovery = recovered.Summary;
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(MinimumBufferSize, WalFormat.FrameHeaderSize + options.MaxRecordSize));
+        if (_segments.Count == 0)
+        {
+            _active = CreateSegment(_nextSequence);
+        }
+        else
+        {
+            _active = _fs.OpenFile(_segments[^1].Path, FileOpenMode.OpenReadWrite);
+            _activeLength = _active.Length;
+        }
+        _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _writer = Task.Run(RunWriterAsync);
+    }
+
+    /// <summary>What recovery found when the log was opened.</summary>
+    public WalRecoveryResult Recovery { get; }
+
+    /// <summary>The sequence number of the oldest record still on disk (or of the next record if there is none).</summary>
+    public long FirstSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Math.Min(_segments[0].FirstSequence, _nextSequence);
+            }
+        }
+    }
+
+    /// <summary>The sequence number the next appended record gets.</summary>
+    public long NextSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _nextSequence;
+            }
+        }
+    }
+
+    /// <summary>The highest sequence number known to be durable.</summary>
+    public long DurableSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _durableSequence;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens (creating if needed) the log in <paramref name="directory"/>, passing every recovered record to
+    /// <paramref name="onRecord"/> in order before returning. A torn tail of the last segment is truncated and
+    /// logged; any other damage throws.
+    /// </summary>
+    /// <exception cref="WalCorruptionException">The log is damaged somewhere other than its torn tail.</exception>
+    public static WriteAheadLog Open(string directory, WalRecordHandler onRecord, WalOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(onRecord);
+        options ??= new WalOptions();
+        options.Validate();
+        options.FileSystem.CreateDirectory(directory);
+        WalRecovery.Result recovered = WalRecovery.Recover(directory, options, onRecord);
+        WalLog.Recovered(options.Logger, directory, recovered.Summary.RecordCount, recovered.NextSequence);
+        return new WriteAheadLog(directory, options, recovered);
+    }
+
+    /// <summary>
+    /// Appends one record from the single-writer driver loop and returns its sequence number. The record is buffered
+    /// (and possibly written) but not durable until <see cref="Sync"/> returns.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The payload is larger than <see cref="WalOptions.MaxRecordSize"/>.</exception>
+    public long Append(byte type, ReadOnlySpan<byte> payload)
+    {
+        CheckSize(payload.Length, nameof(payload));
+        lock (_gate)
+        {
+            ThrowIfUnusable();
+            try
+            {
+                return AppendLocked(type, payload);
+            }
+            catch (Exception ex)
+            {
+                _fault = ex;
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Makes every record appended so far durable with one fsync (none if they already are).</summary>
+    public void Sync()
+    {
+        lock (_gate)
+        {
+            ThrowIfUnusable();
+            try
+            {
+                SyncLocked();
+            }
+            catch (Exception ex)
+            {
+                _fault = ex;
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues one record for the group-commit writer. The returned task completes with the record's sequence number
+    /// only after the fsync that makes it durable. <paramref name="payload"/> must stay unchanged until then.
+    /// </summary>
+    /// <param name="type">The caller's record type byte.</param>
+    /// <param name="payload">The record's payload.</param>
+    /// <param name="cancellationToken">Cancels waiting for room in a full queue; a queued record is written regardless.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The payload is larger than <see cref="WalOptions.MaxRecordSize"/>.</exception>
+    public ValueTask<long> AppendAsync(byte type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        CheckSize(payload.Length, nameof(payload));
+        return Enqueue(PendingAppend.Rent(_pool, type, payload, default), cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues records to be written consecutively by the group-commit writer. The returned task completes with the
+    /// last record's sequence number only after the fsync that makes them all durable.
+    /// </summary>
+    /// <param name="records">The records; they and their payloads must stay unchanged until the task completes.</param>
+    /// <param name="cancellationToken">Cancels waiting for room in a full queue; queued records are written regardless.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A payload is larger than <see cref="WalOptions.MaxRecordSize"/>.</exception>
+    /// <exception cref="ArgumentException">The batch is empty.</exception>
+    public ValueTask<long> AppendBatchAsync(ReadOnlyMemory<WalAppend> records, CancellationToken cancellationToken = default)
+    {
+        if (records.IsEmpty)
+        {
+            throw new ArgumentException("A batch must hold at least one record.", nameof(records));
+        }
+        foreach (WalAppend record in records.Span)
+        {
+            CheckSize(record.Payload.Length, nameof(records));
+        }
+        return Enqueue(PendingAppend.Rent(_pool, 0, default, records), cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes every segment file all of whose records have sequence numbers below <paramref name="upToSequence"/>,
+    /// oldest first, then fsyncs the directory. The segment being appended to is never deleted.
+    /// </summary>
+    /// <returns>How many segment files were deleted.</returns>
+    public int TruncatePrefix(long upToSequence)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            int deleted = 0;
+            while (_segments.Count > 1 && _segments[1].FirstSequence <= upToSequence)
+            {
+                _fs.DeleteFile(_segments[0].Path);
+                WalLog.SegmentDeleted(_options.Logger, _segments[0].Path, upToSequence);
+                _segments.RemoveAt(0);
+                deleted++;
+            }
+            if (deleted > 0)
+            {
+                _fs.SyncDirectory(_directory);
+            }
+            return deleted;
+        }
+    }
+
+    /// <summary>
+    /// Completes the records already queued, makes records from <see cref="Append"/> durable, and closes the files.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+        }
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        lock (_gate)
+        {
+            try
+            {
+                if (_fault is null)
+                {
+                    SyncLocked();
+                }
+            }
+            finally
+            {
+                _active.Dispose();
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = [];
+            }
+        }
+    }
+
+    /// <inheritdoc cref="DisposeAsync"/>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private ValueTask<long> Enqueue(PendingAppend item, CancellationToken cancellationToken)
+    {
+        ValueTask<long> completion = item.Completion;
+        if (_queue.Writer.TryWrite(item))
+        {
+            return completion;
+        }
+        return EnqueueSlowAsync(item, completion, cancellationToken);
+    }
+
+    private async ValueTask<long> EnqueueSlowAsync(PendingAppend item, ValueTask<long> completion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _queue.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            item.ReturnUnused();
+            throw new ObjectDisposedException(nameof(WriteAheadLog));
+        }
+        catch
+        {
+            item.ReturnUnused();
+            throw;
+        }
+        return await completion.ConfigureAwait(false);
+    }
+
+    private async Task RunWriterAsync()
+    {
+        var batch = new List<PendingAppend>();
+        ChannelReader<PendingAppend> reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < _options.QueueCapacity && reader.TryRead(out PendingAppend? item))
+            {
+                batch.Add(item);
+            }
+            Exception? error = null;
+            lock (_gate)
+            {
+                try
+                {
+                    if (_fault is not null)
+                    {
+                        throw new IOException("The write-ahead log failed earlier; reopen it.", _fault);
+                    }
+                    foreach (PendingAppend item in batch)
+                    {
+                        item.Result = WriteItemLocked(item);
+                    }
+                    SyncLocked();
+                }
+                catch (Exception ex)
+                {
+                    _fault ??= ex;
+                    error = ex;
+                }
+            }
+            foreach (PendingAppend item in batch)
+            {
+                if (error is null)
+                {
+                    item.SetResult(item.Result);
+                }
+                else
+                {
+                    item.SetException(error);
+                }
+            }
+            batch.Clear();
+        }
+    }
+
+    private long WriteItemLocked(PendingAppend item)
+    {
+        if (item.Batch.IsEmpty)
+        {
+            return AppendLocked(item.Type, item.Payload.Span);
+        }
+        long last = 0;
+        foreach (WalAppend record in item.Batch.Span)
+        {
+            last = AppendLocked(record.Type, record.Payload.Span);
+        }
+        return last;
+    }
+
+    private long AppendLocked(byte type, ReadOnlySpan<byte> payload)
+    {
+        int frameLength = WalFormat.FrameHeaderSize + payload.Length;
+        long segmentLength = _activeLength + _buffered;
+        if (segmentLength > WalFormat.SegmentHeaderSize && segmentLength + frameLength > _options.SegmentSize)
+        {
+            RollLocked();
+        }
+        if (_buffered + frameLength > _buffer.Length)
+        {
+            WriteBufferLocked();
+        }
+        long sequence = _nextSequence;
+        WalFormat.WriteFrame(_buffer.AsSpan(_buffered, frameLength), sequence, type, payload);
+        _buffered += frameLength;
+        _nextSequence++;
+        return sequence;
+    }
+
+    private void SyncLocked()
+    {
+        if (_durableSequence == _nextSequence - 1)
+        {
+            return;
+        }
+        WriteBufferLocked();
+        _active.FlushToDisk();
+        _durableSequence = _nextSequence - 1;
+    }
+
+    private void WriteBufferLocked()
+    {
+        if (_buffered == 0)
+        {
+            return;
+        }
+        _active.Write(_buffer.AsSpan(0, _buffered), _activeLength);
+        _activeLength += _buffered;
+        _buffered = 0;
+    }
+
+    private void RollLocked()
+    {
+        SyncLocked();
+        _active.Dispose();
+        _active = CreateSegment(_nextSequence);
+    }
+
+    /// <summary>Creates a segment file holding only its header, durably (file and directory entry), and makes it active.</summary>
+    private IFileHandle CreateSegment(long firstSequence)
+    {
+        string path = Path.Combine(_directory, SegmentFileName.Format(firstSequence));
+        IFileHandle file = _fs.OpenFile(path, FileOpenMode.CreateNew);
+        try
+        {
+            Span<byte> header = stackalloc byte[WalFormat.SegmentHeaderSize];
+            WalFormat.WriteSegmentHeader(header, firstSequence);
+            file.Write(header, 0);
+            file.FlushToDisk();
+            _fs.SyncDirectory(_directory);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        _segments.Add(new WalSegment(firstSequence, path));
+        _activeLength = WalFormat.SegmentHeaderSize;
+        return file;
+    }
+
+    private void CheckSize(int payloadLength, string paramName)
+    {
+        if (payloadLength > _options.MaxRecordSize)
+        {
+            throw new ArgumentOutOfRangeException(
+                paramName, payloadLength, $"A record payload of {payloadLength} bytes exceeds the maximum record size of {_options.MaxRecordSize} bytes.");
+        }
+    }
+
+    private void ThrowIfUnusable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_fault is not null)
+        {
+            throw new IOException("The write-ahead log failed earlier; reopen it.", _fault);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using Paxos.Storage.Wal;
+
+namespace Paxos.Storage.Tests;
+
+public sealed class WalCorruptionTests
+{
+    private const int RecordCount = 20;
+    private const int HeaderSize = 24;
+    private const int FrameHeaderSize = 17;
+
+    [Theory]
+    [InlineData(0)]  // a bit of the length field
+    [InlineData(5)]  // a bit of the checksum
+    [InlineData(9)]  // a bit of the sequence number
+    [InlineData(16)] // a bit of the type
+    [InlineData(FrameHeaderSize + 10)] // a bit of the payload
+    public void FlippedBitInARecordFollowedByValidRecordsIsReported(int byteInFrame)
+    {
+        using var dir = new TempDirectory();
+        string segment = WalTornTailTests.WriteRecords(dir.Path, RecordCount);
+        long damaged = RecordOffset(10);
+        FlipBit(segment, damaged + byteInFrame);
+
+        var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path));
+
+        Assert.Equal(segment, ex.FilePath);
+        Assert.Equal(damaged, ex.Offset);
+        Assert.Contains(Path.GetFileName(segment), ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"offset {damaged}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FlippedBitInTheSecondToLastRecordIsReported()
+    {
+        using var dir = new TempDirectory();
+        string segment = WalTornTailTests.WriteRecords(dir.Path, RecordCount);
+        long damaged = RecordOffset(RecordCount - 1);
+        FlipBit(segment, damaged + FrameHeaderSize + 1);
+
+        var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path));
+        Assert.Equal(damaged, ex.Offset);
+    }
+
+    [Theory]
+    [InlineData(0)]  // magic
+    [InlineData(8)]  // first sequence number
+    [InlineData(21)] // header checksum
+    public void FlippedBitInASegmentHeaderIsReported(int headerByte)
+    {
+        using var dir = new TempDirectory();
+        string segment = WalTornTailTests.WriteRecords(dir.Path, RecordCount);
+        FlipBit(segment, headerByte);
+
+        var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path));
+
+        Assert.Equal(segment, ex.FilePath);
+        Assert.Equal(0, ex.Offset);
+        Assert.Contains(Path.GetFileName(segment), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DamageInAnOlderSegmentIsReportedEvenAtItsEnd()
+    {
+        using var dir = new TempDirectory();
+        var options = new WalOptions { SegmentSize = 1024 };
+        WriteMany(dir.Path, 100, options);
+        string[] segments = WalTestLog.Segments(dir.Path);
+        Assert.True(segments.Length >= 3);
+
+        string older = segments[1];
+        long length = new FileInfo(older).Length;
+        FlipBit(older, length - 1);
+
+        var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path, options));
+        Assert.Equal(older, ex.FilePath);
+        Assert.InRange(ex.Offset, HeaderSize, length - 1);
+    }
+
+    [Fact]
+    public void TruncatedOlderSegmentIsReported()
+    {
+        using var dir = new TempDirectory();
+        var options = new WalOptions { SegmentSize = 1024 };
+        WriteMany(dir.Path, 100, options);
+        string older = WalTestLog.Segments(dir.Path)[0];
+        using (var stream = new FileStream(older, FileMode.Open))
+        {
+            stream.SetLength(stream.Length - 3);
+        }
+
+        var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path, options));
+        Assert.Equal(older, ex.FilePath);
+    }
+
+    [Fact]
+    public void MissingMiddleSegmentIsReported()
+    {
+        using var dir = new TempDirectory();
+        var options = new WalOptions { SegmentSize = 1024 };
+        WriteMany(dir.Path, 100, options);
+        string[] segments = WalTestLog.Segments(dir.Path);
+        File.Delete(segments[1]);
+
+        var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path, options));
+        Assert.Equal(segments[2], ex.FilePath);
+        Assert.Equal(0, ex.Offset);
+    }
+
+    private static void WriteMany(string directory, int count, WalOptions options)
+    {
+        using WriteAheadLog log = WalTestLog.Open(directory, out _, options);
+        for (long i = 1; i <= count; i++)
+        {
+            log.Append((byte)(i % 7), WalTestLog.Payload(i));
+        }
+        log.Sync();
+    }
+
+    /// <summary>The offset of record <paramref name="sequence"/> in the single segment written by <c>WriteRecords</c>.</summary>
+    private static long RecordOffset(long sequence)
+    {
+        long offset = HeaderSize;
+        for (long i = 1; i < sequence; i++)
+        {
+            offset += FrameHeaderSize + WalTestLog.Payload(i).Length;
+        }
+        return offset;
+    }
+
+    private static void FlipBit(string path, long offset)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[offset] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+    }
+}
