@@ -1,0 +1,104 @@
+using System.Buffers.Binary;
+using Paxos.Core;
+using Paxos.Core.Replication;
+
+namespace Paxos.Storage.Replication;
+
+/// <summary>
+/// The write-ahead-log records of a Multi-Paxos replica (little-endian):
+/// <list type="bullet">
+/// <item><c>HardState</c> (type 1): promised round u64, promised node i32, commit index u64.</item>
+/// <item><c>Entry</c> (type 2): slot u64, ballot round u64, ballot node i32, command count u32, then per command length u32 and bytes.</item>
+/// </list>
+/// The WAL frames and checksums each record; this codec only lays out the payload and rejects a
+/// payload that does not parse (which the checksum should make impossible).
+/// </summary>
+internal static class ReplicaRecordCodec
+{
+    public const byte HardStateType = 1;
+    public const byte EntryType = 2;
+    private const int HardStateSize = sizeof(ulong) + sizeof(int) + sizeof(ulong);
+    private const int EntryHeaderSize = sizeof(ulong) + sizeof(ulong) + sizeof(int) + sizeof(uint);
+
+    public static int HardStateLength => HardStateSize;
+
+    public static void WriteHardState(HardState state, Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(destination, state.Promised.Round);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[8..], state.Promised.NodeId);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[12..], state.CommitIndex);
+    }
+
+    public static HardState ReadHardState(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length != HardStateSize)
+        {
+            throw new InvalidDataException($"hard-state record has {payload.Length} bytes, expected {HardStateSize}");
+        }
+        return new HardState(
+            new Ballot(BinaryPrimitives.ReadUInt64LittleEndian(payload), BinaryPrimitives.ReadInt32LittleEndian(payload[8..])),
+            BinaryPrimitives.ReadUInt64LittleEndian(payload[12..]));
+    }
+
+    public static int EntryLength(LogEntry entry)
+    {
+        int length = EntryHeaderSize;
+        foreach (var command in entry.Value.Commands)
+        {
+            length += sizeof(uint) + command.Length;
+        }
+        return length;
+    }
+
+    public static void WriteEntry(LogEntry entry, Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(destination, entry.Slot);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[8..], entry.Ballot.Round);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[16..], entry.Ballot.NodeId);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[20..], (uint)entry.Value.Commands.Count);
+        int offset = EntryHeaderSize;
+        foreach (var command in entry.Value.Commands)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(destination[offset..], (uint)command.Length);
+            command.Span.CopyTo(destination[(offset + sizeof(uint))..]);
+            offset += sizeof(uint) + command.Length;
+        }
+    }
+
+    public static LogEntry ReadEntry(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < EntryHeaderSize)
+        {
+            throw new InvalidDataException("entry record is shorter than its header");
+        }
+        ulong slot = BinaryPrimitives.ReadUInt64LittleEndian(payload);
+        var ballot = new Ballot(BinaryPrimitives.ReadUInt64LittleEndian(payload[8..]), BinaryPrimitives.ReadInt32LittleEndian(payload[16..]));
+        uint count = BinaryPrimitives.ReadUInt32LittleEndian(payload[20..]);
+        if (count > payload.Length)
+        {
+            throw new InvalidDataException($"entry record claims {count} commands in {payload.Length} bytes");
+        }
+        var commands = new ReadOnlyMemory<byte>[count];
+        int offset = EntryHeaderSize;
+        for (int i = 0; i < commands.Length; i++)
+        {
+            if (payload.Length - offset < sizeof(uint))
+            {
+                throw new InvalidDataException("entry record ends inside a command length");
+            }
+            uint length = BinaryPrimitives.ReadUInt32LittleEndian(payload[offset..]);
+            offset += sizeof(uint);
+            if (length > payload.Length - offset)
+            {
+                throw new InvalidDataException("entry record ends inside a command");
+            }
+            commands[i] = payload.Slice(offset, (int)length).ToArray();
+            offset += (int)length;
+        }
+        if (offset != payload.Length)
+        {
+            throw new InvalidDataException("entry record has trailing bytes");
+        }
+        return new LogEntry(slot, ballot, commands.Length == 0 ? SlotValue.NoOp : new SlotValue(commands));
+    }
+}

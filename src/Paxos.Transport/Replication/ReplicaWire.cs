@@ -1,0 +1,144 @@
+using Google.Protobuf;
+using Paxos.Core.Replication;
+using Paxos.Transport.SingleDecree;
+using CoreBallot = Paxos.Core.Ballot;
+using Wire = Paxos.Transport.V1;
+
+namespace Paxos.Transport.Replication;
+
+/// <summary>
+/// Maps Multi-Paxos replica messages between the core and protobuf. Everything arriving is
+/// validated: node numbers in range, ballots present and well-formed, batch sizes bounded. A bad
+/// batch is rejected whole with <see cref="InvalidDataException"/> and never reaches the core.
+/// </summary>
+public static class ReplicaWire
+{
+    /// <summary>The most messages one Deliver call may carry.</summary>
+    public const int MaxMessagesPerDelivery = 4096;
+
+    public static Wire.ReplicaMessage ToWire(ReplicaMessage message) => message switch
+    {
+        Prepare m => new Wire.ReplicaMessage { Prepare = new Wire.PrepareMessage { Ballot = B(m.Ballot), FromSlot = m.FromSlot } },
+        Promise m => new Wire.ReplicaMessage { Promise = WithEntries(new Wire.PromiseMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex }, m.Accepted) },
+        Nack m => new Wire.ReplicaMessage { Nack = new Wire.NackMessage { Rejected = B(m.Rejected), Promised = B(m.Promised) } },
+        Accept m => new Wire.ReplicaMessage { Accept = WithEntries(new Wire.AcceptMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex }, m.Entries) },
+        AcceptReply m => new Wire.ReplicaMessage { AcceptReply = WithSlots(new Wire.AcceptReplyMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex }, m.Slots) },
+        Heartbeat m => new Wire.ReplicaMessage { Heartbeat = new Wire.HeartbeatMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex, Round = m.Round } },
+        HeartbeatReply m => new Wire.ReplicaMessage { HeartbeatReply = new Wire.HeartbeatReplyMessage { Ballot = B(m.Ballot), Round = m.Round, CommitIndex = m.CommitIndex } },
+        CatchUpRequest m => new Wire.ReplicaMessage { CatchUpRequest = new Wire.CatchUpRequestMessage { FromSlot = m.FromSlot } },
+        CatchUp m => new Wire.ReplicaMessage { CatchUp = WithEntries(new Wire.CatchUpMessage { CommitIndex = m.CommitIndex }, m.Entries) },
+        _ => throw new ArgumentException($"unknown replica message {message.GetType().Name}", nameof(message)),
+    };
+
+    /// <summary>Converts a delivery from <paramref name="from"/> to <paramref name="to"/>; throws <see cref="InvalidDataException"/> on anything malformed.</summary>
+    public static List<ReplicaMessage> FromWire(Wire.DeliverRequest request, int self, int clusterSize)
+    {
+        if (request.ToNode != self)
+        {
+            throw new InvalidDataException($"delivery addressed to node {request.ToNode}, but this is node {self}");
+        }
+        if (request.FromNode < 0 || request.FromNode >= clusterSize || request.FromNode == self)
+        {
+            throw new InvalidDataException($"delivery from node {request.FromNode}, which is not another node of this {clusterSize}-node cluster");
+        }
+        if (request.Messages.Count > MaxMessagesPerDelivery)
+        {
+            throw new InvalidDataException($"delivery carries {request.Messages.Count} messages; the limit is {MaxMessagesPerDelivery}");
+        }
+        int from = request.FromNode;
+        var messages = new List<ReplicaMessage>(request.Messages.Count);
+        foreach (var m in request.Messages)
+        {
+            messages.Add(m.BodyCase switch
+            {
+                Wire.ReplicaMessage.BodyOneofCase.Prepare => new Prepare(from, self, Ballot(m.Prepare.Ballot, clusterSize), m.Prepare.FromSlot),
+                Wire.ReplicaMessage.BodyOneofCase.Promise => new Promise(from, self, Ballot(m.Promise.Ballot, clusterSize), m.Promise.CommitIndex, Entries(m.Promise.Accepted, clusterSize)),
+                Wire.ReplicaMessage.BodyOneofCase.Nack => new Nack(from, self, Ballot(m.Nack.Rejected, clusterSize), Ballot(m.Nack.Promised, clusterSize)),
+                Wire.ReplicaMessage.BodyOneofCase.Accept => new Accept(from, self, Ballot(m.Accept.Ballot, clusterSize), m.Accept.CommitIndex, Entries(m.Accept.Entries, clusterSize)),
+                Wire.ReplicaMessage.BodyOneofCase.AcceptReply => new AcceptReply(from, self, Ballot(m.AcceptReply.Ballot, clusterSize), [.. m.AcceptReply.Slots], m.AcceptReply.CommitIndex),
+                Wire.ReplicaMessage.BodyOneofCase.Heartbeat => new Heartbeat(from, self, Ballot(m.Heartbeat.Ballot, clusterSize), m.Heartbeat.CommitIndex, m.Heartbeat.Round),
+                Wire.ReplicaMessage.BodyOneofCase.HeartbeatReply => new HeartbeatReply(from, self, Ballot(m.HeartbeatReply.Ballot, clusterSize), m.HeartbeatReply.Round, m.HeartbeatReply.CommitIndex),
+                Wire.ReplicaMessage.BodyOneofCase.CatchUpRequest => new CatchUpRequest(from, self, m.CatchUpRequest.FromSlot),
+                Wire.ReplicaMessage.BodyOneofCase.CatchUp => new CatchUp(from, self, m.CatchUp.CommitIndex, Entries(m.CatchUp.Entries, clusterSize)),
+                _ => throw new InvalidDataException("replica message with no body"),
+            });
+        }
+        return messages;
+    }
+
+    private static Wire.Ballot B(CoreBallot ballot) => SingleDecreeWire.ToWire(ballot);
+
+    private static CoreBallot Ballot(Wire.Ballot? ballot, int clusterSize)
+    {
+        if (ballot is null)
+        {
+            throw new InvalidDataException("ballot is missing");
+        }
+        if (ballot.NodeIndex < 0 || ballot.NodeIndex >= clusterSize)
+        {
+            throw new InvalidDataException($"ballot names node index {ballot.NodeIndex}, which is not a node of this {clusterSize}-node cluster");
+        }
+        return new CoreBallot(ballot.Round, ballot.NodeIndex);
+    }
+
+    private static List<LogEntry> Entries(Google.Protobuf.Collections.RepeatedField<Wire.SlotEntry> entries, int clusterSize)
+    {
+        var result = new List<LogEntry>(entries.Count);
+        foreach (var entry in entries)
+        {
+            var commands = new ReadOnlyMemory<byte>[entry.Commands.Count];
+            for (int i = 0; i < commands.Length; i++)
+            {
+                commands[i] = entry.Commands[i].Memory;
+            }
+            result.Add(new LogEntry(entry.Slot, Ballot(entry.Ballot, clusterSize), commands.Length == 0 ? SlotValue.NoOp : new SlotValue(commands)));
+        }
+        return result;
+    }
+
+    private static Wire.SlotEntry ToWire(LogEntry entry)
+    {
+        var wire = new Wire.SlotEntry { Slot = entry.Slot, Ballot = B(entry.Ballot) };
+        foreach (var command in entry.Value.Commands)
+        {
+            wire.Commands.Add(UnsafeByteOperations.UnsafeWrap(command));
+        }
+        return wire;
+    }
+
+    private static Wire.PromiseMessage WithEntries(Wire.PromiseMessage message, IReadOnlyList<LogEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            message.Accepted.Add(ToWire(entry));
+        }
+        return message;
+    }
+
+    private static Wire.AcceptMessage WithEntries(Wire.AcceptMessage message, IReadOnlyList<LogEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            message.Entries.Add(ToWire(entry));
+        }
+        return message;
+    }
+
+    private static Wire.CatchUpMessage WithEntries(Wire.CatchUpMessage message, IReadOnlyList<LogEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            message.Entries.Add(ToWire(entry));
+        }
+        return message;
+    }
+
+    private static Wire.AcceptReplyMessage WithSlots(Wire.AcceptReplyMessage message, IReadOnlyList<ulong> slots)
+    {
+        foreach (ulong slot in slots)
+        {
+            message.Slots.Add(slot);
+        }
+        return message;
+    }
+}
