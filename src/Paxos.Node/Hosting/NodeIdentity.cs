@@ -1,4 +1,7 @@
 namespace Paxos.Node.Hosting;
 
-/// <summary>Who this node is in its cluster.</summary>
-public sealed record NodeIdentity(string Id, int Index, int ClusterSize);
+/// <summary>Who this node is in its cluster: its id, its index (its number in ballots), and every node's id by index.</summary>
+public sealed record NodeIdentity(string Id, int Index, IReadOnlyList<string> NodeIds)
+{
+    public int ClusterSize => NodeIds.Count;
+}

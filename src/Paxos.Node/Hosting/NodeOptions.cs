@@ -1,3 +1,4 @@
+using Paxos.Core;
 using Paxos.Node.Configuration;
 
 namespace Paxos.Node.Hosting;
@@ -5,8 +6,20 @@ namespace Paxos.Node.Hosting;
 /// <summary>How to run one node: its cluster, its id in it, and where it keeps its data.</summary>
 public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string DataDirectory)
 {
-    /// <summary>How long a proposer waits for one round's replies before it retries.</summary>
+    /// <summary>How long a single-decree proposer waits for one round's replies before it retries.</summary>
     public TimeSpan RoundTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>One tick of the replicated log's clock: the leader's heartbeat interval.</summary>
+    public TimeSpan Tick { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Ticks without a leader's heartbeat before a follower stands for election (randomized up to twice this).</summary>
+    public int ElectionTicks { get; init; } = 10;
+
+    /// <summary>
+    /// The application replicated by the log. Null: the key-value store of the client API. A
+    /// program that brings its own state machine gets the log through <see cref="PaxosNodeHost.Log"/>.
+    /// </summary>
+    public IStateMachine? StateMachine { get; init; }
 
     public Failpoints Failpoints { get; init; } = Failpoints.None;
 }

@@ -6,8 +6,13 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Paxos.Core;
+using Paxos.Core.Replication;
+using Paxos.KeyValue;
+using Paxos.Node.Replication;
 using Paxos.Node.Services;
 using Paxos.Node.SingleDecree;
+using Paxos.Storage.Replication;
 using Paxos.Storage.SingleDecree;
 using Paxos.Transport;
 using Paxos.Transport.SingleDecree;
@@ -17,26 +22,31 @@ namespace Paxos.Node.Hosting;
 
 /// <summary>
 /// A running Paxos node: its durable state, its gRPC server (PaxosService for peers,
-/// ConsensusService for clients, on the one port of the cluster file) and its clients to the
-/// other nodes. Start it with <see cref="StartAsync"/>, stop it with <see cref="DisposeAsync"/>.
+/// KeyValueService and ConsensusService for clients, on the one port of the cluster file) and its
+/// clients to the other nodes. Start it with <see cref="StartAsync"/>, stop it with <see cref="DisposeAsync"/>.
 /// </summary>
 public sealed partial class PaxosNodeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly AcceptorLoop _acceptor;
-    private readonly IReadOnlyList<GrpcChannel> _channels;
+    private readonly ReplicaDriver _replica;
+    private readonly IReadOnlyList<GrpcChannel?> _channels;
     private readonly SingleDecreeEngine _engine;
 
-    private PaxosNodeHost(WebApplication app, AcceptorLoop acceptor, IReadOnlyList<GrpcChannel> channels, SingleDecreeEngine engine, NodeIdentity identity)
+    private PaxosNodeHost(WebApplication app, AcceptorLoop acceptor, ReplicaDriver replica, IReadOnlyList<GrpcChannel?> channels, SingleDecreeEngine engine, NodeIdentity identity)
     {
         _app = app;
         _acceptor = acceptor;
+        _replica = replica;
         _channels = channels;
         _engine = engine;
         Identity = identity;
     }
 
     public NodeIdentity Identity { get; }
+
+    /// <summary>The replicated log (Multi-Paxos): replicate commands to the state machine, read-index barriers, status.</summary>
+    public ReplicaDriver Log => _replica;
 
     /// <summary>A single-decree Paxos instance by id (1 to 100 UTF-8 bytes).</summary>
     public ConsensusInstance Instance(string id) => new(_engine, SingleDecreeWire.ParseInstanceId(id));
@@ -49,10 +59,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         int self = options.Cluster.IndexOf(options.NodeId);
-        var identity = new NodeIdentity(options.NodeId, self, options.Cluster.Size);
-        var store = SingleDecreeStore.Open(Path.Combine(options.DataDirectory, "single-decree"));
-        var acceptor = new AcceptorLoop(store);
-
+        var identity = new NodeIdentity(options.NodeId, self, [.. options.Cluster.Nodes.Select(n => n.Id)]);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(console => console.FormatterName = NodeLogFormatter.Name)
@@ -69,9 +76,17 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             grpc.MaxReceiveMessageSize = WireLimits.MaxMessageBytes;
             grpc.MaxSendMessageSize = WireLimits.MaxMessageBytes;
         });
+        using var bootLoggers = LoggerFactory.Create(logging => logging.AddConsole(console => console.FormatterName = NodeLogFormatter.Name)
+            .AddConsoleFormatter<NodeLogFormatter, NodeLogFormatterOptions>(format => format.NodeId = options.NodeId));
 
-        var channels = new List<GrpcChannel>();
+        // Single-decree instances.
+        var store = SingleDecreeStore.Open(Path.Combine(options.DataDirectory, "single-decree"));
+        var acceptor = new AcceptorLoop(store);
+
+        // Peers.
+        var channels = new GrpcChannel?[options.Cluster.Size];
         var acceptors = new IAcceptorPeer[options.Cluster.Size];
+        var outboxes = new PeerOutbox?[options.Cluster.Size];
         for (int i = 0; i < acceptors.Length; i++)
         {
             if (i == self)
@@ -79,19 +94,39 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
                 acceptors[i] = acceptor;
                 continue;
             }
-            var channel = PeerChannels.Create(options.Cluster.Nodes[i].Url);
-            channels.Add(channel);
-            acceptors[i] = new GrpcAcceptorPeer(new PaxosService.PaxosServiceClient(channel));
+            channels[i] = PeerChannels.Create(options.Cluster.Nodes[i].Url);
+            var peer = new PaxosService.PaxosServiceClient(channels[i]);
+            acceptors[i] = new GrpcAcceptorPeer(peer);
+            outboxes[i] = new PeerOutbox(self, i, peer, bootLoggers.CreateLogger<PeerOutbox>());
         }
+
+        // The replicated log and its state machine.
+        var stateMachine = options.StateMachine ?? new KeyValueStateMachine();
+        var logStore = ReplicaLogStore.Open(Path.Combine(options.DataDirectory, "log"), bootLoggers.CreateLogger<ReplicaLogStore>());
+        var core = new ReplicaCore(
+            new ReplicaOptions { NodeId = self, ClusterSize = options.Cluster.Size, ElectionTicks = options.ElectionTicks, MaxBatchBytes = 2 * WireLimits.MaxValueBytes },
+            new SystemRandomSource(),
+            logStore.Recover(snapshotIndex: 0));
+        var replica = new ReplicaDriver(core, logStore, stateMachine, outboxes, appliedSlot: 0, appliedCommandIndex: 0, options.Tick, bootLoggers.CreateLogger<ReplicaDriver>());
 
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(acceptor);
+        builder.Services.AddSingleton(replica);
+        builder.Services.AddSingleton(new LeaderDirectory(options.Cluster, replica, channels, self));
+        if (stateMachine is KeyValueStateMachine keyValue)
+        {
+            builder.Services.AddSingleton(keyValue);
+        }
         builder.Services.AddSingleton(provider => new SingleDecreeEngine(
             self, acceptors, acceptor, options.Failpoints, provider.GetRequiredService<ILoggerFactory>().CreateLogger<SingleDecreeEngine>(), options.RoundTimeout));
 
         var app = builder.Build();
         app.MapGrpcService<PaxosGrpcService>();
         app.MapGrpcService<ConsensusGrpcService>();
+        if (stateMachine is KeyValueStateMachine)
+        {
+            app.MapGrpcService<KeyValueGrpcService>();
+        }
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         var engine = app.Services.GetRequiredService<SingleDecreeEngine>();
@@ -103,12 +138,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         }
         string dataDirectory = Path.GetFullPath(options.DataDirectory);
         string cluster = peers.ToString();
-        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, cluster);
-        return new PaxosNodeHost(app, acceptor, channels, engine, identity);
+        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, core.CommitIndex, cluster);
+        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; {Instances} single-decree instance(s) recovered; cluster:{Peers}")]
-    private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, string peers);
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s) and a log committed to slot {Commit}; cluster:{Peers}")]
+    private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong commit, string peers);
 
     /// <summary>Completes when the host is asked to stop (SIGTERM, SIGINT).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
@@ -117,10 +152,11 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        await _replica.DisposeAsync().ConfigureAwait(false);
         await _acceptor.DisposeAsync().ConfigureAwait(false);
         foreach (var channel in _channels)
         {
-            channel.Dispose();
+            channel?.Dispose();
         }
     }
 }

@@ -1,7 +1,9 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Paxos.Core.SingleDecree;
+using Paxos.Node.Replication;
 using Paxos.Node.SingleDecree;
+using Paxos.Transport.Replication;
 using Paxos.Transport.SingleDecree;
 using Paxos.Node.Hosting;
 using Paxos.Transport.V1;
@@ -13,8 +15,40 @@ namespace Paxos.Node.Services;
 /// INVALID_ARGUMENT and never touches state), hands it to the acceptor loop, and replies once the
 /// new state is on disk.
 /// </summary>
-public sealed class PaxosGrpcService(AcceptorLoop acceptor, NodeIdentity identity) : PaxosService.PaxosServiceBase
+public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, NodeIdentity identity) : PaxosService.PaxosServiceBase
 {
+    private static readonly Task<DeliverResponse> Delivered = Task.FromResult(new DeliverResponse());
+
+    public override Task<DeliverResponse> Deliver(DeliverRequest request, ServerCallContext context)
+    {
+        List<Paxos.Core.Replication.ReplicaMessage> messages;
+        try
+        {
+            messages = ReplicaWire.FromWire(request, identity.Index, identity.ClusterSize);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        replica.Deliver(messages);
+        return Delivered;
+    }
+
+    public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        var status = replica.Status;
+        return Task.FromResult(new GetStatusResponse
+        {
+            NodeId = identity.Id,
+            Role = status.Role,
+            Ballot = SingleDecreeWire.ToWire(status.Ballot),
+            LeaderId = status.LeaderId >= 0 ? identity.NodeIds[status.LeaderId] : "",
+            CommitIndex = status.CommitIndex,
+            AppliedIndex = status.AppliedIndex,
+            SnapshotIndex = status.SnapshotIndex,
+        });
+    }
+
     public override async Task<PrepareResponse> Prepare(PrepareRequest request, ServerCallContext context)
     {
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);

@@ -1,0 +1,15 @@
+namespace Paxos.Node.Replication;
+
+/// <summary>This node does not lead; <see cref="LeaderHint"/> is the node it believes does (-1: unknown).</summary>
+public sealed class NotLeaderException(int leaderHint)
+    : Exception(leaderHint >= 0 ? $"this node is not the leader; node {leaderHint} is" : "this node is not the leader and knows no leader")
+{
+    public int LeaderHint { get; } = leaderHint;
+}
+
+/// <summary>A replicated command's slot was filled with another value (leadership changed before it was chosen); it was not applied.</summary>
+public sealed class NotChosenException(ulong slot)
+    : Exception($"leadership changed before slot {slot} was chosen: the command was not applied; retry it")
+{
+    public ulong Slot { get; } = slot;
+}

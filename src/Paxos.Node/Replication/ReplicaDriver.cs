@@ -1,0 +1,382 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Paxos.Core;
+using Paxos.Core.Replication;
+using Paxos.Storage.Replication;
+
+namespace Paxos.Node.Replication;
+
+/// <summary>
+/// Runs a <see cref="ReplicaCore"/> for real: one loop (the only code that touches the core, the
+/// log store and the state machine) takes every queued input (peer messages, client commands,
+/// read requests, clock ticks), feeds them to the core, and then carries out each
+/// <see cref="Ready"/> in the required order: persist with one fsync, send, apply in slot order,
+/// answer reads, <see cref="ReplicaCore.Advance"/>. Inputs that arrive while an fsync runs are
+/// handled together in the next round, which is what batches commands into slots and many
+/// records into one fsync.
+/// </summary>
+public sealed partial class ReplicaDriver : IAsyncDisposable
+{
+    private const int InputCapacity = 65_536;
+    private const int MaxInputsPerRound = 8_192;
+
+    private readonly ReplicaCore _core;
+    private readonly ReplicaLogStore _store;
+    private readonly IStateMachine _stateMachine;
+    private readonly IReadOnlyList<PeerOutbox?> _outboxes;
+    private readonly ILogger _logger;
+    private readonly Channel<object> _inputs = Channel.CreateBounded<object>(
+        new BoundedChannelOptions(InputCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Dictionary<ulong, List<PendingProposal>> _proposalsBySlot = [];
+    private readonly Queue<PendingProposal> _busy = new();
+    private readonly Dictionary<ulong, PendingRead> _readsAwaitingQuorum = [];
+    private readonly List<(ulong Index, PendingRead Read)> _readsAwaitingApply = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private readonly Task _clock;
+    private ulong _nextReadId;
+    private ulong _commandIndex;
+    private ulong _appliedSlot;
+    private volatile ReplicaStatus _status;
+
+    /// <param name="core">The replica, recovered from <paramref name="store"/>.</param>
+    /// <param name="store">The durable log the core was recovered from.</param>
+    /// <param name="stateMachine">The application, restored to <paramref name="appliedSlot"/>.</param>
+    /// <param name="outboxes">One outbox per peer, indexed by node number (null for this node).</param>
+    /// <param name="appliedSlot">The last slot the state machine reflects (its snapshot's slot).</param>
+    /// <param name="appliedCommandIndex">The index of the last command the state machine reflects.</param>
+    /// <param name="tick">How long one core tick lasts.</param>
+    public ReplicaDriver(ReplicaCore core, ReplicaLogStore store, IStateMachine stateMachine, IReadOnlyList<PeerOutbox?> outboxes,
+        ulong appliedSlot, ulong appliedCommandIndex, TimeSpan tick, ILogger logger)
+    {
+        _core = core;
+        _store = store;
+        _stateMachine = stateMachine;
+        _outboxes = outboxes;
+        _logger = logger;
+        _appliedSlot = appliedSlot;
+        _commandIndex = appliedCommandIndex;
+        _status = Snapshot();
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _clock = Task.Run(() => TickAsync(tick));
+    }
+
+    /// <summary>The node's current view: role, ballot, leader, commit and applied slot. Safe from any thread.</summary>
+    public ReplicaStatus Status => _status;
+
+    /// <summary>
+    /// Replicates <paramref name="command"/> through the log: resolves once it is chosen and
+    /// applied, with the state machine's result. Throws <see cref="NotLeaderException"/> on a
+    /// node that does not lead, and <see cref="NotChosenException"/> if leadership changed and
+    /// another value was chosen in its slot.
+    /// </summary>
+    public async Task<ReplicationResult> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
+    {
+        var proposal = new PendingProposal(command);
+        using var registration = cancellationToken.Register(() => proposal.Completion.TrySetCanceled(cancellationToken));
+        await _inputs.Writer.WriteAsync(proposal, cancellationToken).ConfigureAwait(false);
+        return await proposal.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A linearizable read barrier (read index): completes, on the leader, once its leadership was
+    /// confirmed by a quorum after this call began and the state machine has applied everything
+    /// chosen before it; a read of the state machine after that is linearizable. Returns the
+    /// applied slot. Throws <see cref="NotLeaderException"/> on a node that does not lead.
+    /// </summary>
+    public async Task<ulong> ReadBarrierAsync(CancellationToken cancellationToken)
+    {
+        var read = new PendingRead();
+        using var registration = cancellationToken.Register(() => read.Completion.TrySetCanceled(cancellationToken));
+        await _inputs.Writer.WriteAsync(read, cancellationToken).ConfigureAwait(false);
+        return await read.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Hands messages from a peer to the loop; drops them if the loop is overloaded (peers retry).</summary>
+    public void Deliver(List<ReplicaMessage> messages) => _inputs.Writer.TryWrite(messages);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _inputs.Writer.TryComplete();
+        await Task.WhenAll(_loop, _clock).ConfigureAwait(false);
+        foreach (var outbox in _outboxes)
+        {
+            if (outbox is not null)
+            {
+                await outbox.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        _store.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task TickAsync(TimeSpan tick)
+    {
+        using var timer = new PeriodicTimer(tick);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                _inputs.Writer.TryWrite(TickInput.Instance);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _inputs.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                for (int handled = 0; handled < MaxInputsPerRound && reader.TryRead(out var input); handled++)
+                {
+                    Handle(input);
+                }
+                RetryBusyProposals();
+                while (_core.HasReady())
+                {
+                    Process(_core.TakeReady());
+                }
+                _status = Snapshot();
+            }
+        }
+        catch (InvariantViolationException e)
+        {
+            Environment.FailFast("Paxos invariant violated; stopping the node rather than corrupting data.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A failed fsync leaves the disk state unknown: stop rather than acknowledge anything.
+            Environment.FailFast("The replica's log could not be written; stopping the node.", e);
+        }
+        FailEverything(new ObjectDisposedException(nameof(ReplicaDriver), "the node is stopping"));
+    }
+
+    private void Handle(object input)
+    {
+        switch (input)
+        {
+            case TickInput:
+                _core.Tick();
+                break;
+            case List<ReplicaMessage> messages:
+                foreach (var message in messages)
+                {
+                    _core.Step(message);
+                }
+                break;
+            case PendingProposal proposal:
+                Propose(proposal, busyQueue: false);
+                break;
+            case PendingRead read:
+                StartRead(read);
+                break;
+            default:
+                throw new InvalidOperationException($"unknown driver input {input.GetType().Name}");
+        }
+    }
+
+    private bool Propose(PendingProposal proposal, bool busyQueue)
+    {
+        if (proposal.Completion.Task.IsCompleted)
+        {
+            return true; // cancelled by its caller before it reached the log
+        }
+        var result = _core.Propose(proposal.Command);
+        switch (result.Status)
+        {
+            case ProposeStatus.Accepted:
+                proposal.Position = result.Position;
+                if (!_proposalsBySlot.TryGetValue(result.Slot, out var list))
+                {
+                    list = [];
+                    _proposalsBySlot.Add(result.Slot, list);
+                }
+                list.Add(proposal);
+                return true;
+            case ProposeStatus.Busy:
+                if (!busyQueue)
+                {
+                    _busy.Enqueue(proposal); // backpressure: bounded by the input channel feeding it
+                }
+                return false;
+            case ProposeStatus.NotLeader:
+                proposal.Completion.TrySetException(new NotLeaderException(result.LeaderHint));
+                return true;
+            default:
+                proposal.Completion.TrySetException(new ArgumentException("the command is larger than a slot's batch may be"));
+                return true;
+        }
+    }
+
+    private void RetryBusyProposals()
+    {
+        while (_busy.Count > 0 && Propose(_busy.Peek(), busyQueue: true))
+        {
+            _busy.Dequeue();
+        }
+    }
+
+    private void StartRead(PendingRead read)
+    {
+        if (read.Completion.Task.IsCompleted)
+        {
+            return;
+        }
+        ulong id = ++_nextReadId;
+        var result = _core.ReadIndex(id);
+        switch (result.Status)
+        {
+            case ReadIndexStatus.Accepted:
+                _readsAwaitingQuorum.Add(id, read);
+                break;
+            case ReadIndexStatus.NotLeader:
+                read.Completion.TrySetException(new NotLeaderException(result.LeaderHint));
+                break;
+            default:
+                read.Completion.TrySetException(new NotLeaderException(_core.LeaderId)); // overloaded: let the client retry
+                break;
+        }
+    }
+
+    private void Process(Ready ready)
+    {
+        _store.Persist(ready.HardState, ready.Entries); // fsync before anything that depends on it leaves
+        foreach (var message in ready.Messages)
+        {
+            _outboxes[message.To]?.Post(message);
+        }
+        foreach (var entry in ready.CommittedEntries)
+        {
+            Apply(entry);
+        }
+        foreach (var state in ready.ReadStates)
+        {
+            if (_readsAwaitingQuorum.Remove(state.RequestId, out var read))
+            {
+                _readsAwaitingApply.Add((state.Index, read));
+            }
+        }
+        if (ready.SoftState is { } soft)
+        {
+            OnSoftState(soft);
+        }
+        _core.Advance(ready);
+        CompleteAppliedReads();
+    }
+
+    private void Apply(LogEntry entry)
+    {
+        Invariant.Check(entry.Slot == _appliedSlot + 1, $"slot {entry.Slot} applied after slot {_appliedSlot}: slots apply in order, each once");
+        var commands = entry.Value.Commands;
+        _proposalsBySlot.Remove(entry.Slot, out var waiting);
+        for (int position = 0; position < commands.Count; position++)
+        {
+            ulong index = ++_commandIndex;
+            byte[] result = _stateMachine.Apply(index, commands[position].Span);
+            var proposal = waiting?.Find(p => p.Position == position);
+            if (proposal is not null && proposal.Command.Span.SequenceEqual(commands[position].Span))
+            {
+                proposal.Completion.TrySetResult(new ReplicationResult(entry.Slot, index, result));
+            }
+        }
+        foreach (var proposal in waiting ?? [])
+        {
+            proposal.Completion.TrySetException(new NotChosenException(entry.Slot)); // no-op if it completed above
+        }
+        _appliedSlot = entry.Slot;
+    }
+
+    private void CompleteAppliedReads()
+    {
+        _readsAwaitingApply.RemoveAll(pending =>
+        {
+            if (pending.Index > _appliedSlot)
+            {
+                return false;
+            }
+            pending.Read.Completion.TrySetResult(_appliedSlot);
+            return true;
+        });
+    }
+
+    private void OnSoftState(SoftState soft)
+    {
+        LogRole(soft.Role, soft.LeaderId, soft.Ballot);
+        if (soft.Role == ReplicaRole.Leader)
+        {
+            return;
+        }
+        // Reads waiting for a quorum round of a leadership that ended will never be confirmed.
+        foreach (var read in _readsAwaitingQuorum.Values)
+        {
+            read.Completion.TrySetException(new NotLeaderException(soft.LeaderId));
+        }
+        _readsAwaitingQuorum.Clear();
+        foreach (var proposal in _busy)
+        {
+            proposal.Completion.TrySetException(new NotLeaderException(soft.LeaderId));
+        }
+        _busy.Clear();
+    }
+
+    private void FailEverything(Exception reason)
+    {
+        foreach (var list in _proposalsBySlot.Values)
+        {
+            foreach (var proposal in list)
+            {
+                proposal.Completion.TrySetException(reason);
+            }
+        }
+        foreach (var proposal in _busy)
+        {
+            proposal.Completion.TrySetException(reason);
+        }
+        foreach (var read in _readsAwaitingQuorum.Values)
+        {
+            read.Completion.TrySetException(reason);
+        }
+        foreach (var (_, read) in _readsAwaitingApply)
+        {
+            read.Completion.TrySetException(reason);
+        }
+        while (_inputs.Reader.TryRead(out var input))
+        {
+            (input as PendingProposal)?.Completion.TrySetException(reason);
+            (input as PendingRead)?.Completion.TrySetException(reason);
+        }
+    }
+
+    private ReplicaStatus Snapshot() => new(
+        _core.Role switch { ReplicaRole.Leader => "leader", ReplicaRole.Candidate => "candidate", _ => "follower" },
+        _core.Promised, _core.LeaderId, _core.CommitIndex, _appliedSlot, _core.SnapshotIndex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "role {Role}, leader {Leader}, ballot {Ballot}")]
+    private partial void LogRole(ReplicaRole role, int leader, Ballot ballot);
+
+    private sealed class TickInput
+    {
+        public static readonly TickInput Instance = new();
+    }
+
+    private sealed class PendingProposal(ReadOnlyMemory<byte> command)
+    {
+        public ReadOnlyMemory<byte> Command { get; } = command;
+
+        public int Position { get; set; } = -1;
+
+        public TaskCompletionSource<ReplicationResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class PendingRead
+    {
+        public TaskCompletionSource<ulong> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

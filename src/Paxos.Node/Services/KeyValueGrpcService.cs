@@ -1,0 +1,213 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Paxos.KeyValue;
+using Paxos.Node.Replication;
+using Paxos.Transport.V1;
+
+namespace Paxos.Node.Services;
+
+/// <summary>
+/// The client API of CONTRACT.md section 1 on every node. Writes go through the replicated log;
+/// linearizable reads use a read-index barrier on the leader; serializable reads are answered
+/// from this node's replica. A node that does not lead forwards writes and linearizable reads to
+/// the leader (once: a forwarded call that finds no leader fails with UNAVAILABLE).
+/// </summary>
+public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachine store, LeaderDirectory leaders) : KeyValueService.KeyValueServiceBase
+{
+    private const string ForwardedHeader = "paxos-forwarded-by";
+    private static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(10);
+
+    public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
+    {
+        Check(KeyValueLimits.ValidateKey(request.Key) ?? KeyValueLimits.ValidateValue(request.Value.Length) ?? KeyValueLimits.ValidateClientId(request.ClientId));
+        var command = new PutCommand(request.Key, request.Value.ToByteArray(), request.ClientId, request.RequestId);
+        var result = await WriteAsync(command, context, (client, options) => client.PutAsync(request, options).ResponseAsync).ConfigureAwait(false);
+        return result switch
+        {
+            Forwarded<PutResponse> f => f.Response,
+            Local { Result: PutResult put } => new PutResponse { Index = put.Index },
+            Local local => throw Unexpected(local.Result),
+            _ => throw new InvalidOperationException(),
+        };
+    }
+
+    public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
+    {
+        Check(KeyValueLimits.ValidateKey(request.Key) ?? KeyValueLimits.ValidateClientId(request.ClientId));
+        var command = new DeleteCommand(request.Key, request.ClientId, request.RequestId);
+        var result = await WriteAsync(command, context, (client, options) => client.DeleteAsync(request, options).ResponseAsync).ConfigureAwait(false);
+        return result switch
+        {
+            Forwarded<DeleteResponse> f => f.Response,
+            Local { Result: DeleteResult delete } => new DeleteResponse { Existed = delete.Existed, Index = delete.Index },
+            Local local => throw Unexpected(local.Result),
+            _ => throw new InvalidOperationException(),
+        };
+    }
+
+    public override async Task<CompareAndSwapResponse> CompareAndSwap(CompareAndSwapRequest request, ServerCallContext context)
+    {
+        Check(KeyValueLimits.ValidateKey(request.Key)
+            ?? KeyValueLimits.ValidateValue(request.NewValue.Length)
+            ?? KeyValueLimits.ValidateValue(request.ExpectedValue.Length)
+            ?? KeyValueLimits.ValidateClientId(request.ClientId));
+        var command = new CompareAndSwapCommand(request.Key, request.ExpectAbsent, request.ExpectedValue.ToByteArray(), request.NewValue.ToByteArray(), request.ClientId, request.RequestId);
+        var result = await WriteAsync(command, context, (client, options) => client.CompareAndSwapAsync(request, options).ResponseAsync).ConfigureAwait(false);
+        return result switch
+        {
+            Forwarded<CompareAndSwapResponse> f => f.Response,
+            Local { Result: CasResult cas } => new CompareAndSwapResponse
+            {
+                Succeeded = cas.Succeeded,
+                Found = cas.Found,
+                CurrentValue = ByteString.CopyFrom(cas.CurrentValue.Span),
+                Index = cas.Index,
+            },
+            Local local => throw Unexpected(local.Result),
+            _ => throw new InvalidOperationException(),
+        };
+    }
+
+    public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
+    {
+        Check(KeyValueLimits.ValidateKey(request.Key));
+        if (request.Consistency is not (ReadConsistency.Linearizable or ReadConsistency.Serializable))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"consistency {(int)request.Consistency} is not a ReadConsistency value"));
+        }
+        if (request.Consistency == ReadConsistency.Linearizable)
+        {
+            using var deadline = Deadline(context);
+            while (true)
+            {
+                try
+                {
+                    await driver.ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+                    break;
+                }
+                catch (NotLeaderException e)
+                {
+                    int leader = await LeaderToForwardToAsync(e, context, deadline.Token).ConfigureAwait(false);
+                    if (leader != leaders.Self)
+                    {
+                        return await Forward(leader, context, (client, options) => client.GetAsync(request, options).ResponseAsync, deadline.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+                {
+                    throw NoQuorum("read");
+                }
+            }
+        }
+        return store.TryGet(request.Key, out var value, out ulong index)
+            ? new GetResponse { Found = true, Value = ByteString.CopyFrom(value.Span), Index = index }
+            : new GetResponse { Found = false, Index = 0 };
+    }
+
+    public override Task<GetLeaderResponse> GetLeader(GetLeaderRequest request, ServerCallContext context)
+    {
+        int leader = leaders.LeaderId;
+        return Task.FromResult(leader < 0
+            ? new GetLeaderResponse { Known = false }
+            : new GetLeaderResponse
+            {
+                Known = true,
+                LeaderId = leaders.Cluster.Nodes[leader].Id,
+                LeaderUrl = leaders.Cluster.Nodes[leader].Url.GetLeftPart(UriPartial.Authority),
+            });
+    }
+
+    private abstract record WriteOutcome;
+
+    private sealed record Local(KeyValueResult Result) : WriteOutcome;
+
+    private sealed record Forwarded<T>(T Response) : WriteOutcome;
+
+    private async Task<WriteOutcome> WriteAsync<TResponse>(KeyValueCommand command, ServerCallContext context, Func<KeyValueService.KeyValueServiceClient, CallOptions, Task<TResponse>> forward)
+    {
+        byte[] encoded = KeyValueCommandCodec.Encode(command);
+        using var deadline = Deadline(context);
+        while (true)
+        {
+            try
+            {
+                var replicated = await driver.ReplicateAsync(encoded, deadline.Token).ConfigureAwait(false);
+                var result = KeyValueResultCodec.Decode(replicated.Result);
+                return result switch
+                {
+                    StaleRequestResult stale => throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                        $"request_id {command.RequestId} of client '{command.ClientId}' is older than its latest request {stale.LatestRequestId}")),
+                    RejectedResult rejected => throw new RpcException(new Status(StatusCode.InvalidArgument, rejected.Reason)),
+                    _ => new Local(result),
+                };
+            }
+            catch (NotChosenException)
+            {
+                // Leadership changed before the slot was chosen and the command was not applied: retry.
+            }
+            catch (NotLeaderException e)
+            {
+                int leader = await LeaderToForwardToAsync(e, context, deadline.Token).ConfigureAwait(false);
+                if (leader != leaders.Self)
+                {
+                    return new Forwarded<TResponse>(await Forward(leader, context, forward, deadline.Token).ConfigureAwait(false));
+                }
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                throw NoQuorum("write");
+            }
+        }
+    }
+
+    private async Task<int> LeaderToForwardToAsync(NotLeaderException e, ServerCallContext context, CancellationToken cancellationToken)
+    {
+        if (context.RequestHeaders.Get(ForwardedHeader) is not null)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "forwarded to a node that no longer leads; retry"));
+        }
+        int leader = e.LeaderHint;
+        if (leader < 0 || leader == leaders.Self)
+        {
+            await Task.Delay(25, cancellationToken).ConfigureAwait(false); // an election is under way
+            leader = await leaders.WaitForLeaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return leader;
+    }
+
+    private async Task<T> Forward<T>(int leader, ServerCallContext context, Func<KeyValueService.KeyValueServiceClient, CallOptions, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var headers = new Metadata { { ForwardedHeader, leaders.Cluster.Nodes[leaders.Self].Id } };
+        var options = new CallOptions(headers, deadline: context.Deadline == DateTime.MaxValue ? DateTime.UtcNow + DefaultDeadline : context.Deadline, cancellationToken: cancellationToken);
+        try
+        {
+            return await call(leaders.Client(leader), options).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw NoQuorum("forwarded call");
+        }
+    }
+
+    private static CancellationTokenSource Deadline(ServerCallContext context)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var limit = context.Deadline == DateTime.MaxValue ? DefaultDeadline : context.Deadline - DateTime.UtcNow;
+        source.CancelAfter(limit > TimeSpan.Zero ? limit : TimeSpan.Zero);
+        return source;
+    }
+
+    private static void Check(string? error)
+    {
+        if (error is not null)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, error));
+        }
+    }
+
+    private static RpcException NoQuorum(string what) =>
+        new(new Status(StatusCode.Unavailable, $"no quorum: the {what} did not complete before the deadline; a write's outcome is unknown"));
+
+    private static InvalidOperationException Unexpected(KeyValueResult result) =>
+        new($"the state machine answered with {result.GetType().Name}");
+}
