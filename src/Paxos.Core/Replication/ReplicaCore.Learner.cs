@@ -128,7 +128,7 @@ public sealed partial class ReplicaCore
                 break;
             }
 
-            if (!log.Contains(entry.Slot) || log.At(entry.Slot).Ballot != entry.Ballot)
+            if (!log.Contains(entry.Slot) || !log.At(entry.Slot).Value!.ContentEquals(entry.Value))
             {
                 Persist(entry);
             }
