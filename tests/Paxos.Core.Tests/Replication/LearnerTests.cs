@@ -155,4 +155,20 @@ public sealed class LearnerTests
 
         Assert.Throws<InvariantViolationException>(() => follower.Compact(1));
     }
+
+    [Fact]
+    public void LeaderLearningThatAnotherValueWasChosenWhereItProposedStepsDown()
+    {
+        ReplicaCore leader = NewCore(0, state: new DurableState(new HardState(new Ballot(5, 2), 0), 0, []));
+        AcknowledgeAccepts(leader, ElectLeader(leader));
+        Drain(leader);
+        leader.Propose(Bytes("mine"));
+        Drain(leader);
+
+        leader.Step(new CatchUp(1, 0, 2, [new LogEntry(2, new Ballot(3, 1), Value("theirs"))]));
+
+        Assert.Equal(ReplicaRole.Follower, leader.Role);
+        Assert.Equal(2ul, leader.CommitIndex);
+        Assert.True(Drain(leader).CommittedEntries[0].Value.ContentEquals(Value("theirs")));
+    }
 }
