@@ -171,4 +171,24 @@ public sealed class LearnerTests
         Assert.Equal(2ul, leader.CommitIndex);
         Assert.True(Drain(leader).CommittedEntries[0].Value.ContentEquals(Value("theirs")));
     }
+
+    [Fact]
+    public void CatchUpIsSentInBoundedChunks()
+    {
+        ReplicaCore leader = EstablishedLeader(Options(0, window: 64) with { MaxEntriesPerMessage = 3, MaxBatchCommands = 1 });
+        for (int i = 0; i < 6; i++)
+        {
+            leader.Propose(Bytes($"c{i}"));
+        }
+
+        AcknowledgeAccepts(leader, Drain(leader));
+        Drain(leader);
+        Assert.Equal(7ul, leader.CommitIndex);
+
+        leader.Step(new CatchUpRequest(2, 0, 2));
+        CatchUp catchUp = SingleTo<CatchUp>(Drain(leader), 2);
+
+        Assert.Equal([2ul, 3ul, 4ul], catchUp.Entries.Select(e => e.Slot));
+        Assert.Equal(7ul, catchUp.CommitIndex);
+    }
 }
