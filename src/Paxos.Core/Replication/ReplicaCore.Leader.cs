@@ -95,11 +95,17 @@ public sealed partial class ReplicaCore
         CountAcceptance(slot, self);
     }
 
+    /// <summary>Sends <paramref name="peer"/> Accepts for those of <paramref name="slots"/> still holding this ballot's proposal.</summary>
     private void SendAccepts(int peer, List<ulong> slots)
     {
         messageScratch.Clear();
         foreach (ulong slot in slots)
         {
+            if (!log.Contains(slot) || log.At(slot).Ballot != ballot)
+            {
+                continue;
+            }
+
             messageScratch.Add(log.EntryAt(slot));
             if (messageScratch.Count == options.MaxEntriesPerMessage)
             {

@@ -101,8 +101,10 @@ public sealed partial class ReplicaCore
     }
 
     /// <summary>
-    /// Stores chosen entries that extend the commit index. An entry chosen in a ballot above this
-    /// node's own proves a newer leader exists, so a leader or candidate steps down first.
+    /// Stores chosen entries that extend the commit index. A chosen value that differs from this
+    /// node's own proposal for the slot, or carries a higher ballot, proves a newer leader exists: a
+    /// leader or candidate steps down first, so it never advertises a commit index covering a slot
+    /// where its followers hold its own, unchosen, proposal.
     /// </summary>
     private void OnCatchUp(CatchUp m)
     {
@@ -110,11 +112,6 @@ public sealed partial class ReplicaCore
         {
             LogEntry entry = m.Entries[i];
             Observe(entry.Ballot);
-            if (role != ReplicaRole.Follower && entry.Ballot > ballot)
-            {
-                BecomeFollower(-1);
-            }
-
             if (entry.Slot <= commitIndex)
             {
                 Invariant.Check(
@@ -128,7 +125,13 @@ public sealed partial class ReplicaCore
                 break;
             }
 
-            if (!log.Contains(entry.Slot) || log.At(entry.Slot).Ballot != entry.Ballot)
+            bool holdsSameValue = log.Contains(entry.Slot) && log.At(entry.Slot).Value!.ContentEquals(entry.Value);
+            if (role != ReplicaRole.Follower && (entry.Ballot > ballot || (!holdsSameValue && HoldsOwnProposal(entry.Slot))))
+            {
+                BecomeFollower(-1);
+            }
+
+            if (!holdsSameValue)
             {
                 Persist(entry);
             }
@@ -144,6 +147,8 @@ public sealed partial class ReplicaCore
             RequestCatchUp(m.From);
         }
     }
+
+    private bool HoldsOwnProposal(ulong slot) => log.Contains(slot) && log.At(slot).Ballot == ballot;
 
     /// <summary>
     /// The application took a snapshot covering every slot up to <paramref name="index"/> (at most the

@@ -9,6 +9,18 @@ namespace Paxos.Core.Replication;
 /// proposer; the acceptor rules alone guarantee that two would-be leaders never get different
 /// values chosen for a slot.
 /// </summary>
+/// <remarks>
+/// Rules for the driver: (1) call the core from one thread; (2) after <see cref="TakeReady"/>, make
+/// <see cref="Ready.HardState"/> and <see cref="Ready.Entries"/> durable (fsync) before sending any of
+/// <see cref="Ready.Messages"/> — a promise or accept that leaves before it is durable can be
+/// forgotten by a crash, which breaks Paxos; (3) apply <see cref="Ready.CommittedEntries"/> in order,
+/// serve <see cref="Ready.ReadStates"/> once applied up to their index, start
+/// <see cref="Ready.SnapshotsToSend"/>, then call <see cref="Advance"/>; (4) after the application
+/// durably wrote a snapshot up to an applied slot, call <see cref="Compact"/> and delete older log
+/// entries; (5) after restoring a snapshot received from a peer (and persisting it), call
+/// <see cref="ReportSnapshotInstalled"/> between Ready cycles; (6) after a crash, construct a new core
+/// from exactly what was persisted.
+/// </remarks>
 public sealed partial class ReplicaCore
 {
     private readonly ReplicaOptions options;

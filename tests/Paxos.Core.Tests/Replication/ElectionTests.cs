@@ -195,4 +195,20 @@ public sealed class ElectionTests
 
         Assert.Equal(ReplicaRole.Leader, leader.Role);
     }
+
+    [Fact]
+    public void ReproposalLearnedChosenBeforeTheNextReadyIsStillSentInTheLeadersBallot()
+    {
+        ReplicaCore candidate = NewCore(0, state: new DurableState(new HardState(new Ballot(2, 2), 0), 0, []));
+        StartElection(candidate);
+        var old = new Ballot(1, 2);
+        candidate.Step(new Promise(2, 0, candidate.Promised, 0, [new LogEntry(1, old, Value("v"))]));
+
+        candidate.Step(new CatchUp(2, 0, 1, [new LogEntry(1, old, Value("v"))]));
+        Ready ready = Drain(candidate);
+
+        Assert.Equal(1ul, candidate.CommitIndex);
+        Accept accept = SingleTo<Accept>(ready, 1);
+        Assert.All(accept.Entries, e => Assert.Equal(candidate.Promised, e.Ballot));
+    }
 }

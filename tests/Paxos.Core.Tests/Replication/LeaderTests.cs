@@ -120,4 +120,35 @@ public sealed class LeaderTests
         Assert.Equal(2, heartbeats.Count);
         Assert.All(heartbeats, h => Assert.Equal((leader.Promised, 1ul), (h.Ballot, h.CommitIndex)));
     }
+
+    [Fact]
+    public void AcceptsAreSplitAtTheMessageEntryLimit()
+    {
+        ReplicaCore leader = EstablishedLeader(Options(0) with { MaxEntriesPerMessage = 2, MaxBatchCommands = 1 });
+        for (int i = 0; i < 5; i++)
+        {
+            leader.Propose(Bytes($"c{i}"));
+        }
+
+        List<Accept> accepts = MessagesOf<Accept>(Drain(leader)).FindAll(a => a.To == 1);
+
+        Assert.Equal([2, 2, 1], accepts.Select(a => a.Entries.Count));
+        Assert.Equal([2ul, 3ul, 4ul, 5ul, 6ul], accepts.SelectMany(a => a.Entries).Select(e => e.Slot));
+    }
+
+    [Fact]
+    public void DuplicateAcceptsAreIdempotent()
+    {
+        ReplicaCore follower = NewCore(1);
+        var accept = new Accept(0, 1, new Ballot(1, 0), 0, [new LogEntry(1, new Ballot(1, 0), Value("a"))]);
+
+        follower.Step(accept);
+        Ready first = Drain(follower);
+        follower.Step(accept);
+        Ready second = Drain(follower);
+
+        Assert.Single(first.Entries);
+        Assert.Empty(second.Entries);
+        Assert.Equal([1ul], SingleTo<AcceptReply>(second, 0).Slots);
+    }
 }

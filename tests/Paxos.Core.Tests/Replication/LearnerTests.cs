@@ -155,4 +155,40 @@ public sealed class LearnerTests
 
         Assert.Throws<InvariantViolationException>(() => follower.Compact(1));
     }
+
+    [Fact]
+    public void LeaderLearningThatAnotherValueWasChosenWhereItProposedStepsDown()
+    {
+        ReplicaCore leader = NewCore(0, state: new DurableState(new HardState(new Ballot(5, 2), 0), 0, []));
+        AcknowledgeAccepts(leader, ElectLeader(leader));
+        Drain(leader);
+        leader.Propose(Bytes("mine"));
+        Drain(leader);
+
+        leader.Step(new CatchUp(1, 0, 2, [new LogEntry(2, new Ballot(3, 1), Value("theirs"))]));
+
+        Assert.Equal(ReplicaRole.Follower, leader.Role);
+        Assert.Equal(2ul, leader.CommitIndex);
+        Assert.True(Drain(leader).CommittedEntries[0].Value.ContentEquals(Value("theirs")));
+    }
+
+    [Fact]
+    public void CatchUpIsSentInBoundedChunks()
+    {
+        ReplicaCore leader = EstablishedLeader(Options(0, window: 64) with { MaxEntriesPerMessage = 3, MaxBatchCommands = 1 });
+        for (int i = 0; i < 6; i++)
+        {
+            leader.Propose(Bytes($"c{i}"));
+        }
+
+        AcknowledgeAccepts(leader, Drain(leader));
+        Drain(leader);
+        Assert.Equal(7ul, leader.CommitIndex);
+
+        leader.Step(new CatchUpRequest(2, 0, 2));
+        CatchUp catchUp = SingleTo<CatchUp>(Drain(leader), 2);
+
+        Assert.Equal([2ul, 3ul, 4ul], catchUp.Entries.Select(e => e.Slot));
+        Assert.Equal(7ul, catchUp.CommitIndex);
+    }
 }

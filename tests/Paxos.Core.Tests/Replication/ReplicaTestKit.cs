@@ -109,9 +109,12 @@ internal static class ReplicaTestKit
     }
 
     /// <summary>A leader of a 3-node cluster whose read barrier (slot 1) is chosen and applied.</summary>
-    public static ReplicaCore EstablishedLeader(int window = 8)
+    public static ReplicaCore EstablishedLeader(int window = 8) => EstablishedLeader(Options(0, window: window));
+
+    /// <summary>A leader with <paramref name="options"/> whose read barrier (slot 1) is chosen and applied.</summary>
+    public static ReplicaCore EstablishedLeader(ReplicaOptions options)
     {
-        ReplicaCore leader = NewCore(0, window: window);
+        var leader = new ReplicaCore(options, new FixedRandomSource(0), DurableState.Empty);
         AcknowledgeAccepts(leader, ElectLeader(leader));
         Ready ready = Drain(leader);
         Assert.Equal(1ul, leader.CommitIndex);
