@@ -20,8 +20,9 @@ internal sealed record KeySearchOutcome(
 /// never earlier than needed to explain a later response. Unknown-outcome operations have their
 /// response at infinity: the search succeeds once every known response is explained, so they take
 /// effect or not. Two reductions keep the search small: a configuration already explored is never
-/// explored again, and an operation that is legal and leaves the state unchanged (a read) is
-/// linearized at once without branching, which loses no solutions.
+/// explored again, and an observed no-op (see <see cref="CompiledOperation.ObservedNoOp"/>) that is
+/// legal now is linearized at once without branching: it leaves the state unchanged wherever it is
+/// legal, so moving it to the front of any solution from here is again a solution.
 /// </summary>
 internal static class KeySearch
 {
@@ -127,7 +128,7 @@ internal static class KeySearch
                     if (!explored.Contains(probe))
                     {
                         explored.Add(new Configuration((ulong[])bits.Clone(), next, hash));
-                        stack.Push(new Frame(entry, state, next == state));
+                        stack.Push(new Frame(entry, state, compiled[op].ObservedNoOp));
                         state = next;
                         Lift(entry);
                         entry = head.Next!;
@@ -137,9 +138,9 @@ internal static class KeySearch
                     bits[op >> 6] &= ~(1UL << (op & 63));
                     hash ^= zobrist[op];
 
-                    // A state-preserving legal operation could have been linearized first in every
-                    // solution from here; its configuration failed, so this one fails too.
-                    backtrack = next == state;
+                    // An observed no-op could have been linearized first in every solution from
+                    // here; its configuration failed, so this one fails too.
+                    backtrack = compiled[op].ObservedNoOp;
                 }
 
                 if (!backtrack)

@@ -13,7 +13,20 @@ internal readonly record struct CompiledOperation(
     bool Known,
     bool OutSucceeded,
     bool OutFound,
-    int OutValue);
+    int OutValue)
+{
+    /// <summary>
+    /// True if the observed result proves the operation changed nothing in every state where it is
+    /// legal: a completed read, failed compare-and-swap, or delete of an absent key.
+    /// </summary>
+    public bool ObservedNoOp => Known && Kind switch
+    {
+        KvOperationKind.Get => true,
+        KvOperationKind.Delete => !OutFound,
+        KvOperationKind.CompareAndSwap => !OutSucceeded,
+        _ => false,
+    };
+}
 
 /// <summary>The sequential specification of one key of the key-value register.</summary>
 internal static class RegisterModel
