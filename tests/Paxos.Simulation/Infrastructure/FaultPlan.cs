@@ -4,7 +4,7 @@ namespace Paxos.Simulation.Infrastructure;
 /// Everything a seed decides about faults, chosen up front: the network's fault rates, and a
 /// schedule of episodes — partitions (symmetric, one-way, isolate a node, isolate the leader, split
 /// into a minority and a majority) each healed later; crash and restart of a node or of all nodes;
-/// clock drift within the bound; process pauses longer than a lease. No fault strikes after
+/// clock drift within the bound (some nodes drift from the start); process pauses longer than a lease. No fault strikes after
 /// <see cref="QuietFrom"/>: from then on the network is reliable and healed and every node is up.
 /// </summary>
 public sealed class FaultPlan
@@ -51,6 +51,14 @@ public sealed class FaultPlan
             MaxExtraDelay: TimeSpan.FromMilliseconds(random.NextInt(10, 500)));
 
         var faults = new List<ScheduledFault>();
+        for (int node = 0; node < options.NodeCount; node++)
+        {
+            if (random.Chance(0.5))
+            {
+                faults.Add(new(TimeSpan.Zero, new ClockDriftFault(node, random.NextDouble(-options.MaxClockDrift, options.MaxClockDrift))));
+            }
+        }
+
         int episodes = random.NextInt(options.MaxEpisodes + 1);
         for (int i = 0; i < episodes; i++)
         {
