@@ -8,12 +8,14 @@ namespace Paxos.Simulation.SelfCheck;
 /// in arrival order, mutating ones are appended to the log, and every reply (reads included) waits
 /// for the next fsync, so no client ever sees a result that a crash could take back. Duplicate
 /// requests (retries, network duplicates) run once; their results are rebuilt from the log after a
-/// restart. Planted bugs: ack-before-fsync replies before the fsync, stale-read answers reads from a
-/// copy refreshed now and then, skip-recovery starts empty instead of replaying the log.
+/// restart. Planted bugs: ack-before-fsync replies at once and leaves the fsync to a background
+/// flush every 100 ms, stale-read answers reads from a copy refreshed now and then, skip-recovery
+/// starts empty instead of replaying the log.
 /// </summary>
 internal sealed class RegisterServer : RegisterNode
 {
     private static readonly TimeSpan CommitInterval = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan BackgroundFlushInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan StaleViewInterval = TimeSpan.FromMilliseconds(300);
 
     private readonly SimNodeContext _context;
@@ -83,7 +85,10 @@ internal sealed class RegisterServer : RegisterNode
         }
     }
 
-    private void ScheduleCommit() => _env.Cluster.SetTimer(_context.NodeId, CommitInterval, node => ((RegisterServer)node).Commit());
+    private void ScheduleCommit() => _env.Cluster.SetTimer(
+        _context.NodeId,
+        _env.Bug == PlantedBug.AckBeforeFsync ? BackgroundFlushInterval : CommitInterval,
+        node => ((RegisterServer)node).Commit());
 
     private void Commit()
     {
