@@ -117,7 +117,9 @@ public class SimClusterTests
         Assert.All(Enumerable.Range(0, 3), n => Assert.True(_cluster.IsUp(n)));
         Assert.All(Enumerable.Range(0, 3), a => Assert.All(Enumerable.Range(0, 3), b => Assert.True(network.IsConnected(a, b))));
         Assert.Equal(NetworkFaultRates.None, network.Rates);
-        Assert.Equal(4 + plan.Faults.Count, injector.Injected);
+        int planRecoveries = plan.Faults.Count(f => f.Fault is HealFault or RestartFault or RestartAllFault);
+        Assert.Equal(3 + plan.Faults.Count - planRecoveries, injector.Injected);
+        Assert.Equal(1 + planRecoveries, injector.Recoveries);
         Assert.Contains(trace.Lines(), l => l.Contains("QUIET PERIOD", StringComparison.Ordinal));
     }
 }

@@ -12,9 +12,6 @@ public sealed class HistoryRecorder
     /// <summary>Number of operations invoked so far.</summary>
     public int Count => _operations.Count;
 
-    /// <summary>Number of operations whose response was seen.</summary>
-    public int CompletedCount { get; private set; }
-
     /// <summary>Records an invocation and returns the operation's id.</summary>
     public int Invoke(int client, KvInput input, TimeSpan at)
     {
@@ -40,7 +37,6 @@ public sealed class HistoryRecorder
         }
 
         _operations[id] = op with { Completed = at, Output = output };
-        CompletedCount++;
     }
 
     /// <summary>The history so far, in invocation order.</summary>

@@ -25,8 +25,11 @@ public sealed class FaultInjector<TMessage>
         _trace = trace;
     }
 
-    /// <summary>Scheduled faults applied so far (heals and restarts included; the network's own per-message faults are counted by it).</summary>
+    /// <summary>Faults applied so far, not counting recoveries (the network counts its own per-message faults).</summary>
     public long Injected { get; private set; }
+
+    /// <summary>Recoveries applied so far: heals and restarts (the quiet period's own not included).</summary>
+    public long Recoveries { get; private set; }
 
     /// <summary>Sets the network's rates and schedules every fault of <paramref name="plan"/> and its quiet period.</summary>
     public void Schedule(FaultPlan plan)
@@ -46,8 +49,17 @@ public sealed class FaultInjector<TMessage>
     public void Apply(Fault fault)
     {
         ArgumentNullException.ThrowIfNull(fault);
-        Injected++;
-        _trace.Add($"FAULT {fault}");
+        if (fault is HealFault or RestartFault or RestartAllFault)
+        {
+            Recoveries++;
+            _trace.Add($"RECOVERY {fault}");
+        }
+        else
+        {
+            Injected++;
+            _trace.Add($"FAULT {fault}");
+        }
+
         switch (fault)
         {
             case SymmetricPartitionFault p:
