@@ -13,8 +13,9 @@ const string Help = """
       --plant NAME   plant a bug: forget-promise, ignore-accepted, stale-read, ack-before-fsync, skip-recovery
       --help         show this help
 
-    Exits 0 if every seed passes; on a failure prints the seed, what failed and the trace of the
-    events that led to it, and exits 1. Exits 2 on a usage error.
+    Exits 0 if every seed passes. Stops at the first failing seed: prints the seed, what failed, the
+    trace of the events that led to it and the command that replays it, and exits 1. Exits 2 on a
+    usage error. A seed replays the identical run: nothing depends on wall time or scheduling.
 
     WHAT IT SIMULATES TODAY: the Multi-Paxos core is not plugged in yet. Each seed runs the
     infrastructure self-check: node 0 is a single-copy key-value server (write-ahead log with group
