@@ -1,0 +1,125 @@
+using Paxos.Simulation.Infrastructure;
+
+namespace Paxos.Simulation.Tests;
+
+public class SimClusterTests
+{
+    private sealed class CountingNode(SimNodeContext context)
+    {
+        public SimNodeContext Context { get; } = context;
+
+        public List<string> Seen { get; } = [];
+
+        public bool Leads { get; set; }
+    }
+
+    private readonly EventScheduler _scheduler = new();
+    private readonly SimCluster<CountingNode> _cluster;
+
+    public SimClusterTests()
+    {
+        _cluster = new SimCluster<CountingNode>(3, _scheduler, new SimRandom(1), new TraceLog(_scheduler.Clock), c => new CountingNode(c))
+        {
+            IsLeader = n => n.Leads,
+        };
+    }
+
+    [Fact]
+    public void CrashDiscardsTheProcessAndItsUnsyncedWritesAndRestartStartsANewIncarnation()
+    {
+        CountingNode first = _cluster.Node(1)!;
+        first.Context.Disk.Append("f", "kept"u8);
+        first.Context.Disk.Sync("f");
+        first.Context.Disk.Append("f", "lost"u8);
+
+        _cluster.Crash(1, tearLastWrite: false);
+
+        Assert.False(_cluster.IsUp(1));
+        Assert.Null(_cluster.Node(1));
+        _cluster.Deliver(1, n => n.Seen.Add("while down"));
+        Assert.Equal(1, _cluster.LostToCrashes);
+
+        _cluster.Restart(1);
+        CountingNode second = _cluster.Node(1)!;
+
+        Assert.NotSame(first, second);
+        Assert.Equal(2, second.Context.Incarnation);
+        Assert.Equal("kept"u8.ToArray(), second.Context.Disk.Read("f"));
+        Assert.Empty(first.Seen);
+        Assert.Equal(1, _cluster.Crashes);
+        Assert.Equal(1, _cluster.Restarts);
+    }
+
+    [Fact]
+    public void TimersOfACrashedIncarnationNeverFire()
+    {
+        _cluster.SetTimer(0, TimeSpan.FromSeconds(1), n => n.Seen.Add("old timer"));
+        _cluster.Crash(0, tearLastWrite: false);
+        _cluster.Restart(0);
+        _cluster.SetTimer(0, TimeSpan.FromSeconds(1), n => n.Seen.Add("new timer"));
+
+        _scheduler.RunUntil(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(["new timer"], _cluster.Node(0)!.Seen);
+    }
+
+    [Fact]
+    public void PauseHoldsWorkBackUntilItEnds()
+    {
+        _cluster.Pause(2, TimeSpan.FromSeconds(3));
+        _cluster.Deliver(2, n => n.Seen.Add($"message handled at {_scheduler.Now.TotalSeconds}s"));
+        _cluster.SetTimer(2, TimeSpan.FromSeconds(1), n => n.Seen.Add($"timer handled at {_scheduler.Now.TotalSeconds}s"));
+
+        _scheduler.RunUntil(TimeSpan.FromSeconds(2));
+        Assert.Empty(_cluster.Node(2)!.Seen);
+        Assert.True(_cluster.IsPaused(2));
+
+        _scheduler.RunUntil(TimeSpan.FromSeconds(4));
+        Assert.Equal(["message handled at 3s", "timer handled at 3s"], _cluster.Node(2)!.Seen);
+        Assert.Equal(1, _cluster.Pauses);
+    }
+
+    [Fact]
+    public void TimersFollowTheNodesDriftingClock()
+    {
+        _cluster.SetClockDrift(0, 0.25);
+        _cluster.SetTimer(0, TimeSpan.FromSeconds(5), n => n.Seen.Add($"fired at {_scheduler.Now.TotalSeconds}s"));
+
+        _scheduler.RunUntil(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["fired at 4s"], _cluster.Node(0)!.Seen);
+    }
+
+    [Fact]
+    public void FaultInjectorAppliesPlanFaultsAndTheQuietPeriod()
+    {
+        var network = new SimNetwork<string>(3, _scheduler, new SimRandom(2), NetworkFaultRates.None);
+        var trace = new TraceLog(_scheduler.Clock);
+        var injector = new FaultInjector<string>(_scheduler, network, _cluster, trace);
+        _cluster.Node(2)!.Leads = true;
+
+        injector.Apply(new IsolateLeaderFault());
+        Assert.False(network.IsConnected(0, 2));
+        Assert.True(network.IsConnected(0, 1));
+
+        injector.Apply(new CrashAllFault(TearLastWrite: false));
+        Assert.All(Enumerable.Range(0, 3), n => Assert.False(_cluster.IsUp(n)));
+        injector.Apply(new RestartFault(1));
+        Assert.True(_cluster.IsUp(1));
+
+        injector.Apply(new ClockDriftFault(1, 0.01));
+        Assert.Equal(0.01, _cluster.Clock(1).DriftRate);
+
+        var plan = FaultPlan.Generate(new SimRandom(3), FaultPlanOptions.For(3));
+        injector.Schedule(plan);
+        _scheduler.RunUntil(plan.QuietFrom);
+
+        Assert.All(Enumerable.Range(0, 3), n => Assert.True(_cluster.IsUp(n)));
+        Assert.All(Enumerable.Range(0, 3), a => Assert.All(Enumerable.Range(0, 3), b => Assert.True(network.IsConnected(a, b))));
+        Assert.Equal(NetworkFaultRates.None, network.Rates);
+        int planRecoveries = plan.Faults.Count(f => f.Fault is HealFault or RestartFault or RestartAllFault);
+        Assert.Equal(3 + plan.Faults.Count - planRecoveries, injector.Injected);
+        Assert.Equal(1 + planRecoveries, injector.Recoveries);
+        Assert.Contains(trace.Lines(), l => l.Contains("QUIET PERIOD", StringComparison.Ordinal));
+    }
+}

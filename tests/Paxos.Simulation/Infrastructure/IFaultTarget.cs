@@ -1,0 +1,26 @@
+namespace Paxos.Simulation.Infrastructure;
+
+/// <summary>The nodes a <see cref="FaultInjector{TMessage}"/> crashes, restarts, pauses and skews; implemented by <see cref="SimCluster{TNode}"/>.</summary>
+public interface IFaultTarget
+{
+    /// <summary>Number of nodes.</summary>
+    int NodeCount { get; }
+
+    /// <summary>True while <paramref name="node"/> is running (not crashed).</summary>
+    bool IsUp(int node);
+
+    /// <summary>The node that currently believes it leads, if any.</summary>
+    int? CurrentLeader();
+
+    /// <summary>Kills <paramref name="node"/>'s process and crashes its disk.</summary>
+    void Crash(int node, bool tearLastWrite);
+
+    /// <summary>Starts a new process for a crashed <paramref name="node"/> from its disk.</summary>
+    void Restart(int node);
+
+    /// <summary>Sets <paramref name="node"/>'s clock drift rate.</summary>
+    void SetClockDrift(int node, double rate);
+
+    /// <summary>Freezes <paramref name="node"/>'s process for <paramref name="duration"/>.</summary>
+    void Pause(int node, TimeSpan duration);
+}

@@ -1,0 +1,16 @@
+namespace Paxos.Simulation.Running;
+
+/// <summary>The outcome of one simulated run.</summary>
+/// <param name="Passed">True if every check held.</param>
+/// <param name="Operations">Client operations invoked.</param>
+/// <param name="FaultsInjected">Faults injected (network per-message faults, partitions, crashes, pauses, drifts, ...).</param>
+/// <param name="VirtualTime">Virtual time simulated.</param>
+/// <param name="Failure">For a failed run, what check failed and why; null otherwise.</param>
+/// <param name="Trace">For a failed run, the last events before the failure; empty otherwise.</param>
+public sealed record SimulationResult(
+    bool Passed,
+    long Operations,
+    long FaultsInjected,
+    TimeSpan VirtualTime,
+    string? Failure,
+    IReadOnlyList<string> Trace);
