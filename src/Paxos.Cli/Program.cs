@@ -5,6 +5,11 @@ var root = new RootCommand("Paxos for .NET: consensus nodes, a local cluster, an
 {
     NodeCommand.Create(),
     ClusterCommand.Create(),
+    KeyValueCommands.CreatePut(),
+    KeyValueCommands.CreateGet(),
+    KeyValueCommands.CreateDelete(),
+    KeyValueCommands.CreateLeader(),
+    StatusCommand.Create(),
     ConsensusCommands.CreatePropose(),
     ConsensusCommands.CreateLearned(),
 };

@@ -71,7 +71,7 @@ internal static class ConsensusCommands
             {
                 return await call(new ConsensusService.ConsensusServiceClient(channel), cancellationToken).ConfigureAwait(false);
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && e.Status.Detail.StartsWith("Error connecting", StringComparison.Ordinal))
+            catch (RpcException e) when (Endpoints.IsNodeDown(e))
             {
                 last = e; // that node is down: try the next one
             }

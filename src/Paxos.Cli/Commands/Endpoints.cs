@@ -31,6 +31,10 @@ internal static class Endpoints
 
     public static GrpcChannel Channel(Uri url) => PeerChannels.Create(url);
 
+    /// <summary>True when the call failed because the node could not be reached at all (so another node may be tried).</summary>
+    public static bool IsNodeDown(Grpc.Core.RpcException e) =>
+        e.StatusCode == Grpc.Core.StatusCode.Unavailable && e.Status.Detail.StartsWith("Error connecting", StringComparison.Ordinal);
+
     private static Uri Parse(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
             ? url
