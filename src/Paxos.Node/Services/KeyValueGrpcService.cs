@@ -16,6 +16,7 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
 {
     private const string ForwardedHeader = "paxos-forwarded-by";
     private static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(50);
 
     public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
@@ -88,9 +89,10 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
                 catch (NotLeaderException e)
                 {
                     int leader = await LeaderToForwardToAsync(e, context, deadline.Token).ConfigureAwait(false);
-                    if (leader != leaders.Self)
+                    if (leader != leaders.Self
+                        && await TryForwardAsync(leader, context, (client, options) => client.GetAsync(request, options).ResponseAsync, deadline.Token).ConfigureAwait(false) is { } forwarded)
                     {
-                        return await Forward(leader, context, (client, options) => client.GetAsync(request, options).ResponseAsync, deadline.Token).ConfigureAwait(false);
+                        return forwarded;
                     }
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -124,6 +126,7 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
     private sealed record Forwarded<T>(T Response) : WriteOutcome;
 
     private async Task<WriteOutcome> WriteAsync<TResponse>(KeyValueCommand command, ServerCallContext context, Func<KeyValueService.KeyValueServiceClient, CallOptions, Task<TResponse>> forward)
+        where TResponse : class
     {
         byte[] encoded = KeyValueCommandCodec.Encode(command);
         using var deadline = Deadline(context);
@@ -148,9 +151,9 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
             catch (NotLeaderException e)
             {
                 int leader = await LeaderToForwardToAsync(e, context, deadline.Token).ConfigureAwait(false);
-                if (leader != leaders.Self)
+                if (leader != leaders.Self && await TryForwardAsync(leader, context, forward, deadline.Token).ConfigureAwait(false) is { } forwarded)
                 {
-                    return new Forwarded<TResponse>(await Forward(leader, context, forward, deadline.Token).ConfigureAwait(false));
+                    return new Forwarded<TResponse>(forwarded);
                 }
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -169,19 +172,30 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
         int leader = e.LeaderHint;
         if (leader < 0 || leader == leaders.Self)
         {
-            await Task.Delay(25, cancellationToken).ConfigureAwait(false); // an election is under way
+            await Task.Delay(RetryDelay, cancellationToken).ConfigureAwait(false); // an election is under way
             leader = await leaders.WaitForLeaderAsync(cancellationToken).ConfigureAwait(false);
         }
         return leader;
     }
 
-    private async Task<T> Forward<T>(int leader, ServerCallContext context, Func<KeyValueService.KeyValueServiceClient, CallOptions, Task<T>> call, CancellationToken cancellationToken)
+    /// <summary>
+    /// Forwards the call to <paramref name="leader"/>. Returns null when that node turned out not
+    /// to lead (or could not be reached) so the caller looks for the leader again; throws the
+    /// leader's own answer otherwise (errors included: they are the client's).
+    /// </summary>
+    private async Task<T?> TryForwardAsync<T>(int leader, ServerCallContext context, Func<KeyValueService.KeyValueServiceClient, CallOptions, Task<T>> call, CancellationToken cancellationToken)
+        where T : class
     {
         var headers = new Metadata { { ForwardedHeader, leaders.Cluster.Nodes[leaders.Self].Id } };
         var options = new CallOptions(headers, deadline: context.Deadline == DateTime.MaxValue ? DateTime.UtcNow + DefaultDeadline : context.Deadline, cancellationToken: cancellationToken);
         try
         {
             return await call(leaders.Client(leader), options).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(RetryDelay, cancellationToken).ConfigureAwait(false);
+            return null;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {

@@ -48,6 +48,43 @@ internal sealed class LocalCluster : IDisposable
 
     public PaxosService.PaxosServiceClient Peer(int node) => new(_channels[node]);
 
+    public KeyValueService.KeyValueServiceClient KeyValue(int node) => new(_channels[node]);
+
+    public async Task<GetStatusResponse> StatusAsync(int node) =>
+        await Peer(node).GetStatusAsync(new GetStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).ConfigureAwait(false);
+
+    /// <summary>Polls until some live node reports itself leader and returns its index.</summary>
+    public async Task<int> WaitForLeaderAsync(TimeSpan within, ISet<int>? down = null)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            for (int node = 0; node < Size; node++)
+            {
+                if (down?.Contains(node) == true)
+                {
+                    continue;
+                }
+                try
+                {
+                    if ((await StatusAsync(node).ConfigureAwait(false)).Role == "leader")
+                    {
+                        return node;
+                    }
+                }
+                catch (RpcException)
+                {
+                    // not up (yet)
+                }
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"no leader within {within}");
+            }
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
+
     public async Task StartAllAsync()
     {
         for (int i = 0; i < Size; i++)

@@ -1,0 +1,256 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using Grpc.Core;
+using Paxos.Cluster.Tests.Harness;
+using Paxos.Transport.V1;
+using Xunit.Abstractions;
+
+namespace Paxos.Cluster.Tests;
+
+/// <summary>The replicated key-value service (CONTRACT.md section 1) against 5 real node processes.</summary>
+public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Election = TimeSpan.FromSeconds(15);
+    private readonly LocalCluster _cluster = new(output);
+
+    public void Dispose() => _cluster.Dispose();
+
+    private static ByteString V(string s) => ByteString.CopyFromUtf8(s);
+
+    private Task<PutResponse> PutAsync(int node, string key, string value, string clientId = "", ulong requestId = 0) =>
+        _cluster.KeyValue(node).PutAsync(new PutRequest { Key = key, Value = V(value), ClientId = clientId, RequestId = requestId }, deadline: DateTime.UtcNow.AddSeconds(15)).ResponseAsync;
+
+    private Task<GetResponse> GetAsync(int node, string key, ReadConsistency consistency = ReadConsistency.Linearizable) =>
+        _cluster.KeyValue(node).GetAsync(new GetRequest { Key = key, Consistency = consistency }, deadline: DateTime.UtcNow.AddSeconds(15)).ResponseAsync;
+
+    [Fact]
+    public async Task A_leader_is_elected_from_a_cold_start_and_every_node_agrees_who_it_is()
+    {
+        await _cluster.StartAllAsync();
+        int leader = await _cluster.WaitForLeaderAsync(Election);
+
+        var answers = new List<GetLeaderResponse>();
+        for (int node = 0; node < 5; node++)
+        {
+            answers.Add(await EventuallyKnownLeaderAsync(node));
+        }
+        Assert.All(answers, a => Assert.Equal($"node-{leader}", a.LeaderId));
+        Assert.All(answers, a => Assert.Equal(_cluster.Config.Nodes[leader].Url.GetLeftPart(UriPartial.Authority), a.LeaderUrl));
+    }
+
+    [Fact]
+    public async Task Put_through_one_node_is_read_through_every_other()
+    {
+        await _cluster.StartAllAsync();
+        var put = await PutAsync(1, "greeting", "hello");
+        Assert.True(put.Index > 0);
+
+        for (int node = 0; node < 5; node++)
+        {
+            var got = await GetAsync(node, "greeting");
+            Assert.True(got.Found);
+            Assert.Equal("hello", got.Value.ToStringUtf8());
+            Assert.Equal(put.Index, got.Index);
+        }
+        var missing = await GetAsync(3, "nothing-here");
+        Assert.False(missing.Found);
+        Assert.Equal(0UL, missing.Index);
+    }
+
+    [Fact]
+    public async Task CompareAndSwap_and_Delete_follow_the_contract()
+    {
+        await _cluster.StartAllAsync();
+        var kv = _cluster.KeyValue(2);
+        var absent = await kv.CompareAndSwapAsync(new CompareAndSwapRequest { Key = "lock", ExpectAbsent = true, NewValue = V("a") });
+        Assert.True(absent.Succeeded);
+        var again = await kv.CompareAndSwapAsync(new CompareAndSwapRequest { Key = "lock", ExpectAbsent = true, NewValue = V("b") });
+        Assert.False(again.Succeeded);
+        Assert.True(again.Found);
+        Assert.Equal("a", again.CurrentValue.ToStringUtf8());
+        var mismatch = await kv.CompareAndSwapAsync(new CompareAndSwapRequest { Key = "lock", ExpectedValue = V("x"), NewValue = V("c") });
+        Assert.False(mismatch.Succeeded);
+        Assert.Equal("a", mismatch.CurrentValue.ToStringUtf8());
+        var match = await kv.CompareAndSwapAsync(new CompareAndSwapRequest { Key = "lock", ExpectedValue = V("a"), NewValue = V("c") });
+        Assert.True(match.Succeeded);
+        Assert.True(match.Index > absent.Index);
+        Assert.Equal("c", (await GetAsync(4, "lock")).Value.ToStringUtf8());
+
+        var deleted = await kv.DeleteAsync(new DeleteRequest { Key = "lock" });
+        Assert.True(deleted.Existed);
+        Assert.True(deleted.Index > match.Index);
+        Assert.False((await GetAsync(0, "lock")).Found);
+        Assert.False((await kv.DeleteAsync(new DeleteRequest { Key = "lock" })).Existed);
+        var onDeleted = await kv.CompareAndSwapAsync(new CompareAndSwapRequest { Key = "lock", ExpectedValue = V("c"), NewValue = V("d") });
+        Assert.False(onDeleted.Succeeded);
+        Assert.False(onDeleted.Found);
+    }
+
+    [Fact]
+    public async Task A_retried_write_with_the_same_ids_is_applied_once_and_gets_the_first_result()
+    {
+        await _cluster.StartAllAsync();
+        var first = await PutAsync(0, "counter", "1", "client-a", 7);
+        await PutAsync(1, "other", "x");
+        var retry = await PutAsync(3, "counter", "1", "client-a", 7);
+        Assert.Equal(first.Index, retry.Index);
+        Assert.Equal(first.Index, (await GetAsync(2, "counter")).Index);
+
+        var casFirst = await _cluster.KeyValue(1).CompareAndSwapAsync(new CompareAndSwapRequest { Key = "counter", ExpectedValue = V("1"), NewValue = V("2"), ClientId = "client-a", RequestId = 8 });
+        var casRetry = await _cluster.KeyValue(4).CompareAndSwapAsync(new CompareAndSwapRequest { Key = "counter", ExpectedValue = V("1"), NewValue = V("2"), ClientId = "client-a", RequestId = 8 });
+        Assert.True(casFirst.Succeeded);
+        Assert.True(casRetry.Succeeded); // the first result, although "1" is no longer the value
+        Assert.Equal(casFirst.Index, casRetry.Index);
+        Assert.Equal("2", (await GetAsync(0, "counter")).Value.ToStringUtf8());
+    }
+
+    [Fact]
+    public async Task A_thousand_writes_are_applied_in_the_same_order_on_all_five_nodes()
+    {
+        await _cluster.StartAllAsync();
+        var acknowledged = new ConcurrentDictionary<string, ulong>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 1000), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
+        {
+            var reply = await PutAsync(i % 5, $"key-{i % 200}", $"value-{i}", $"writer-{i}", 1);
+            acknowledged[$"{i}"] = reply.Index;
+        });
+        Assert.Equal(1000, acknowledged.Values.Distinct().Count()); // every write has its own index
+
+        int leader = await _cluster.WaitForLeaderAsync(Election);
+        ulong commit = (await _cluster.StatusAsync(leader)).CommitIndex;
+        var states = new List<string>();
+        for (int node = 0; node < 5; node++)
+        {
+            await EventuallyAppliedAsync(node, commit);
+            var snapshot = new List<string>();
+            for (int k = 0; k < 200; k++)
+            {
+                var got = await GetAsync(node, $"key-{k}", ReadConsistency.Serializable);
+                snapshot.Add($"{k}={got.Value.ToStringUtf8()}@{got.Index}");
+            }
+            states.Add(string.Join(",", snapshot));
+        }
+        Assert.Single(states.Distinct());
+    }
+
+    [Fact]
+    public async Task The_leader_killed_mid_stream_is_replaced_within_seconds_and_no_acknowledged_write_is_lost()
+    {
+        await _cluster.StartAllAsync();
+        int leader = await _cluster.WaitForLeaderAsync(Election);
+        int entry = (leader + 1) % 5;
+        var acknowledged = new ConcurrentDictionary<string, string>();
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                string key = $"w{w}-{i}";
+                try
+                {
+                    await PutAsync((entry + (w % 2)) % 5 == leader ? entry : (entry + (w % 2)) % 5, key, key);
+                    acknowledged[key] = key;
+                }
+                catch (RpcException)
+                {
+                    // unknown outcome: not counted as acknowledged
+                }
+            }
+        })).ToList();
+        await Task.Delay(1000);
+        _cluster.Kill(leader);
+        var killedAt = DateTime.UtcNow;
+        int newLeader = await _cluster.WaitForLeaderAsync(Election, new HashSet<int> { leader });
+        var electedAfter = DateTime.UtcNow - killedAt;
+        int before = acknowledged.Count;
+        await Task.Delay(1500);
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        output.WriteLine($"new leader node {newLeader} after {electedAfter.TotalMilliseconds:F0} ms; {acknowledged.Count} writes acknowledged ({acknowledged.Count - before} after the kill)");
+
+        Assert.NotEqual(leader, newLeader);
+        Assert.True(electedAfter < TimeSpan.FromSeconds(5), $"election took {electedAfter}");
+        Assert.True(acknowledged.Count > before, "writes continue through the new leader");
+        foreach (var key in acknowledged.Keys)
+        {
+            var got = await GetAsync(entry, key);
+            Assert.True(got.Found, $"acknowledged write {key} lost");
+        }
+    }
+
+    [Fact]
+    public async Task All_five_killed_and_restarted_keep_every_acknowledged_write()
+    {
+        await _cluster.StartAllAsync();
+        var acknowledged = new List<(string Key, ulong Index)>();
+        for (int i = 0; i < 100; i++)
+        {
+            acknowledged.Add(($"k{i}", (await PutAsync(i % 5, $"k{i}", $"v{i}")).Index));
+        }
+        for (int node = 0; node < 5; node++)
+        {
+            _cluster.Kill(node);
+        }
+        await _cluster.StartAllAsync();
+        foreach (var (key, index) in acknowledged)
+        {
+            var got = await GetAsync(int.Parse(key[1..], System.Globalization.CultureInfo.InvariantCulture) % 5, key);
+            Assert.True(got.Found, $"{key} lost");
+            Assert.Equal($"v{key[1..]}", got.Value.ToStringUtf8());
+            Assert.Equal(index, got.Index);
+        }
+        Assert.True((await PutAsync(0, "after-restart", "ok")).Index > acknowledged.Max(a => a.Index));
+    }
+
+    [Fact]
+    public async Task A_node_down_for_ten_thousand_writes_catches_up()
+    {
+        await _cluster.StartAllAsync();
+        int leader = await _cluster.WaitForLeaderAsync(Election);
+        int lagging = (leader + 2) % 5;
+        _cluster.Kill(lagging);
+        await Parallel.ForEachAsync(Enumerable.Range(0, 10_000), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+            await PutAsync(leader, $"bulk-{i % 1000}", $"{i}"));
+        ulong commit = (await _cluster.StatusAsync(leader)).CommitIndex;
+
+        await _cluster.StartAndWaitAsync(lagging);
+        await EventuallyAppliedAsync(lagging, commit, TimeSpan.FromSeconds(60));
+
+        for (int k = 0; k < 1000; k += 97)
+        {
+            var local = await GetAsync(lagging, $"bulk-{k}", ReadConsistency.Serializable);
+            var reference = await GetAsync(leader, $"bulk-{k}", ReadConsistency.Serializable);
+            Assert.Equal(reference.Value, local.Value);
+            Assert.Equal(reference.Index, local.Index);
+        }
+    }
+
+    private async Task<GetLeaderResponse> EventuallyKnownLeaderAsync(int node)
+    {
+        var deadline = DateTime.UtcNow + Election;
+        while (true)
+        {
+            var reply = await _cluster.KeyValue(node).GetLeaderAsync(new GetLeaderRequest());
+            if (reply.Known || DateTime.UtcNow > deadline)
+            {
+                return reply;
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task EventuallyAppliedAsync(int node, ulong slot, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var status = await _cluster.StatusAsync(node);
+            if (status.AppliedIndex >= slot)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"node {node} applied only up to {status.AppliedIndex} of {slot}");
+            await Task.Delay(100);
+        }
+    }
+}
