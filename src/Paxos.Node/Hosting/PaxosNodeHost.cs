@@ -75,6 +75,9 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         {
             grpc.MaxReceiveMessageSize = WireLimits.MaxMessageBytes;
             grpc.MaxSendMessageSize = WireLimits.MaxMessageBytes;
+            // A request that does not even parse (for example a string field that is not UTF-8)
+            // fails before any handler runs; its status then says why instead of "Exception was thrown by handler".
+            grpc.EnableDetailedErrors = true;
         });
         using var bootLoggers = LoggerFactory.Create(logging => logging.AddConsole(console => console.FormatterName = NodeLogFormatter.Name)
             .AddConsoleFormatter<NodeLogFormatter, NodeLogFormatterOptions>(format => format.NodeId = options.NodeId));
