@@ -225,6 +225,30 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_leader_paused_past_any_lease_never_serves_a_stale_read_when_it_wakes()
+    {
+        await _cluster.StartAllAsync();
+        int old = await _cluster.WaitForLeaderAsync(Election);
+        await PutAsync(old, "x", "old");
+        Assert.Equal("old", (await GetAsync(old, "x")).Value.ToStringUtf8());
+
+        _cluster.Process(old).Signal(Signals.SigStop);
+        try
+        {
+            int successor = await _cluster.WaitForLeaderAsync(Election, new HashSet<int> { old });
+            await PutAsync(successor, "x", "new");
+        }
+        finally
+        {
+            _cluster.Process(old).Signal(Signals.SigCont);
+        }
+
+        // The old leader still believes it leads when it wakes; its read must not return "old".
+        var reads = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => GetAsync(old, "x")));
+        Assert.All(reads, r => Assert.Equal("new", r.Value.ToStringUtf8()));
+    }
+
     private async Task<GetLeaderResponse> EventuallyKnownLeaderAsync(int node)
     {
         var deadline = DateTime.UtcNow + Election;
