@@ -42,19 +42,6 @@ internal sealed class SimulatedFileSystem : IFileSystem
     /// <summary>Runs inside every file flush, after the contents became durable.</summary>
     public Action? AfterFileSync { get; set; }
 
-    /// <summary>Simulates power loss: only durable contents and synced directory entries survive.</summary>
-    public void Crash()
-    {
-        lock (_gate)
-        {
-            _entries = new Dictionary<string, Node>(_durableEntries, StringComparer.Ordinal);
-            foreach (Node node in _entries.Values)
-            {
-                node.Content = [.. node.Durable];
-            }
-        }
-    }
-
     /// <summary>A separate file system holding what would survive a crash now; this one is unchanged.</summary>
     public SimulatedFileSystem CrashCopy()
     {

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Paxos.Storage.Files;
 
 namespace Paxos.Storage.Wal;
@@ -35,9 +34,10 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
     private readonly IFileSystem _fs;
     private readonly List<WalSegment> _segments;
     private readonly Lock _gate = new();
-    private readonly Channel<PendingAppend> _queue;
+    private readonly Lock _lifecycle = new();
+    private readonly AppendQueue _queue;
     private readonly ConcurrentQueue<PendingAppend> _pool = new();
-    private readonly Task _writer;
+    private Thread? _writer;
     private byte[] _buffer;
     private int _buffered;
     private IFileHandle _active;
@@ -45,7 +45,7 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
     private long _nextSequence;
     private long _durableSequence;
     private Exception? _fault;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     private WriteAheadLog(string directory, WalOptions options, WalRecovery.Result recovered)
     {
@@ -66,12 +66,7 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
             _active = _fs.OpenFile(_segments[^1].Path, FileOpenMode.OpenReadWrite);
             _activeLength = _active.Length;
         }
-        _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.QueueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        _writer = Task.Run(RunWriterAsync);
+        _queue = new AppendQueue(options.QueueCapacity);
     }
 
     /// <summary>What recovery found when the log was opened.</summary>
@@ -235,19 +230,22 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Completes the records already queued, makes records from <see cref="Append"/> durable, and closes the files.
+    /// Blocks until the writer has finished its last batch.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
-        lock (_gate)
+        Thread? writer;
+        lock (_lifecycle)
         {
             if (_disposed)
             {
                 return;
             }
             _disposed = true;
+            writer = _writer;
         }
-        _queue.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
+        _queue.Complete();
+        writer?.Join();
         lock (_gate)
         {
             try
@@ -260,35 +258,49 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
             finally
             {
                 _active.Dispose();
+                _queue.Dispose();
                 ArrayPool<byte>.Shared.Return(_buffer);
                 _buffer = [];
             }
         }
     }
 
-    /// <inheritdoc cref="DisposeAsync"/>
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     private ValueTask<long> Enqueue(PendingAppend item, CancellationToken cancellationToken)
     {
+        lock (_lifecycle)
+        {
+            if (_disposed)
+            {
+                item.ReturnUnused();
+                throw new ObjectDisposedException(nameof(WriteAheadLog));
+            }
+            if (_writer is null)
+            {
+                _writer = new Thread(RunWriter) { IsBackground = true, Name = "WAL group commit" };
+                _writer.Start();
+            }
+        }
         ValueTask<long> completion = item.Completion;
-        if (_queue.Writer.TryWrite(item))
+        ValueTask enqueued = _queue.EnqueueAsync(item, cancellationToken);
+        if (enqueued.IsCompletedSuccessfully)
         {
             return completion;
         }
-        return EnqueueSlowAsync(item, completion, cancellationToken);
+        return EnqueueSlowAsync(enqueued, item, completion);
     }
 
-    private async ValueTask<long> EnqueueSlowAsync(PendingAppend item, ValueTask<long> completion, CancellationToken cancellationToken)
+    private static async ValueTask<long> EnqueueSlowAsync(ValueTask enqueued, PendingAppend item, ValueTask<long> completion)
     {
         try
         {
-            await _queue.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            item.ReturnUnused();
-            throw new ObjectDisposedException(nameof(WriteAheadLog));
+            await enqueued.ConfigureAwait(false);
         }
         catch
         {
@@ -298,16 +310,12 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
         return await completion.ConfigureAwait(false);
     }
 
-    private async Task RunWriterAsync()
+    /// <summary>The group-commit loop, on its own thread: write everything queued, fsync once, then complete those callers.</summary>
+    private void RunWriter()
     {
         var batch = new List<PendingAppend>();
-        ChannelReader<PendingAppend> reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (_queue.TakeAll(batch))
         {
-            while (batch.Count < _options.QueueCapacity && reader.TryRead(out PendingAppend? item))
-            {
-                batch.Add(item);
-            }
             Exception? error = null;
             lock (_gate)
             {
@@ -340,6 +348,7 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
                     item.SetException(error);
                 }
             }
+            _queue.Release(batch.Count);
             batch.Clear();
         }
     }
