@@ -39,8 +39,8 @@ internal sealed class SimulatedFileSystem : IFileSystem
         }
     }
 
-    /// <summary>Runs inside every file flush, after the contents became durable.</summary>
-    public Action? AfterFileSync { get; set; }
+    /// <summary>Runs at the start of every file flush, before the contents become durable (a slow or failing disk).</summary>
+    public Action? BeforeFileSync { get; set; }
 
     /// <summary>A separate file system holding what would survive a crash now; this one is unchanged.</summary>
     public SimulatedFileSystem CrashCopy()
@@ -204,12 +204,12 @@ internal sealed class SimulatedFileSystem : IFileSystem
 
         public void FlushToDisk()
         {
+            fs.BeforeFileSync?.Invoke();
             lock (fs._gate)
             {
                 node.Durable = [.. node.Content];
                 fs._fileSyncs++;
             }
-            fs.AfterFileSync?.Invoke();
         }
 
         public void SetLength(long length)

@@ -20,7 +20,7 @@ public sealed class WalGroupCommitTests
         await using (WriteAheadLog log = WalTestLog.Open(Dir, out _, options))
         {
             int syncsBefore = fs.FileSyncCount;
-            fs.AfterFileSync = () => Thread.Sleep(1); // a disk whose fsync takes time, so callers pile up behind it
+            fs.BeforeFileSync = () => Thread.Sleep(10); // a slow disk: callers pile up behind an fsync, and an early ack would be seen
             var start = new TaskCompletionSource();
             Task<long>[] tasks = [.. Enumerable.Range(0, callers).Select(i => Task.Run(async () =>
             {
@@ -57,25 +57,33 @@ public sealed class WalGroupCommitTests
         await using WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs, QueueCapacity = 2 });
         using var syncEntered = new ManualResetEventSlim();
         using var releaseSync = new ManualResetEventSlim();
-        fs.AfterFileSync = () =>
+        fs.BeforeFileSync = () =>
         {
             syncEntered.Set();
             releaseSync.Wait();
         };
 
         ValueTask<long> first = log.AppendAsync(1, new byte[] { 1 });
-        Assert.True(syncEntered.Wait(TimeSpan.FromSeconds(10)));
-        ValueTask<long> second = log.AppendAsync(1, new byte[] { 2 });
-        ValueTask<long> third = log.AppendAsync(1, new byte[] { 3 });
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-        ValueTask<long> blocked = log.AppendAsync(1, new byte[] { 4 }, cts.Token);
+        try
+        {
+            Assert.True(syncEntered.Wait(TimeSpan.FromSeconds(10)));
+            ValueTask<long> second = log.AppendAsync(1, new byte[] { 2 });
+            ValueTask<long> third = log.AppendAsync(1, new byte[] { 3 });
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+            ValueTask<long> blocked = log.AppendAsync(1, new byte[] { 4 }, cts.Token);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await blocked);
-        Assert.False(first.IsCompleted, "an append completed while its fsync was still running");
-        releaseSync.Set();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await blocked);
+            Assert.False(first.IsCompleted, "an append completed while its fsync was still running");
+            releaseSync.Set();
+            Assert.Equal(2, await second);
+            Assert.Equal(3, await third);
+        }
+        finally
+        {
+            fs.BeforeFileSync = null;
+            releaseSync.Set();
+        }
         Assert.Equal(1, await first);
-        Assert.Equal(2, await second);
-        Assert.Equal(3, await third);
     }
 
     [Fact]
@@ -83,7 +91,7 @@ public sealed class WalGroupCommitTests
     {
         var fs = new SimulatedFileSystem();
         await using WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs });
-        fs.AfterFileSync = () => throw new IOException("disk on fire");
+        fs.BeforeFileSync = () => throw new IOException("disk on fire");
 
         var error = await Assert.ThrowsAsync<IOException>(async () => await log.AppendAsync(1, new byte[] { 1 }));
         Assert.Equal("disk on fire", error.Message);
