@@ -79,7 +79,7 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
         {
             lock (_gate)
             {
-                return Math.Min(_segments[0].FirstSequence, _nextSequence);
+                return _segments[0].FirstSequence;
             }
         }
     }
