@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Paxos.Storage.Wal;
+using Xunit.Abstractions;
 
 namespace Paxos.Storage.Tests;
 
-public sealed class WalGroupCommitTests
+public sealed class WalGroupCommitTests(ITestOutputHelper output)
 {
     private const string Dir = "/sim/wal";
 
@@ -37,6 +38,7 @@ public sealed class WalGroupCommitTests
             syncs = fs.FileSyncCount - syncsBefore;
         }
 
+        output.WriteLine($"{callers} concurrent appends were made durable by {syncs} fsyncs");
         Assert.Empty(notDurableAtCompletion);
         Assert.InRange(syncs, 1, callers / 10);
         Assert.Equal(Enumerable.Range(1, callers).Select(i => (long)i), sequences.Order());

@@ -21,6 +21,20 @@ namespace Paxos.Storage.Wal;
 /// a record appended with <see cref="Append"/> is durable only once <see cref="Sync"/> has returned.
 /// </para>
 /// <para>
+/// On disk: segment files <c>{first sequence as 16 hex digits}.seg</c>, each a 24-byte checksummed header (magic
+/// "PXWL", version, first sequence) followed by frames <c>length (u32) | CRC-32C (u32) | sequence (u64) | type (u8) |
+/// payload</c>, the CRC covering every other byte of the frame. A new segment is started when the current one would
+/// exceed <see cref="WalOptions.SegmentSize"/>; it is created, its header fsynced and the directory fsynced before
+/// any record goes into it.
+/// </para>
+/// <para>
+/// Recovery (<see cref="Open"/>) treats a damaged or incomplete record at the end of the last segment as a torn,
+/// never-acknowledged write only if no checksum-valid record follows it; it truncates it and logs a warning. Any other
+/// damage throws <see cref="WalCorruptionException"/>. Consequently, if a crash persisted a later page of an
+/// unacknowledged batch but not an earlier one, recovery reports corruption rather than guess: that case cannot be
+/// told apart from media damage.
+/// </para>
+/// <para>
 /// If writing or fsyncing fails, the log is faulted: every waiting and later append fails with that error, because
 /// after a failed fsync it is unknown what reached the disk. Reopen the log to recover.
 /// </para>
