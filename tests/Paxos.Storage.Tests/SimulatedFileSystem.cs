@@ -4,14 +4,14 @@ using Paxos.Storage.Files;
 namespace Paxos.Storage.Tests;
 
 /// <summary>
-/// An in-memory <see cref="IFileSystem"/> test double that counts fsyncs and can simulate a crash: file contents
+/// An in-memory <see cref="IFileSystem"/> test double that counts fsyncs and simulates a crash (<see cref="CrashCopy"/>): file contents
 /// not yet flushed to disk and directory changes not yet synced are lost.
 /// </summary>
 internal sealed class SimulatedFileSystem : IFileSystem
 {
     private readonly object _gate = new();
-    private Dictionary<string, Node> _entries = new(StringComparer.Ordinal);
-    private Dictionary<string, Node> _durableEntries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Node> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Node> _durableEntries = new(StringComparer.Ordinal);
     private int _fileSyncs;
     private int _directorySyncs;
 
@@ -55,26 +55,6 @@ internal sealed class SimulatedFileSystem : IFileSystem
                 copy._durableEntries[path] = clone;
             }
             return copy;
-        }
-    }
-
-    /// <summary>Replaces a file's contents (current and durable), to inject damage.</summary>
-    public void Overwrite(string path, byte[] content)
-    {
-        lock (_gate)
-        {
-            Node node = _entries[path];
-            node.Content = [.. content];
-            node.Durable = [.. content];
-        }
-    }
-
-    /// <summary>A copy of a file's current contents.</summary>
-    public byte[] ReadAll(string path)
-    {
-        lock (_gate)
-        {
-            return [.. _entries[path].Content];
         }
     }
 
