@@ -4,14 +4,14 @@ using Paxos.Storage.Files;
 namespace Paxos.Storage.Tests;
 
 /// <summary>
-/// An in-memory <see cref="IFileSystem"/> test double that counts fsyncs and can simulate a crash: file contents
+/// An in-memory <see cref="IFileSystem"/> test double that counts fsyncs and simulates a crash (<see cref="CrashCopy"/>): file contents
 /// not yet flushed to disk and directory changes not yet synced are lost.
 /// </summary>
 internal sealed class SimulatedFileSystem : IFileSystem
 {
     private readonly object _gate = new();
-    private Dictionary<string, Node> _entries = new(StringComparer.Ordinal);
-    private Dictionary<string, Node> _durableEntries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Node> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Node> _durableEntries = new(StringComparer.Ordinal);
     private int _fileSyncs;
     private int _directorySyncs;
 
@@ -39,21 +39,8 @@ internal sealed class SimulatedFileSystem : IFileSystem
         }
     }
 
-    /// <summary>Runs inside every file flush, after the contents became durable.</summary>
-    public Action? AfterFileSync { get; set; }
-
-    /// <summary>Simulates power loss: only durable contents and synced directory entries survive.</summary>
-    public void Crash()
-    {
-        lock (_gate)
-        {
-            _entries = new Dictionary<string, Node>(_durableEntries, StringComparer.Ordinal);
-            foreach (Node node in _entries.Values)
-            {
-                node.Content = [.. node.Durable];
-            }
-        }
-    }
+    /// <summary>Runs at the start of every file flush, before the contents become durable (a slow or failing disk).</summary>
+    public Action? BeforeFileSync { get; set; }
 
     /// <summary>A separate file system holding what would survive a crash now; this one is unchanged.</summary>
     public SimulatedFileSystem CrashCopy()
@@ -68,26 +55,6 @@ internal sealed class SimulatedFileSystem : IFileSystem
                 copy._durableEntries[path] = clone;
             }
             return copy;
-        }
-    }
-
-    /// <summary>Replaces a file's contents (current and durable), to inject damage.</summary>
-    public void Overwrite(string path, byte[] content)
-    {
-        lock (_gate)
-        {
-            Node node = _entries[path];
-            node.Content = [.. content];
-            node.Durable = [.. content];
-        }
-    }
-
-    /// <summary>A copy of a file's current contents.</summary>
-    public byte[] ReadAll(string path)
-    {
-        lock (_gate)
-        {
-            return [.. _entries[path].Content];
         }
     }
 
@@ -217,12 +184,12 @@ internal sealed class SimulatedFileSystem : IFileSystem
 
         public void FlushToDisk()
         {
+            fs.BeforeFileSync?.Invoke();
             lock (fs._gate)
             {
                 node.Durable = [.. node.Content];
                 fs._fileSyncs++;
             }
-            fs.AfterFileSync?.Invoke();
         }
 
         public void SetLength(long length)

@@ -59,6 +59,20 @@ public sealed class WalCorruptionTests
     }
 
     [Fact]
+    public void LastSegmentWithAZeroedHeaderButDataIsReported()
+    {
+        using var dir = new TempDirectory();
+        string segment = WalTornTailTests.WriteRecords(dir.Path, RecordCount);
+        byte[] bytes = File.ReadAllBytes(segment);
+        Array.Clear(bytes, 0, HeaderSize);
+        File.WriteAllBytes(segment, bytes);
+
+        var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path));
+        Assert.Equal(segment, ex.FilePath);
+        Assert.Equal(0, ex.Offset);
+    }
+
+    [Fact]
     public void DamageInAnOlderSegmentIsReportedEvenAtItsEnd()
     {
         using var dir = new TempDirectory();

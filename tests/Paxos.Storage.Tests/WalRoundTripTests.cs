@@ -114,6 +114,45 @@ public sealed class WalRoundTripTests
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await log.AppendAsync(1, Array.Empty<byte>()));
     }
 
+    [Fact]
+    public async Task ConcurrentAsyncAndDriverLoopAppendsInterleaveOnARealDisk()
+    {
+        using var dir = new TempDirectory();
+        var payloads = new Dictionary<long, byte[]>();
+        using (WriteAheadLog log = WalTestLog.Open(dir.Path, out _, SmallSegments))
+        {
+            Task<(long, byte[])>[] asyncAppends = [.. Enumerable.Range(0, 200).Select(i => Task.Run(async () =>
+            {
+                byte[] payload = WalTestLog.Payload(i + 10_000);
+                return (await log.AppendAsync(1, payload), payload);
+            }))];
+            for (int i = 0; i < 200; i++)
+            {
+                byte[] payload = WalTestLog.Payload(i + 20_000);
+                payloads[log.Append(2, payload)] = payload;
+            }
+            log.Sync();
+            foreach ((long sequence, byte[] payload) in await Task.WhenAll(asyncAppends))
+            {
+                payloads[sequence] = payload;
+            }
+            Assert.Equal(400, log.DurableSequence);
+        }
+
+        List<RecoveredRecord> records = WalTestLog.ReadAll(dir.Path, SmallSegments);
+        Assert.Equal(Enumerable.Range(1, 400).Select(i => (long)i), records.Select(r => r.Sequence));
+        Assert.All(records, r => Assert.Equal(payloads[r.Sequence], r.Payload));
+    }
+
+    [Fact]
+    public void InvalidOptionsAreRejected()
+    {
+        using var dir = new TempDirectory();
+        Assert.Throws<ArgumentOutOfRangeException>(() => WalTestLog.Open(dir.Path, out _, new WalOptions { SegmentSize = 10 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WalTestLog.Open(dir.Path, out _, new WalOptions { MaxRecordSize = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WalTestLog.Open(dir.Path, out _, new WalOptions { QueueCapacity = 0 }));
+    }
+
     internal static void AssertRecords(List<RecoveredRecord> records, long first, long last)
     {
         Assert.Equal(last - first + 1, records.Count);

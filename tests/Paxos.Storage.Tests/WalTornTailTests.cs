@@ -84,13 +84,17 @@ public sealed class WalTornTailTests
         WalRoundTripTests.AssertRecords(WalTestLog.ReadAll(dir.Path), 1, RecordCount + 1);
     }
 
-    [Fact]
-    public void NewSegmentWithAnIncompleteHeaderIsRemoved()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(HeaderSize - 1)]
+    [InlineData(HeaderSize)]
+    [InlineData(HeaderSize + 100)]
+    public void NewSegmentWithoutAValidHeaderOrAnyDataIsRemoved(int zeros)
     {
         using var dir = new TempDirectory();
         string segment = WriteRecords(dir.Path, RecordCount);
         string torn = Path.Combine(dir.Path, $"{RecordCount + 1:X16}.seg");
-        File.WriteAllBytes(torn, new byte[HeaderSize - 1]);
+        File.WriteAllBytes(torn, new byte[zeros]);
 
         using (WriteAheadLog log = WalTestLog.Open(dir.Path, out List<RecoveredRecord> records))
         {

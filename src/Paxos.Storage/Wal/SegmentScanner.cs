@@ -67,6 +67,20 @@ internal sealed class SegmentScanner : IDisposable
         return WalFormat.FrameChecksumMatches(frame) ? FrameStatus.Valid : FrameStatus.BadChecksum;
     }
 
+    /// <summary>Whether every byte of the file is zero (as after a crash that kept a file's length but not its data).</summary>
+    public bool IsAllZero()
+    {
+        for (long offset = 0; offset < Length; offset += _window.Length)
+        {
+            int count = (int)Math.Min(_window.Length, Length - offset);
+            if (!TryRead(offset, count, out ReadOnlySpan<byte> data) || data.ContainsAnyExcept((byte)0))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>Whether a checksum-valid frame starts anywhere after <paramref name="offset"/>.</summary>
     public bool ValidFrameFollows(long offset)
     {

@@ -10,7 +10,7 @@ internal static partial class WalLog
     public static partial void TornTailTruncated(ILogger logger, string path, long offset, long discardedBytes);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
-        Message = "Torn segment '{Path}': removed it, its {Length}-byte header was never completed")]
+        Message = "Torn segment '{Path}': removed it, its header was never completed ({Length} bytes, none of them data)")]
     public static partial void TornSegmentRemoved(ILogger logger, string path, long length);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information,

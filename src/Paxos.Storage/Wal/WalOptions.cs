@@ -21,8 +21,8 @@ public sealed class WalOptions
     public int MaxRecordSize { get; init; } = 1024 * 1024;
 
     /// <summary>
-    /// How many <see cref="WriteAheadLog.AppendAsync"/> / <see cref="WriteAheadLog.AppendBatchAsync"/> calls may wait
-    /// for the group-commit writer (default 4096); further callers wait for room (backpressure).
+    /// How many <see cref="WriteAheadLog.AppendAsync"/> / <see cref="WriteAheadLog.AppendBatchAsync"/> calls may be
+    /// outstanding, queued or being written (default 4096); further callers wait for room (backpressure).
     /// </summary>
     public int QueueCapacity { get; init; } = 4096;
 

@@ -33,10 +33,12 @@ internal static class WalRecovery
             bool isLast = i == segments.Count - 1;
             WalSegment segment = segments[i];
             using IFileHandle file = fs.OpenFile(segment.Path, isLast ? FileOpenMode.OpenReadWrite : FileOpenMode.OpenRead);
-            if (isLast && file.Length < WalFormat.SegmentHeaderSize)
+            using var scanner = new SegmentScanner(file, options.MaxRecordSize);
+            if (isLast && (scanner.Length < WalFormat.SegmentHeaderSize || scanner.IsAllZero()))
             {
-                // A crash while rolling to a new segment: its header was never made durable, so nothing in it was acknowledged.
-                WalLog.TornSegmentRemoved(options.Logger, segment.Path, file.Length);
+                // A crash while rolling to a new segment: its header was never made durable, and records are only
+                // written after it is, so nothing in this file was acknowledged.
+                WalLog.TornSegmentRemoved(options.Logger, segment.Path, scanner.Length);
                 file.Dispose();
                 fs.DeleteFile(segment.Path);
                 fs.SyncDirectory(directory);
@@ -44,7 +46,6 @@ internal static class WalRecovery
                 expected ??= segment.FirstSequence;
                 break;
             }
-            using var scanner = new SegmentScanner(file, options.MaxRecordSize);
             long first = ReadHeader(scanner, segment, expected);
             long sequence = first;
             long offset = WalFormat.SegmentHeaderSize;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Paxos.Storage.Files;
 
 namespace Paxos.Storage.Wal;
@@ -22,6 +21,20 @@ namespace Paxos.Storage.Wal;
 /// a record appended with <see cref="Append"/> is durable only once <see cref="Sync"/> has returned.
 /// </para>
 /// <para>
+/// On disk: segment files <c>{first sequence as 16 hex digits}.seg</c>, each a 24-byte checksummed header (magic
+/// "PXWL", version, first sequence) followed by frames <c>length (u32) | CRC-32C (u32) | sequence (u64) | type (u8) |
+/// payload</c>, the CRC covering every other byte of the frame. A new segment is started when the current one would
+/// exceed <see cref="WalOptions.SegmentSize"/>; it is created, its header fsynced and the directory fsynced before
+/// any record goes into it.
+/// </para>
+/// <para>
+/// Recovery (<see cref="Open"/>) treats a damaged or incomplete record at the end of the last segment as a torn,
+/// never-acknowledged write only if no checksum-valid record follows it; it truncates it and logs a warning. Any other
+/// damage throws <see cref="WalCorruptionException"/>. Consequently, if a crash persisted a later page of an
+/// unacknowledged batch but not an earlier one, recovery reports corruption rather than guess: that case cannot be
+/// told apart from media damage.
+/// </para>
+/// <para>
 /// If writing or fsyncing fails, the log is faulted: every waiting and later append fails with that error, because
 /// after a failed fsync it is unknown what reached the disk. Reopen the log to recover.
 /// </para>
@@ -35,9 +48,10 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
     private readonly IFileSystem _fs;
     private readonly List<WalSegment> _segments;
     private readonly Lock _gate = new();
-    private readonly Channel<PendingAppend> _queue;
+    private readonly Lock _lifecycle = new();
+    private readonly AppendQueue _queue;
     private readonly ConcurrentQueue<PendingAppend> _pool = new();
-    private readonly Task _writer;
+    private Thread? _writer;
     private byte[] _buffer;
     private int _buffered;
     private IFileHandle _active;
@@ -45,7 +59,7 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
     private long _nextSequence;
     private long _durableSequence;
     private Exception? _fault;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     private WriteAheadLog(string directory, WalOptions options, WalRecovery.Result recovered)
     {
@@ -66,12 +80,7 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
             _active = _fs.OpenFile(_segments[^1].Path, FileOpenMode.OpenReadWrite);
             _activeLength = _active.Length;
         }
-        _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.QueueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        _writer = Task.Run(RunWriterAsync);
+        _queue = new AppendQueue(options.QueueCapacity);
     }
 
     /// <summary>What recovery found when the log was opened.</summary>
@@ -84,7 +93,7 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
         {
             lock (_gate)
             {
-                return Math.Min(_segments[0].FirstSequence, _nextSequence);
+                return _segments[0].FirstSequence;
             }
         }
     }
@@ -235,19 +244,22 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Completes the records already queued, makes records from <see cref="Append"/> durable, and closes the files.
+    /// Blocks until the writer has finished its last batch.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
-        lock (_gate)
+        Thread? writer;
+        lock (_lifecycle)
         {
             if (_disposed)
             {
                 return;
             }
             _disposed = true;
+            writer = _writer;
         }
-        _queue.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
+        _queue.Complete();
+        writer?.Join();
         lock (_gate)
         {
             try
@@ -260,35 +272,49 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
             finally
             {
                 _active.Dispose();
+                _queue.Dispose();
                 ArrayPool<byte>.Shared.Return(_buffer);
                 _buffer = [];
             }
         }
     }
 
-    /// <inheritdoc cref="DisposeAsync"/>
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     private ValueTask<long> Enqueue(PendingAppend item, CancellationToken cancellationToken)
     {
+        lock (_lifecycle)
+        {
+            if (_disposed)
+            {
+                item.ReturnUnused();
+                throw new ObjectDisposedException(nameof(WriteAheadLog));
+            }
+            if (_writer is null)
+            {
+                _writer = new Thread(RunWriter) { IsBackground = true, Name = "WAL group commit" };
+                _writer.Start();
+            }
+        }
         ValueTask<long> completion = item.Completion;
-        if (_queue.Writer.TryWrite(item))
+        ValueTask enqueued = _queue.EnqueueAsync(item, cancellationToken);
+        if (enqueued.IsCompletedSuccessfully)
         {
             return completion;
         }
-        return EnqueueSlowAsync(item, completion, cancellationToken);
+        return EnqueueSlowAsync(enqueued, item, completion);
     }
 
-    private async ValueTask<long> EnqueueSlowAsync(PendingAppend item, ValueTask<long> completion, CancellationToken cancellationToken)
+    private static async ValueTask<long> EnqueueSlowAsync(ValueTask enqueued, PendingAppend item, ValueTask<long> completion)
     {
         try
         {
-            await _queue.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            item.ReturnUnused();
-            throw new ObjectDisposedException(nameof(WriteAheadLog));
+            await enqueued.ConfigureAwait(false);
         }
         catch
         {
@@ -298,16 +324,12 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
         return await completion.ConfigureAwait(false);
     }
 
-    private async Task RunWriterAsync()
+    /// <summary>The group-commit loop, on its own thread: write everything queued, fsync once, then complete those callers.</summary>
+    private void RunWriter()
     {
         var batch = new List<PendingAppend>();
-        ChannelReader<PendingAppend> reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (_queue.TakeAll(batch))
         {
-            while (batch.Count < _options.QueueCapacity && reader.TryRead(out PendingAppend? item))
-            {
-                batch.Add(item);
-            }
             Exception? error = null;
             lock (_gate)
             {
@@ -340,6 +362,7 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
                     item.SetException(error);
                 }
             }
+            _queue.Release(batch.Count);
             batch.Clear();
         }
     }
