@@ -249,6 +249,42 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
         Assert.All(reads, r => Assert.Equal("new", r.Value.ToStringUtf8()));
     }
 
+    [Fact]
+    public async Task A_node_whose_needed_entries_were_compacted_away_gets_a_snapshot_then_the_tail()
+    {
+        _cluster.NodeArguments = ["--snapshot-interval", "50"];
+        await _cluster.StartAllAsync();
+        int leader = await _cluster.WaitForLeaderAsync(Election);
+        int lagging = (leader + 1) % 5;
+        await PutAsync(leader, "early", "before");
+        _cluster.Kill(lagging);
+        for (int i = 0; i < 400; i++)
+        {
+            await PutAsync(leader, $"s-{i % 40}", $"{i}");
+        }
+        var leaderStatus = await _cluster.StatusAsync(leader);
+        Assert.True(leaderStatus.SnapshotIndex >= 100, $"the leader compacted its log only up to {leaderStatus.SnapshotIndex}");
+
+        await _cluster.StartAndWaitAsync(lagging);
+        await PutAsync(leader, "tail", "after");
+        await EventuallyAppliedAsync(lagging, (await _cluster.StatusAsync(leader)).CommitIndex, TimeSpan.FromSeconds(30));
+
+        Assert.Contains("installed the leader's snapshot", _cluster.Process(lagging).Output, StringComparison.Ordinal);
+        foreach (string key in new[] { "early", "tail", "s-0", "s-39" })
+        {
+            var local = await GetAsync(lagging, key, ReadConsistency.Serializable);
+            var reference = await GetAsync(leader, key, ReadConsistency.Serializable);
+            Assert.True(local.Found, key);
+            Assert.Equal(reference.Value, local.Value);
+            Assert.Equal(reference.Index, local.Index);
+        }
+
+        // And after a restart it comes back from its own snapshot plus log.
+        _cluster.Kill(lagging);
+        await _cluster.StartAndWaitAsync(lagging);
+        Assert.Equal("after", (await GetAsync(lagging, "tail", ReadConsistency.Serializable)).Value.ToStringUtf8());
+    }
+
     private async Task<GetLeaderResponse> EventuallyKnownLeaderAsync(int node)
     {
         var deadline = DateTime.UtcNow + Election;

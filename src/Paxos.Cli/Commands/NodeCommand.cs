@@ -14,8 +14,9 @@ internal static class NodeCommand
         var config = new Option<FileInfo>("--config") { Description = "The cluster file (YAML).", Required = true };
         var id = new Option<string>("--id") { Description = "This node's id in the cluster file.", Required = true };
         var dataDir = new Option<DirectoryInfo>("--data-dir") { Description = "Where this node keeps its durable state.", Required = true };
+        var snapshotInterval = new Option<ulong>("--snapshot-interval") { Description = "Snapshot the state machine and compact the log every this many slots.", DefaultValueFactory = _ => 10_000 };
         var watchParent = new Option<int?>("--watch-parent") { Description = "Stop when the process with this id exits (used by 'paxos cluster').", Hidden = true };
-        var command = new Command("node", "Run one Paxos node in the foreground until SIGTERM or SIGINT.") { config, id, dataDir, watchParent };
+        var command = new Command("node", "Run one Paxos node in the foreground until SIGTERM or SIGINT.") { config, id, dataDir, snapshotInterval, watchParent };
         command.SetAction(async (parse, cancellationToken) =>
         {
             NodeOptions options;
@@ -25,7 +26,12 @@ internal static class NodeCommand
                 options = new NodeOptions(cluster, parse.GetRequiredValue(id), parse.GetRequiredValue(dataDir).FullName)
                 {
                     Failpoints = Failpoints.FromEnvironment(),
+                    SnapshotInterval = parse.GetValue(snapshotInterval),
                 };
+                if (options.SnapshotInterval == 0)
+                {
+                    throw new ConfigException("--snapshot-interval must be at least 1");
+                }
                 cluster.IndexOf(options.NodeId);
             }
             catch (ConfigException e)

@@ -15,6 +15,9 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     /// <summary>Ticks without a leader's heartbeat before a follower stands for election (randomized up to twice this).</summary>
     public int ElectionTicks { get; init; } = 10;
 
+    /// <summary>Take a snapshot of the state machine, and delete the log before it, every this many applied slots.</summary>
+    public ulong SnapshotInterval { get; init; } = 10_000;
+
     /// <summary>
     /// The application replicated by the log. Null: the key-value store of the client API. A
     /// program that brings its own state machine gets the log through <see cref="PaxosNodeHost.Log"/>.

@@ -14,6 +14,7 @@ using Paxos.Node.Services;
 using Paxos.Node.SingleDecree;
 using Paxos.Storage.Replication;
 using Paxos.Storage.SingleDecree;
+using Paxos.Storage.Snapshots;
 using Paxos.Transport;
 using Paxos.Transport.SingleDecree;
 using Paxos.Transport.V1;
@@ -90,6 +91,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var channels = new GrpcChannel?[options.Cluster.Size];
         var acceptors = new IAcceptorPeer[options.Cluster.Size];
         var outboxes = new PeerOutbox?[options.Cluster.Size];
+        var peerClients = new PaxosService.PaxosServiceClient?[options.Cluster.Size];
         for (int i = 0; i < acceptors.Length; i++)
         {
             if (i == self)
@@ -99,22 +101,36 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             }
             channels[i] = PeerChannels.Create(options.Cluster.Nodes[i].Url);
             var peer = new PaxosService.PaxosServiceClient(channels[i]);
+            peerClients[i] = peer;
             acceptors[i] = new GrpcAcceptorPeer(peer);
             outboxes[i] = new PeerOutbox(self, i, peer, bootLoggers.CreateLogger<PeerOutbox>());
         }
 
-        // The replicated log and its state machine.
+        // The replicated log and its state machine: restore the latest snapshot, then replay the log above it.
         var stateMachine = options.StateMachine ?? new KeyValueStateMachine();
+        var snapshots = new ReplicaSnapshots(new SnapshotStore(Path.Combine(options.DataDirectory, "snapshots")));
+        ulong snapshotSlot = 0;
+        ulong snapshotCommandIndex = 0;
+        using (var latest = snapshots.OpenLatest())
+        {
+            if (latest is not null)
+            {
+                (snapshotSlot, snapshotCommandIndex) = ReplicaSnapshots.Restore(stateMachine, latest);
+            }
+        }
         var logStore = ReplicaLogStore.Open(Path.Combine(options.DataDirectory, "log"), bootLoggers.CreateLogger<ReplicaLogStore>());
         var core = new ReplicaCore(
             new ReplicaOptions { NodeId = self, ClusterSize = options.Cluster.Size, ElectionTicks = options.ElectionTicks, MaxBatchBytes = 2 * WireLimits.MaxValueBytes },
             new SystemRandomSource(),
-            logStore.Recover(snapshotIndex: 0));
-        var replica = new ReplicaDriver(core, logStore, stateMachine, outboxes, appliedSlot: 0, appliedCommandIndex: 0, options.Tick, bootLoggers.CreateLogger<ReplicaDriver>());
+            logStore.Recover(snapshotSlot));
+        var sender = new SnapshotSender(self, snapshots, peerClients, bootLoggers.CreateLogger<SnapshotSender>());
+        var replica = new ReplicaDriver(core, logStore, stateMachine, outboxes, snapshots, sender,
+            snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, bootLoggers.CreateLogger<ReplicaDriver>());
 
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(acceptor);
         builder.Services.AddSingleton(replica);
+        builder.Services.AddSingleton(snapshots);
         builder.Services.AddSingleton(new LeaderDirectory(options.Cluster, replica, channels, self));
         if (stateMachine is KeyValueStateMachine keyValue)
         {
@@ -141,12 +157,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         }
         string dataDirectory = Path.GetFullPath(options.DataDirectory);
         string cluster = peers.ToString();
-        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, core.CommitIndex, cluster);
+        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, snapshotSlot, core.CommitIndex, cluster);
         return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s) and a log committed to slot {Commit}; cluster:{Peers}")]
-    private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong commit, string peers);
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster:{Peers}")]
+    private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, string peers);
 
     /// <summary>Completes when the host is asked to stop (SIGTERM, SIGINT).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);

@@ -24,6 +24,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private readonly ReplicaLogStore _store;
     private readonly IStateMachine _stateMachine;
     private readonly IReadOnlyList<PeerOutbox?> _outboxes;
+    private readonly ReplicaSnapshots _snapshots;
+    private readonly SnapshotSender _snapshotSender;
+    private readonly ulong _snapshotInterval;
     private readonly ILogger _logger;
     private readonly Channel<object> _inputs = Channel.CreateBounded<object>(
         new BoundedChannelOptions(InputCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -37,24 +40,33 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private ulong _nextReadId;
     private ulong _commandIndex;
     private ulong _appliedSlot;
+    private ulong _lastSnapshotSlot;
     private volatile ReplicaStatus _status;
 
     /// <param name="core">The replica, recovered from <paramref name="store"/>.</param>
     /// <param name="store">The durable log the core was recovered from.</param>
     /// <param name="stateMachine">The application, restored to <paramref name="appliedSlot"/>.</param>
     /// <param name="outboxes">One outbox per peer, indexed by node number (null for this node).</param>
+    /// <param name="snapshots">Where snapshots are taken, read and received.</param>
+    /// <param name="snapshotSender">Streams snapshots to lagging peers.</param>
     /// <param name="appliedSlot">The last slot the state machine reflects (its snapshot's slot).</param>
     /// <param name="appliedCommandIndex">The index of the last command the state machine reflects.</param>
+    /// <param name="snapshotInterval">Take a snapshot (and compact the log) every this many applied slots.</param>
     /// <param name="tick">How long one core tick lasts.</param>
     public ReplicaDriver(ReplicaCore core, ReplicaLogStore store, IStateMachine stateMachine, IReadOnlyList<PeerOutbox?> outboxes,
-        ulong appliedSlot, ulong appliedCommandIndex, TimeSpan tick, ILogger logger)
+        ReplicaSnapshots snapshots, SnapshotSender snapshotSender, ulong appliedSlot, ulong appliedCommandIndex, ulong snapshotInterval, TimeSpan tick, ILogger logger)
     {
+        Invariant.Check(snapshotInterval >= 1, "snapshot interval must be at least one slot");
         _core = core;
         _store = store;
         _stateMachine = stateMachine;
         _outboxes = outboxes;
+        _snapshots = snapshots;
+        _snapshotSender = snapshotSender;
+        _snapshotInterval = snapshotInterval;
         _logger = logger;
         _appliedSlot = appliedSlot;
+        _lastSnapshotSlot = appliedSlot;
         _commandIndex = appliedCommandIndex;
         _status = Snapshot();
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -90,6 +102,18 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         using var registration = cancellationToken.Register(() => read.Completion.TrySetCanceled(cancellationToken));
         await _inputs.Writer.WriteAsync(read, cancellationToken).ConfigureAwait(false);
         return await read.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a snapshot from the leader was received and committed to the snapshot store: installs
+    /// it if it is ahead of this replica. Returns the slot this replica has applied afterwards.
+    /// </summary>
+    public async Task<ulong> InstallReceivedSnapshotAsync(CancellationToken cancellationToken)
+    {
+        var install = new PendingInstall();
+        using var registration = cancellationToken.Register(() => install.Completion.TrySetCanceled(cancellationToken));
+        await _inputs.Writer.WriteAsync(install, cancellationToken).ConfigureAwait(false);
+        return await install.Completion.Task.ConfigureAwait(false);
     }
 
     /// <summary>Hands messages from a peer to the loop; drops them if the loop is overloaded (peers retry).</summary>
@@ -143,6 +167,10 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 {
                     Process(_core.TakeReady());
                 }
+                if (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval)
+                {
+                    TakeSnapshot();
+                }
                 _status = Snapshot();
             }
         }
@@ -176,6 +204,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 break;
             case PendingRead read:
                 StartRead(read);
+                break;
+            case PendingInstall install:
+                InstallSnapshot(install);
                 break;
             default:
                 throw new InvalidOperationException($"unknown driver input {input.GetType().Name}");
@@ -267,6 +298,10 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             OnSoftState(soft);
         }
+        foreach (var transfer in ready.SnapshotsToSend)
+        {
+            _snapshotSender.Send(transfer.To, transfer.Index, _stop.Token);
+        }
         _core.Advance(ready);
         CompleteAppliedReads();
     }
@@ -291,6 +326,43 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             proposal.Completion.TrySetException(new NotChosenException(entry.Slot)); // no-op if it completed above
         }
         _appliedSlot = entry.Slot;
+    }
+
+    /// <summary>Snapshot the state machine at the applied slot, then forget the log up to it.</summary>
+    private void TakeSnapshot()
+    {
+        _snapshots.Take(_stateMachine, _appliedSlot, _commandIndex);
+        _core.Compact(_appliedSlot);
+        _store.Checkpoint(_appliedSlot);
+        _lastSnapshotSlot = _appliedSlot;
+        LogSnapshot(_appliedSlot, _commandIndex);
+    }
+
+    private void InstallSnapshot(PendingInstall install)
+    {
+        using var reader = _snapshots.OpenLatest();
+        if (reader is null || (ulong)reader.Index <= _appliedSlot)
+        {
+            install.Completion.TrySetResult(_appliedSlot);
+            return;
+        }
+        var (slot, commandIndex) = ReplicaSnapshots.Restore(_stateMachine, reader);
+        foreach (ulong covered in _proposalsBySlot.Keys.Where(s => s <= slot).ToList())
+        {
+            _proposalsBySlot.Remove(covered, out var proposals);
+            foreach (var proposal in proposals!)
+            {
+                proposal.Completion.TrySetException(new OutcomeUnknownException(covered));
+            }
+        }
+        _appliedSlot = slot;
+        _commandIndex = commandIndex;
+        _lastSnapshotSlot = slot;
+        _core.ReportSnapshotInstalled(slot);
+        _store.Checkpoint(slot);
+        CompleteAppliedReads();
+        LogInstalled(slot);
+        install.Completion.TrySetResult(slot);
     }
 
     private void CompleteAppliedReads()
@@ -351,12 +423,19 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             (input as PendingProposal)?.Completion.TrySetException(reason);
             (input as PendingRead)?.Completion.TrySetException(reason);
+            (input as PendingInstall)?.Completion.TrySetException(reason);
         }
     }
 
     private ReplicaStatus Snapshot() => new(
         _core.Role switch { ReplicaRole.Leader => "leader", ReplicaRole.Candidate => "candidate", _ => "follower" },
         _core.Promised, _core.LeaderId, _core.CommitIndex, _appliedSlot, _core.SnapshotIndex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "snapshot taken at slot {Slot} (command index {CommandIndex}); log compacted up to it")]
+    private partial void LogSnapshot(ulong slot, ulong commandIndex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "installed the leader's snapshot at slot {Slot}")]
+    private partial void LogInstalled(ulong slot);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "role {Role}, leader {Leader}, ballot {Ballot}")]
     private partial void LogRole(ReplicaRole role, int leader, Ballot ballot);
@@ -373,6 +452,11 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         public int Position { get; set; } = -1;
 
         public TaskCompletionSource<ReplicationResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class PendingInstall
+    {
+        public TaskCompletionSource<ulong> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class PendingRead

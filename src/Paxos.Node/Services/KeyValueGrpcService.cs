@@ -144,6 +144,10 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
                     _ => new Local(result),
                 };
             }
+            catch (OutcomeUnknownException e)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+            }
             catch (NotChosenException)
             {
                 // Leadership changed before the slot was chosen and the command was not applied: retry.

@@ -15,8 +15,51 @@ namespace Paxos.Node.Services;
 /// INVALID_ARGUMENT and never touches state), hands it to the acceptor loop, and replies once the
 /// new state is on disk.
 /// </summary>
-public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, NodeIdentity identity) : PaxosService.PaxosServiceBase
+public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity) : PaxosService.PaxosServiceBase
 {
+    private const long MaxSnapshotBytes = 64L * 1024 * 1024 * 1024;
+
+    public override async Task<InstallSnapshotResponse> InstallSnapshot(IAsyncStreamReader<SnapshotChunk> requestStream, ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "empty snapshot stream"));
+        }
+        var first = requestStream.Current;
+        if (first.FromNode < 0 || first.FromNode >= identity.ClusterSize || first.FromNode == identity.Index)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"snapshot from node {first.FromNode}, which is not another node of this cluster"));
+        }
+        if (first.Index <= replica.Status.AppliedIndex)
+        {
+            return new InstallSnapshotResponse { InstalledIndex = replica.Status.AppliedIndex }; // already past it
+        }
+        using (var writer = snapshots.BeginReceive(first.Index, first.Metadata.Span))
+        {
+            var chunk = first;
+            while (true)
+            {
+                writer.Write(chunk.Data.Span);
+                if (writer.ContentLength > MaxSnapshotBytes)
+                {
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"snapshot larger than {MaxSnapshotBytes} bytes"));
+                }
+                if (chunk.Last)
+                {
+                    break;
+                }
+                if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+                {
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, "snapshot stream ended before its last chunk"));
+                }
+                chunk = requestStream.Current;
+            }
+            writer.Commit();
+        }
+        ulong installed = await replica.InstallReceivedSnapshotAsync(context.CancellationToken).ConfigureAwait(false);
+        return new InstallSnapshotResponse { InstalledIndex = installed };
+    }
+
     private static readonly Task<DeliverResponse> Delivered = Task.FromResult(new DeliverResponse());
 
     public override Task<DeliverResponse> Deliver(DeliverRequest request, ServerCallContext context)

@@ -98,12 +98,15 @@ internal sealed class LocalCluster : IDisposable
     }
 
     /// <summary>Starts node <paramref name="node"/> (again) on its data directory.</summary>
+    /// <summary>Extra arguments for every <c>paxos node</c> started from now on.</summary>
+    public IReadOnlyList<string> NodeArguments { get; set; } = [];
+
     public NodeProcess Start(int node, IReadOnlyDictionary<string, string>? environment = null)
     {
         Invariant(_processes[node] is null || _processes[node]!.HasExited, $"node {node} is already running");
         _processes[node]?.Dispose();
         var process = NodeProcess.Start(
-            ["node", "--config", ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node)], environment);
+            ["node", "--config", ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node), .. NodeArguments], environment);
         _processes[node] = process;
         return process;
     }

@@ -13,3 +13,10 @@ public sealed class NotChosenException(ulong slot)
 {
     public ulong Slot { get; } = slot;
 }
+
+/// <summary>The command's fate is unknown to this node (its slot was covered by a snapshot installed from the leader); it may or may not have been applied.</summary>
+public sealed class OutcomeUnknownException(ulong slot)
+    : Exception($"slot {slot} was covered by a snapshot from the leader before this node learned its value: the command may or may not have been applied")
+{
+    public ulong Slot { get; } = slot;
+}

@@ -1,0 +1,62 @@
+using System.Buffers.Binary;
+using Paxos.Core;
+using Paxos.Storage.Snapshots;
+
+namespace Paxos.Node.Replication;
+
+/// <summary>
+/// Snapshots of the replicated state machine: taken every so many applied slots so the log before
+/// them can be deleted, restored at start-up, and received from the leader by a replica that lags
+/// behind the leader's compacted log. A snapshot covers every slot up to its index; its metadata
+/// records the index of the last command it reflects, so command indexes continue seamlessly.
+/// </summary>
+public sealed class ReplicaSnapshots(SnapshotStore store)
+{
+    private const int MetadataSize = sizeof(ulong);
+
+    /// <summary>The latest snapshot, verified, or null if there is none.</summary>
+    public SnapshotReader? OpenLatest() => store.OpenLatest();
+
+    /// <summary>Writes the state machine's snapshot at <paramref name="slot"/> durably.</summary>
+    public void Take(IStateMachine stateMachine, ulong slot, ulong commandIndex)
+    {
+        using var writer = store.BeginWrite(checked((long)slot), EncodeMetadata(commandIndex));
+        using (var stream = new SnapshotWriterStream(writer))
+        {
+            stateMachine.WriteSnapshot(stream);
+        }
+        writer.Commit();
+    }
+
+    /// <summary>Starts receiving a snapshot sent by the leader; commit it, then hand it to the driver.</summary>
+    public SnapshotWriter BeginReceive(ulong slot, ReadOnlySpan<byte> metadata)
+    {
+        if (metadata.Length != MetadataSize)
+        {
+            throw new InvalidDataException($"snapshot metadata has {metadata.Length} bytes, expected {MetadataSize}");
+        }
+        return store.BeginWrite(checked((long)slot), metadata);
+    }
+
+    /// <summary>Restores <paramref name="stateMachine"/> from <paramref name="reader"/>; returns (slot, command index) it reflects.</summary>
+    public static (ulong Slot, ulong CommandIndex) Restore(IStateMachine stateMachine, SnapshotReader reader)
+    {
+        using (var stream = new SnapshotContentStream(reader))
+        {
+            stateMachine.RestoreSnapshot(stream);
+        }
+        return ((ulong)reader.Index, DecodeMetadata(reader.Metadata.Span, reader.FilePath));
+    }
+
+    private static byte[] EncodeMetadata(ulong commandIndex)
+    {
+        var metadata = new byte[MetadataSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(metadata, commandIndex);
+        return metadata;
+    }
+
+    private static ulong DecodeMetadata(ReadOnlySpan<byte> metadata, string path) =>
+        metadata.Length == MetadataSize
+            ? BinaryPrimitives.ReadUInt64LittleEndian(metadata)
+            : throw new SnapshotCorruptionException(path, $"metadata has {metadata.Length} bytes, expected {MetadataSize}");
+}
