@@ -1,0 +1,103 @@
+using System.Buffers.Binary;
+using Paxos.Cluster.Tests.Harness;
+using Paxos.Core;
+using Paxos.Node.Configuration;
+using Paxos.Node.Hosting;
+using Paxos.Node.Replication;
+
+namespace Paxos.Cluster.Tests;
+
+/// <summary>The library API: a program embeds nodes with its own state machine and replicates commands through the log.</summary>
+public sealed class LibraryApiTests : IAsyncDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "paxos-library-" + Guid.NewGuid().ToString("N"));
+    private readonly List<PaxosNodeHost> _hosts = [];
+
+    /// <summary>The README's example state machine: a counter; a command adds a number, the result is the new total.</summary>
+    private sealed class Counter : IStateMachine
+    {
+        public long Total { get; private set; }
+
+        public byte[] Apply(ulong slot, ReadOnlySpan<byte> command)
+        {
+            Total += BinaryPrimitives.ReadInt64LittleEndian(command);
+            var result = new byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(result, Total);
+            return result;
+        }
+
+        public void WriteSnapshot(Stream destination)
+        {
+            Span<byte> bytes = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(bytes, Total);
+            destination.Write(bytes);
+        }
+
+        public void RestoreSnapshot(Stream source)
+        {
+            Span<byte> bytes = stackalloc byte[8];
+            source.ReadExactly(bytes);
+            Total = BinaryPrimitives.ReadInt64LittleEndian(bytes);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.DisposeAsync();
+        }
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_program_replicates_commands_to_its_own_state_machine_on_every_node()
+    {
+        int[] ports = FreePorts.Take(3);
+        var cluster = new ClusterConfig([.. ports.Select((p, i) => new NodeEntry($"n{i}", new Uri($"http://127.0.0.1:{p}"), p))]);
+        var counters = new Counter[3];
+        for (int i = 0; i < 3; i++)
+        {
+            counters[i] = new Counter();
+            _hosts.Add(await PaxosNodeHost.StartAsync(
+                new NodeOptions(cluster, $"n{i}", Path.Combine(_root, $"n{i}")) { StateMachine = counters[i], SnapshotInterval = 20 },
+                CancellationToken.None));
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var results = new List<ReplicationResult>();
+        for (long add = 1; add <= 50; add++)
+        {
+            results.Add(await ReplicateAsync(BitConverter.GetBytes(add), timeout.Token));
+        }
+
+        Assert.Equal(1275, BinaryPrimitives.ReadInt64LittleEndian(results[^1].Result));
+        Assert.True(results.Zip(results.Skip(1)).All(pair => pair.Second.Index > pair.First.Index && pair.Second.Slot >= pair.First.Slot));
+        foreach (var host in _hosts)
+        {
+            while (host.Log.Status.AppliedIndex < results[^1].Slot)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+        Assert.All(counters, c => Assert.Equal(1275, c.Total));
+    }
+
+    /// <summary>As in the README: send to the node that leads; a follower says which one that is.</summary>
+    private async Task<ReplicationResult> ReplicateAsync(byte[] command, CancellationToken cancellationToken)
+    {
+        int target = 0;
+        while (true)
+        {
+            try
+            {
+                return await _hosts[target].Log.ReplicateAsync(command, cancellationToken);
+            }
+            catch (NotLeaderException e)
+            {
+                target = e.LeaderHint >= 0 ? e.LeaderHint : (target + 1) % _hosts.Count;
+                await Task.Delay(20, cancellationToken);
+            }
+        }
+    }
+}
