@@ -8,10 +8,12 @@ namespace Paxos.Core;
 public interface IStateMachine
 {
     /// <summary>
-    /// Applies the command chosen at <paramref name="slot"/> and returns its result (sent back to
-    /// the client that replicated it). Must be deterministic: no clocks, randomness or I/O.
+    /// Applies a chosen command and returns its result (sent back to the client that replicated
+    /// it). <paramref name="index"/> is the command's position in the log of all commands: one per
+    /// command, strictly growing, the same on every replica. Must be deterministic: no clocks,
+    /// randomness or I/O.
     /// </summary>
-    byte[] Apply(ulong slot, ReadOnlySpan<byte> command);
+    byte[] Apply(ulong index, ReadOnlySpan<byte> command);
 
     /// <summary>Writes the whole state (as of the last applied slot) to <paramref name="destination"/>.</summary>
     void WriteSnapshot(Stream destination);

@@ -11,9 +11,9 @@ namespace Paxos.KeyValue;
 /// <remarks>
 /// <para><b>Index.</b> Every command is applied at an index that the driver passes to
 /// <see cref="Apply"/> and that must grow strictly, starting at 1 or above; 0 means "no write".
-/// With one command per log slot the index is the slot; with a batch per slot it is
-/// <see cref="CommandIndex.Compose"/>(slot, position). Either way the index reported for every
-/// write grows strictly, as the client contract requires.</para>
+/// The node passes the command's position in the log of all commands (one per command, also when
+/// a slot holds a batch), so the index reported for every write grows strictly, as the client
+/// contract requires.</para>
 /// <para><b>Reads.</b> <see cref="TryGet"/> reports a key's value and the index of the write that
 /// set it. An absent key, whether never written or deleted, reports index 0: deletes leave no
 /// tombstone, so the store's memory holds only live keys.</para>
@@ -87,22 +87,22 @@ public sealed class KeyValueStateMachine : IStateMachine
     }
 
     /// <summary>Applies one encoded <see cref="KeyValueCommand"/> and returns its encoded <see cref="KeyValueResult"/>.</summary>
-    /// <param name="slot">
-    /// The command's index: greater than <see cref="LastAppliedIndex"/> (the slot, or
-    /// <see cref="CommandIndex.Compose"/> for batches). Reported to the client as the write's index.
+    /// <param name="index">
+    /// The command's index: its position in the log of all commands, greater than
+    /// <see cref="LastAppliedIndex"/>. Reported to the client as the write's index.
     /// </param>
     /// <param name="command">The command, as encoded by <see cref="KeyValueCommandCodec"/>.</param>
     /// <returns>The result, encoded by <see cref="KeyValueResultCodec"/>; the caller owns the array.</returns>
     /// <exception cref="InvariantViolationException">The index does not grow.</exception>
-    public byte[] Apply(ulong slot, ReadOnlySpan<byte> command)
+    public byte[] Apply(ulong index, ReadOnlySpan<byte> command)
     {
-        Invariant.Check(slot > _lastAppliedIndex, $"command index {slot} must be above the last applied index {_lastAppliedIndex}");
-        if (_options.ClientExpiryIndexes is { } window && slot > window)
+        Invariant.Check(index > _lastAppliedIndex, $"command index {index} must be above the last applied index {_lastAppliedIndex}");
+        if (_options.ClientExpiryIndexes is { } window && index > window)
         {
-            _clients.ExpireBefore(slot - window);
+            _clients.ExpireBefore(index - window);
         }
-        byte[] result = ApplyCommand(slot, command);
-        Volatile.Write(ref _lastAppliedIndex, slot);
+        byte[] result = ApplyCommand(index, command);
+        Volatile.Write(ref _lastAppliedIndex, index);
         return result;
     }
 

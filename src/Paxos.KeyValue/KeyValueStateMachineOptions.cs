@@ -17,8 +17,7 @@ public sealed class KeyValueStateMachineOptions
 
     /// <summary>
     /// A client is forgotten once its last write is more than this many indexes older than the
-    /// command being applied. Null: never by age. With <see cref="CommandIndex.Compose"/> one slot
-    /// spans <see cref="CommandIndex.MaxCommandsPerSlot"/> indexes.
+    /// command being applied. Null: never by age.
     /// </summary>
     public ulong? ClientExpiryIndexes { get; init; }
 

@@ -62,12 +62,15 @@ internal static class ClusterCommand
             }
             bool up = await WaitUntilListeningAsync(cluster, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             Console.WriteLine(up ? "All nodes are listening." : "Not every node is listening yet; see the logs.");
+            string? leader = up ? await WaitForLeaderAsync(cluster, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false) : null;
+            Console.WriteLine(leader is null ? "No leader elected yet; 'paxos leader' tells when there is one." : $"Leader: {leader}");
             Console.WriteLine();
-            Console.WriteLine("Try, in another terminal (from this directory):");
-            Console.WriteLine("  paxos propose color blue        # choose a value for instance 'color'");
-            Console.WriteLine("  paxos propose color red         # prints 'blue': the value is already chosen");
-            Console.WriteLine("  paxos learned color");
-            Console.WriteLine($"  kill {children[0].Pid}                  # stop a node; the others carry on with a majority");
+            Console.WriteLine("Try, in another terminal (from this directory; 'paxos' is 'dotnet run --project src/Paxos.Cli --'):");
+            Console.WriteLine("  paxos put greeting hello        # write through any node");
+            Console.WriteLine("  paxos get greeting              # linearizable read");
+            Console.WriteLine("  paxos status                    # every node's role, ballot, commit and applied index");
+            Console.WriteLine($"  kill {children[0].Pid,-26} # stop a node; the others carry on while 3 of 5 are up");
+            Console.WriteLine("  paxos propose color blue        # a single-decree instance chooses one value");
             Console.WriteLine("Press Ctrl+C to stop the cluster.");
 
             var exits = children.Select(child => ReportExitAsync(child, cancellationToken)).ToList();
@@ -112,6 +115,30 @@ internal static class ClusterCommand
     {
         await child.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"{child.NodeId} (pid {child.Pid}) exited with code {child.ExitCode}; not restarting it. The others carry on while a majority is up.");
+    }
+
+    private static async Task<string?> WaitForLeaderAsync(ClusterConfig cluster, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        using var channel = Endpoints.Channel(cluster.Nodes[0].Url);
+        var client = new Paxos.Transport.V1.KeyValueService.KeyValueServiceClient(channel);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var reply = await client.GetLeaderAsync(new Paxos.Transport.V1.GetLeaderRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (reply.Known)
+                {
+                    return $"{reply.LeaderId} ({reply.LeaderUrl})";
+                }
+            }
+            catch (Grpc.Core.RpcException)
+            {
+                // not ready yet
+            }
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+        return null;
     }
 
     private static async Task<bool> WaitUntilListeningAsync(ClusterConfig cluster, TimeSpan limit, CancellationToken cancellationToken)
