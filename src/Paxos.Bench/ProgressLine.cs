@@ -17,7 +17,8 @@ internal static class ProgressLine
             {
                 var elapsed = Stopwatch.GetElapsedTime(start);
                 long completed = counters.Completed;
-                string phase = elapsed < warmup ? "warm-up  " : "measuring";
+                // The phase of the second that just ended, judged by its middle.
+                string phase = elapsed - TimeSpan.FromSeconds(0.5) < warmup ? "warm-up  " : "measuring";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"[{elapsed.TotalSeconds,5:0}s/{total.TotalSeconds:0}s] {phase} {completed - lastCompleted,9:#,0} ops/s  {completed,12:#,0} ops  {counters.Failed:#,0} errors"));
                 lastCompleted = completed;

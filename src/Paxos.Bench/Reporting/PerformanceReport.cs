@@ -10,6 +10,8 @@ namespace Paxos.Bench.Reporting;
 /// </summary>
 public static class PerformanceReport
 {
+    private static readonly string[] Targets = ["etcd", "paxos"];
+
     /// <summary>The Markdown report of <paramref name="results"/>, read from <paramref name="source"/>, whose chart is <paramref name="chartFile"/> (relative to the report).</summary>
     public static string Render(IReadOnlyList<BenchResult> results, MachineInfo machine, string source, string chartFile, DateTimeOffset generated)
     {
@@ -35,6 +37,10 @@ public static class PerformanceReport
             .AppendLine()
             .AppendLine(Invariant($"![Throughput and p99 latency against client count]({chartFile})"))
             .AppendLine();
+        foreach (string target in Targets.Where(t => !latest.Any(r => r.Target == t && r.Failure is null)))
+        {
+            text.AppendLine(Invariant($"No {target} run measured anything in this file, so its columns are empty.")).AppendLine();
+        }
 
         foreach (var workload in latest.Where(r => r.Failure is null).GroupBy(r => r.Label))
         {

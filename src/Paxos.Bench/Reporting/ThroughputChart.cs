@@ -22,6 +22,7 @@ public static class ThroughputChart
         int[] clientCounts = [.. series.SelectMany(s => s).Select(r => r.Clients).Distinct().Order()];
 
         var plot = new Plot();
+        plot.Font.Set("DejaVu Sans");
         plot.Title("Throughput and p99 latency by client count");
         plot.Axes.Bottom.Label.Text = "clients (concurrent requests)";
         plot.Axes.Left.Label.Text = "throughput (ops/s), solid";
@@ -44,6 +45,7 @@ public static class ThroughputChart
             var p99 = plot.Add.Scatter(xs, [.. points.Select(r => r.Latency.P99)], color);
             p99.LegendText = $"{line.Key.Target} {line.Key.Label} p99 ms";
             p99.LinePattern = LinePattern.Dashed;
+            p99.LineWidth = 2;
             p99.MarkerShape = MarkerShape.OpenSquare;
             p99.MarkerSize = 8;
             p99.Axes.YAxis = plot.Axes.Right;
