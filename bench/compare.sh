@@ -4,9 +4,13 @@
 # both, collects the JSON lines into bench/results/<timestamp>.jsonl and writes docs/performance.md and
 # docs/performance.png from them. Stops only the processes it started.
 #
+# By default it builds src/Paxos.Cli once in Release and runs the program it builds (what
+# 'dotnet run -c Release --project src/Paxos.Cli --' runs, without a 'dotnet run' process in between,
+# so that the PID it stops is the cluster's own).
+#
 # Environment (all optional):
-#   BENCH_CMD        the bench command   (default: dotnet run -c Release --project src/Paxos.Cli -- bench)
-#   PAXOS_CMD        the paxos command   (default: dotnet run -c Release --project src/Paxos.Cli --)
+#   BENCH_CMD        the bench command   (default: src/Paxos.Cli/bin/Release/net10.0/paxos bench)
+#   PAXOS_CMD        the paxos command   (default: src/Paxos.Cli/bin/Release/net10.0/paxos)
 #   REPORT_CMD       the report command  (default: $BENCH_CMD report)
 #   DURATION         measured seconds per run (default 10)
 #   WARMUP           warm-up seconds per run  (default 2)
@@ -16,8 +20,13 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-BENCH_CMD=${BENCH_CMD:-"dotnet run -c Release --project src/Paxos.Cli -- bench"}
-PAXOS_CMD=${PAXOS_CMD:-"dotnet run -c Release --project src/Paxos.Cli --"}
+PAXOS_BIN="$PWD/src/Paxos.Cli/bin/Release/net10.0/paxos"
+if [[ -z ${BENCH_CMD:-} || -z ${PAXOS_CMD:-} ]]; then
+  echo "[compare] building src/Paxos.Cli (Release)" >&2
+  dotnet build src/Paxos.Cli -c Release -v q -nologo > /dev/null
+fi
+BENCH_CMD=${BENCH_CMD:-"$PAXOS_BIN bench"}
+PAXOS_CMD=${PAXOS_CMD:-"$PAXOS_BIN"}
 REPORT_CMD=${REPORT_CMD:-"$BENCH_CMD report"}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -51,7 +60,7 @@ stop_started() {
     kill -TERM "$pid" 2>/dev/null || true
   done
   for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 50); do
+    for _ in $(seq 1 100); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.2
     done
@@ -110,7 +119,7 @@ start_paxos() {
   PIDS+=($!)
   local i
   for ((i = 0; i < NODES; i++)); do
-    wait_for_port $((PAXOS_BASE_PORT + i)) 300 || { log "paxos node-$i did not start; the cluster's output:"; tail -20 "$WORK/paxos-cluster.log" >&2; return 1; }
+    wait_for_port $((PAXOS_BASE_PORT + i)) 60 || { log "paxos node-$i did not start; the cluster's output:"; tail -20 "$WORK/paxos-cluster.log" >&2; return 1; }
   done
   log "paxos: $NODES nodes on 127.0.0.1:$PAXOS_BASE_PORT-$((PAXOS_BASE_PORT + NODES - 1))"
 }

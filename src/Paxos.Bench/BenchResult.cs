@@ -11,6 +11,7 @@ namespace Paxos.Bench;
 /// <param name="Errors">Requests that failed in the measured time.</param>
 /// <param name="CasFailed">Compare-and-swaps (counted in <paramref name="Ops"/>) whose comparison failed.</param>
 /// <param name="Latency">Latency percentiles of the successful requests.</param>
+/// <param name="LoadAverage">The machine's 1-minute load average at the end of the run (0 if unknown).</param>
 /// <param name="Command">The command line that repeats the run.</param>
 /// <param name="Failure">Why the run measured nothing; null if it ran.</param>
 public sealed record BenchResult(
@@ -24,6 +25,7 @@ public sealed record BenchResult(
     long Errors,
     long CasFailed,
     LatencySummary Latency,
+    double LoadAverage,
     string Command,
     string? Failure)
 {
@@ -58,6 +60,6 @@ public sealed record BenchResult(
         return new BenchResult(
             BenchSettings.Name(settings.Workload), BenchSettings.Name(settings.Target), settings.Clients,
             BenchSettings.Name(settings.Consistency), readRatio, Math.Round(durationSeconds, 3),
-            ops, errors, casFailed, latency, settings.ToCommandLine(), failure);
+            ops, errors, casFailed, latency, SystemLoad.OneMinute(), settings.ToCommandLine(), failure);
     }
 }

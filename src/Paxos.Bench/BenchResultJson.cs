@@ -33,6 +33,7 @@ public static class BenchResultJson
             json.WriteNumber("p99_ms", result.Latency.P99);
             json.WriteNumber("p999_ms", result.Latency.P999);
             json.WriteNumber("max_ms", result.Latency.Max);
+            json.WriteNumber("load_1m", result.LoadAverage);
             json.WriteString("command", result.Command);
             if (result.Failure is not null)
             {
@@ -43,7 +44,7 @@ public static class BenchResultJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>Reads a line written by <see cref="Write"/>; throws <see cref="BenchUsageException"/> if it is not one.</summary>
+    /// <summary>Reads a line written by <see cref="Write"/> (<c>load_1m</c> and <c>failure</c> may be missing); throws <see cref="BenchUsageException"/> if it is not one.</summary>
     public static BenchResult Parse(string line)
     {
         try
@@ -66,6 +67,7 @@ public static class BenchResultJson
                     root.GetProperty("p99_ms").GetDouble(),
                     root.GetProperty("p999_ms").GetDouble(),
                     root.GetProperty("max_ms").GetDouble()),
+                root.TryGetProperty("load_1m", out var load) ? load.GetDouble() : 0,
                 root.GetProperty("command").GetString() ?? "",
                 root.TryGetProperty("failure", out var failure) ? failure.GetString() : null);
         }

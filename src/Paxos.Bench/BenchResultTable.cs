@@ -25,7 +25,7 @@ public static class BenchResultTable
         Row(text, "errors", Number(result.Errors));
         if (result.Workload == "cas")
         {
-            Row(text, "cas compare failed", Number(result.CasFailed));
+            Row(text, "compare failed", Number(result.CasFailed));
         }
         text.AppendLine("latency (ms)     p50        p90        p99        p99.9      max");
         text.Append(CultureInfo.InvariantCulture, $"                 {result.Latency.P50,-10:0.000} {result.Latency.P90,-10:0.000} {result.Latency.P99,-10:0.000} {result.Latency.P999,-10:0.000} {result.Latency.Max:0.000}");

@@ -4,7 +4,7 @@ public class BenchResultJsonTests
 {
     private static readonly BenchResult Sample = new(
         "put", "etcd", 64, "linearizable", 0, 10, 26_470, 3, 0,
-        new LatencySummary(19.103, 44.767, 84.031, 135.935, 140.927),
+        new LatencySummary(19.103, 44.767, 84.031, 135.935, 140.927), 1.5,
         "paxos bench --workload put --target etcd --endpoints http://127.0.0.1:23790 --clients 64", null);
 
     [Fact]
@@ -13,7 +13,7 @@ public class BenchResultJsonTests
         Assert.Equal(
             "{\"workload\":\"put\",\"target\":\"etcd\",\"clients\":64,\"consistency\":\"linearizable\",\"read_ratio\":0,\"duration_s\":10,"
             + "\"ops\":26470,\"ops_per_sec\":2647,\"errors\":3,\"cas_failed\":0,"
-            + "\"p50_ms\":19.103,\"p90_ms\":44.767,\"p99_ms\":84.031,\"p999_ms\":135.935,\"max_ms\":140.927,"
+            + "\"p50_ms\":19.103,\"p90_ms\":44.767,\"p99_ms\":84.031,\"p999_ms\":135.935,\"max_ms\":140.927,\"load_1m\":1.5,"
             + "\"command\":\"paxos bench --workload put --target etcd --endpoints http://127.0.0.1:23790 --clients 64\"}",
             BenchResultJson.Write(Sample));
     }

@@ -13,7 +13,7 @@ public sealed class PerformanceReportTests : IDisposable
         Line("get", "etcd", 64, "serializable", 7648, 26.88),
         "",
         "{\"workload\":\"put\",\"target\":\"paxos\",\"clients\":1,\"consistency\":\"linearizable\",\"read_ratio\":0,\"duration_s\":0,\"ops\":0,\"ops_per_sec\":0,\"errors\":0,\"cas_failed\":0,"
-            + "\"p50_ms\":0,\"p90_ms\":0,\"p99_ms\":0,\"p999_ms\":0,\"max_ms\":0,\"command\":\"paxos bench --workload put --target paxos --clients 1\",\"failure\":\"paxos endpoint http://127.0.0.1:7100/ did not answer: Unimplemented\"}",
+            + "\"p50_ms\":0,\"p90_ms\":0,\"p99_ms\":0,\"p999_ms\":0,\"max_ms\":0,\"load_1m\":0,\"command\":\"paxos bench --workload put --target paxos --clients 1\",\"failure\":\"paxos endpoint http://127.0.0.1:7100/ did not answer: Unimplemented\"}",
     ];
 
     private static readonly MachineInfo Machine = new(2, "23.5 GiB", "6.1.0", "etcd Version: 3.4.23", "10.0.401");
@@ -24,7 +24,7 @@ public sealed class PerformanceReportTests : IDisposable
 
     private static string Line(string workload, string target, int clients, string consistency, double opsPerSecond, double p99) =>
         BenchResultJson.Write(new BenchResult(workload, target, clients, consistency, workload == "get" ? 1 : 0, 10, (long)(opsPerSecond * 10), 0, 0,
-            new LatencySummary(p99 / 4, p99 / 2, p99, p99 * 2, p99 * 3), $"paxos bench --workload {workload} --target {target} --clients {clients}", null));
+            new LatencySummary(p99 / 4, p99 / 2, p99, p99 * 2, p99 * 3), clients / 10.0, $"paxos bench --workload {workload} --target {target} --clients {clients}", null));
 
     private IReadOnlyList<BenchResult> ReadSample()
     {
@@ -56,7 +56,8 @@ public sealed class PerformanceReportTests : IDisposable
         Assert.Contains("- CPU cores (`nproc`): 2", report, StringComparison.Ordinal);
         Assert.Contains("- etcd (`etcd --version`): etcd Version: 3.4.23", report, StringComparison.Ordinal);
         Assert.Contains("- .NET SDK (`dotnet --version`): 10.0.401", report, StringComparison.Ordinal);
-        Assert.Contains("- paxos put, 1 clients: paxos endpoint http://127.0.0.1:7100/ did not answer: Unimplemented", report, StringComparison.Ordinal);
+        Assert.Contains("- 1-minute load average at the end of each run: 0.1 to 6.4 (", report, StringComparison.Ordinal);
+        Assert.Contains("- paxos put, 1 client: paxos endpoint http://127.0.0.1:7100/ did not answer: Unimplemented", report, StringComparison.Ordinal);
         Assert.Contains("paxos bench --workload get --target etcd --clients 64\n", report.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("![Throughput and p99 latency against client count](performance.png)", report, StringComparison.Ordinal);
     }

@@ -32,6 +32,7 @@ public static class PerformanceReport
             .AppendLine(Invariant($"- Kernel: {machine.Kernel}"))
             .AppendLine(Invariant($"- etcd (`etcd --version`): {machine.EtcdVersion}"))
             .AppendLine(Invariant($"- .NET SDK (`dotnet --version`): {machine.DotnetVersion}"))
+            .AppendLine(LoadLine(latest))
             .AppendLine()
             .AppendLine("## Results")
             .AppendLine()
@@ -69,7 +70,7 @@ public static class PerformanceReport
             text.AppendLine("## Runs that measured nothing").AppendLine();
             foreach (var run in failed)
             {
-                text.AppendLine(Invariant($"- {run.Target} {run.Label}, {run.Clients} clients: {run.Failure}"));
+                text.AppendLine(Invariant($"- {run.Target} {run.Label}, {Clients(run.Clients)}: {run.Failure}"));
             }
             text.AppendLine();
         }
@@ -102,6 +103,16 @@ public static class PerformanceReport
         }
         return [.. order.Select(key => byRun[key])];
     }
+
+    private static string LoadLine(IReadOnlyList<BenchResult> results)
+    {
+        var loads = results.Where(r => r.Failure is null && r.LoadAverage > 0).Select(r => r.LoadAverage).ToList();
+        return loads.Count == 0
+            ? "- Load average during the runs: not recorded"
+            : Invariant($"- 1-minute load average at the end of each run: {loads.Min():0.##} to {loads.Max():0.##} (the machine is shared: above the core count, other work competed with the clusters and the client)");
+    }
+
+    private static string Clients(int count) => count == 1 ? "1 client" : Invariant($"{count} clients");
 
     private static string Rate(BenchResult? result) => result is null ? "-" : result.OpsPerSecond.ToString("#,0", CultureInfo.InvariantCulture);
 
