@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Grpc.Core;
 using Paxos.Bench.Reporting;
 
 namespace Paxos.Bench;
@@ -12,6 +13,9 @@ public static class BenchCommand
 {
     /// <summary>Exit code: the run or the report succeeded.</summary>
     public const int Ok = 0;
+
+    /// <summary>Exit code: the run was cancelled before it measured anything.</summary>
+    public const int Failed = 1;
 
     /// <summary>Exit code: bad options or input.</summary>
     public const int BadUsage = 2;
@@ -48,6 +52,10 @@ public static class BenchCommand
             {
                 Console.WriteLine(BenchResultJson.Write(BenchResult.Failed(settings, e.Message)));
                 return Report(Unavailable, e.Message);
+            }
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
+            {
+                return Report(Failed, "cancelled before the run started");
             }
         });
         return command;
