@@ -36,17 +36,17 @@ internal sealed class EtcdBenchClient : IBenchClient
         };
     }
 
-    public async Task PutAsync(int key, DateTime deadline, CancellationToken cancellationToken)
+    public Task PutAsync(int key, DateTime deadline, CancellationToken cancellationToken)
     {
         put.Key = data.KeyBytes[key];
         put.Value = NextValue();
-        await client.PutAsync(put, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return client.PutAsync(put, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
     }
 
-    public async Task GetAsync(int key, DateTime deadline, CancellationToken cancellationToken)
+    public Task GetAsync(int key, DateTime deadline, CancellationToken cancellationToken)
     {
         range.Key = data.KeyBytes[key];
-        await client.RangeAsync(range, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return client.RangeAsync(range, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
     }
 
     public async Task<bool> CompareAndSwapAsync(int key, DateTime deadline, CancellationToken cancellationToken)

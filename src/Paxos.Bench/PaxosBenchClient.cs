@@ -25,18 +25,18 @@ internal sealed class PaxosBenchClient : IBenchClient
         cas = new CompareAndSwapRequest { ClientId = clientId };
     }
 
-    public async Task PutAsync(int key, DateTime deadline, CancellationToken cancellationToken)
+    public Task PutAsync(int key, DateTime deadline, CancellationToken cancellationToken)
     {
         put.Key = data.Keys[key];
         put.Value = NextValue();
         put.RequestId = ++requestId;
-        await client.PutAsync(put, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return client.PutAsync(put, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
     }
 
-    public async Task GetAsync(int key, DateTime deadline, CancellationToken cancellationToken)
+    public Task GetAsync(int key, DateTime deadline, CancellationToken cancellationToken)
     {
         get.Key = data.Keys[key];
-        await client.GetAsync(get, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return client.GetAsync(get, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
     }
 
     public async Task<bool> CompareAndSwapAsync(int key, DateTime deadline, CancellationToken cancellationToken)
