@@ -5,9 +5,9 @@ namespace Paxos.Bench;
 /// <summary>The options of <c>paxos bench</c> and their binding to <see cref="BenchSettings"/>.</summary>
 internal sealed class BenchOptions
 {
-    public Option<Workload> Workload { get; } = new("--workload") { Description = "What each request does: put, get, mixed (gets and puts) or cas.", DefaultValueFactory = _ => Bench.Workload.Put };
+    public Option<string> Workload { get; } = Choice<Workload>("--workload", "What each request does: put, get, mixed (gets and puts) or cas.", Bench.Workload.Put);
 
-    public Option<BenchTarget> Target { get; } = new("--target") { Description = "The kind of cluster: paxos or etcd.", DefaultValueFactory = _ => BenchTarget.Paxos };
+    public Option<string> Target { get; } = Choice<BenchTarget>("--target", "The kind of cluster.", BenchTarget.Paxos);
 
     public Option<string?> Endpoints { get; } = new("--endpoints") { Description = $"Comma-separated client URLs (default for paxos: the nodes of ./{EndpointList.DefaultClusterFile}; required for etcd)." };
 
@@ -21,7 +21,7 @@ internal sealed class BenchOptions
 
     public Option<int> ValueSize { get; } = new("--value-size") { Description = "Bytes per written value.", DefaultValueFactory = _ => 100 };
 
-    public Option<ReadConsistency> Consistency { get; } = new("--consistency") { Description = "How reads are served: linearizable or serializable.", DefaultValueFactory = _ => ReadConsistency.Linearizable };
+    public Option<string> Consistency { get; } = Choice<ReadConsistency>("--consistency", "How reads are served.", ReadConsistency.Linearizable);
 
     public Option<double> ReadRatio { get; } = new("--read-ratio") { Description = "Share of reads in the mixed workload, 0 to 1.", DefaultValueFactory = _ => 0.9 };
 
@@ -49,7 +49,7 @@ internal sealed class BenchOptions
         {
             throw new BenchUsageException(parse.Errors[0].Message);
         }
-        var target = parse.GetValue(Target);
+        var target = Enum.Parse<BenchTarget>(parse.GetRequiredValue(Target), ignoreCase: true);
         string? endpoints = parse.GetValue(Endpoints);
         IReadOnlyList<Uri> urls = !string.IsNullOrWhiteSpace(endpoints)
             ? EndpointList.Parse(endpoints)
@@ -57,12 +57,20 @@ internal sealed class BenchOptions
                 ? EndpointList.FromClusterFile(EndpointList.DefaultClusterFile)
                 : throw new BenchUsageException("--endpoints is required with --target etcd");
         var settings = new BenchSettings(
-            parse.GetValue(Workload), target, urls, parse.GetValue(Clients),
+            Enum.Parse<Workload>(parse.GetRequiredValue(Workload), ignoreCase: true), target, urls, parse.GetValue(Clients),
             Seconds(parse.GetValue(Duration), "--duration"), Seconds(parse.GetValue(Warmup), "--warmup"),
-            parse.GetValue(Keys), parse.GetValue(ValueSize), parse.GetValue(Consistency), parse.GetValue(ReadRatio),
+            parse.GetValue(Keys), parse.GetValue(ValueSize), Enum.Parse<ReadConsistency>(parse.GetRequiredValue(Consistency), ignoreCase: true), parse.GetValue(ReadRatio),
             Seconds(parse.GetValue(Timeout), "--timeout"));
         settings.Validate();
         return settings;
+    }
+
+    /// <summary>An option that takes one of the lower-case names of <typeparamref name="T"/>'s values.</summary>
+    private static Option<string> Choice<T>(string name, string description, T defaultValue) where T : struct, Enum
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => BenchSettings.Name(defaultValue) };
+        option.AcceptOnlyFromAmong([.. Enum.GetValues<T>().Select(BenchSettings.Name)]);
+        return option;
     }
 
     private static TimeSpan Seconds(double value, string option) =>
