@@ -7,7 +7,8 @@ namespace Paxos.Bench;
 /// <summary>
 /// Runs one benchmark: checks that every endpoint answers, preloads the keys for reads, then keeps
 /// <see cref="BenchSettings.Clients"/> requests in flight for the warm-up and the measured time and
-/// stops by itself. Only requests that both start and finish in the measured time count.
+/// stops by itself. The requests that finish in the measured time count, so that throughput is
+/// unbiased (requests in flight when the run ends are cut off and not counted).
 /// </summary>
 internal sealed class BenchRunner
 {
@@ -95,7 +96,7 @@ internal sealed class BenchRunner
                 }
                 long finished = Stopwatch.GetTimestamp();
                 counters.AddCompleted();
-                if (started >= measureFrom && finished <= measureUntil)
+                if (finished >= measureFrom && finished <= measureUntil)
                 {
                     latencies.RecordValue(Math.Clamp((long)Stopwatch.GetElapsedTime(started, finished).TotalMicroseconds, 1, latencies.HighestTrackableValue));
                     if (!swapped)
@@ -111,7 +112,7 @@ internal sealed class BenchRunner
             catch (RpcException e)
             {
                 counters.AddFailed($"{e.StatusCode}: {e.Status.Detail}");
-                if (started >= measureFrom)
+                if (Stopwatch.GetTimestamp() >= measureFrom)
                 {
                     Interlocked.Increment(ref measuredErrors);
                 }
