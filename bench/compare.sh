@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Compares Paxos with etcd on this machine: starts a 5-node etcd cluster and a 5-node Paxos cluster on
+# loopback (each with fresh data directories, fsync on), runs the same 'paxos bench' workloads against
+# both, collects the JSON lines into bench/results/<timestamp>.jsonl and writes docs/performance.md and
+# docs/performance.png from them. Stops only the processes it started.
+#
+# By default it builds src/Paxos.Cli once in Release and runs the program it builds (what
+# 'dotnet run -c Release --project src/Paxos.Cli --' runs, without a 'dotnet run' process in between,
+# so that the PID it stops is the cluster's own).
+#
+# Environment (all optional):
+#   BENCH_CMD        the bench command   (default: src/Paxos.Cli/bin/Release/net10.0/paxos bench)
+#   PAXOS_CMD        the paxos command   (default: src/Paxos.Cli/bin/Release/net10.0/paxos)
+#   REPORT_CMD       the report command  (default: $BENCH_CMD report)
+#   DURATION         measured seconds per run (default 10)
+#   WARMUP           warm-up seconds per run  (default 2)
+#   TARGETS          which clusters, space-separated (default: "etcd paxos")
+#   ETCD_BASE_PORT   etcd client ports are this + i, peer ports this + 10 + i (default 23790)
+#   PAXOS_BASE_PORT  Paxos node ports are this + i (default 7100)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+PAXOS_BIN="$PWD/src/Paxos.Cli/bin/Release/net10.0/paxos"
+if [[ -z ${BENCH_CMD:-} || -z ${PAXOS_CMD:-} ]]; then
+  echo "[compare] building src/Paxos.Cli (Release)" >&2
+  dotnet build src/Paxos.Cli -c Release -v q -nologo > /dev/null
+fi
+BENCH_CMD=${BENCH_CMD:-"$PAXOS_BIN bench"}
+PAXOS_CMD=${PAXOS_CMD:-"$PAXOS_BIN"}
+REPORT_CMD=${REPORT_CMD:-"$BENCH_CMD report"}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+TARGETS=${TARGETS:-"etcd paxos"}
+ETCD_BASE_PORT=${ETCD_BASE_PORT:-23790}
+PAXOS_BASE_PORT=${PAXOS_BASE_PORT:-7100}
+NODES=5
+
+# The workloads: "name | bench options".
+WORKLOADS=(
+  "put, 1 client|--workload put --clients 1"
+  "put, 64 clients|--workload put --clients 64"
+  "put, 256 clients|--workload put --clients 256"
+  "get linearizable, 64 clients|--workload get --consistency linearizable --clients 64"
+  "get serializable, 64 clients|--workload get --consistency serializable --clients 64"
+)
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RESULTS="bench/results/$STAMP.jsonl"
+WORK=$(mktemp -d -t paxos-compare.XXXXXX)
+mkdir -p bench/results
+: > "$RESULTS"
+PIDS=()
+FAILED=()
+
+log() { echo "[compare] $*" >&2; }
+
+stop_started() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+
+cleanup() {
+  stop_started
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_for_port() { # port, seconds
+  local deadline=$((SECONDS + $2))
+  until (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+ensure_etcd() {
+  if ! command -v etcd > /dev/null; then
+    log "etcd is not installed; installing Debian's etcd-server"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server > /dev/null
+  fi
+  # The Debian package may start a default single-node service on 2379; ours uses other ports.
+}
+
+start_etcd() {
+  local cluster="" i
+  for ((i = 0; i < NODES; i++)); do
+    cluster+="${cluster:+,}etcd-$i=http://127.0.0.1:$((ETCD_BASE_PORT + 10 + i))"
+  done
+  for ((i = 0; i < NODES; i++)); do
+    etcd --name "etcd-$i" --data-dir "$WORK/etcd-$i" \
+      --listen-client-urls "http://127.0.0.1:$((ETCD_BASE_PORT + i))" \
+      --advertise-client-urls "http://127.0.0.1:$((ETCD_BASE_PORT + i))" \
+      --listen-peer-urls "http://127.0.0.1:$((ETCD_BASE_PORT + 10 + i))" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_BASE_PORT + 10 + i))" \
+      --initial-cluster "$cluster" --initial-cluster-token "paxos-compare-$STAMP" \
+      --initial-cluster-state new > "$WORK/etcd-$i.log" 2>&1 &
+    PIDS+=($!)
+  done
+  for ((i = 0; i < NODES; i++)); do
+    wait_for_port $((ETCD_BASE_PORT + i)) 30 || { log "etcd-$i did not start; its log:"; tail -20 "$WORK/etcd-$i.log" >&2; return 1; }
+  done
+  log "etcd: $NODES nodes on 127.0.0.1:$ETCD_BASE_PORT-$((ETCD_BASE_PORT + NODES - 1)) (pids ${PIDS[*]})"
+}
+
+start_paxos() {
+  # shellcheck disable=SC2086 # PAXOS_CMD is a command line
+  $PAXOS_CMD cluster --nodes "$NODES" --base-port "$PAXOS_BASE_PORT" --data-dir "$WORK/paxos" > "$WORK/paxos-cluster.log" 2>&1 &
+  PIDS+=($!)
+  local i
+  for ((i = 0; i < NODES; i++)); do
+    wait_for_port $((PAXOS_BASE_PORT + i)) 60 || { log "paxos node-$i did not start; the cluster's output:"; tail -20 "$WORK/paxos-cluster.log" >&2; return 1; }
+  done
+  log "paxos: $NODES nodes on 127.0.0.1:$PAXOS_BASE_PORT-$((PAXOS_BASE_PORT + NODES - 1))"
+}
+
+endpoints() { # base port
+  local list="" i
+  for ((i = 0; i < NODES; i++)); do
+    list+="${list:+,}http://127.0.0.1:$(($1 + i))"
+  done
+  echo "$list"
+}
+
+run_workloads() { # target, endpoints
+  local entry name options out
+  for entry in "${WORKLOADS[@]}"; do
+    name=${entry%%|*}
+    options=${entry#*|}
+    log "$1: $name"
+    out="$WORK/run.out"
+    # shellcheck disable=SC2086 # BENCH_CMD and options are command lines
+    if $BENCH_CMD --target "$1" --endpoints "$2" --duration "$DURATION" --warmup "$WARMUP" $options > "$out"; then
+      cat "$out" >&2
+    else
+      FAILED+=("$1: $name")
+      log "$1: $name FAILED"
+    fi
+    grep '^{' "$out" >> "$RESULTS" || true
+  done
+}
+
+for target in $TARGETS; do
+  case $target in
+    etcd)
+      ensure_etcd
+      if start_etcd; then
+        run_workloads etcd "$(endpoints "$ETCD_BASE_PORT")"
+      else
+        FAILED+=("etcd: the cluster did not start")
+      fi
+      ;;
+    paxos)
+      if start_paxos; then
+        run_workloads paxos "$(endpoints "$PAXOS_BASE_PORT")"
+      else
+        FAILED+=("paxos: the cluster did not start")
+      fi
+      ;;
+    *)
+      log "unknown target '$target' (etcd or paxos)"
+      exit 2
+      ;;
+  esac
+  stop_started
+done
+
+log "results: $RESULTS"
+# shellcheck disable=SC2086 # REPORT_CMD is a command line
+if [[ -s $RESULTS ]]; then
+  $REPORT_CMD "$RESULTS" --output docs/performance.md
+else
+  log "no results to report"
+fi
+if ((${#FAILED[@]} > 0)); then
+  log "these did not complete:"
+  printf '  %s\n' "${FAILED[@]}" >&2
+  exit 1
+fi

@@ -1,0 +1,80 @@
+using System.CommandLine;
+
+namespace Paxos.Bench;
+
+/// <summary>The options of <c>paxos bench</c> and their binding to <see cref="BenchSettings"/>.</summary>
+internal sealed class BenchOptions
+{
+    public Option<string> Workload { get; } = Choice<Workload>("--workload", "What each request does: put, get, mixed (gets and puts) or cas.", Bench.Workload.Put);
+
+    public Option<string> Target { get; } = Choice<BenchTarget>("--target", "The kind of cluster.", BenchTarget.Paxos);
+
+    public Option<string?> Endpoints { get; } = new("--endpoints") { Description = $"Comma-separated client URLs (default for paxos: the nodes of ./{EndpointList.DefaultClusterFile}; required for etcd)." };
+
+    public Option<int> Clients { get; } = new("--clients") { Description = "Requests in flight at once, over min(clients, 4 x endpoints) gRPC channels.", DefaultValueFactory = _ => 16 };
+
+    public Option<double> Duration { get; } = new("--duration") { Description = "Seconds measured.", DefaultValueFactory = _ => 10 };
+
+    public Option<double> Warmup { get; } = new("--warmup") { Description = "Seconds of load before the measurement.", DefaultValueFactory = _ => 2 };
+
+    public Option<int> Keys { get; } = new("--keys") { Description = "How many distinct keys.", DefaultValueFactory = _ => 1000 };
+
+    public Option<int> ValueSize { get; } = new("--value-size") { Description = "Bytes per written value.", DefaultValueFactory = _ => 100 };
+
+    public Option<string> Consistency { get; } = Choice<ReadConsistency>("--consistency", "How reads are served.", ReadConsistency.Linearizable);
+
+    public Option<double> ReadRatio { get; } = new("--read-ratio") { Description = "Share of reads in the mixed workload, 0 to 1.", DefaultValueFactory = _ => 0.9 };
+
+    public Option<double> Timeout { get; } = new("--timeout") { Description = "Deadline of every request, in seconds.", DefaultValueFactory = _ => 5 };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Workload);
+        command.Options.Add(Target);
+        command.Options.Add(Endpoints);
+        command.Options.Add(Clients);
+        command.Options.Add(Duration);
+        command.Options.Add(Warmup);
+        command.Options.Add(Keys);
+        command.Options.Add(ValueSize);
+        command.Options.Add(Consistency);
+        command.Options.Add(ReadRatio);
+        command.Options.Add(Timeout);
+    }
+
+    /// <summary>The validated settings of a parsed command line; throws <see cref="BenchUsageException"/> if they are not valid.</summary>
+    public BenchSettings Bind(ParseResult parse)
+    {
+        if (parse.Errors.Count > 0)
+        {
+            throw new BenchUsageException(parse.Errors[0].Message);
+        }
+        var target = Enum.Parse<BenchTarget>(parse.GetRequiredValue(Target), ignoreCase: true);
+        string? endpoints = parse.GetValue(Endpoints);
+        IReadOnlyList<Uri> urls = !string.IsNullOrWhiteSpace(endpoints)
+            ? EndpointList.Parse(endpoints)
+            : target is BenchTarget.Paxos
+                ? EndpointList.FromClusterFile(EndpointList.DefaultClusterFile)
+                : throw new BenchUsageException("--endpoints is required with --target etcd");
+        var settings = new BenchSettings(
+            Enum.Parse<Workload>(parse.GetRequiredValue(Workload), ignoreCase: true), target, urls, parse.GetValue(Clients),
+            Seconds(parse.GetValue(Duration), "--duration"), Seconds(parse.GetValue(Warmup), "--warmup"),
+            parse.GetValue(Keys), parse.GetValue(ValueSize), Enum.Parse<ReadConsistency>(parse.GetRequiredValue(Consistency), ignoreCase: true), parse.GetValue(ReadRatio),
+            Seconds(parse.GetValue(Timeout), "--timeout"));
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>An option that takes one of the lower-case names of <typeparamref name="T"/>'s values.</summary>
+    private static Option<string> Choice<T>(string name, string description, T defaultValue) where T : struct, Enum
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => BenchSettings.Name(defaultValue) };
+        option.AcceptOnlyFromAmong([.. Enum.GetValues<T>().Select(BenchSettings.Name)]);
+        return option;
+    }
+
+    private static TimeSpan Seconds(double value, string option) =>
+        double.IsFinite(value) && value is >= 0 and <= 86_400
+            ? TimeSpan.FromSeconds(value)
+            : throw new BenchUsageException($"{option} must be a number of seconds (got {value})");
+}

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using Grpc.Core;
+using HdrHistogram;
+
+namespace Paxos.Bench;
+
+/// <summary>
+/// Runs one benchmark: checks that every endpoint answers, preloads the keys for reads, then keeps
+/// <see cref="BenchSettings.Clients"/> requests in flight for the warm-up and the measured time and
+/// stops by itself. The requests that finish in the measured time count, so that throughput is
+/// unbiased (requests in flight when the run ends are cut off and not counted).
+/// </summary>
+internal sealed class BenchRunner
+{
+    private static readonly TimeSpan ErrorPause = TimeSpan.FromMilliseconds(50);
+
+    private readonly BenchSettings settings;
+    private readonly TextWriter progress;
+    private readonly LiveCounters counters = new();
+    private readonly LongConcurrentHistogram latencies;
+    private long measuredErrors;
+    private long casFailed;
+
+    public BenchRunner(BenchSettings settings, TextWriter progress)
+    {
+        this.settings = settings;
+        this.progress = progress;
+        // Microseconds, 3 significant digits, up to twice the request deadline (slower ones are clamped).
+        latencies = new LongConcurrentHistogram(1, Math.Max(2_000_000, (long)settings.RequestTimeout.TotalMicroseconds * 2), 3);
+    }
+
+    /// <summary>Runs the benchmark; throws <see cref="BenchUnavailableException"/> if the cluster cannot serve it.</summary>
+    public async Task<BenchResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var data = BenchDataset.Create(settings.Keys, settings.ValueSize, seed: 1);
+        using var connections = new BenchConnections(settings, data);
+        var clients = Enumerable.Range(0, settings.Clients).Select(connections.CreateClient).ToArray();
+
+        await CheckEndpointsAsync(connections, cancellationToken).ConfigureAwait(false);
+        if (settings.Reads)
+        {
+            await PreloadAsync(clients, cancellationToken).ConfigureAwait(false);
+        }
+
+        var total = settings.Warmup + settings.Duration;
+        progress.WriteLine($"{settings.ToCommandLine()}: {settings.ChannelCount} channels, {settings.Warmup.TotalSeconds} s warm-up, {settings.Duration.TotalSeconds} s measured");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        long start = Stopwatch.GetTimestamp();
+        long measureFrom = start + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency);
+        long measureUntil = start + (long)(total.TotalSeconds * Stopwatch.Frequency);
+        stop.CancelAfter(total);
+        var reporter = ProgressLine.RunAsync(counters, settings.Warmup, total, progress, stop.Token);
+        await Task.WhenAll(clients.Select((client, worker) => WorkAsync(client, worker, measureFrom, measureUntil, stop.Token))).ConfigureAwait(false);
+        await reporter.ConfigureAwait(false);
+
+        long end = Math.Min(Stopwatch.GetTimestamp(), measureUntil);
+        double measuredSeconds = Math.Max(0, (end - measureFrom) / (double)Stopwatch.Frequency);
+        long ops = latencies.TotalCount;
+        long errors = Interlocked.Read(ref measuredErrors);
+        if (ops == 0 && errors > 0)
+        {
+            throw new BenchUnavailableException($"no request succeeded ({errors} errors; first: {counters.FirstError})");
+        }
+        return BenchResult.Of(settings, measuredSeconds, ops, errors, Interlocked.Read(ref casFailed), LatencySummary.FromMicroseconds(latencies));
+    }
+
+    private async Task WorkAsync(IBenchClient client, int worker, long measureFrom, long measureUntil, CancellationToken stop)
+    {
+        await Task.Yield();
+        var random = new Random(worker + 1);
+        int casKey = worker % settings.Keys;
+        while (!stop.IsCancellationRequested)
+        {
+            long started = Stopwatch.GetTimestamp();
+            var deadline = DateTime.UtcNow + settings.RequestTimeout;
+            try
+            {
+                bool swapped = true;
+                switch (settings.Workload)
+                {
+                    case Workload.Put:
+                        await client.PutAsync(random.Next(settings.Keys), deadline, stop).ConfigureAwait(false);
+                        break;
+                    case Workload.Get:
+                        await client.GetAsync(random.Next(settings.Keys), deadline, stop).ConfigureAwait(false);
+                        break;
+                    case Workload.Mixed when random.NextDouble() < settings.ReadRatio:
+                        await client.GetAsync(random.Next(settings.Keys), deadline, stop).ConfigureAwait(false);
+                        break;
+                    case Workload.Mixed:
+                        await client.PutAsync(random.Next(settings.Keys), deadline, stop).ConfigureAwait(false);
+                        break;
+                    case Workload.Cas:
+                        swapped = await client.CompareAndSwapAsync(casKey, deadline, stop).ConfigureAwait(false);
+                        break;
+                }
+                long finished = Stopwatch.GetTimestamp();
+                counters.AddCompleted();
+                if (finished >= measureFrom && finished <= measureUntil)
+                {
+                    latencies.RecordValue(Math.Clamp((long)Stopwatch.GetElapsedTime(started, finished).TotalMicroseconds, 1, latencies.HighestTrackableValue));
+                    if (!swapped)
+                    {
+                        Interlocked.Increment(ref casFailed);
+                    }
+                }
+            }
+            catch (Exception e) when (stop.IsCancellationRequested && e is RpcException or OperationCanceledException)
+            {
+                return; // cut off by the end of the run
+            }
+            catch (RpcException e)
+            {
+                counters.AddFailed($"{e.StatusCode}: {e.Status.Detail}");
+                if (Stopwatch.GetTimestamp() >= measureFrom)
+                {
+                    Interlocked.Increment(ref measuredErrors);
+                }
+                await PauseAsync(stop).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>One read through the first channel of each endpoint, so that a cluster that is down fails the run at once.</summary>
+    private async Task CheckEndpointsAsync(BenchConnections connections, CancellationToken cancellationToken)
+    {
+        int count = Math.Min(settings.Endpoints.Count, settings.ChannelCount);
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async channel =>
+        {
+            try
+            {
+                await connections.CreateClient(channel).GetAsync(0, DateTime.UtcNow + settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new BenchUnavailableException($"{settings.Target.ToString().ToLowerInvariant()} endpoint {connections.EndpointOf(channel)} did not answer: {e.StatusCode}: {e.Status.Detail}", e);
+            }
+        })).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes every key once, so that reads find values of the run's size.</summary>
+    private async Task PreloadAsync(IBenchClient[] clients, CancellationToken cancellationToken)
+    {
+        progress.WriteLine($"preloading {settings.Keys} keys of {settings.ValueSize} bytes...");
+        await Task.WhenAll(clients.Select(async (client, worker) =>
+        {
+            for (int key = worker; key < settings.Keys; key += clients.Length)
+            {
+                try
+                {
+                    await client.PutAsync(key, DateTime.UtcNow + settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new BenchUnavailableException($"preloading the keys failed: {e.StatusCode}: {e.Status.Detail}", e);
+                }
+            }
+        })).ConfigureAwait(false);
+    }
+
+    private static async Task PauseAsync(CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(ErrorPause, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The run is over; the loop sees it.
+        }
+    }
+}

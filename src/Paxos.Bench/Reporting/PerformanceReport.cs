@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+
+namespace Paxos.Bench.Reporting;
+
+/// <summary>
+/// Renders <c>docs/performance.md</c>: the machine, a chart, a table per workload comparing etcd and
+/// Paxos at each client count, the runs that failed, and the commands that produced the numbers.
+/// When a run was repeated, its last result counts.
+/// </summary>
+public static class PerformanceReport
+{
+    private static readonly string[] Targets = ["etcd", "paxos"];
+
+    /// <summary>The Markdown report of <paramref name="results"/>, read from <paramref name="source"/>, whose chart is <paramref name="chartFile"/> (relative to the report).</summary>
+    public static string Render(IReadOnlyList<BenchResult> results, MachineInfo machine, string source, string chartFile, DateTimeOffset generated)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(machine);
+        var latest = Latest(results);
+        var text = new StringBuilder();
+        text.AppendLine("# Performance: Paxos and etcd")
+            .AppendLine()
+            .AppendLine(Invariant($"Generated {generated:yyyy-MM-dd HH:mm} UTC by `paxos bench report` from `{source}`, which `bench/compare.sh` collected."))
+            .AppendLine("Both clusters have 5 nodes on this one machine, on loopback, and write to disk with fsync; the same client (`paxos bench`) loads both.")
+            .AppendLine("Ratio is Paxos throughput divided by etcd's; p99 is the 99th percentile latency in milliseconds.")
+            .AppendLine()
+            .AppendLine("## Machine")
+            .AppendLine()
+            .AppendLine(Invariant($"- CPU cores (`nproc`): {machine.Cores}"))
+            .AppendLine(Invariant($"- Memory: {machine.Memory}"))
+            .AppendLine(Invariant($"- Kernel: {machine.Kernel}"))
+            .AppendLine(Invariant($"- etcd (`etcd --version`): {machine.EtcdVersion}"))
+            .AppendLine(Invariant($"- .NET SDK (`dotnet --version`): {machine.DotnetVersion}"))
+            .AppendLine(LoadLine(latest))
+            .AppendLine()
+            .AppendLine("## Results")
+            .AppendLine()
+            .AppendLine(Invariant($"![Throughput and p99 latency against client count]({chartFile})"))
+            .AppendLine();
+        foreach (string target in Targets.Where(t => !latest.Any(r => r.Target == t && r.Failure is null)))
+        {
+            text.AppendLine(Invariant($"No {target} run measured anything in this file, so its columns are empty.")).AppendLine();
+        }
+
+        foreach (var workload in latest.Where(r => r.Failure is null).GroupBy(r => r.Label))
+        {
+            text.AppendLine(Invariant($"### {workload.Key}"))
+                .AppendLine()
+                .AppendLine("| clients | etcd ops/s | paxos ops/s | ratio | etcd p99 ms | paxos p99 ms |")
+                .AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (int clients in workload.Select(r => r.Clients).Distinct().Order())
+            {
+                var etcd = workload.FirstOrDefault(r => r.Clients == clients && r.Target == "etcd");
+                var paxos = workload.FirstOrDefault(r => r.Clients == clients && r.Target == "paxos");
+                string ratio = etcd is { OpsPerSecond: > 0 } && paxos is not null ? Invariant($"{paxos.OpsPerSecond / etcd.OpsPerSecond:0.00}") : "-";
+                text.AppendLine(Invariant($"| {clients} | {Rate(etcd)} | {Rate(paxos)} | {ratio} | {P99(etcd)} | {P99(paxos)} |"));
+            }
+            long errors = workload.Sum(r => r.Errors);
+            if (errors > 0)
+            {
+                text.AppendLine().AppendLine(Invariant($"{errors} requests of these runs failed (deadline or unavailable); they are not in the throughput."));
+            }
+            text.AppendLine();
+        }
+
+        var failed = latest.Where(r => r.Failure is not null).ToList();
+        if (failed.Count > 0)
+        {
+            text.AppendLine("## Runs that measured nothing").AppendLine();
+            foreach (var run in failed)
+            {
+                text.AppendLine(Invariant($"- {run.Target} {run.Label}, {Clients(run.Clients)}: {run.Failure}"));
+            }
+            text.AppendLine();
+        }
+
+        text.AppendLine("## Commands").AppendLine()
+            .AppendLine("The whole comparison: `bench/compare.sh` (it starts both clusters, runs the following and writes this report).")
+            .AppendLine()
+            .AppendLine("```");
+        foreach (string command in latest.Select(r => r.Command).Distinct())
+        {
+            text.AppendLine(command);
+        }
+        text.AppendLine("```");
+        return text.ToString();
+    }
+
+    /// <summary>The last result of each (target, workload, clients), in the order they first ran.</summary>
+    internal static IReadOnlyList<BenchResult> Latest(IEnumerable<BenchResult> results)
+    {
+        var byRun = new Dictionary<(string, string, int), BenchResult>();
+        var order = new List<(string, string, int)>();
+        foreach (var result in results)
+        {
+            var key = (result.Target, result.Label, result.Clients);
+            if (!byRun.ContainsKey(key))
+            {
+                order.Add(key);
+            }
+            byRun[key] = result;
+        }
+        return [.. order.Select(key => byRun[key])];
+    }
+
+    private static string LoadLine(IReadOnlyList<BenchResult> results)
+    {
+        var loads = results.Where(r => r.Failure is null && r.LoadAverage > 0).Select(r => r.LoadAverage).ToList();
+        return loads.Count == 0
+            ? "- Load average during the runs: not recorded"
+            : Invariant($"- 1-minute load average at the end of each run: {loads.Min():0.##} to {loads.Max():0.##} (the machine is shared: above the core count, other work competed with the clusters and the client)");
+    }
+
+    private static string Clients(int count) => count == 1 ? "1 client" : Invariant($"{count} clients");
+
+    private static string Rate(BenchResult? result) => result is null ? "-" : result.OpsPerSecond.ToString("#,0", CultureInfo.InvariantCulture);
+
+    private static string P99(BenchResult? result) => result is null ? "-" : result.Latency.P99.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+}

@@ -1,0 +1,55 @@
+namespace Paxos.Bench.Tests;
+
+public class BenchResultJsonTests
+{
+    private static readonly BenchResult Sample = new(
+        "put", "etcd", 64, "linearizable", 0, 10, 26_470, 3, 0,
+        new LatencySummary(19.103, 44.767, 84.031, 135.935, 140.927), 1.5,
+        "paxos bench --workload put --target etcd --endpoints http://127.0.0.1:23790 --clients 64", null);
+
+    [Fact]
+    public void A_result_is_one_line_with_every_field_in_a_fixed_order()
+    {
+        Assert.Equal(
+            "{\"workload\":\"put\",\"target\":\"etcd\",\"clients\":64,\"consistency\":\"linearizable\",\"read_ratio\":0,\"duration_s\":10,"
+            + "\"ops\":26470,\"ops_per_sec\":2647,\"errors\":3,\"cas_failed\":0,"
+            + "\"p50_ms\":19.103,\"p90_ms\":44.767,\"p99_ms\":84.031,\"p999_ms\":135.935,\"max_ms\":140.927,\"load_1m\":1.5,"
+            + "\"command\":\"paxos bench --workload put --target etcd --endpoints http://127.0.0.1:23790 --clients 64\"}",
+            BenchResultJson.Write(Sample));
+    }
+
+    [Fact]
+    public void A_line_reads_back_as_the_same_result()
+    {
+        Assert.Equal(Sample, BenchResultJson.Parse(BenchResultJson.Write(Sample)));
+    }
+
+    [Fact]
+    public void A_failed_run_carries_its_reason()
+    {
+        var failed = Sample with { Ops = 0, Failure = "paxos endpoint http://127.0.0.1:7100/ did not answer: Unavailable" };
+
+        string line = BenchResultJson.Write(failed);
+
+        Assert.EndsWith(",\"failure\":\"paxos endpoint http://127.0.0.1:7100/ did not answer: Unavailable\"}", line, StringComparison.Ordinal);
+        Assert.Equal(failed, BenchResultJson.Parse(line));
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{\"workload\":\"put\"}")]
+    [InlineData("[1,2]")]
+    public void Anything_else_is_refused(string line)
+    {
+        Assert.Throws<BenchUsageException>(() => BenchResultJson.Parse(line));
+    }
+
+    [Fact]
+    public void The_table_shows_throughput_and_percentiles()
+    {
+        string table = BenchResultTable.Format(Sample);
+
+        Assert.Contains("throughput       2,647 ops/s", table, StringComparison.Ordinal);
+        Assert.Contains("19.103     44.767     84.031     135.935    140.927", table, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,60 @@
+namespace Paxos.Bench.Tests;
+
+public sealed class BenchRunnerTests : IAsyncLifetime
+{
+    private FakeKeyValueServer server = null!;
+
+    public async Task InitializeAsync() => server = await FakeKeyValueServer.StartAsync();
+
+    public async Task DisposeAsync() => await server.DisposeAsync();
+
+    private BenchSettings Settings(Workload workload, int clients = 8, int keys = 100) => new(
+        workload, BenchTarget.Paxos, [server.Url, server.Url], clients, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(0.2),
+        keys, 32, ReadConsistency.Linearizable, 0.5, TimeSpan.FromSeconds(5));
+
+    [Theory]
+    [InlineData(Workload.Put)]
+    [InlineData(Workload.Get)]
+    [InlineData(Workload.Mixed)]
+    public async Task A_run_measures_requests_and_stops_by_itself(Workload workload)
+    {
+        var result = await new BenchRunner(Settings(workload), TextWriter.Null).RunAsync(CancellationToken.None);
+
+        Assert.Null(result.Failure);
+        Assert.True(result.Ops > 0);
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(1, result.DurationSeconds, tolerance: 0.05);
+        Assert.InRange(result.Latency.P50, 0.001, result.Latency.Max);
+        Assert.Empty(server.State.Violations);
+    }
+
+    [Fact]
+    public async Task Reads_find_the_preloaded_keys()
+    {
+        await new BenchRunner(Settings(Workload.Get, keys: 50), TextWriter.Null).RunAsync(CancellationToken.None);
+
+        Assert.Equal(50, server.State.Values.Count);
+        Assert.All(server.State.Values.Values, value => Assert.Equal(32, value.Length));
+    }
+
+    [Fact]
+    public async Task Compare_and_swap_on_a_key_per_client_succeeds_after_its_first_try()
+    {
+        var result = await new BenchRunner(Settings(Workload.Cas, clients: 4, keys: 4), TextWriter.Null).RunAsync(CancellationToken.None);
+
+        Assert.True(result.Ops > 0);
+        Assert.Equal(0, result.CasFailed); // every key starts absent, and no other client touches it
+        Assert.Equal(4, server.State.LastRequestIds.Count);
+        Assert.Empty(server.State.Violations);
+    }
+
+    [Fact]
+    public async Task A_cluster_that_does_not_answer_fails_the_run_at_once_with_the_endpoint()
+    {
+        var settings = Settings(Workload.Put) with { Endpoints = [new Uri("http://127.0.0.1:1")] };
+
+        var e = await Assert.ThrowsAsync<BenchUnavailableException>(() => new BenchRunner(settings, TextWriter.Null).RunAsync(CancellationToken.None));
+
+        Assert.Contains("http://127.0.0.1:1/", e.Message, StringComparison.Ordinal);
+    }
+}

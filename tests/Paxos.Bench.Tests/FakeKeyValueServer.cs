@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Paxos.Transport.V1;
+
+namespace Paxos.Bench.Tests;
+
+/// <summary>
+/// An in-memory stand-in for a Paxos node's <c>KeyValueService</c> on a loopback port, which also
+/// checks what the benchmark sends: a client id on every write, and request ids that only grow.
+/// </summary>
+public sealed class FakeKeyValueServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private FakeKeyValueServer(WebApplication app, Store store, Uri url)
+    {
+        this.app = app;
+        State = store;
+        Url = url;
+    }
+
+    public Uri Url { get; }
+
+    public Store State { get; }
+
+    public static async Task<FakeKeyValueServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        var store = new Store();
+        builder.Services.AddSingleton(store);
+        builder.Services.AddGrpc();
+        var app = builder.Build();
+        app.MapGrpcService<Service>();
+        await app.StartAsync();
+        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        return new FakeKeyValueServer(app, store, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    /// <summary>The keys and what the server saw of its clients.</summary>
+    public sealed class Store
+    {
+        public ConcurrentDictionary<string, ByteString> Values { get; } = new();
+
+        public ConcurrentDictionary<string, ulong> LastRequestIds { get; } = new();
+
+        public ConcurrentQueue<string> Violations { get; } = new();
+
+        public void SawWrite(string clientId, ulong requestId)
+        {
+            if (clientId.Length == 0)
+            {
+                Violations.Enqueue("a write without a client id");
+                return;
+            }
+            ulong previous = LastRequestIds.GetValueOrDefault(clientId);
+            if (requestId <= previous)
+            {
+                Violations.Enqueue($"{clientId}: request id {requestId} after {previous}");
+            }
+            LastRequestIds[clientId] = requestId;
+        }
+    }
+
+    private sealed class Service(Store store) : KeyValueService.KeyValueServiceBase
+    {
+        public override Task<PutResponse> Put(PutRequest request, ServerCallContext context)
+        {
+            store.SawWrite(request.ClientId, request.RequestId);
+            store.Values[request.Key] = request.Value;
+            return Task.FromResult(new PutResponse { Index = 1 });
+        }
+
+        public override Task<GetResponse> Get(GetRequest request, ServerCallContext context)
+        {
+            bool found = store.Values.TryGetValue(request.Key, out var value);
+            return Task.FromResult(new GetResponse { Found = found, Value = value ?? ByteString.Empty });
+        }
+
+        public override Task<CompareAndSwapResponse> CompareAndSwap(CompareAndSwapRequest request, ServerCallContext context)
+        {
+            store.SawWrite(request.ClientId, request.RequestId);
+            lock (store)
+            {
+                bool found = store.Values.TryGetValue(request.Key, out var current);
+                bool matches = request.ExpectAbsent ? !found : found && current!.Equals(request.ExpectedValue);
+                if (matches)
+                {
+                    store.Values[request.Key] = request.NewValue;
+                }
+                return Task.FromResult(new CompareAndSwapResponse { Succeeded = matches, Found = found, CurrentValue = current ?? ByteString.Empty });
+            }
+        }
+    }
+}

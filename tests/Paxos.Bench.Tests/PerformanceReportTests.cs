@@ -1,0 +1,94 @@
+using Paxos.Bench.Reporting;
+
+namespace Paxos.Bench.Tests;
+
+public sealed class PerformanceReportTests : IDisposable
+{
+    private static readonly string[] SampleJsonl =
+    [
+        Line("put", "etcd", 1, "linearizable", 415.2, 13.59),
+        Line("put", "etcd", 64, "linearizable", 2000, 99),
+        Line("put", "etcd", 64, "linearizable", 2647, 84.03), // a repeat: the last one counts
+        Line("put", "paxos", 64, "linearizable", 1323.5, 42.5),
+        Line("get", "etcd", 64, "serializable", 7648, 26.88),
+        "",
+        "{\"workload\":\"put\",\"target\":\"paxos\",\"clients\":1,\"consistency\":\"linearizable\",\"read_ratio\":0,\"duration_s\":0,\"ops\":0,\"ops_per_sec\":0,\"errors\":0,\"cas_failed\":0,"
+            + "\"p50_ms\":0,\"p90_ms\":0,\"p99_ms\":0,\"p999_ms\":0,\"max_ms\":0,\"load_1m\":0,\"command\":\"paxos bench --workload put --target paxos --clients 1\",\"failure\":\"paxos endpoint http://127.0.0.1:7100/ did not answer: Unimplemented\"}",
+    ];
+
+    private static readonly MachineInfo Machine = new(2, "23.5 GiB", "6.1.0", "etcd Version: 3.4.23", "10.0.401");
+
+    private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("paxos-bench-tests-");
+
+    public void Dispose() => directory.Delete(recursive: true);
+
+    private static string Line(string workload, string target, int clients, string consistency, double opsPerSecond, double p99) =>
+        BenchResultJson.Write(new BenchResult(workload, target, clients, consistency, workload == "get" ? 1 : 0, 10, (long)(opsPerSecond * 10), 0, 0,
+            new LatencySummary(p99 / 4, p99 / 2, p99, p99 * 2, p99 * 3), clients / 10.0, $"paxos bench --workload {workload} --target {target} --clients {clients}", null));
+
+    private IReadOnlyList<BenchResult> ReadSample()
+    {
+        var file = new FileInfo(Path.Combine(directory.FullName, "results.jsonl"));
+        File.WriteAllLines(file.FullName, SampleJsonl);
+        return ReportCommand.Read(file);
+    }
+
+    private string Render() => PerformanceReport.Render(ReadSample(), Machine, "bench/results/sample.jsonl", "performance.png", new DateTimeOffset(2026, 11, 26, 15, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public void Each_workload_gets_a_table_comparing_the_targets_by_client_count()
+    {
+        string report = Render();
+
+        Assert.Contains(
+            "### put\n\n| clients | etcd ops/s | paxos ops/s | ratio | etcd p99 ms | paxos p99 ms |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n"
+            + "| 1 | 415 | - | - | 13.59 | - |\n| 64 | 2,647 | 1,324 | 0.50 | 84.03 | 42.50 |\n",
+            report.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("### get (serializable)\n\n", report.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("| 64 | 7,648 | - | - | 26.88 | - |", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_machine_the_failures_and_the_commands_are_listed()
+    {
+        string report = Render();
+
+        Assert.Contains("- CPU cores (`nproc`): 2", report, StringComparison.Ordinal);
+        Assert.Contains("- etcd (`etcd --version`): etcd Version: 3.4.23", report, StringComparison.Ordinal);
+        Assert.Contains("- .NET SDK (`dotnet --version`): 10.0.401", report, StringComparison.Ordinal);
+        Assert.Contains("- 1-minute load average at the end of each run: 0.1 to 6.4 (", report, StringComparison.Ordinal);
+        Assert.Contains("- paxos put, 1 client: paxos endpoint http://127.0.0.1:7100/ did not answer: Unimplemented", report, StringComparison.Ordinal);
+        Assert.Contains("paxos bench --workload get --target etcd --clients 64\n", report.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("![Throughput and p99 latency against client count](performance.png)", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_target_without_results_is_called_out()
+    {
+        var etcdOnly = ReadSample().Where(r => r.Target == "etcd").ToList();
+
+        string report = PerformanceReport.Render(etcdOnly, Machine, "x.jsonl", "x.png", DateTimeOffset.UnixEpoch);
+
+        Assert.Contains("No paxos run measured anything in this file", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_chart_is_a_png()
+    {
+        string path = Path.Combine(directory.FullName, "performance.png");
+
+        ThroughputChart.Save(ReadSample(), path);
+
+        byte[] header = File.ReadAllBytes(path)[..8];
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, header);
+    }
+
+    [Fact]
+    public void A_file_without_results_is_refused()
+    {
+        var file = new FileInfo(Path.Combine(directory.FullName, "empty.jsonl"));
+        File.WriteAllText(file.FullName, "\n");
+
+        Assert.Throws<BenchUsageException>(() => ReportCommand.Read(file));
+    }
+}
