@@ -12,6 +12,7 @@ var root = new RootCommand("Paxos for .NET: consensus nodes, a local cluster, an
     StatusCommand.Create(),
     ConsensusCommands.CreatePropose(),
     ConsensusCommands.CreateLearned(),
+    Paxos.Bench.BenchCommand.Create(),
 };
 // SIGTERM/SIGINT cancel the running command's token; it then has this long to stop its nodes cleanly.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) };
