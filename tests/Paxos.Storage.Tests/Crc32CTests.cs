@@ -1,4 +1,5 @@
 using System.Text;
+using Paxos.Core;
 
 namespace Paxos.Storage.Tests;
 

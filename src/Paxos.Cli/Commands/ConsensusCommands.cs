@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Text;
 using Google.Protobuf;
-using Grpc.Core;
-using Paxos.Node.Configuration;
 using Paxos.Transport.V1;
 
 namespace Paxos.Cli.Commands;
@@ -51,35 +49,6 @@ internal static class ConsensusCommands
         return command;
     }
 
-    /// <summary>Runs <paramref name="call"/> against the first endpoint that answers.</summary>
-    private static async Task<int> RunAsync(string? endpoints, Func<ConsensusService.ConsensusServiceClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<Uri> urls;
-        try
-        {
-            urls = Endpoints.Resolve(endpoints);
-        }
-        catch (ConfigException e)
-        {
-            return CliError.Report(CliError.BadUsage, e.Message);
-        }
-        RpcException? last = null;
-        foreach (var url in urls)
-        {
-            using var channel = Endpoints.Channel(url);
-            try
-            {
-                return await call(new ConsensusService.ConsensusServiceClient(channel), cancellationToken).ConfigureAwait(false);
-            }
-            catch (RpcException e) when (Endpoints.IsNodeDown(e))
-            {
-                last = e; // that node is down: try the next one
-            }
-            catch (RpcException e)
-            {
-                return CliError.Report(e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded ? CliError.Unavailable : CliError.Failed, $"{e.StatusCode}: {e.Status.Detail}");
-            }
-        }
-        return CliError.Report(CliError.Unavailable, $"no node answered ({string.Join(", ", urls)}): {last?.Status.Detail}");
-    }
+    private static Task<int> RunAsync(string? endpoints, Func<ConsensusService.ConsensusServiceClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken) =>
+        Endpoints.CallFirstAvailableAsync(endpoints, channel => new ConsensusService.ConsensusServiceClient(channel), call, cancellationToken);
 }

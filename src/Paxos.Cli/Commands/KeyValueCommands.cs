@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Text;
 using Google.Protobuf;
-using Grpc.Core;
-using Paxos.Node.Configuration;
 using Paxos.Transport.V1;
 
 namespace Paxos.Cli.Commands;
@@ -91,35 +89,6 @@ internal static class KeyValueCommands
     /// <summary>A fresh client id per invocation: each CLI call is its own client, retried writes inside it apply once.</summary>
     private static readonly string ClientId = "cli-" + Guid.NewGuid().ToString("N");
 
-    /// <summary>Runs <paramref name="call"/> against the first endpoint that answers (a down node is skipped).</summary>
-    private static async Task<int> RunAsync(string? endpoints, Func<KeyValueService.KeyValueServiceClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<Uri> urls;
-        try
-        {
-            urls = Endpoints.Resolve(endpoints);
-        }
-        catch (ConfigException e)
-        {
-            return CliError.Report(CliError.BadUsage, e.Message);
-        }
-        RpcException? last = null;
-        foreach (var url in urls)
-        {
-            using var channel = Endpoints.Channel(url);
-            try
-            {
-                return await call(new KeyValueService.KeyValueServiceClient(channel), cancellationToken).ConfigureAwait(false);
-            }
-            catch (RpcException e) when (Endpoints.IsNodeDown(e))
-            {
-                last = e;
-            }
-            catch (RpcException e)
-            {
-                return CliError.Report(e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded ? CliError.Unavailable : CliError.Failed, $"{e.StatusCode}: {e.Status.Detail}");
-            }
-        }
-        return CliError.Report(CliError.Unavailable, $"no node answered ({string.Join(", ", urls)}): {last?.Status.Detail}");
-    }
+    private static Task<int> RunAsync(string? endpoints, Func<KeyValueService.KeyValueServiceClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken) =>
+        Endpoints.CallFirstAvailableAsync(endpoints, channel => new KeyValueService.KeyValueServiceClient(channel), call, cancellationToken);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Paxos.Storage.Files;
+using Paxos.Core;
 
 namespace Paxos.Storage.Snapshots;
 

@@ -1,4 +1,5 @@
 using Paxos.Storage.Files;
+using Paxos.Core;
 
 namespace Paxos.Storage.Snapshots;
 

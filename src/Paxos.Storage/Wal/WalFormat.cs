@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Paxos.Core;
 
 namespace Paxos.Storage.Wal;
 

@@ -1,15 +1,14 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace Paxos.KeyValue;
+namespace Paxos.Core;
 
-/// <summary>
-/// CRC-32C (Castagnoli), hardware accelerated where the CPU has it. The same algorithm as
-/// Paxos.Storage's, kept here because this project references only Paxos.Core.
-/// </summary>
-internal static class Crc32C
+/// <summary>CRC-32C (Castagnoli), hardware accelerated where the CPU has it: the checksum of every file and record on disk.</summary>
+public static class Crc32C
 {
-    /// <summary>Continues a CRC computed over earlier bytes (0 for none) with <paramref name="data"/>.</summary>
+    public static uint Compute(ReadOnlySpan<byte> data) => Append(0, data);
+
+    /// <summary>Continues a CRC computed over earlier bytes with <paramref name="data"/>.</summary>
     public static uint Append(uint crc, ReadOnlySpan<byte> data)
     {
         uint state = ~crc;
