@@ -278,10 +278,26 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     private void Process(Ready ready)
     {
-        _store.Persist(ready.HardState, ready.Entries); // fsync before anything that depends on it leaves
+        // Requests (Prepare, Accept, Heartbeat, CatchUpRequest) promise nothing about this node's
+        // state, so they leave while the fsync runs: the leader's disk write overlaps its
+        // followers'. Replies (Promise, AcceptReply, ...) report what this node promised or
+        // accepted and leave only once that is on disk. Replies to our requests are handled by
+        // this loop after the fsync below, so our own promise or acceptance is durable before it
+        // counts towards a quorum.
         foreach (var message in ready.Messages)
         {
-            _outboxes[message.To]?.Post(message);
+            if (IsRequest(message))
+            {
+                _outboxes[message.To]?.Post(message);
+            }
+        }
+        _store.Persist(ready.HardState, ready.Entries);
+        foreach (var message in ready.Messages)
+        {
+            if (!IsRequest(message))
+            {
+                _outboxes[message.To]?.Post(message);
+            }
         }
         foreach (var entry in ready.CommittedEntries)
         {
@@ -305,6 +321,8 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _core.Advance(ready);
         CompleteAppliedReads();
     }
+
+    private static bool IsRequest(ReplicaMessage message) => message is Prepare or Accept or Heartbeat or CatchUpRequest;
 
     private void Apply(LogEntry entry)
     {
