@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Paxos.Cluster.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Paxos.Cluster.Tests;
+
+/// <summary>The main job as a user runs it: <c>paxos cluster</c>, then the client commands, a node killed, Ctrl+C.</summary>
+public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "paxos-cli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort
+        }
+    }
+
+    [Fact]
+    public async Task Paxos_cluster_serves_the_client_commands_survives_a_kill_and_stops_every_node_on_SIGTERM()
+    {
+        int basePort = FreePorts.Take(1)[0];
+        while (basePort > 65000)
+        {
+            basePort = FreePorts.Take(1)[0];
+        }
+        string data = Path.Combine(_root, "data");
+        using var cluster = NodeProcess.Start(["cluster", "--data-dir", data, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        try
+        {
+            await EventuallyAsync(() => cluster.Output.Contains("Leader: node-", StringComparison.Ordinal), TimeSpan.FromSeconds(60), cluster);
+            string endpoints = string.Join(",", Enumerable.Range(0, 5).Select(i => $"http://127.0.0.1:{basePort + i}"));
+
+            Assert.StartsWith("OK index=", await PaxosAsync(0, "put", "greeting", "hello", "--endpoints", endpoints));
+            Assert.Equal("hello", await PaxosAsync(0, "get", "greeting", "--endpoints", endpoints));
+            Assert.Contains("leader", await PaxosAsync(0, "status", "--endpoints", endpoints));
+
+            int[] pids = [.. cluster.Output.Split('\n').Where(l => l.Contains(" pid ", StringComparison.Ordinal))
+                .Select(l => int.Parse(l.Split(" pid ")[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))];
+            Assert.Equal(5, pids.Length);
+            Signals.Send(pids[2], Signals.SigKill);
+            await EventuallyAsync(() => cluster.Output.Contains("exited with code 137", StringComparison.Ordinal), TimeSpan.FromSeconds(10), cluster);
+
+            Assert.StartsWith("OK index=", await PaxosAsync(0, "put", "greeting", "still-here", "--endpoints", endpoints));
+            Assert.Equal("still-here", await PaxosAsync(0, "get", "greeting", "--endpoints", endpoints));
+            Assert.Contains("not found", await PaxosAsync(1, "get", "missing", "--endpoints", endpoints));
+            Assert.Contains("--endpoints", await PaxosAsync(0, "put", "--help"));
+
+            cluster.Signal(Signals.SigTerm);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await cluster.WaitForExitAsync(timeout.Token);
+            Assert.Equal(0, cluster.ExitCode);
+            foreach (int pid in pids)
+            {
+                Assert.True(IsGone(pid), $"node process {pid} outlived 'paxos cluster'");
+            }
+        }
+        finally
+        {
+            output.WriteLine(cluster.Output);
+        }
+    }
+
+    private static bool IsGone(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Runs a client command; returns its output; asserts its exit code.</summary>
+    private static async Task<string> PaxosAsync(int expectedExitCode, params string[] arguments)
+    {
+        using var process = NodeProcess.Start(arguments);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(expectedExitCode == process.ExitCode, $"paxos {string.Join(' ', arguments)} exited with {process.ExitCode}: {process.Output}");
+        return process.Output.Trim();
+    }
+
+    private static async Task EventuallyAsync(Func<bool> condition, TimeSpan within, NodeProcess cluster)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time; output so far:\n" + cluster.Output);
+            Assert.False(cluster.HasExited, "paxos cluster exited early:\n" + cluster.Output);
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Paxos.Node.Configuration;
+
+namespace Paxos.Cluster.Tests;
+
+public class ClusterFileTests
+{
+    private static string RepositoryFile(string relative)
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Paxos.sln")))
+        {
+            directory = directory.Parent;
+        }
+        return Path.Combine(directory?.FullName ?? throw new DirectoryNotFoundException("repository root"), relative);
+    }
+
+    [Fact]
+    public void The_seed_deployment_file_is_read_as_is()
+    {
+        var cluster = ClusterFile.Load(RepositoryFile("deploy/cluster.yaml"));
+        Assert.Equal(5, cluster.Size);
+        Assert.Equal(["node-0", "node-1", "node-2", "node-3", "node-4"], cluster.Nodes.Select(n => n.Id));
+        Assert.All(cluster.Nodes, n => Assert.Equal(8080, n.Port));
+        Assert.Equal(new Uri("https://paxos-sub123-node3.run.app"), cluster.Nodes[3].Url);
+        Assert.Equal(3, cluster.IndexOf("node-3"));
+    }
+
+    [Fact]
+    public void The_local_example_is_what_paxos_cluster_writes()
+    {
+        var example = ClusterFile.Load(RepositoryFile("deploy/cluster.local.yaml"));
+        var written = new ClusterConfig([.. Enumerable.Range(0, 5).Select(i => new NodeEntry($"node-{i}", new Uri($"http://127.0.0.1:{7000 + i}"), 7000 + i))]);
+        Assert.Equal(ClusterFile.Render(written), ClusterFile.Render(example));
+    }
+
+    [Fact]
+    public void Unknown_keys_are_ignored_and_the_port_defaults_to_the_url_port()
+    {
+        var cluster = ClusterFile.Parse("version: 3\nnodes:\n  - id: a\n    url: http://10.0.0.1:9000\n    zone: eu\n", "test");
+        Assert.Equal(9000, cluster.Nodes[0].Port);
+    }
+
+    [Theory]
+    [InlineData("", "'nodes' is missing or empty")]
+    [InlineData("nodes:\n  - id: a\n    url: http://h:1\n    port: 70000\n", "not in 1..65535")]
+    [InlineData("nodes:\n  - id: a\n    url: ftp://h/\n", "not an http:// or https:// URL")]
+    public void Bad_files_are_clear_errors(string yaml, string expected)
+    {
+        var error = Assert.Throws<ConfigException>(() => ClusterFile.Parse(yaml, "test"));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+}
