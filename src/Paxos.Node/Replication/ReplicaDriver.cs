@@ -19,6 +19,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 {
     private const int InputCapacity = 65_536;
     private const int MaxInputsPerRound = 8_192;
+    private const int MaxWaitingProposals = 65_536;
 
     private readonly ReplicaCore _core;
     private readonly ReplicaLogStore _store;
@@ -232,10 +233,16 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 list.Add(proposal);
                 return true;
             case ProposeStatus.Busy:
-                if (!busyQueue)
+                if (busyQueue)
                 {
-                    _busy.Enqueue(proposal); // backpressure: bounded by the input channel feeding it
+                    return false;
                 }
+                if (_busy.Count >= MaxWaitingProposals)
+                {
+                    proposal.Completion.TrySetException(new OverloadedException(_busy.Count));
+                    return true;
+                }
+                _busy.Enqueue(proposal);
                 return false;
             case ProposeStatus.NotLeader:
                 proposal.Completion.TrySetException(new NotLeaderException(result.LeaderHint));

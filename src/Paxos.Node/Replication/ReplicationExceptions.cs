@@ -20,3 +20,10 @@ public sealed class OutcomeUnknownException(ulong slot)
 {
     public ulong Slot { get; } = slot;
 }
+
+/// <summary>Too many commands are waiting for room in the pipeline; the command was not proposed. Retry later.</summary>
+public sealed class OverloadedException(int waiting)
+    : Exception($"{waiting} commands are already waiting for the pipeline: overloaded, retry later")
+{
+    public int Waiting { get; } = waiting;
+}

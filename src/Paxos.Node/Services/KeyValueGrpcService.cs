@@ -148,6 +148,10 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
             {
                 throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
             }
+            catch (OverloadedException e)
+            {
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
+            }
             catch (NotChosenException)
             {
                 // Leadership changed before the slot was chosen and the command was not applied: retry.
