@@ -106,7 +106,10 @@ internal sealed class LocalCluster : IDisposable
         Invariant(_processes[node] is null || _processes[node]!.HasExited, $"node {node} is already running");
         _processes[node]?.Dispose();
         var process = NodeProcess.Start(
-            ["node", "--config", ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node), .. NodeArguments], environment);
+            ["node", "--config", ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node),
+                // Should this test process die without cleaning up, its nodes stop by themselves.
+                "--watch-parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                .. NodeArguments], environment);
         _processes[node] = process;
         return process;
     }
@@ -192,8 +195,14 @@ internal sealed class LocalCluster : IDisposable
                 continue;
             }
             int pid = process.Pid;
-            process.Dispose();
-            _log.WriteLine($"--- node output (pid {pid}) ---\n{process.Output}");
+            try
+            {
+                process.Dispose();
+            }
+            finally
+            {
+                _log.WriteLine($"--- node output (pid {pid}) ---\n{process.Output}");
+            }
         }
         foreach (var channel in _channels)
         {
