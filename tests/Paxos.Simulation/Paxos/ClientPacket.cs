@@ -33,4 +33,8 @@ internal enum ClientResponseKind
 /// <param name="Kind">Whether it is done, redirected or to be retried.</param>
 /// <param name="Output">The output when <see cref="ClientResponseKind.Done"/>; null otherwise.</param>
 /// <param name="LeaderHint">The leader the replica knows of, or -1.</param>
-internal sealed record ClientResponse(ulong RequestId, ClientResponseKind Kind, KvOutput? Output, int LeaderHint) : ClientPacket;
+internal sealed record ClientResponse(ulong RequestId, ClientResponseKind Kind, KvOutput? Output, int LeaderHint) : ClientPacket
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"response to request {RequestId}: {Kind}{(Output is null ? "" : $" {Output}")}{(LeaderHint >= 0 ? $" (leader n{LeaderHint})" : "")}";
+}

@@ -27,7 +27,7 @@ public static class PaxosScenario
     /// <summary>After the quiet period starts, the time allowed for recovery before liveness is required.</summary>
     public static readonly TimeSpan LivenessGrace = TimeSpan.FromSeconds(1);
 
-    private const int TraceCapacity = 400;
+    private const int TraceCapacity = 600;
 
     /// <summary>The fault plan bounds of a run of <paramref name="nodeCount"/> nodes: 15 s with 6 s of quiet.</summary>
     public static FaultPlanOptions PlanOptions(int nodeCount) => FaultPlanOptions.For(nodeCount) with
@@ -108,6 +108,11 @@ public static class PaxosScenario
 
         var injector = new FaultInjector<PeerPacket>(scheduler, world.PeerNetwork, world.Cluster, trace);
         injector.Schedule(plan);
+        foreach (ScheduledFault extra in PlantBias.ExtraFaults(options.Bug, random.Fork(), planOptions))
+        {
+            scheduler.Schedule(extra.At, () => injector.Apply(extra.Fault));
+        }
+
         world.ClientNetwork.Rates = plan.NetworkRates;
         scheduler.Schedule(plan.QuietFrom, () => world.ClientNetwork.Rates = NetworkFaultRates.None);
 

@@ -10,7 +10,7 @@ internal abstract record PeerPacket;
 internal sealed record ProtocolPacket(ReplicaMessage Message) : PeerPacket
 {
     /// <inheritdoc/>
-    public override string ToString() => Message.ToString();
+    public override string ToString() => MessageText.Describe(Message);
 }
 
 /// <summary>The sender's state-machine snapshot, covering every slot up to <paramref name="Slot"/>, for a lagging replica.</summary>
