@@ -7,9 +7,9 @@ namespace Paxos.Simulation.Tests;
 public class PaxosScenarioTests
 {
     [Theory]
-    [InlineData(3, 120)]
-    [InlineData(5, 100)]
-    [InlineData(7, 60)]
+    [InlineData(3, 150)]
+    [InlineData(5, 120)]
+    [InlineData(7, 80)]
     public void CleanClusterPassesEverySeedUnderFaults(int nodes, int seeds)
     {
         for (ulong seed = 1; seed <= (ulong)seeds; seed++)

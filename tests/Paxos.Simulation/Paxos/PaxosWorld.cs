@@ -11,25 +11,34 @@ namespace Paxos.Simulation.Paxos;
 /// </summary>
 internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRandom random, PlantedBug bug, int nodeCount)
 {
+    /// <summary>The run's event queue and virtual clock.</summary>
     public EventScheduler Scheduler { get; } = scheduler;
 
+    /// <summary>The readable trace printed when the run fails.</summary>
     public TraceLog Trace { get; } = trace;
 
     /// <summary>Forked once per process start, in the deterministic order processes start.</summary>
     public SimRandom Random { get; } = random;
 
+    /// <summary>The planted bug, or <see cref="PlantedBug.None"/>.</summary>
     public PlantedBug Bug { get; } = bug;
 
+    /// <summary>The number of replicas.</summary>
     public int NodeCount { get; } = nodeCount;
 
+    /// <summary>The run-wide agreement and prefix record.</summary>
     public SafetyMonitor Monitor { get; } = new();
 
+    /// <summary>The clients' history, checked for linearizability and liveness after the run.</summary>
     public HistoryRecorder History { get; } = new();
 
+    /// <summary>The replica-to-replica network, which the fault plan partitions.</summary>
     public SimNetwork<PeerPacket> PeerNetwork { get; set; } = null!;
 
+    /// <summary>The client-to-replica network.</summary>
     public SimNetwork<ClientPacket> ClientNetwork { get; set; } = null!;
 
+    /// <summary>The replica processes: crashes, restarts, pauses, clocks and timers.</summary>
     public SimCluster<PaxosNode> Cluster { get; set; } = null!;
 
     /// <summary>The client network endpoint of client <paramref name="client"/>.</summary>
