@@ -32,19 +32,25 @@ public class PaxosScenarioTests
     }
 
     /// <summary>
-    /// Each planted bug is found within the stated number of seeds (from seed 1); the bounds leave
-    /// headroom over the seed that finds it today (see the report in the test's data).
+    /// Each planted bug is found within the stated number of seeds from seed 1. Today's first failing
+    /// seeds: forget-promise 32 (3 nodes; about 2% of seeds fail, and none of the first 300 with 5 or 7
+    /// nodes), ignore-accepted 2/2/2, stale-read 4/20/26, ack-before-fsync 27/20/54, skip-recovery
+    /// 2/2/4 (3/5/7 nodes).
     /// </summary>
     [Theory]
-    [InlineData(PlantedBug.ForgetPromise, 5, 200)]
-    [InlineData(PlantedBug.IgnoreAccepted, 3, 50)]
-    [InlineData(PlantedBug.IgnoreAccepted, 5, 50)]
+    [InlineData(PlantedBug.ForgetPromise, 3, 100)]
+    [InlineData(PlantedBug.IgnoreAccepted, 3, 20)]
+    [InlineData(PlantedBug.IgnoreAccepted, 5, 20)]
+    [InlineData(PlantedBug.IgnoreAccepted, 7, 20)]
     [InlineData(PlantedBug.StaleRead, 3, 50)]
     [InlineData(PlantedBug.StaleRead, 5, 50)]
+    [InlineData(PlantedBug.StaleRead, 7, 50)]
     [InlineData(PlantedBug.AckBeforeFsync, 3, 100)]
     [InlineData(PlantedBug.AckBeforeFsync, 5, 100)]
-    [InlineData(PlantedBug.SkipRecovery, 3, 50)]
-    [InlineData(PlantedBug.SkipRecovery, 5, 50)]
+    [InlineData(PlantedBug.AckBeforeFsync, 7, 100)]
+    [InlineData(PlantedBug.SkipRecovery, 3, 20)]
+    [InlineData(PlantedBug.SkipRecovery, 5, 20)]
+    [InlineData(PlantedBug.SkipRecovery, 7, 20)]
     public void PlantedBugIsFoundWithinTheStatedNumberOfSeeds(PlantedBug bug, int nodes, int maxSeeds)
     {
         for (ulong seed = 1; seed <= (ulong)maxSeeds; seed++)

@@ -15,13 +15,20 @@ public static class RegressionSeeds
     {
         { 40, 5, PlantedBug.ForgetPromise },
         { 4, 5, PlantedBug.IgnoreAccepted },
-        { 4, 5, PlantedBug.StaleRead },
         { 20, 5, PlantedBug.AckBeforeFsync },
         { 2, 5, PlantedBug.SkipRecovery },
         { 232, 3, PlantedBug.ForgetPromise },
         { 2, 3, PlantedBug.IgnoreAccepted },
         { 1, 3, PlantedBug.StaleRead },
         { 27, 3, PlantedBug.AckBeforeFsync },
-        { 1, 3, PlantedBug.SkipRecovery },
+        { 32, 3, PlantedBug.ForgetPromise },
+        { 45, 3, PlantedBug.ForgetPromise },
+        { 60, 3, PlantedBug.ForgetPromise },
+        { 4, 3, PlantedBug.StaleRead },
+        { 2, 7, PlantedBug.IgnoreAccepted },
+        { 4, 7, PlantedBug.SkipRecovery },
+        { 26, 7, PlantedBug.StaleRead },
+        { 54, 7, PlantedBug.AckBeforeFsync },
+        { 126, 7, PlantedBug.AckBeforeFsync },
     };
 }

@@ -14,7 +14,7 @@ namespace Paxos.Simulation.Paxos;
 /// the messages, applies committed slots in order (the command at position p of slot s gets index
 /// <see cref="CommandIndex.Compose"/>(s, p)), answers read states once applied up to their index,
 /// sends its latest snapshot to lagging peers, and snapshots and compacts every
-/// <see cref="SnapshotEverySlots"/> applied slots. A restart constructs a new process from exactly
+/// <see cref="ReplicaTuning.SnapshotEverySlots"/> applied slots. A restart constructs a new process from exactly
 /// what its disk kept.
 /// </summary>
 /// <remarks>
@@ -27,9 +27,6 @@ internal sealed class PaxosNode
 {
     /// <summary>The interval of the core's logical clock, in local time.</summary>
     public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(10);
-
-    /// <summary>A replica snapshots and compacts its log once it applied this many slots since its last snapshot.</summary>
-    public const int SnapshotEverySlots = 32;
 
     private static readonly TimeSpan BackgroundFlushInterval = TimeSpan.FromMilliseconds(50);
 
@@ -80,10 +77,12 @@ internal sealed class PaxosNode
     {
         NodeId = nodeId,
         ClusterSize = world.NodeCount,
-        HeartbeatTicks = 3,
-        ElectionTicks = 15,
-        MaxInflightSlots = 32,
-        MaxEntriesPerMessage = 16,
+        HeartbeatTicks = world.Tuning.HeartbeatTicks,
+        ElectionTicks = world.Tuning.ElectionTicks,
+        MaxInflightSlots = world.Tuning.MaxInflightSlots,
+        MaxEntriesPerMessage = world.Tuning.MaxEntriesPerMessage,
+        MaxCommittedEntriesPerReady = world.Tuning.MaxCommittedEntriesPerReady,
+        MaxBatchCommands = world.Tuning.MaxBatchCommands,
         SnapshotRetryTicks = 30,
         PlantIgnoreAccepted = world.Bug == PlantedBug.IgnoreAccepted,
         PlantSkipRecovery = world.Bug == PlantedBug.SkipRecovery,
@@ -201,7 +200,7 @@ internal sealed class PaxosNode
             Process(_core.TakeReady());
         }
 
-        if (_core.AppliedIndex - _core.SnapshotIndex >= SnapshotEverySlots)
+        if (_core.AppliedIndex - _core.SnapshotIndex >= (ulong)_world.Tuning.SnapshotEverySlots)
         {
             TakeSnapshot();
         }

@@ -55,7 +55,7 @@ public static class PaxosScenario
         IReadOnlyList<string> trace = [];
         if (failure is not null)
         {
-            failure += Environment.NewLine + DescribePlan(run.Plan);
+            failure += Environment.NewLine + $"Core limits: {run.World.Tuning}" + Environment.NewLine + DescribePlan(run.Plan);
             trace = Simulate(options, traceMessages: true, until: visibleAt).Trace.Lines();
         }
 
@@ -76,7 +76,8 @@ public static class PaxosScenario
         var scheduler = new EventScheduler();
         var trace = new TraceLog(scheduler.Clock, TraceCapacity);
         int n = options.NodeCount;
-        var world = new PaxosWorld(scheduler, trace, random.Fork(), options.Bug, n);
+        var world = new PaxosWorld(scheduler, trace, random.Fork(), options.Bug, n, ReplicaTuning.Choose(random.Fork()));
+        trace.Add($"core limits: {world.Tuning}");
         TraceLog? messageTrace = traceMessages ? trace : null;
         world.PeerNetwork = new SimNetwork<PeerPacket>(n, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
         world.ClientNetwork = new SimNetwork<ClientPacket>(n + Clients, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
@@ -90,6 +91,7 @@ public static class PaxosScenario
             IsLeader = node => node.IsLeader,
         };
 
+        var injector = new FaultInjector<PeerPacket>(scheduler, world.PeerNetwork, world.Cluster, trace);
         TimeSpan stopAt = planOptions.Duration - TimeSpan.FromSeconds(3);
         SimRandom clientRandom = random.Fork();
         for (int i = 0; i < n; i++)
@@ -106,7 +108,6 @@ public static class PaxosScenario
             client.Start();
         }
 
-        var injector = new FaultInjector<PeerPacket>(scheduler, world.PeerNetwork, world.Cluster, trace);
         injector.Schedule(plan);
         foreach (ScheduledFault extra in PlantBias.ExtraFaults(options.Bug, random.Fork(), planOptions))
         {

@@ -9,7 +9,7 @@ namespace Paxos.Simulation.Paxos;
 /// per-message faults), the cluster, the run-wide safety record and the client history. On the
 /// client network endpoints 0..N-1 are the replicas and N.. are the clients.
 /// </summary>
-internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRandom random, PlantedBug bug, int nodeCount)
+internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRandom random, PlantedBug bug, int nodeCount, ReplicaTuning tuning)
 {
     /// <summary>The run's event queue and virtual clock.</summary>
     public EventScheduler Scheduler { get; } = scheduler;
@@ -25,6 +25,9 @@ internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRa
 
     /// <summary>The number of replicas.</summary>
     public int NodeCount { get; } = nodeCount;
+
+    /// <summary>The core's limits in this run, the same on every node.</summary>
+    public ReplicaTuning Tuning { get; } = tuning;
 
     /// <summary>The run-wide agreement and prefix record.</summary>
     public SafetyMonitor Monitor { get; } = new();
