@@ -73,7 +73,7 @@ internal sealed class PaxosNode
     private int Id => _context.NodeId;
 
     /// <summary>The core's options for node <paramref name="nodeId"/>, with the planted core bugs switched on as asked.</summary>
-    public static ReplicaOptions Options(int nodeId, PaxosWorld world) => new()
+    private static ReplicaOptions Options(int nodeId, PaxosWorld world) => new()
     {
         NodeId = nodeId,
         ClusterSize = world.NodeCount,
@@ -342,7 +342,7 @@ internal sealed class PaxosNode
         _world.ClientNetwork.Send(Id, _world.ClientEndpoint(request.Client), new ClientResponse(request.RequestId, kind, output, _core.LeaderId));
 
     /// <summary>The exactly-once client id of client <paramref name="client"/>.</summary>
-    public static string ClientId(int client) => $"client-{client}";
+    private static string ClientId(int client) => $"client-{client}";
 
     private sealed record PendingWrite(int Position, byte[] Command, ClientRequest Request);
 }

@@ -17,7 +17,7 @@ namespace Paxos.Simulation.Paxos;
 internal sealed class ReplicaStorage
 {
     /// <summary>The write-ahead log's file name.</summary>
-    public const string LogFile = "wal";
+    private const string LogFile = "wal";
 
     private const int HeaderBytes = 12;
     private const byte HardStateRecord = 1;

@@ -14,12 +14,6 @@ internal sealed class SafetyMonitor
 {
     private readonly Dictionary<ulong, (SlotValue Value, int Node, int Incarnation)> _chosen = [];
 
-    /// <summary>Slots known chosen so far (by at least one node).</summary>
-    public int ChosenSlots => _chosen.Count;
-
-    /// <summary>The longest applied prefix any node reached.</summary>
-    public ulong HighestApplied { get; private set; }
-
     /// <summary>
     /// Node <paramref name="node"/> (incarnation <paramref name="incarnation"/>), having applied every
     /// slot up to <paramref name="previousSlot"/>, now applies <paramref name="entry"/> as chosen.
@@ -46,12 +40,10 @@ internal sealed class SafetyMonitor
         {
             _chosen.Add(entry.Slot, (entry.Value, node, incarnation));
         }
-
-        HighestApplied = Math.Max(HighestApplied, entry.Slot);
     }
 
-    /// <summary>Renders a slot's value for a violation report: no-op, or the number of commands and their sizes.</summary>
-    public static string Describe(SlotValue value) => value.IsNoOp
+    /// <summary>Renders a slot's value for a violation report: no-op, or its commands.</summary>
+    private static string Describe(SlotValue value) => value.IsNoOp
         ? "no-op"
         : $"{value.Commands.Count} command(s) [{string.Join(", ", value.Commands.Select(c => KvTranslation.DescribeCommand(c.Span)))}]";
 }
