@@ -99,7 +99,7 @@ internal sealed class PaxosNode
     }
 
     /// <summary>Handles a packet from replica <paramref name="from"/>.</summary>
-    public void ReceivePeer(int from, PeerPacket packet)
+    public void ReceivePeer(int from, PeerPacket packet) => Guard(() =>
     {
         switch (packet)
         {
@@ -112,10 +112,10 @@ internal sealed class PaxosNode
         }
 
         Drain();
-    }
+    });
 
     /// <summary>Handles a client's request.</summary>
-    public void ReceiveClient(ClientRequest request)
+    public void ReceiveClient(ClientRequest request) => Guard(() =>
     {
         if (request.Input.Kind == KvOperationKind.Get)
         {
@@ -127,15 +127,31 @@ internal sealed class PaxosNode
         }
 
         Drain();
-    }
+    });
 
     private void ScheduleTick() => _world.Cluster.SetTimer(Id, TickInterval, node => node.OnTick());
 
     private void OnTick()
     {
-        _core.Tick();
-        Drain();
+        Guard(() =>
+        {
+            _core.Tick();
+            Drain();
+        });
         ScheduleTick();
+    }
+
+    /// <summary>Runs <paramref name="step"/>, reporting a core invariant violation as a safety violation of this node.</summary>
+    private void Guard(Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (InvariantViolationException e)
+        {
+            throw new SafetyViolationException($"n{Id} (incarnation {_context.Incarnation}) stopped on a core invariant: {e.Message}");
+        }
     }
 
     private void ScheduleFlush() => _world.Cluster.SetTimer(Id, BackgroundFlushInterval, node =>
