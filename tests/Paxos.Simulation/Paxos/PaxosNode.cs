@@ -70,6 +70,9 @@ internal sealed class PaxosNode
     /// <summary>True if this replica believes it leads.</summary>
     public bool IsLeader => _core.Role == ReplicaRole.Leader;
 
+    /// <summary>The last slot this replica applied (or installed by snapshot).</summary>
+    public ulong AppliedSlot => _appliedSlot;
+
     private int Id => _context.NodeId;
 
     /// <summary>The core's options for node <paramref name="nodeId"/>, with the planted core bugs switched on as asked.</summary>

@@ -17,7 +17,8 @@ namespace Paxos.Simulation.Paxos;
 /// as the run goes), the core's own invariants (reported by the node that hit one),
 /// linearizability of the client history (which ends with a read of every key, so a lost
 /// acknowledged write is caught), and liveness: every operation invoked from
-/// <see cref="LivenessGrace"/> into the quiet period completes within <see cref="SimClient.GiveUpAfter"/>.
+/// <see cref="LivenessGrace"/> into the quiet period completes within <see cref="SimClient.GiveUpAfter"/>,
+/// and by the end of the run every replica has applied the same prefix.
 /// </summary>
 public static class PaxosScenario
 {
@@ -48,7 +49,7 @@ public static class PaxosScenario
         if (failure is null)
         {
             LinearizabilityResult linearizability = new LinearizabilityChecker().Check(run.World.History.Operations);
-            failure = Describe(linearizability) ?? CheckLiveness(run.World.History.Operations, run.Plan.QuietFrom);
+            failure = Describe(linearizability) ?? CheckLiveness(run.World.History.Operations, run.Plan.QuietFrom) ?? CheckConvergence(run.World);
             visibleAt = ViolationVisibleAt(linearizability);
         }
 
@@ -160,6 +161,15 @@ public static class PaxosScenario
         }
 
         return text.ToString();
+    }
+
+    /// <summary>By the end of the quiet period every replica has applied the same prefix: catch-up and snapshot transfer work.</summary>
+    private static string? CheckConvergence(PaxosWorld world)
+    {
+        ulong[] applied = [.. Enumerable.Range(0, world.NodeCount).Select(n => world.Cluster.Node(n)?.AppliedSlot ?? 0)];
+        return applied.Distinct().Count() == 1
+            ? null
+            : $"LIVENESS violated: the replicas did not converge by the end of the quiet period; applied slots: {string.Join(", ", applied.Select((slot, n) => $"n{n}={slot}"))}";
     }
 
     private static string DescribePlan(FaultPlan plan)
