@@ -10,7 +10,12 @@ const string Help = """
       --start S      first seed (default 1)
       --seed S       replay seed S only
       --nodes N      3, 5 (default) or 7 nodes
-      --plant NAME   plant a bug: forget-promise, ignore-accepted, stale-read, ack-before-fsync, skip-recovery
+      --plant NAME   plant a bug (to show the checks catch it):
+                       forget-promise    an acceptor recovers its promised ballot as zero after a restart
+                       ignore-accepted   a candidate ignores the accepted values reported in promises
+                       stale-read        a node that believes it leads reads locally, without a read index
+                       ack-before-fsync  messages and acknowledgements leave before the log's fsync
+                       skip-recovery     a new leader proposes no-ops over the values learned in phase 1
       --help         show this help
 
     Exits 0 if every seed passes. Stops at the first failing seed: prints the seed, what failed, the
@@ -25,7 +30,9 @@ const string Help = """
     the last one, clock drift and pauses longer than a lease, then a quiet period.
     Checks: agreement (no slot chosen with two values, across crashes), applied logs are prefixes of
     one sequence, core invariants, linearizability of the client history (ending with a read of
-    every key, so no acknowledged write may be lost), and liveness in the quiet period.
+    every key, so no acknowledged write may be lost), and liveness in the quiet period (every
+    operation completes, every replica converges on one applied prefix). forget-promise runs add a
+    storm of short crash-restarts, since the bug only shows when an acceptor restarts at a bad time.
     """;
 
 CommandLineOptions? options = CommandLineOptions.TryParse(args, out string? error);
