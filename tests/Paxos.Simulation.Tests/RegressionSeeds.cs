@@ -30,5 +30,7 @@ public static class RegressionSeeds
         { 26, 7, PlantedBug.StaleRead },
         { 54, 7, PlantedBug.AckBeforeFsync },
         { 126, 7, PlantedBug.AckBeforeFsync },
+        { 1, 5, PlantedBug.AckBeforeFsync },
+        { 1, 7, PlantedBug.AckBeforeFsync },
     };
 }
