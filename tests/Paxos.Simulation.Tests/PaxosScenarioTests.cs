@@ -7,9 +7,9 @@ namespace Paxos.Simulation.Tests;
 public class PaxosScenarioTests
 {
     [Theory]
-    [InlineData(3, 150)]
-    [InlineData(5, 120)]
-    [InlineData(7, 80)]
+    [InlineData(3, 200)]
+    [InlineData(5, 150)]
+    [InlineData(7, 100)]
     public void CleanClusterPassesEverySeedUnderFaults(int nodes, int seeds)
     {
         for (ulong seed = 1; seed <= (ulong)seeds; seed++)
