@@ -27,6 +27,7 @@ public class SimulationRunnerTests
         Assert.Contains("faults injected:      35", text, StringComparison.Ordinal);
         Assert.Contains("virtual time:         10.0 s", text, StringComparison.Ordinal);
         Assert.Contains("wall time:", text, StringComparison.Ordinal);
+        Assert.Contains("simulated ops/s", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using Paxos.Simulation.Infrastructure;
 using Paxos.Simulation.Running;
-using Paxos.Simulation.SelfCheck;
+using Paxos.Simulation.Paxos;
 
 const string Help = """
     Deterministic cluster simulator.
@@ -10,22 +10,29 @@ const string Help = """
       --start S      first seed (default 1)
       --seed S       replay seed S only
       --nodes N      3, 5 (default) or 7 nodes
-      --plant NAME   plant a bug: forget-promise, ignore-accepted, stale-read, ack-before-fsync, skip-recovery
+      --plant NAME   plant a bug (to show the checks catch it):
+                       forget-promise    an acceptor recovers its promised ballot as zero after a restart
+                       ignore-accepted   a candidate ignores the accepted values reported in promises
+                       stale-read        a node that believes it leads reads locally, without a read index
+                       ack-before-fsync  messages and acknowledgements leave before the log's fsync
+                       skip-recovery     a new leader proposes no-ops over the values learned in phase 1
       --help         show this help
 
     Exits 0 if every seed passes. Stops at the first failing seed: prints the seed, what failed, the
     trace of the events that led to it and the command that replays it, and exits 1. Exits 2 on a
     usage error. A seed replays the identical run: nothing depends on wall time or scheduling.
 
-    WHAT IT SIMULATES TODAY: the Multi-Paxos core is not plugged in yet. Each seed runs the
-    infrastructure self-check: node 0 is a single-copy key-value server (write-ahead log with group
-    commit on a simulated disk that loses unsynced writes and tears the last one on a crash), the
-    other nodes are clients issuing Put/Get/Delete/CompareAndSwap with retries and timeouts, over a
-    simulated network with seeded drops, delays, duplicates, reordering and partitions, plus node
-    crashes and restarts (also all at once), pauses and clock drift, then a quiet period.
-    Checks: the client history is linearizable, and every client makes progress in the quiet period.
-    Planted bugs available in the self-check: stale-read, ack-before-fsync, skip-recovery
-    (forget-promise and ignore-accepted need the consensus core and are refused for now).
+    Each seed runs N replicas of the production Multi-Paxos core and key-value state machine under a
+    deterministic driver (virtual clock, one seeded PRNG), with 4 clients issuing Put, linearizable
+    Get, Delete and CompareAndSwap with retries, over a simulated network with seeded drops, delays,
+    duplicates, reordering and partitions (symmetric, one-way, isolate the leader, minority/majority
+    split), node crashes and restarts (also all at once) on disks that lose unsynced writes and tear
+    the last one, clock drift and pauses longer than a lease, then a quiet period.
+    Checks: agreement (no slot chosen with two values, across crashes), applied logs are prefixes of
+    one sequence, core invariants, linearizability of the client history (ending with a read of
+    every key, so no acknowledged write may be lost), and liveness in the quiet period (every
+    operation completes, every replica converges on one applied prefix). forget-promise runs add a
+    storm of short crash-restarts, since the bug only shows when an acceptor restarts at a bad time.
     """;
 
 CommandLineOptions? options = CommandLineOptions.TryParse(args, out string? error);
@@ -42,12 +49,5 @@ if (options.ShowHelp)
     return 0;
 }
 
-if (!SelfCheckScenario.SupportedBugs.Contains(options.Bug))
-{
-    Console.Error.WriteLine($"error: --plant {PlantedBugs.NameOf(options.Bug)} needs the Multi-Paxos core, which is not plugged into the simulator yet.");
-    Console.Error.WriteLine("The self-check scenario can plant: stale-read, ack-before-fsync, skip-recovery.");
-    return 2;
-}
-
 var runner = new SimulationRunner(Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);
-return runner.Run(options, SelfCheckScenario.Run);
+return runner.Run(options, PaxosScenario.Run);

@@ -60,7 +60,8 @@ public sealed partial class ReplicaCore
             promisedCommitFrom = m.From;
         }
 
-        foreach (LogEntry entry in m.Accepted)
+        // Planted bug for the simulator only: ignore-accepted skips the reported values.
+        foreach (LogEntry entry in options.PlantIgnoreAccepted ? [] : m.Accepted)
         {
             if (!reported.TryGetValue(entry.Slot, out LogEntry known) || entry.Ballot > known.Ballot)
             {
@@ -105,7 +106,8 @@ public sealed partial class ReplicaCore
 
         for (ulong slot = chosenUpTo + 1; slot <= highest; slot++)
         {
-            SlotValue value = reported.TryGetValue(slot, out LogEntry entry) ? entry.Value : SlotValue.NoOp;
+            // Planted bug for the simulator only: skip-recovery proposes no-ops over the learned values.
+            SlotValue value = !options.PlantSkipRecovery && reported.TryGetValue(slot, out LogEntry entry) ? entry.Value : SlotValue.NoOp;
             ProposeAt(slot, value);
         }
 

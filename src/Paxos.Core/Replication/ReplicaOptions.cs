@@ -41,6 +41,19 @@ public sealed record ReplicaOptions
     /// <summary>Ticks before the same snapshot is offered again to a node that still asks for it.</summary>
     public int SnapshotRetryTicks { get; init; } = 100;
 
+    /// <summary>
+    /// Planted bug for the simulator only (tests/Paxos.Simulation, <c>--plant ignore-accepted</c>): a
+    /// candidate ignores the accepted values its peers report in promises. Never set in production.
+    /// </summary>
+    internal bool PlantIgnoreAccepted { get; init; }
+
+    /// <summary>
+    /// Planted bug for the simulator only (tests/Paxos.Simulation, <c>--plant skip-recovery</c>): a new
+    /// leader fills the slots it learned of in phase 1 with no-ops instead of re-proposing their
+    /// values. Never set in production.
+    /// </summary>
+    internal bool PlantSkipRecovery { get; init; }
+
     /// <summary>The number of acceptors whose agreement makes a decision.</summary>
     public int Quorum => (ClusterSize / 2) + 1;
 

@@ -9,18 +9,18 @@ public enum PlantedBug
     /// <summary>No bug planted.</summary>
     None,
 
-    /// <summary>"forget-promise": an acceptor does not persist its promise before answering.</summary>
+    /// <summary>"forget-promise": an acceptor does not keep its promise across a restart (it recovers the promised ballot as zero).</summary>
     ForgetPromise,
 
-    /// <summary>"ignore-accepted": a new leader ignores values already accepted in phase 1 replies.</summary>
+    /// <summary>"ignore-accepted": a candidate ignores the accepted values its peers report in their promises.</summary>
     IgnoreAccepted,
 
-    /// <summary>"stale-read": reads are served from local state without confirming leadership or freshness.</summary>
+    /// <summary>"stale-read": a node that believes it leads serves linearizable reads from its local state, without a read index.</summary>
     StaleRead,
 
-    /// <summary>"ack-before-fsync": a write is acknowledged before it is durable.</summary>
+    /// <summary>"ack-before-fsync": the write-ahead log lets promises, accepts and acknowledgements leave before its fsync.</summary>
     AckBeforeFsync,
 
-    /// <summary>"skip-recovery": a restarted node does not replay its durable state.</summary>
+    /// <summary>"skip-recovery": a new leader does not re-propose the values it learned of in phase 1 (it proposes no-ops there).</summary>
     SkipRecovery,
 }

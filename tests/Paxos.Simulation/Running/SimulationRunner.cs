@@ -92,5 +92,7 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
         output.WriteLine($"  faults injected:      {faults}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  virtual time:         {virtualTime.TotalSeconds:0.0} s"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  wall time:            {wallTime.TotalSeconds:0.0} s"));
+        double seconds = Math.Max(wallTime.TotalSeconds, 0.001);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  throughput:           {operations / seconds:0} simulated ops/s, {virtualTime.TotalSeconds / seconds:0.0}x real time"));
     }
 }

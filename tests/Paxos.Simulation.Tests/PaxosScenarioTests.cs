@@ -1,0 +1,93 @@
+using Paxos.Simulation.Infrastructure;
+using Paxos.Simulation.Paxos;
+using Paxos.Simulation.Running;
+
+namespace Paxos.Simulation.Tests;
+
+public class PaxosScenarioTests
+{
+    [Theory]
+    [InlineData(3, 200)]
+    [InlineData(5, 150)]
+    [InlineData(7, 100)]
+    public void CleanClusterPassesEverySeedUnderFaults(int nodes, int seeds)
+    {
+        for (ulong seed = 1; seed <= (ulong)seeds; seed++)
+        {
+            SimulationResult result = PaxosScenario.Run(new SimulationRunOptions(seed, nodes, PlantedBug.None));
+
+            Assert.True(result.Passed, $"seed {seed}, {nodes} nodes: {result.Failure}");
+            Assert.True(result.Operations > 100, $"seed {seed}: only {result.Operations} operations");
+            Assert.Equal(PaxosScenario.PlanOptions(nodes).Duration, result.VirtualTime);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(RegressionSeeds.All), MemberType = typeof(RegressionSeeds))]
+    public void EverySeedThatEverFailedPassesWithoutAPlantedBug(ulong seed, int nodes, PlantedBug failedUnder)
+    {
+        SimulationResult result = PaxosScenario.Run(new SimulationRunOptions(seed, nodes, PlantedBug.None));
+
+        Assert.True(result.Passed, $"seed {seed}, {nodes} nodes (failed once under {PlantedBugs.NameOf(failedUnder)}): {result.Failure}");
+    }
+
+    /// <summary>
+    /// Each planted bug is found within the stated number of seeds from seed 1. Today's first failing
+    /// seeds: forget-promise 32 (3 nodes; about 2% of seeds fail, and none of the first 300 with 5 or 7
+    /// nodes), ignore-accepted 2/2/2, stale-read 4/20/26, ack-before-fsync 1/1/1, skip-recovery
+    /// 2/2/4 (3/5/7 nodes).
+    /// </summary>
+    [Theory]
+    [InlineData(PlantedBug.ForgetPromise, 3, 100)]
+    [InlineData(PlantedBug.IgnoreAccepted, 3, 20)]
+    [InlineData(PlantedBug.IgnoreAccepted, 5, 20)]
+    [InlineData(PlantedBug.IgnoreAccepted, 7, 20)]
+    [InlineData(PlantedBug.StaleRead, 3, 50)]
+    [InlineData(PlantedBug.StaleRead, 5, 50)]
+    [InlineData(PlantedBug.StaleRead, 7, 50)]
+    [InlineData(PlantedBug.AckBeforeFsync, 3, 50)]
+    [InlineData(PlantedBug.AckBeforeFsync, 5, 50)]
+    [InlineData(PlantedBug.AckBeforeFsync, 7, 50)]
+    [InlineData(PlantedBug.SkipRecovery, 3, 20)]
+    [InlineData(PlantedBug.SkipRecovery, 5, 20)]
+    [InlineData(PlantedBug.SkipRecovery, 7, 20)]
+    public void PlantedBugIsFoundWithinTheStatedNumberOfSeeds(PlantedBug bug, int nodes, int maxSeeds)
+    {
+        for (ulong seed = 1; seed <= (ulong)maxSeeds; seed++)
+        {
+            SimulationResult result = PaxosScenario.Run(new SimulationRunOptions(seed, nodes, bug));
+            if (!result.Passed)
+            {
+                Assert.Matches("violated|NOT linearizable", result.Failure);
+                Assert.NotEmpty(result.Trace);
+                return;
+            }
+        }
+
+        Assert.Fail($"{PlantedBugs.NameOf(bug)} was not found in {maxSeeds} seeds with {nodes} nodes");
+    }
+
+    [Fact]
+    public void SameSeedReplaysTheIdenticalRunFailureAndTrace()
+    {
+        var options = new SimulationRunOptions(2, 5, PlantedBug.SkipRecovery);
+
+        SimulationResult first = PaxosScenario.Run(options);
+        SimulationResult second = PaxosScenario.Run(options);
+
+        Assert.False(first.Passed);
+        Assert.Equal(first.Failure, second.Failure);
+        Assert.Equal(first.Trace, second.Trace);
+        Assert.Equal(first.Operations, second.Operations);
+        Assert.Equal(first.FaultsInjected, second.FaultsInjected);
+    }
+
+    [Fact]
+    public void DifferentSeedsGiveDifferentRuns()
+    {
+        SimulationResult a = PaxosScenario.Run(new SimulationRunOptions(1, 5, PlantedBug.None));
+        SimulationResult b = PaxosScenario.Run(new SimulationRunOptions(2, 5, PlantedBug.None));
+
+        Assert.NotEqual((a.Operations, a.FaultsInjected), (b.Operations, b.FaultsInjected));
+    }
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text;
+using Paxos.Simulation.Checking;
+using Paxos.Simulation.Infrastructure;
+using Paxos.Simulation.Running;
+
+namespace Paxos.Simulation.Paxos;
+
+/// <summary>
+/// The simulator's scenario: N replicas (<see cref="PaxosNode"/>: the production Multi-Paxos core
+/// and key-value state machine under a deterministic driver) and <see cref="Clients"/> clients,
+/// under a seeded <see cref="FaultPlan"/> (message drops, duplicates, delays and reordering;
+/// symmetric, one-way, isolate-the-leader and minority/majority partitions; crashes and restarts of
+/// single nodes and of all nodes with disks that lose unsynced writes and tear the last one; clock
+/// drift; pauses longer than a lease), then a quiet period. The core's limits vary per seed
+/// (<see cref="ReplicaTuning"/>). Checks: agreement and applied prefixes (<see cref="SafetyMonitor"/>,
+/// as the run goes), the core's own invariants (reported by the node that hit one),
+/// linearizability of the client history (which ends with a read of every key, so a lost
+/// acknowledged write is caught), and liveness: every operation invoked from
+/// <see cref="LivenessGrace"/> into the quiet period completes within <see cref="SimClient.GiveUpAfter"/>,
+/// and by the end of the run every replica has applied the same prefix.
+/// </summary>
+public static class PaxosScenario
+{
+    /// <summary>Clients per run.</summary>
+    public const int Clients = 4;
+
+    /// <summary>After the quiet period starts, the time allowed for recovery before liveness is required.</summary>
+    public static readonly TimeSpan LivenessGrace = TimeSpan.FromSeconds(1);
+
+    private const int TraceCapacity = 600;
+
+    /// <summary>The fault plan bounds of a run of <paramref name="nodeCount"/> nodes: 15 s with 6 s of quiet.</summary>
+    public static FaultPlanOptions PlanOptions(int nodeCount) => FaultPlanOptions.For(nodeCount) with
+    {
+        Duration = TimeSpan.FromSeconds(15),
+        QuietPeriod = TimeSpan.FromSeconds(6),
+        LeaseDuration = TimeSpan.FromMilliseconds(500),
+        MaxEpisodes = 10,
+    };
+
+    /// <summary>Runs one seed; on failure, replays it with every message traced up to the violation.</summary>
+    public static SimulationResult Run(SimulationRunOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        RunState run = Simulate(options, traceMessages: false, until: null);
+        string? failure = run.Failure;
+        TimeSpan? visibleAt = null;
+        if (failure is null)
+        {
+            LinearizabilityResult linearizability = new LinearizabilityChecker().Check(run.World.History.Operations);
+            failure = Describe(linearizability) ?? CheckLiveness(run.World.History.Operations, run.Plan.QuietFrom) ?? CheckConvergence(run.World);
+            visibleAt = ViolationVisibleAt(linearizability);
+        }
+
+        IReadOnlyList<string> trace = [];
+        if (failure is not null)
+        {
+            failure += Environment.NewLine + $"Core limits: {run.World.Tuning}" + Environment.NewLine + DescribePlan(run.Plan);
+            trace = Simulate(options, traceMessages: true, until: visibleAt).Trace.Lines();
+        }
+
+        return new SimulationResult(
+            failure is null,
+            run.World.History.Count,
+            run.World.PeerNetwork.Counters.FaultsInjected + run.World.ClientNetwork.Counters.FaultsInjected + run.Injector.Injected,
+            run.World.Scheduler.Now,
+            failure,
+            trace);
+    }
+
+    private static RunState Simulate(SimulationRunOptions options, bool traceMessages, TimeSpan? until)
+    {
+        var random = new SimRandom(options.Seed);
+        FaultPlanOptions planOptions = PlanOptions(options.NodeCount);
+        FaultPlan plan = FaultPlan.Generate(random.Fork(), planOptions);
+        var scheduler = new EventScheduler();
+        var trace = new TraceLog(scheduler.Clock, TraceCapacity);
+        int n = options.NodeCount;
+        var world = new PaxosWorld(scheduler, trace, random.Fork(), options.Bug, n, ReplicaTuning.Choose(random.Fork()));
+        trace.Add($"core limits: {world.Tuning}");
+        TraceLog? messageTrace = traceMessages ? trace : null;
+        world.PeerNetwork = new SimNetwork<PeerPacket>(n, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
+        world.ClientNetwork = new SimNetwork<ClientPacket>(n + Clients, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
+        world.Cluster = new SimCluster<PaxosNode>(n, scheduler, random.Fork(), trace, context =>
+        {
+            var node = new PaxosNode(context, world);
+            scheduler.ScheduleAfter(TimeSpan.Zero, () => world.Cluster.Deliver(context.NodeId, started => started.Start()));
+            return node;
+        })
+        {
+            IsLeader = node => node.IsLeader,
+        };
+
+        var injector = new FaultInjector<PeerPacket>(scheduler, world.PeerNetwork, world.Cluster, trace);
+        TimeSpan stopAt = planOptions.Duration - TimeSpan.FromSeconds(3);
+        SimRandom clientRandom = random.Fork();
+        for (int i = 0; i < n; i++)
+        {
+            int node = i;
+            world.PeerNetwork.SetReceiver(node, (from, packet) => world.Cluster.Deliver(node, replica => replica.ReceivePeer(from, packet)));
+            world.ClientNetwork.SetReceiver(node, (_, packet) => world.Cluster.Deliver(node, replica => replica.ReceiveClient((ClientRequest)packet)));
+        }
+
+        for (int c = 0; c < Clients; c++)
+        {
+            var client = new SimClient(c, world, clientRandom.Fork(), stopAt);
+            world.ClientNetwork.SetReceiver(world.ClientEndpoint(c), (from, packet) => client.Receive(from, (ClientResponse)packet));
+            client.Start();
+        }
+
+        injector.Schedule(plan);
+        foreach (ScheduledFault extra in PlantBias.ExtraFaults(options.Bug, random.Fork(), planOptions))
+        {
+            scheduler.Schedule(extra.At, () => injector.Apply(extra.Fault));
+        }
+
+        world.ClientNetwork.Rates = plan.NetworkRates;
+        scheduler.Schedule(plan.QuietFrom, () => world.ClientNetwork.Rates = NetworkFaultRates.None);
+
+        string? failure = null;
+        try
+        {
+            scheduler.RunUntil(until ?? planOptions.Duration);
+        }
+        catch (SafetyViolationException e)
+        {
+            failure = string.Create(CultureInfo.InvariantCulture, $"Safety violated at t={scheduler.Now.TotalSeconds:0.000000}s: {e.Message}");
+        }
+
+        return new RunState(world, injector, plan, trace, failure);
+    }
+
+    private static TimeSpan? ViolationVisibleAt(LinearizabilityResult result) => result.Keys
+        .Where(k => k.Verdict == LinearizabilityVerdict.NotLinearizable)
+        .Select(k => k.Window.Max(o => o.Completed))
+        .Min();
+
+    private static string? Describe(LinearizabilityResult result) => result.Verdict switch
+    {
+        LinearizabilityVerdict.Linearizable => null,
+        LinearizabilityVerdict.NotLinearizable => "Client history is NOT linearizable:" + Environment.NewLine + result.Explanation,
+        _ => "Linearizability check was inconclusive (effort bound reached):" + Environment.NewLine + result.Explanation,
+    };
+
+    /// <summary>Every operation invoked once the quiet period has lasted <see cref="LivenessGrace"/> must complete.</summary>
+    private static string? CheckLiveness(IReadOnlyList<HistoryOperation> history, TimeSpan quietFrom)
+    {
+        TimeSpan from = quietFrom + LivenessGrace;
+        List<HistoryOperation> stuck = [.. history.Where(o => o.Invoked >= from && !o.OutcomeKnown)];
+        if (stuck.Count == 0)
+        {
+            return null;
+        }
+
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"LIVENESS violated: {stuck.Count} operation(s) invoked after t={from.TotalSeconds:0.000}s (quiet period + {LivenessGrace.TotalSeconds:0.0}s) did not complete within {SimClient.GiveUpAfter.TotalSeconds:0.0}s:");
+        foreach (HistoryOperation op in stuck.Take(5))
+        {
+            text.AppendLine().Append("  ").Append(op);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>By the end of the quiet period every replica has applied the same prefix: catch-up and snapshot transfer work.</summary>
+    private static string? CheckConvergence(PaxosWorld world)
+    {
+        ulong[] applied = [.. Enumerable.Range(0, world.NodeCount).Select(n => world.Cluster.Node(n)?.AppliedSlot ?? 0)];
+        return applied.Distinct().Count() == 1
+            ? null
+            : $"LIVENESS violated: the replicas did not converge by the end of the quiet period; applied slots: {string.Join(", ", applied.Select((slot, n) => $"n{n}={slot}"))}";
+    }
+
+    private static string DescribePlan(FaultPlan plan)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"Fault plan: network {plan.NetworkRates}; quiet from t={plan.QuietFrom.TotalSeconds:0.000}s");
+        foreach (ScheduledFault fault in plan.Faults)
+        {
+            text.AppendLine().Append("  ").Append(fault);
+        }
+
+        return text.ToString();
+    }
+
+    private sealed record RunState(PaxosWorld World, FaultInjector<PeerPacket> Injector, FaultPlan Plan, TraceLog Trace, string? Failure);
+}

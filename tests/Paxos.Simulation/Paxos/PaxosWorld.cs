@@ -1,0 +1,49 @@
+using Paxos.Simulation.Checking;
+using Paxos.Simulation.Infrastructure;
+
+namespace Paxos.Simulation.Paxos;
+
+/// <summary>
+/// What the processes of one Paxos run share: the scheduler, the trace, the planted bug, the two
+/// networks (replica-to-replica, subject to the fault plan; client-to-replica, with its own
+/// per-message faults), the cluster, the run-wide safety record and the client history. On the
+/// client network endpoints 0..N-1 are the replicas and N.. are the clients.
+/// </summary>
+internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRandom random, PlantedBug bug, int nodeCount, ReplicaTuning tuning)
+{
+    /// <summary>The run's event queue and virtual clock.</summary>
+    public EventScheduler Scheduler { get; } = scheduler;
+
+    /// <summary>The readable trace printed when the run fails.</summary>
+    public TraceLog Trace { get; } = trace;
+
+    /// <summary>Forked once per process start, in the deterministic order processes start.</summary>
+    public SimRandom Random { get; } = random;
+
+    /// <summary>The planted bug, or <see cref="PlantedBug.None"/>.</summary>
+    public PlantedBug Bug { get; } = bug;
+
+    /// <summary>The number of replicas.</summary>
+    public int NodeCount { get; } = nodeCount;
+
+    /// <summary>The core's limits in this run, the same on every node.</summary>
+    public ReplicaTuning Tuning { get; } = tuning;
+
+    /// <summary>The run-wide agreement and prefix record.</summary>
+    public SafetyMonitor Monitor { get; } = new();
+
+    /// <summary>The clients' history, checked for linearizability and liveness after the run.</summary>
+    public HistoryRecorder History { get; } = new();
+
+    /// <summary>The replica-to-replica network, which the fault plan partitions.</summary>
+    public SimNetwork<PeerPacket> PeerNetwork { get; set; } = null!;
+
+    /// <summary>The client-to-replica network.</summary>
+    public SimNetwork<ClientPacket> ClientNetwork { get; set; } = null!;
+
+    /// <summary>The replica processes: crashes, restarts, pauses, clocks and timers.</summary>
+    public SimCluster<PaxosNode> Cluster { get; set; } = null!;
+
+    /// <summary>The client network endpoint of client <paramref name="client"/>.</summary>
+    public int ClientEndpoint(int client) => NodeCount + client;
+}

@@ -1,0 +1,64 @@
+using Paxos.Simulation.Infrastructure;
+
+namespace Paxos.Simulation.Paxos;
+
+/// <summary>
+/// Biases the fault schedule for a planted bug that needs a rare interleaving to show; the checks
+/// stay the same. forget-promise only matters when an acceptor restarts while messages of an older
+/// leader are still in flight to it, so with that bug a storm of short crash-restarts of single
+/// nodes runs through the fault period. ack-before-fsync only loses an acknowledged write when a
+/// quorum crashes within a flush interval of it, so with that bug the whole cluster loses power a
+/// few times. Other bugs get the seed's plan unchanged; extra faults come on top of the plan.
+/// </summary>
+internal static class PlantBias
+{
+    /// <summary>Faults to schedule on top of the plan (none for most bugs), in time order, all before the quiet period.</summary>
+    public static IReadOnlyList<ScheduledFault> ExtraFaults(PlantedBug bug, SimRandom random, FaultPlanOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentNullException.ThrowIfNull(options);
+        TimeSpan quietFrom = options.Duration - options.QuietPeriod;
+        return bug switch
+        {
+            PlantedBug.ForgetPromise => CrashRestartStorm(random, options.NodeCount, quietFrom),
+            PlantedBug.AckBeforeFsync => PowerLosses(random, quietFrom),
+            _ => [],
+        };
+    }
+
+    /// <summary>Three power losses of the whole cluster, each followed by a restart of every node 20-200 ms later.</summary>
+    private static List<ScheduledFault> PowerLosses(SimRandom random, TimeSpan quietFrom)
+    {
+        var faults = new List<ScheduledFault>();
+        for (int i = 0; i < 3; i++)
+        {
+            TimeSpan at = random.NextDuration(TimeSpan.FromSeconds(1), quietFrom - TimeSpan.FromSeconds(1));
+            faults.Add(new(at, new CrashAllFault(TearLastWrite: random.Chance(0.5))));
+            faults.Add(new(at + random.NextDuration(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200)), new RestartAllFault()));
+        }
+
+        return [.. faults.OrderBy(f => f.At)];
+    }
+
+    /// <summary>One crash of a random node every 30-150 ms, each restarted 5-60 ms later.</summary>
+    private static List<ScheduledFault> CrashRestartStorm(SimRandom random, int nodeCount, TimeSpan quietFrom)
+    {
+        var faults = new List<ScheduledFault>();
+        TimeSpan at = random.NextDuration(TimeSpan.Zero, TimeSpan.FromMilliseconds(300));
+        while (at < quietFrom)
+        {
+            TimeSpan restartAt = at + random.NextDuration(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(60));
+            if (restartAt >= quietFrom)
+            {
+                break;
+            }
+
+            int node = random.NextInt(nodeCount);
+            faults.Add(new(at, new CrashFault(node, TearLastWrite: false)));
+            faults.Add(new(restartAt, new RestartFault(node)));
+            at += random.NextDuration(TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(150));
+        }
+
+        return faults;
+    }
+}

@@ -1,0 +1,193 @@
+using Paxos.Simulation.Checking;
+using Paxos.Simulation.Infrastructure;
+
+namespace Paxos.Simulation.Paxos;
+
+/// <summary>
+/// A simulated client: one operation at a time (Put, linearizable Get, Delete, compare-and-swap on
+/// a few shared keys), recorded in the history. It sends to the replica it believes leads, follows
+/// NotLeader hints, retries the same request id (exactly-once makes write retries safe) after a
+/// per-attempt timeout against another replica, and gives up after <see cref="GiveUpAfter"/>, leaving
+/// the outcome unknown. Clients do not crash; their link to the replicas has its own message faults.
+/// Client 0 ends the run with a linearizable read of every key, so a lost acknowledged write shows
+/// up as a linearizability violation.
+/// </summary>
+internal sealed class SimClient
+{
+    /// <summary>The keys clients use.</summary>
+    public const int Keys = 5;
+
+    /// <summary>A client abandons an operation (outcome unknown) this long after invoking it.</summary>
+    public static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromMilliseconds(150);
+    private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(10);
+
+    private readonly PaxosWorld _world;
+    private readonly SimRandom _random;
+    private readonly TimeSpan _stopAt;
+    private readonly Dictionary<string, string> _lastSeen = new(StringComparer.Ordinal);
+    private readonly Queue<string> _finalReads = new();
+    private ulong _requestId;
+    private int _leaderGuess = -1;
+    private int _attempt;
+    private Pending? _pending;
+
+    /// <summary>Creates client <paramref name="id"/>, which invokes no new operation from <paramref name="stopAt"/> on (client 0 then reads every key).</summary>
+    public SimClient(int id, PaxosWorld world, SimRandom random, TimeSpan stopAt)
+    {
+        Id = id;
+        _world = world;
+        _random = random;
+        _stopAt = stopAt;
+        if (id == 0)
+        {
+            for (int k = 0; k < Keys; k++)
+            {
+                _finalReads.Enqueue($"k{k}");
+            }
+        }
+    }
+
+    /// <summary>The client's number.</summary>
+    public int Id { get; }
+
+    /// <summary>Starts issuing operations.</summary>
+    public void Start() => ScheduleNext();
+
+    /// <summary>Handles a replica's response.</summary>
+    public void Receive(int from, ClientResponse response)
+    {
+        if (_pending is not { } pending || response.RequestId != pending.Request.RequestId)
+        {
+            return;
+        }
+
+        switch (response.Kind)
+        {
+            case ClientResponseKind.Done:
+                Complete(pending, response.Output!);
+                break;
+            case ClientResponseKind.NotLeader:
+                _leaderGuess = response.LeaderHint >= 0 && response.LeaderHint != from ? response.LeaderHint : OtherNode(from);
+                Resend(pending, RetryBackoff);
+                break;
+            default:
+                Resend(pending, RetryBackoff);
+                break;
+        }
+    }
+
+    private void ScheduleNext() =>
+        _world.Scheduler.ScheduleAfter(_random.NextDuration(TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(30)), Issue);
+
+    private void Issue()
+    {
+        KvInput input;
+        if (_world.Scheduler.Now < _stopAt)
+        {
+            input = NextInput();
+        }
+        else if (_finalReads.TryDequeue(out string? key))
+        {
+            input = KvInput.Get(key);
+        }
+        else
+        {
+            return;
+        }
+
+        var request = new ClientRequest(Id, ++_requestId, input);
+        int operation = _world.History.Invoke(Id, input, _world.Scheduler.Now);
+        _world.Trace.Add($"c{Id} invokes op #{operation} {input} (request {request.RequestId})");
+        var pending = new Pending(request, operation, _world.Scheduler.Now);
+        _pending = pending;
+        Send(pending);
+    }
+
+    private void Send(Pending pending)
+    {
+        if (_leaderGuess < 0)
+        {
+            _leaderGuess = _random.NextInt(_world.NodeCount);
+        }
+
+        int attempt = ++_attempt;
+        _world.ClientNetwork.Send(_world.ClientEndpoint(Id), _leaderGuess, pending.Request);
+        _world.Scheduler.ScheduleAfter(AttemptTimeout, () => OnAttemptTimeout(pending, attempt));
+    }
+
+    private void Resend(Pending pending, TimeSpan after)
+    {
+        int attempt = ++_attempt;
+        _world.Scheduler.ScheduleAfter(after, () =>
+        {
+            if (_pending == pending && _attempt == attempt)
+            {
+                Retry(pending);
+            }
+        });
+    }
+
+    private void OnAttemptTimeout(Pending pending, int attempt)
+    {
+        if (_pending != pending || _attempt != attempt)
+        {
+            return;
+        }
+
+        _leaderGuess = OtherNode(_leaderGuess);
+        Retry(pending);
+    }
+
+    private void Retry(Pending pending)
+    {
+        if (_world.Scheduler.Now - pending.Invoked >= GiveUpAfter)
+        {
+            _world.Trace.Add($"c{Id} gives up on op #{pending.Operation}: outcome unknown");
+            _pending = null;
+            ScheduleNext();
+            return;
+        }
+
+        Send(pending);
+    }
+
+    private void Complete(Pending pending, KvOutput output)
+    {
+        _world.History.Complete(pending.Operation, output, _world.Scheduler.Now);
+        KvInput input = pending.Request.Input;
+        _world.Trace.Add($"c{Id} op #{pending.Operation} {input} -> {output.Describe(input.Kind)}");
+        if (output.Found && output.Value is { } value)
+        {
+            _lastSeen[input.Key] = value;
+        }
+        else if (input.Kind is KvOperationKind.Put || (input.Kind is KvOperationKind.CompareAndSwap && output.Succeeded))
+        {
+            _lastSeen[input.Key] = input.Value!;
+        }
+
+        _pending = null;
+        ScheduleNext();
+    }
+
+    private int OtherNode(int node) => (node + 1 + _random.NextInt(_world.NodeCount - 1)) % _world.NodeCount;
+
+    private KvInput NextInput()
+    {
+        string key = $"k{_random.NextInt(Keys)}";
+        string value = $"c{Id}.{_requestId + 1}";
+        _lastSeen.TryGetValue(key, out string? seen);
+        return _random.NextInt(20) switch
+        {
+            < 6 => KvInput.Put(key, value),
+            < 13 => KvInput.Get(key),
+            < 15 => KvInput.Delete(key),
+            _ => seen is null || _random.Chance(0.2)
+                ? KvInput.CompareAndSwap(key, true, null, value)
+                : KvInput.CompareAndSwap(key, false, seen, value),
+        };
+    }
+
+    private sealed record Pending(ClientRequest Request, int Operation, TimeSpan Invoked);
+}
