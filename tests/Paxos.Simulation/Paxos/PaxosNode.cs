@@ -11,8 +11,8 @@ namespace Paxos.Simulation.Paxos;
 /// <see cref="KeyValueStateMachine"/> driven deterministically (no threads, tasks or timers; every
 /// input is an event of the simulation). It follows the core's driver rules: for each Ready it
 /// appends the hard state and entries to its <see cref="ReplicaStorage"/> and syncs before sending
-/// the messages, applies committed slots in order (the command at position p of slot s gets index
-/// <see cref="CommandIndex.Compose"/>(s, p)), answers read states once applied up to their index,
+/// the messages, applies committed slots in order (each command gets the next index of the log of
+/// all commands, as in the production node), answers read states once applied up to their index,
 /// sends its latest snapshot to lagging peers, and snapshots and compacts every
 /// <see cref="ReplicaTuning.SnapshotEverySlots"/> applied slots. A restart constructs a new process from exactly
 /// what its disk kept.
@@ -276,7 +276,7 @@ internal sealed class PaxosNode
         IReadOnlyList<ReadOnlyMemory<byte>> commands = entry.Value.Commands;
         for (int position = 0; position < commands.Count; position++)
         {
-            byte[] result = _store.Apply(CommandIndex.Compose(entry.Slot, position), commands[position].Span);
+            byte[] result = _store.Apply(_store.LastAppliedIndex + 1, commands[position].Span);
             if (waiting?.Find(w => w.Position == position) is { } write && write.Command.AsSpan().SequenceEqual(commands[position].Span))
             {
                 KvOutput? output = KvTranslation.DecodeWriteResult(result);
