@@ -14,6 +14,7 @@
 #   REPORT_CMD       the report command  (default: $BENCH_CMD report)
 #   DURATION         measured seconds per run (default 10)
 #   WARMUP           warm-up seconds per run  (default 2)
+#   WARMUP_CLUSTER   seconds of unrecorded load on each freshly started cluster (default 15)
 #   TARGETS          which clusters, space-separated (default: "etcd paxos")
 #   ETCD_BASE_PORT   etcd client ports are this + i, peer ports this + 10 + i (default 23790)
 #   PAXOS_BASE_PORT  Paxos node ports are this + i (default 7100)
@@ -30,6 +31,7 @@ PAXOS_CMD=${PAXOS_CMD:-"$PAXOS_BIN"}
 REPORT_CMD=${REPORT_CMD:-"$BENCH_CMD report"}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
+WARMUP_CLUSTER=${WARMUP_CLUSTER:-15}
 TARGETS=${TARGETS:-"etcd paxos"}
 ETCD_BASE_PORT=${ETCD_BASE_PORT:-23790}
 PAXOS_BASE_PORT=${PAXOS_BASE_PORT:-7100}
@@ -132,6 +134,14 @@ endpoints() { # base port
   echo "$list"
 }
 
+warm_up() { # target, endpoints
+  # Each cluster first serves a short unrecorded mixed load, the same for both: a .NET node
+  # compiles its hot paths during its first seconds, and a freshly started etcd fills its caches.
+  log "$1: warm-up (${WARMUP_CLUSTER}s mixed load, not recorded)"
+  # shellcheck disable=SC2086 # BENCH_CMD is a command line
+  $BENCH_CMD --target "$1" --endpoints "$2" --duration "$WARMUP_CLUSTER" --warmup 1 --workload mixed --clients 16 > /dev/null 2>&1 || true
+}
+
 run_workloads() { # target, endpoints
   local entry name options out
   for entry in "${WORKLOADS[@]}"; do
@@ -155,6 +165,7 @@ for target in $TARGETS; do
     etcd)
       ensure_etcd
       if start_etcd; then
+        warm_up etcd "$(endpoints "$ETCD_BASE_PORT")"
         run_workloads etcd "$(endpoints "$ETCD_BASE_PORT")"
       else
         FAILED+=("etcd: the cluster did not start")
@@ -162,6 +173,7 @@ for target in $TARGETS; do
       ;;
     paxos)
       if start_paxos; then
+        warm_up paxos "$(endpoints "$PAXOS_BASE_PORT")"
         run_workloads paxos "$(endpoints "$PAXOS_BASE_PORT")"
       else
         FAILED+=("paxos: the cluster did not start")
