@@ -10,13 +10,14 @@ namespace Paxos.Node.Replication;
 
 /// <summary>
 /// Messages on their way to one peer: a bounded queue and one sender that takes everything
-/// queued and sends it in a single Deliver call (batching), then the next. When the queue is full
-/// or the peer is unreachable, messages are dropped: the protocol tolerates loss and retries.
+/// queued and writes it as one batch on a long-lived Deliver stream, then the next. When the
+/// queue is full or the peer is unreachable, messages are dropped (and the stream is opened
+/// again): the protocol tolerates loss and retries.
 /// </summary>
 public sealed partial class PeerOutbox : IAsyncDisposable
 {
     private const int Capacity = 8192;
-    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly int _self;
@@ -59,36 +60,44 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     private async Task SendLoopAsync()
     {
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+        while (!_stop.IsCancellationRequested)
         {
-            var request = new DeliverRequest { FromNode = _self, ToNode = _peer };
-            while (request.Messages.Count < ReplicaWire.MaxMessagesPerDelivery && reader.TryRead(out var message))
-            {
-                request.Messages.Add(ReplicaWire.ToWire(message));
-            }
             try
             {
-                await _client.DeliverAsync(request, deadline: DateTime.UtcNow + CallTimeout, cancellationToken: _stop.Token).ConfigureAwait(false);
-                if (_peerWasDown)
+                // One long-lived stream per peer: a batch costs one HTTP/2 DATA frame, not a whole call.
+                using var call = _client.Deliver(cancellationToken: _stop.Token);
+                while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
                 {
-                    _peerWasDown = false;
-                    LogPeerBack(_peer);
+                    var request = new DeliverRequest { FromNode = _self, ToNode = _peer };
+                    while (request.Messages.Count < ReplicaWire.MaxMessagesPerDelivery && reader.TryRead(out var message))
+                    {
+                        request.Messages.Add(ReplicaWire.ToWire(message));
+                    }
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                    timeout.CancelAfter(WriteTimeout); // a peer that stopped reading (paused, partitioned) gets a new stream
+                    await call.RequestStream.WriteAsync(request, timeout.Token).ConfigureAwait(false);
+                    if (_peerWasDown)
+                    {
+                        _peerWasDown = false;
+                        LogPeerBack(_peer);
+                    }
                 }
+                return; // the queue was completed: stopping
             }
-            catch (RpcException e) when (!_stop.IsCancellationRequested)
+            catch (Exception e) when (!_stop.IsCancellationRequested && e is RpcException or IOException or OperationCanceledException or InvalidOperationException)
             {
                 if (!_peerWasDown)
                 {
                     _peerWasDown = true;
-                    LogPeerDown(_peer, e.Status.StatusCode, e.Status.Detail);
+                    LogPeerDown(_peer, e.GetType().Name, e.Message);
                 }
                 await Task.Delay(RetryDelay, _stop.Token).ConfigureAwait(false);
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "peer {Peer} unreachable ({Code}: {Detail}); dropping messages to it until it answers")]
-    private partial void LogPeerDown(int peer, StatusCode code, string detail);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "peer {Peer} unreachable ({Kind}: {Detail}); dropping messages to it until it answers")]
+    private partial void LogPeerDown(int peer, string kind, string detail);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} reachable again")]
     private partial void LogPeerBack(int peer);

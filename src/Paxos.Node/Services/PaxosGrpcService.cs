@@ -60,21 +60,22 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         return new InstallSnapshotResponse { InstalledIndex = installed };
     }
 
-    private static readonly Task<DeliverResponse> Delivered = Task.FromResult(new DeliverResponse());
-
-    public override Task<DeliverResponse> Deliver(DeliverRequest request, ServerCallContext context)
+    public override async Task<DeliverResponse> Deliver(IAsyncStreamReader<DeliverRequest> requestStream, ServerCallContext context)
     {
-        List<Paxos.Core.Replication.ReplicaMessage> messages;
-        try
+        while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
         {
-            messages = ReplicaWire.FromWire(request, identity.Index, identity.ClusterSize);
+            List<Paxos.Core.Replication.ReplicaMessage> messages;
+            try
+            {
+                messages = ReplicaWire.FromWire(requestStream.Current, identity.Index, identity.ClusterSize);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+            }
+            replica.Deliver(messages);
         }
-        catch (InvalidDataException e)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
-        }
-        replica.Deliver(messages);
-        return Delivered;
+        return new DeliverResponse();
     }
 
     public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)

@@ -22,6 +22,8 @@ public sealed partial class SingleDecreeEngine
     private readonly Failpoints _failpoints;
     private readonly ILogger _logger;
     private readonly TimeSpan _roundTimeout;
+    private const int AnnounceAttempts = 6;
+    private static readonly TimeSpan AnnounceTimeout = TimeSpan.FromSeconds(5);
 
     /// <param name="self">This node's index in the cluster.</param>
     /// <param name="acceptors">Every acceptor of the cluster by index; entry <paramref name="self"/> is <paramref name="local"/>.</param>
@@ -188,6 +190,10 @@ public sealed partial class SingleDecreeEngine
         async Task<(int, TReply)> CallAsync(int index) => (index, await send(_acceptors[index]).ConfigureAwait(false));
     }
 
+    /// <summary>
+    /// Tells every other learner the chosen value, retrying a peer that does not answer (a few
+    /// times, with growing pauses). A peer that still misses it learns it when asked (Learn).
+    /// </summary>
     private void AnnounceInBackground(string instanceId, byte[] value)
     {
         for (int i = 0; i < ClusterSize; i++)
@@ -199,14 +205,19 @@ public sealed partial class SingleDecreeEngine
             var peer = _acceptors[i];
             _ = Task.Run(async () =>
             {
-                using var timeout = new CancellationTokenSource(_roundTimeout);
-                try
+                for (int attempt = 0; attempt < AnnounceAttempts; attempt++)
                 {
-                    await peer.DecideAsync(instanceId, value, timeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not InvariantViolationException)
-                {
-                    LogAnnounceFailed(instanceId, e.Message); // the peer learns later by asking (Learn)
+                    using var timeout = new CancellationTokenSource(AnnounceTimeout);
+                    try
+                    {
+                        await peer.DecideAsync(instanceId, value, timeout.Token).ConfigureAwait(false);
+                        return;
+                    }
+                    catch (Exception e) when (e is not InvariantViolationException)
+                    {
+                        LogAnnounceFailed(instanceId, e.Message);
+                    }
+                    await Task.Delay(TimeSpan.FromMilliseconds(200 << attempt)).ConfigureAwait(false);
                 }
             });
         }
