@@ -91,4 +91,16 @@ public sealed class PerformanceReportTests : IDisposable
 
         Assert.Throws<BenchUsageException>(() => ReportCommand.Read(file));
     }
+
+    [Fact]
+    public void Regenerating_keeps_the_hand_written_sections()
+    {
+        string previous = "# old generated\n| stale | table |\n\n" + PerformanceReport.HandWrittenMarker + "\n\n## Analysis\nkept\n";
+        string merged = PerformanceReport.KeepHandWritten("# new generated\n", previous);
+        Assert.StartsWith("# new generated", merged, StringComparison.Ordinal);
+        Assert.DoesNotContain("stale", merged, StringComparison.Ordinal);
+        Assert.EndsWith(PerformanceReport.HandWrittenMarker + "\n\n## Analysis\nkept\n", merged, StringComparison.Ordinal);
+        Assert.Equal("# only generated\n", PerformanceReport.KeepHandWritten("# only generated\n", "# no marker here\n"));
+        Assert.Equal("# first\n", PerformanceReport.KeepHandWritten("# first\n", null));
+    }
 }

@@ -119,4 +119,17 @@ public static class PerformanceReport
     private static string P99(BenchResult? result) => result is null ? "-" : result.Latency.P99.ToString("0.00", CultureInfo.InvariantCulture);
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+
+    /// <summary>The line after which a report's hand-written sections start; regenerating keeps them.</summary>
+    public const string HandWrittenMarker = "<!-- Hand-written sections follow: 'paxos bench report' keeps everything below this line. -->";
+
+    /// <summary>
+    /// The freshly generated report, followed by the hand-written part of <paramref name="previous"/>
+    /// (from <see cref="HandWrittenMarker"/> on), if it has one.
+    /// </summary>
+    public static string KeepHandWritten(string generated, string? previous)
+    {
+        int marker = previous?.IndexOf(HandWrittenMarker, StringComparison.Ordinal) ?? -1;
+        return marker < 0 ? generated : generated.TrimEnd() + "\n\n" + previous![marker..];
+    }
 }

@@ -26,7 +26,9 @@ internal static class ReportCommand
             Directory.CreateDirectory(markdown.DirectoryName ?? ".");
             string chart = Path.ChangeExtension(markdown.FullName, ".png");
             ThroughputChart.Save(lines, chart);
-            File.WriteAllText(markdown.FullName, PerformanceReport.Render(lines, MachineInfo.Collect(), input.ToString(), Path.GetFileName(chart), DateTimeOffset.UtcNow));
+            string generated = PerformanceReport.Render(lines, MachineInfo.Collect(), input.ToString(), Path.GetFileName(chart), DateTimeOffset.UtcNow);
+            string? previous = markdown.Exists ? File.ReadAllText(markdown.FullName) : null;
+            File.WriteAllText(markdown.FullName, PerformanceReport.KeepHandWritten(generated, previous));
             Console.WriteLine($"Wrote {markdown} and {chart} from {lines.Count} results.");
             return BenchCommand.Ok;
         });
