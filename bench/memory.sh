@@ -14,6 +14,9 @@
 #   INTERVAL    seconds between samples (default 5)
 #   SETTLE      seconds of sampling after the last write (default 15)
 #   BASE_PORT   node ports are this + i (default 7300)
+#   COUNTERS    a node id (e.g. node-1): also records that node's System.Runtime counters (GC heap size,
+#               gen 0/1/2 sizes, LOH, allocation rate) every INTERVAL seconds with dotnet-counters
+#               (dotnet tool install -g dotnet-counters) into bench/results/<timestamp>-counters-<node>.csv
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -24,6 +27,7 @@ RUN=${RUN:-30}
 INTERVAL=${INTERVAL:-5}
 SETTLE=${SETTLE:-15}
 BASE_PORT=${BASE_PORT:-7300}
+COUNTERS=${COUNTERS:-}
 NODES=5
 PAXOS="$PWD/src/Paxos.Cli/bin/Release/net10.0/paxos"
 
@@ -34,6 +38,7 @@ WORK=$(mktemp -d -t paxos-memory.XXXXXX)
 mkdir -p bench/results
 CLUSTER_PID=""
 SAMPLER_PID=""
+COUNTERS_PID=""
 
 log() { echo "[memory] $*" >&2; }
 
@@ -50,6 +55,8 @@ stop_pid() { # pid
 cleanup() {
   stop_pid "$SAMPLER_PID"
   stop_pid "$CLUSTER_PID"
+  # dotnet-counters ends (and flushes its file) when the node it watches has stopped.
+  stop_pid "$COUNTERS_PID"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -96,6 +103,13 @@ echo "seconds,node,pid,rss_bytes,data_bytes,writes" > "$CSV"
 echo 0 > "$WORK/written"
 sample "${NODE_PIDS[@]}" &
 SAMPLER_PID=$!
+if [[ -n $COUNTERS ]]; then
+  counters_pid=$(printf '%s\n' "${NODE_PIDS[@]}" | awk -F: -v id="$COUNTERS" '$1 == id { print $2 }')
+  [[ -n $counters_pid ]] || { log "COUNTERS=$COUNTERS is not a node of this cluster"; exit 2; }
+  "${DOTNET_COUNTERS:-$HOME/.dotnet/tools/dotnet-counters}" collect --process-id "$counters_pid" --refresh-interval "$INTERVAL" \
+    --counters System.Runtime --format csv --output "bench/results/$STAMP-counters-$COUNTERS.csv" > "$WORK/counters.log" 2>&1 &
+  COUNTERS_PID=$!
+fi
 
 written=0
 commands=()
