@@ -3,7 +3,8 @@
 # directory, fsync on), writes TOTAL puts over KEYS keys (so every key is overwritten many times)
 # through 'paxos bench', and samples every INTERVAL seconds each node's resident set size
 # (VmRSS of /proc/PID/status) and the size of its data directory (du -sb).
-# Writes bench/results/<timestamp>-memory.csv (one row per node per sample) and
+# Writes bench/results/<timestamp>-memory.csv (one row per node per sample; its writes column counts the
+# writes acknowledged by the 'paxos bench' runs finished by then, so it steps once per run) and
 # bench/results/<timestamp>-memory.txt (start, peak and end per node). Stops only the processes it started.
 #
 # Environment (all optional):
