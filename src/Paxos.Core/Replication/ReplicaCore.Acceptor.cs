@@ -52,6 +52,10 @@ public sealed partial class ReplicaCore
             return;
         }
 
+        // Learn the leader's commit index first, so that the window below starts from it: a full
+        // window of new slots is accepted whole instead of waiting for a later heartbeat. (Again
+        // afterwards, for slots this Accept itself fills in.)
+        LearnCommitFromLeader(m.Ballot, m.CommitIndex);
         slotScratch.Clear();
         ulong windowEnd = commitIndex + (ulong)options.MaxInflightSlots;
         for (int i = 0; i < m.Entries.Count; i++)

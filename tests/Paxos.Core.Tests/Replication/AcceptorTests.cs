@@ -111,6 +111,21 @@ public sealed class AcceptorTests
     }
 
     [Fact]
+    public void TheWindowStartsAtTheCommitIndexTheSameAcceptCarries()
+    {
+        ReplicaCore acceptor = NewCore(0, window: 2);
+        acceptor.Step(new Accept(1, 0, Low, 0, [new LogEntry(1, Low, Value("a")), new LogEntry(2, Low, Value("b"))]));
+        Drain(acceptor);
+
+        // Slots 1 and 2 are chosen (commit 2 rides on this Accept): slots 3 and 4 fit the window.
+        acceptor.Step(new Accept(1, 0, Low, 2, [new LogEntry(3, Low, Value("c")), new LogEntry(4, Low, Value("d"))]));
+        Ready ready = Drain(acceptor);
+
+        Assert.Equal([3ul, 4ul], SingleTo<AcceptReply>(ready, 1).Slots);
+        Assert.Equal(2ul, acceptor.CommitIndex);
+    }
+
+    [Fact]
     public void RestartedAcceptorKeepsItsPromiseAndAcceptedEntries()
     {
         var durable = new DurableState(new HardState(High, 0), 0, [new LogEntry(1, High, Value("a"))]);
