@@ -21,6 +21,13 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private const int MaxInputsPerRound = 8_192;
     private const int MaxWaitingProposals = 65_536;
 
+    /// <summary>
+    /// Also snapshot once this many bytes of commands were applied since the last snapshot: the log
+    /// before a snapshot stays in memory, and slots of large batches fill it long before the slot
+    /// interval is reached.
+    /// </summary>
+    private const long SnapshotCommandBytes = 16L * 1024 * 1024;
+
     private readonly ReplicaCore _core;
     private readonly ReplicaLogStore _store;
     private readonly IStateMachine _stateMachine;
@@ -42,6 +49,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private ulong _commandIndex;
     private ulong _appliedSlot;
     private ulong _lastSnapshotSlot;
+    private long _commandBytesSinceSnapshot;
     private volatile ReplicaStatus _status;
 
     /// <param name="core">The replica, recovered from <paramref name="store"/>.</param>
@@ -168,7 +176,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 {
                     Process(_core.TakeReady());
                 }
-                if (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval)
+                if (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval || _commandBytesSinceSnapshot >= SnapshotCommandBytes)
                 {
                     TakeSnapshot();
                 }
@@ -339,6 +347,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         for (int position = 0; position < commands.Count; position++)
         {
             ulong index = ++_commandIndex;
+            _commandBytesSinceSnapshot += commands[position].Length;
             byte[] result = _stateMachine.Apply(index, commands[position].Span);
             var proposal = waiting?.Find(p => p.Position == position);
             if (proposal is not null && proposal.Command.Span.SequenceEqual(commands[position].Span))
@@ -360,6 +369,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _core.Compact(_appliedSlot);
         _store.Checkpoint(_appliedSlot);
         _lastSnapshotSlot = _appliedSlot;
+        _commandBytesSinceSnapshot = 0;
         LogSnapshot(_appliedSlot, _commandIndex);
     }
 
@@ -383,6 +393,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _appliedSlot = slot;
         _commandIndex = commandIndex;
         _lastSnapshotSlot = slot;
+        _commandBytesSinceSnapshot = 0;
         _core.ReportSnapshotInstalled(slot);
         _store.Checkpoint(slot);
         CompleteAppliedReads();
