@@ -54,6 +54,9 @@ mkdir -p bench/results
 PIDS=()
 FAILED=()
 
+# shellcheck source=bench/lib.sh
+source "bench/lib.sh"
+
 log() { echo "[compare] $*" >&2; }
 
 stop_started() {
@@ -62,11 +65,7 @@ stop_started() {
     kill -TERM "$pid" 2>/dev/null || true
   done
   for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill -KILL "$pid" 2>/dev/null || true
+    stop_pid "$pid"
   done
   PIDS=()
 }
@@ -77,14 +76,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-wait_for_port() { # port, seconds
-  local deadline=$((SECONDS + $2))
-  until (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.2
-  done
-}
 
 ensure_etcd() {
   if ! command -v etcd > /dev/null; then

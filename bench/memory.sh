@@ -41,17 +41,10 @@ CLUSTER_PID=""
 SAMPLER_PID=""
 COUNTERS_PID=""
 
-log() { echo "[memory] $*" >&2; }
+# shellcheck source=bench/lib.sh
+source "bench/lib.sh"
 
-stop_pid() { # pid
-  [[ -n $1 ]] || return 0
-  kill -TERM "$1" 2>/dev/null || true
-  for _ in $(seq 1 100); do
-    kill -0 "$1" 2>/dev/null || return 0
-    sleep 0.2
-  done
-  kill -KILL "$1" 2>/dev/null || true
-}
+log() { echo "[memory] $*" >&2; }
 
 cleanup() {
   stop_pid "$SAMPLER_PID"
@@ -62,14 +55,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-wait_for_port() { # port, seconds
-  local deadline=$((SECONDS + $2))
-  until (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.2
-  done
-}
 
 sample() { # node ids and pids as "id:pid" words; appends one row per node to $CSV every $INTERVAL s
   local start=$SECONDS entry id pid rss disk

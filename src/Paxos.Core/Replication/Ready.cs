@@ -17,7 +17,7 @@ public readonly record struct SnapshotTransfer(int To, ulong Index);
 /// <summary>
 /// Everything the replica asks of its driver, in this order: (1) persist <see cref="HardState"/> and
 /// <see cref="Entries"/> durably (fsync), because promises and accepts are only valid once durable;
-/// (2) only then send <see cref="Messages"/>; (3) apply <see cref="CommittedEntries"/> in slot order;
+/// (2) only then send <see cref="Messages"/> (requests may leave earlier: <see cref="MaySendBeforePersisting"/>); (3) apply <see cref="CommittedEntries"/> in slot order;
 /// (4) answer <see cref="ReadStates"/> once applied up to their index; (5) start
 /// <see cref="SnapshotsToSend"/>. Then call <see cref="ReplicaCore.Advance"/>.
 /// </summary>
@@ -47,8 +47,22 @@ public sealed class Ready
     /// <summary>Accepted (or learned chosen) entries to persist, overwriting any earlier entry of the same slot; in order, the last write of a slot wins.</summary>
     public IReadOnlyList<LogEntry> Entries { get; }
 
-    /// <summary>Messages to send after persisting. Any of them may be lost, duplicated or reordered.</summary>
+    /// <summary>
+    /// Messages to send after persisting (those for which <see cref="MaySendBeforePersisting"/> holds
+    /// may leave while the persist runs). Any of them may be lost, duplicated or reordered.
+    /// </summary>
     public IReadOnlyList<ReplicaMessage> Messages { get; }
+
+    /// <summary>
+    /// True for requests (Prepare, Accept, Heartbeat, CatchUpRequest): they report nothing this node
+    /// promised or accepted, so a driver may send them while it persists this ready, letting a
+    /// leader's disk write overlap its followers'. This node's own promise or acceptance counts
+    /// towards a quorum only when replies are stepped, which a driver does after this ready is
+    /// persisted. Replies (Promise, AcceptReply, Nack, HeartbeatReply, CatchUp) report durable
+    /// state and must wait for the persist.
+    /// </summary>
+    public static bool MaySendBeforePersisting(ReplicaMessage message) =>
+        message is Prepare or Accept or Heartbeat or CatchUpRequest;
 
     /// <summary>Chosen entries to apply, contiguous and in slot order, continuing after the last applied slot.</summary>
     public IReadOnlyList<LogEntry> CommittedEntries { get; }

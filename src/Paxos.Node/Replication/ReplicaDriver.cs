@@ -293,15 +293,10 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     private void Process(Ready ready)
     {
-        // Requests (Prepare, Accept, Heartbeat, CatchUpRequest) promise nothing about this node's
-        // state, so they leave while the fsync runs: the leader's disk write overlaps its
-        // followers'. Replies (Promise, AcceptReply, ...) report what this node promised or
-        // accepted and leave only once that is on disk. Replies to our requests are handled by
-        // this loop after the fsync below, so our own promise or acceptance is durable before it
-        // counts towards a quorum.
+        // Requests leave while the fsync runs; replies only once it is done (Ready.MaySendBeforePersisting).
         foreach (var message in ready.Messages)
         {
-            if (IsRequest(message))
+            if (Ready.MaySendBeforePersisting(message))
             {
                 _outboxes[message.To]?.Post(message);
             }
@@ -309,7 +304,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _store.Persist(ready.HardState, ready.Entries);
         foreach (var message in ready.Messages)
         {
-            if (!IsRequest(message))
+            if (!Ready.MaySendBeforePersisting(message))
             {
                 _outboxes[message.To]?.Post(message);
             }
@@ -337,8 +332,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         CompleteAppliedReads();
     }
 
-    private static bool IsRequest(ReplicaMessage message) => message is Prepare or Accept or Heartbeat or CatchUpRequest;
-
     private void Apply(LogEntry entry)
     {
         Invariant.Check(entry.Slot == _appliedSlot + 1, $"slot {entry.Slot} applied after slot {_appliedSlot}: slots apply in order, each once");
@@ -349,7 +342,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             ulong index = ++_commandIndex;
             _commandBytesSinceSnapshot += commands[position].Length;
             byte[] result = _stateMachine.Apply(index, commands[position].Span);
-            var proposal = waiting?.Find(p => p.Position == position);
+            var proposal = WaitingAt(waiting, position);
             if (proposal is not null && proposal.Command.Span.SequenceEqual(commands[position].Span))
             {
                 proposal.Completion.TrySetResult(new ReplicationResult(entry.Slot, index, result));
@@ -399,6 +392,22 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         CompleteAppliedReads();
         LogInstalled(slot);
         install.Completion.TrySetResult(slot);
+    }
+
+    private static PendingProposal? WaitingAt(List<PendingProposal>? waiting, int position)
+    {
+        if (waiting is null)
+        {
+            return null;
+        }
+        foreach (var proposal in waiting)
+        {
+            if (proposal.Position == position)
+            {
+                return proposal;
+            }
+        }
+        return null;
     }
 
     private void CompleteAppliedReads()
