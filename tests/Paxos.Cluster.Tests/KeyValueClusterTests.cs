@@ -27,15 +27,30 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
     public async Task A_leader_is_elected_from_a_cold_start_and_every_node_agrees_who_it_is()
     {
         await _cluster.StartAllAsync();
-        int leader = await _cluster.WaitForLeaderAsync(Election);
+        await _cluster.WaitForLeaderAsync(Election);
 
-        var answers = new List<GetLeaderResponse>();
-        for (int node = 0; node < 5; node++)
+        // On a loaded machine a first leader may be replaced before the others hear of it, so the
+        // test waits for the cluster to settle: every node names the same leader, with its URL.
+        var deadline = DateTime.UtcNow + Election;
+        while (true)
         {
-            answers.Add(await EventuallyKnownLeaderAsync(node));
+            var answers = new List<GetLeaderResponse>();
+            for (int node = 0; node < 5; node++)
+            {
+                answers.Add(await _cluster.KeyValue(node).GetLeaderAsync(new GetLeaderRequest()));
+            }
+            int leader = _cluster.Config.Nodes.ToList().FindIndex(n => n.Id == answers[0].LeaderId);
+            bool agreed = answers[0].Known && leader >= 0
+                && answers.All(a => a.Known && a.LeaderId == answers[0].LeaderId
+                    && a.LeaderUrl == _cluster.Config.Nodes[leader].Url.GetLeftPart(UriPartial.Authority));
+            if (agreed)
+            {
+                Assert.Equal("leader", (await _cluster.StatusAsync(leader)).Role);
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"the nodes never agreed on a leader: {string.Join(", ", answers)}");
+            await Task.Delay(50);
         }
-        Assert.All(answers, a => Assert.Equal($"node-{leader}", a.LeaderId));
-        Assert.All(answers, a => Assert.Equal(_cluster.Config.Nodes[leader].Url.GetLeftPart(UriPartial.Authority), a.LeaderUrl));
     }
 
     [Fact]
@@ -283,20 +298,6 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
         _cluster.Kill(lagging);
         await _cluster.StartAndWaitAsync(lagging);
         Assert.Equal("after", (await GetAsync(lagging, "tail", ReadConsistency.Serializable)).Value.ToStringUtf8());
-    }
-
-    private async Task<GetLeaderResponse> EventuallyKnownLeaderAsync(int node)
-    {
-        var deadline = DateTime.UtcNow + Election;
-        while (true)
-        {
-            var reply = await _cluster.KeyValue(node).GetLeaderAsync(new GetLeaderRequest());
-            if (reply.Known || DateTime.UtcNow > deadline)
-            {
-                return reply;
-            }
-            await Task.Delay(50);
-        }
     }
 
     private async Task EventuallyAppliedAsync(int node, ulong slot, TimeSpan? within = null)

@@ -97,6 +97,11 @@ public sealed partial class ReplicaCore
         heartbeatElapsed = 0;
         Array.Clear(ackedRound);
 
+        // The promises just received are replies in this ballot: the first quorum check counts them,
+        // and runs a full election timeout from now, not from the start of the candidacy.
+        heardSinceCheck = promiseMask;
+        quorumCheckElapsed = 0;
+
         ulong chosenUpTo = Math.Max(promisedCommit, commitIndex);
         ulong highest = chosenUpTo;
         foreach (KeyValuePair<ulong, LogEntry> pair in reported)

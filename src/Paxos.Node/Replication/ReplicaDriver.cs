@@ -46,6 +46,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private readonly Task _loop;
     private readonly Task _clock;
     private ulong _nextReadId;
+    private int _tickPending;
     private ulong _commandIndex;
     private ulong _appliedSlot;
     private ulong _lastSnapshotSlot;
@@ -151,7 +152,13 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                _inputs.Writer.TryWrite(TickInput.Instance);
+                // At most one tick waits in the queue: a loop that stalled (a slow fsync, a starved
+                // CPU) must not then run a burst of ticks with no messages between them, which would
+                // time out elections and quorum checks that the peers did answer.
+                if (Interlocked.Exchange(ref _tickPending, 1) == 0 && !_inputs.Writer.TryWrite(TickInput.Instance))
+                {
+                    Volatile.Write(ref _tickPending, 0);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -200,6 +207,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         switch (input)
         {
             case TickInput:
+                Volatile.Write(ref _tickPending, 0);
                 _core.Tick();
                 break;
             case List<ReplicaMessage> messages:

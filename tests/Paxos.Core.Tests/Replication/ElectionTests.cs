@@ -182,6 +182,25 @@ public sealed class ElectionTests
     }
 
     [Fact]
+    public void PromisesCountAsHearingFromAQuorumInTheLeadersFirstElectionTimeout()
+    {
+        var leader = new ReplicaCore(Options(0), new FixedRandomSource(0), DurableState.Empty);
+        ElectLeader(leader);
+
+        for (int i = 0; i < ElectionTicks; i++)
+        {
+            leader.Tick();
+        }
+        Assert.Equal(ReplicaRole.Leader, leader.Role);
+
+        for (int i = 0; i < ElectionTicks; i++)
+        {
+            leader.Tick();
+        }
+        Assert.Equal(ReplicaRole.Follower, leader.Role);
+    }
+
+    [Fact]
     public void LeaderThatHearsFromAQuorumStaysLeader()
     {
         ReplicaCore leader = EstablishedLeader();
