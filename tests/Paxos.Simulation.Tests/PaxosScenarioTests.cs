@@ -33,12 +33,13 @@ public class PaxosScenarioTests
 
     /// <summary>
     /// Each planted bug is found within the stated number of seeds from seed 1. Today's first failing
-    /// seeds: forget-promise 32 (3 nodes; about 2% of seeds fail, and none of the first 300 with 5 or 7
-    /// nodes), ignore-accepted 2/2/2, stale-read 4/20/26, ack-before-fsync 1/1/1, skip-recovery
+    /// seeds: forget-promise 286 (3 nodes; about 0.5% of seeds fail, 6 of seeds 1 to 1,205, since
+    /// followers serve linearizable reads and their read rounds make a deposed leader hear of its
+    /// successor sooner; none of the first 300 with 5 or 7 nodes), ignore-accepted 2/2/2, stale-read 4/20/26, ack-before-fsync 1/1/1, skip-recovery
     /// 2/2/4 (3/5/7 nodes).
     /// </summary>
     [Theory]
-    [InlineData(PlantedBug.ForgetPromise, 3, 100)]
+    [InlineData(PlantedBug.ForgetPromise, 3, 400)]
     [InlineData(PlantedBug.IgnoreAccepted, 3, 20)]
     [InlineData(PlantedBug.IgnoreAccepted, 5, 20)]
     [InlineData(PlantedBug.IgnoreAccepted, 7, 20)]

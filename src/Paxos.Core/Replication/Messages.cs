@@ -41,6 +41,19 @@ public sealed record Heartbeat(int From, int To, Ballot Ballot, ulong CommitInde
 /// </summary>
 public sealed record HeartbeatReply(int From, int To, Ballot Ballot, ulong Round, ulong CommitIndex) : ReplicaMessage(From, To);
 
+/// <summary>
+/// A follower asks the leader for a read index on behalf of the linearizable reads it received;
+/// <paramref name="Token"/> names that batch of reads (raft's follower ReadIndex).
+/// </summary>
+public sealed record ReadIndexRequest(int From, int To, ulong Token) : ReplicaMessage(From, To);
+
+/// <summary>
+/// The leader of <paramref name="Ballot"/> confirmed with a quorum heartbeat round, started after
+/// <paramref name="Token"/>'s request arrived, that it still led: reads of that batch may be served
+/// once applied up to <paramref name="Index"/>, which is at most its commit index.
+/// </summary>
+public sealed record ReadIndexReply(int From, int To, Ballot Ballot, ulong Token, ulong Index) : ReplicaMessage(From, To);
+
 /// <summary>A learner asks for the chosen values from <paramref name="FromSlot"/> on.</summary>
 public sealed record CatchUpRequest(int From, int To, ulong FromSlot) : ReplicaMessage(From, To);
 

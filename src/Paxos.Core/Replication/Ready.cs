@@ -18,7 +18,7 @@ public readonly record struct SnapshotTransfer(int To, ulong Index);
 /// Everything the replica asks of its driver, in this order: (1) persist <see cref="HardState"/> and
 /// <see cref="Entries"/> durably (fsync), because promises and accepts are only valid once durable;
 /// (2) only then send <see cref="Messages"/> (requests may leave earlier: <see cref="MaySendBeforePersisting"/>); (3) apply <see cref="CommittedEntries"/> in slot order;
-/// (4) answer <see cref="ReadStates"/> once applied up to their index; (5) start
+/// (4) answer <see cref="ReadStates"/> once applied up to their index, fail <see cref="FailedReads"/>; (5) start
 /// <see cref="SnapshotsToSend"/>. Then call <see cref="ReplicaCore.Advance"/>.
 /// </summary>
 public sealed class Ready
@@ -29,6 +29,7 @@ public sealed class Ready
         IReadOnlyList<ReplicaMessage> messages,
         IReadOnlyList<LogEntry> committedEntries,
         IReadOnlyList<ReadState> readStates,
+        IReadOnlyList<ulong> failedReads,
         IReadOnlyList<SnapshotTransfer> snapshotsToSend,
         SoftState? softState)
     {
@@ -37,6 +38,7 @@ public sealed class Ready
         Messages = messages;
         CommittedEntries = committedEntries;
         ReadStates = readStates;
+        FailedReads = failedReads;
         SnapshotsToSend = snapshotsToSend;
         SoftState = softState;
     }
@@ -54,7 +56,7 @@ public sealed class Ready
     public IReadOnlyList<ReplicaMessage> Messages { get; }
 
     /// <summary>
-    /// True for requests (Prepare, Accept, Heartbeat, CatchUpRequest): they report nothing this node
+    /// True for requests (Prepare, Accept, Heartbeat, CatchUpRequest, ReadIndexRequest): they report nothing this node
     /// promised or accepted, so a driver may send them while it persists this ready, letting a
     /// leader's disk write overlap its followers'. This node's own promise or acceptance counts
     /// towards a quorum only when replies are stepped, which a driver does after this ready is
@@ -62,13 +64,20 @@ public sealed class Ready
     /// state and must wait for the persist.
     /// </summary>
     public static bool MaySendBeforePersisting(ReplicaMessage message) =>
-        message is Prepare or Accept or Heartbeat or CatchUpRequest;
+        message is Prepare or Accept or Heartbeat or CatchUpRequest or ReadIndexRequest;
 
     /// <summary>Chosen entries to apply, contiguous and in slot order, continuing after the last applied slot.</summary>
     public IReadOnlyList<LogEntry> CommittedEntries { get; }
 
     /// <summary>Confirmed read indexes.</summary>
     public IReadOnlyList<ReadState> ReadStates { get; }
+
+    /// <summary>
+    /// Request ids of reads (from <see cref="ReplicaCore.ReadIndex"/>) that will never be confirmed: the
+    /// leadership they waited on ended, this node's leader changed, or the leader did not answer in
+    /// time. The driver fails them so that clients retry.
+    /// </summary>
+    public IReadOnlyList<ulong> FailedReads { get; }
 
     /// <summary>Snapshots to send to lagging nodes.</summary>
     public IReadOnlyList<SnapshotTransfer> SnapshotsToSend { get; }

@@ -217,7 +217,7 @@ public sealed partial class ReplicaCore
         openBatch.Clear();
         openBatchBytes = 0;
         unsentProposals.Clear();
-        pendingReads.Clear();
+        FailPendingReads();
         nextSlot = 0;
         readBarrierSlot = 0;
     }

@@ -6,24 +6,46 @@ namespace Paxos.Core.Replication;
 /// that round in the leader's ballot, no other leader can have been elected before the request, so
 /// reading the state at that index is linearizable. A new leader first needs its own no-op (the read
 /// barrier) chosen, which ensures its commit index covers everything chosen by earlier leaders.
+/// A follower asks its leader for the index (one <see cref="ReadIndexRequest"/> per batch of reads)
+/// and serves the reads from its own replica once it has applied up to it, so that reads do not
+/// all pass through the leader.
 /// </summary>
 public sealed partial class ReplicaCore
 {
     private readonly Queue<PendingRead> pendingReads = new();
+    private readonly List<ForwardedRead> forwardedReads = [];
+    private readonly List<ulong> failedReads = [];
     private readonly ulong[] ackedRound;
     private ulong heartbeatRound;
     private ulong unsentReadRound;
     private ulong readBarrierSlot;
+    private ulong unsentReadToken;
 
-    private readonly record struct PendingRead(ulong RequestId, ulong CommitIndex, ulong Round);
+    /// <summary>A read waiting on the leader: its own (<paramref name="Origin"/> is this node) or a follower's batch (the request id is its token).</summary>
+    private readonly record struct PendingRead(ulong RequestId, ulong CommitIndex, ulong Round, int Origin);
+
+    /// <summary>A read this follower asked its leader about, in the batch <paramref name="Token"/> (the batch's first request id).</summary>
+    private readonly record struct ForwardedRead(ulong RequestId, ulong Token, long AskedAt);
 
     /// <summary>
     /// Requests a read index for <paramref name="requestId"/>; the answer comes as a
-    /// <see cref="ReadState"/> in a later <see cref="Ready"/>. Pending reads are dropped if this node
-    /// loses leadership (the driver sees it in <see cref="Ready.SoftState"/>).
+    /// <see cref="ReadState"/> (or, if it can no longer be confirmed, in
+    /// <see cref="Ready.FailedReads"/>) in a later <see cref="Ready"/>. On a follower that knows its
+    /// leader, the leader is asked for the index.
     /// </summary>
+    /// <param name="requestId">
+    /// Unique among every read this node ever requests, also across restarts: a follower names a
+    /// batch of reads after its first request id, and a leader's late answer to a batch of an
+    /// earlier run must not be taken for one of this run. Derive ids from the clock as etcd does
+    /// (a run starts above the clock's value in ticks, which no earlier run's ids can have reached).
+    /// </param>
     public ReadIndexResult ReadIndex(ulong requestId)
     {
+        if (role == ReplicaRole.Follower && leaderId >= 0)
+        {
+            return ForwardRead(requestId);
+        }
+
         if (role != ReplicaRole.Leader)
         {
             return new ReadIndexResult(ReadIndexStatus.NotLeader, leaderId);
@@ -34,15 +56,104 @@ public sealed partial class ReplicaCore
             return new ReadIndexResult(ReadIndexStatus.Busy, self);
         }
 
+        EnqueueRead(requestId, self);
+        ReleaseConfirmedReads();
+        return new ReadIndexResult(ReadIndexStatus.Accepted, self);
+    }
+
+    /// <summary>Queues a read behind the heartbeat round that the current Ready sends (starting it if needed).</summary>
+    private void EnqueueRead(ulong requestId, int origin)
+    {
         if (unsentReadRound == 0)
         {
             BroadcastHeartbeat();
             unsentReadRound = heartbeatRound;
         }
 
-        pendingReads.Enqueue(new PendingRead(requestId, commitIndex, unsentReadRound));
+        pendingReads.Enqueue(new PendingRead(requestId, commitIndex, unsentReadRound, origin));
+    }
+
+    private ReadIndexResult ForwardRead(ulong requestId)
+    {
+        if (forwardedReads.Count >= options.MaxPendingReads)
+        {
+            return new ReadIndexResult(ReadIndexStatus.Busy, leaderId);
+        }
+
+        if (unsentReadToken == 0)
+        {
+            unsentReadToken = requestId;
+            Send(new ReadIndexRequest(self, leaderId, unsentReadToken));
+        }
+
+        forwardedReads.Add(new ForwardedRead(requestId, unsentReadToken, now));
+        return new ReadIndexResult(ReadIndexStatus.Accepted, leaderId);
+    }
+
+    /// <summary>A follower's batch of reads: answered like the leader's own, once a quorum confirmed a later round.</summary>
+    private void OnReadIndexRequest(ReadIndexRequest m)
+    {
+        if (role != ReplicaRole.Leader || pendingReads.Count >= options.MaxPendingReads)
+        {
+            return; // the follower fails the batch when its leader changes or after a timeout
+        }
+
+        EnqueueRead(m.Token, m.From);
         ReleaseConfirmedReads();
-        return new ReadIndexResult(ReadIndexStatus.Accepted, self);
+    }
+
+    private void OnReadIndexReply(ReadIndexReply m)
+    {
+        // The index is at most the commit index of the leader of m.Ballot, so its slots accepted in
+        // that ballot are chosen, as with a heartbeat.
+        LearnCommitFromLeader(m.Ballot, m.Index);
+        forwardedReads.RemoveAll(read =>
+        {
+            if (read.Token != m.Token)
+            {
+                return false;
+            }
+
+            readStates.Add(new ReadState(read.RequestId, m.Index));
+            return true;
+        });
+    }
+
+    /// <summary>A follower gives up on reads its leader has not answered within two election timeouts.</summary>
+    private void ExpireForwardedReads()
+    {
+        long limit = now - (2L * options.ElectionTicks);
+        forwardedReads.RemoveAll(read =>
+        {
+            if (read.AskedAt > limit)
+            {
+                return false;
+            }
+
+            failedReads.Add(read.RequestId);
+            return true;
+        });
+    }
+
+    /// <summary>Every read waiting on this node's leadership, or on the leader it followed, fails.</summary>
+    private void FailPendingReads()
+    {
+        foreach (PendingRead read in pendingReads)
+        {
+            if (read.Origin == self)
+            {
+                failedReads.Add(read.RequestId);
+            }
+        }
+
+        pendingReads.Clear();
+        foreach (ForwardedRead read in forwardedReads)
+        {
+            failedReads.Add(read.RequestId);
+        }
+
+        forwardedReads.Clear();
+        unsentReadToken = 0;
     }
 
     /// <summary>Starts a new heartbeat round: every follower gets the ballot and the commit index.</summary>
@@ -101,7 +212,15 @@ public sealed partial class ReplicaCore
             }
 
             pendingReads.Dequeue();
-            readStates.Add(new ReadState(read.RequestId, Math.Max(read.CommitIndex, readBarrierSlot)));
+            ulong index = Math.Max(read.CommitIndex, readBarrierSlot);
+            if (read.Origin == self)
+            {
+                readStates.Add(new ReadState(read.RequestId, index));
+            }
+            else
+            {
+                Send(new ReadIndexReply(self, read.Origin, ballot, read.RequestId, index));
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ namespace Paxos.Core.Replication;
 /// <see cref="Ready.HardState"/> and <see cref="Ready.Entries"/> durable (fsync) before sending any of
 /// <see cref="Ready.Messages"/> — a promise or accept that leaves before it is durable can be
 /// forgotten by a crash, which breaks Paxos; (3) apply <see cref="Ready.CommittedEntries"/> in order,
-/// serve <see cref="Ready.ReadStates"/> once applied up to their index, start
+/// serve <see cref="Ready.ReadStates"/> once applied up to their index, fail <see cref="Ready.FailedReads"/>, start
 /// <see cref="Ready.SnapshotsToSend"/>, then call <see cref="Advance"/>; (4) after the application
 /// durably wrote a snapshot up to an applied slot, call <see cref="Compact"/> and delete older log
 /// entries; (5) after restoring a snapshot received from a peer (and persisting it), call
@@ -163,6 +163,12 @@ public sealed partial class ReplicaCore
             case CatchUp m:
                 OnCatchUp(m);
                 break;
+            case ReadIndexRequest m:
+                OnReadIndexRequest(m);
+                break;
+            case ReadIndexReply m:
+                OnReadIndexReply(m);
+                break;
             default:
                 throw new ArgumentException("unknown message type", nameof(message));
         }
@@ -187,13 +193,17 @@ public sealed partial class ReplicaCore
         {
             StartCandidacy();
         }
+        else if (forwardedReads.Count > 0)
+        {
+            ExpireForwardedReads();
+        }
     }
 
     /// <summary>True if <see cref="TakeReady"/> would return something to do.</summary>
     public bool HasReady()
     {
         return !awaitingAdvance
-            && (outbox.Count > 0 || entriesToPersist.Count > 0 || readStates.Count > 0 || snapshotsToSend.Count > 0
+            && (outbox.Count > 0 || entriesToPersist.Count > 0 || readStates.Count > 0 || failedReads.Count > 0 || snapshotsToSend.Count > 0
                 || openBatch.Count > 0 || unsentProposals.Count > 0 || commitIndex > appliedIndex
                 || CurrentHardState != persistedHardState || CurrentSoftState != reportedSoftState);
     }
@@ -225,15 +235,18 @@ public sealed partial class ReplicaCore
             outbox.ToArray(),
             committed,
             readStates.ToArray(),
+            failedReads.ToArray(),
             snapshotsToSend.ToArray(),
             softChange);
         entriesToPersist.Clear();
         outbox.Clear();
         readStates.Clear();
+        failedReads.Clear();
         snapshotsToSend.Clear();
         persistedHardState = hard;
         reportedSoftState = soft;
         unsentReadRound = 0;
+        unsentReadToken = 0;
         awaitingAdvance = true;
         return ready;
     }

@@ -78,6 +78,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _appliedSlot = appliedSlot;
         _lastSnapshotSlot = appliedSlot;
         _commandIndex = appliedCommandIndex;
+        // Read request ids must never repeat across restarts (ReplicaCore.ReadIndex): this run's start
+        // above the wall clock in 100 ns ticks, which no earlier run's ids (one per read) can reach.
+        _nextReadId = (ulong)DateTime.UtcNow.Ticks;
         _status = Snapshot();
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _clock = Task.Run(() => TickAsync(tick));
@@ -101,10 +104,12 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     }
 
     /// <summary>
-    /// A linearizable read barrier (read index): completes, on the leader, once its leadership was
-    /// confirmed by a quorum after this call began and the state machine has applied everything
-    /// chosen before it; a read of the state machine after that is linearizable. Returns the
-    /// applied slot. Throws <see cref="NotLeaderException"/> on a node that does not lead.
+    /// A linearizable read barrier (read index): completes once the leader's leadership was confirmed
+    /// by a quorum after this call began and this node's state machine has applied everything the
+    /// leader had chosen by then; a read of the state machine after that is linearizable. On a
+    /// follower the leader is asked for that index over the peer stream. Returns the applied slot.
+    /// Throws <see cref="NotLeaderException"/> if no leader is known, or the leader changed or did not
+    /// answer in time.
     /// </summary>
     public async Task<ulong> ReadBarrierAsync(CancellationToken cancellationToken)
     {
@@ -328,6 +333,13 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 _readsAwaitingApply.Add((state.Index, read));
             }
         }
+        foreach (ulong failed in ready.FailedReads)
+        {
+            if (_readsAwaitingQuorum.Remove(failed, out var read))
+            {
+                read.Completion.TrySetException(new NotLeaderException(_core.LeaderId));
+            }
+        }
         if (ready.SoftState is { } soft)
         {
             OnSoftState(soft);
@@ -438,12 +450,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             return;
         }
-        // Reads waiting for a quorum round of a leadership that ended will never be confirmed.
-        foreach (var read in _readsAwaitingQuorum.Values)
-        {
-            read.Completion.TrySetException(new NotLeaderException(soft.LeaderId));
-        }
-        _readsAwaitingQuorum.Clear();
         foreach (var proposal in _busy)
         {
             proposal.Completion.TrySetException(new NotLeaderException(soft.LeaderId));

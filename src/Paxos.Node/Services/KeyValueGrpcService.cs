@@ -8,9 +8,10 @@ namespace Paxos.Node.Services;
 
 /// <summary>
 /// The client API of CONTRACT.md section 1 on every node. Writes go through the replicated log;
-/// linearizable reads use a read-index barrier on the leader; serializable reads are answered
-/// from this node's replica. A node that does not lead forwards writes and linearizable reads to
-/// the leader (once: a forwarded call that finds no leader fails with UNAVAILABLE).
+/// linearizable reads use a read-index barrier confirmed by the leader and are then answered from
+/// this node's replica, as serializable reads are. A node that does not lead forwards writes to the
+/// leader, and linearizable reads too when its own barrier fails (no leader known, or the leader
+/// changed); a forwarded call that finds no leader fails with UNAVAILABLE.
 /// </summary>
 public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachine store, LeaderDirectory leaders) : KeyValueService.KeyValueServiceBase
 {

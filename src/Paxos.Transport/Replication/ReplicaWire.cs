@@ -27,6 +27,8 @@ public static class ReplicaWire
         HeartbeatReply m => new Wire.ReplicaMessage { HeartbeatReply = new Wire.HeartbeatReplyMessage { Ballot = B(m.Ballot), Round = m.Round, CommitIndex = m.CommitIndex } },
         CatchUpRequest m => new Wire.ReplicaMessage { CatchUpRequest = new Wire.CatchUpRequestMessage { FromSlot = m.FromSlot } },
         CatchUp m => new Wire.ReplicaMessage { CatchUp = WithEntries(new Wire.CatchUpMessage { CommitIndex = m.CommitIndex }, m.Entries) },
+        ReadIndexRequest m => new Wire.ReplicaMessage { ReadIndexRequest = new Wire.ReadIndexRequestMessage { Token = m.Token } },
+        ReadIndexReply m => new Wire.ReplicaMessage { ReadIndexReply = new Wire.ReadIndexReplyMessage { Ballot = B(m.Ballot), Token = m.Token, Index = m.Index } },
         _ => throw new ArgumentException($"unknown replica message {message.GetType().Name}", nameof(message)),
     };
 
@@ -60,6 +62,8 @@ public static class ReplicaWire
                 Wire.ReplicaMessage.BodyOneofCase.HeartbeatReply => new HeartbeatReply(from, self, Ballot(m.HeartbeatReply.Ballot, clusterSize), m.HeartbeatReply.Round, m.HeartbeatReply.CommitIndex),
                 Wire.ReplicaMessage.BodyOneofCase.CatchUpRequest => new CatchUpRequest(from, self, m.CatchUpRequest.FromSlot),
                 Wire.ReplicaMessage.BodyOneofCase.CatchUp => new CatchUp(from, self, m.CatchUp.CommitIndex, Entries(m.CatchUp.Entries, clusterSize)),
+                Wire.ReplicaMessage.BodyOneofCase.ReadIndexRequest => new ReadIndexRequest(from, self, m.ReadIndexRequest.Token),
+                Wire.ReplicaMessage.BodyOneofCase.ReadIndexReply => new ReadIndexReply(from, self, Ballot(m.ReadIndexReply.Ballot, clusterSize), m.ReadIndexReply.Token, m.ReadIndexReply.Index),
                 _ => throw new InvalidDataException("replica message with no body"),
             });
         }

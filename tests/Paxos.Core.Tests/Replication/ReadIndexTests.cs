@@ -6,12 +6,123 @@ namespace Paxos.Core.Tests.Replication;
 public sealed class ReadIndexTests
 {
     [Fact]
-    public void FollowerRefusesReadsNamingTheLeader()
+    public void NodeThatKnowsNoLeaderRefusesReads()
+    {
+        ReplicaCore follower = NewCore(1);
+
+        Assert.Equal(new ReadIndexResult(ReadIndexStatus.NotLeader, -1), follower.ReadIndex(7));
+    }
+
+    [Fact]
+    public void FollowerAsksItsLeaderOnceForEachBatchOfReads()
+    {
+        ReplicaCore follower = NewCore(1);
+        var leaderBallot = new Ballot(1, 0);
+        follower.Step(new Heartbeat(0, 1, leaderBallot, 0, 1));
+        Drain(follower);
+
+        Assert.Equal(new ReadIndexResult(ReadIndexStatus.Accepted, 0), follower.ReadIndex(7));
+        Assert.Equal(ReadIndexStatus.Accepted, follower.ReadIndex(8).Status);
+        ReadIndexRequest request = SingleTo<ReadIndexRequest>(Drain(follower), 0);
+        follower.ReadIndex(9);
+        ReadIndexRequest next = SingleTo<ReadIndexRequest>(Drain(follower), 0);
+        Assert.NotEqual(request.Token, next.Token);
+
+        follower.Step(new ReadIndexReply(0, 1, leaderBallot, request.Token, 0));
+        Assert.Equal([new ReadState(7, 0), new ReadState(8, 0)], Drain(follower).ReadStates);
+        follower.Step(new ReadIndexReply(0, 1, leaderBallot, next.Token, 0));
+        Assert.Equal(new ReadState(9, 0), Assert.Single(Drain(follower).ReadStates));
+    }
+
+    [Fact]
+    public void LeaderAnswersAFollowersBatchOnlyAfterAQuorumConfirmsARoundStartedAfterIt()
+    {
+        ReplicaCore leader = EstablishedLeader();
+        leader.Tick();
+        ulong oldRound = MessagesOf<Heartbeat>(Drain(leader))[0].Round;
+
+        leader.Step(new ReadIndexRequest(1, 0, 42));
+        Ready ready = Drain(leader);
+        Heartbeat probe = SingleTo<Heartbeat>(ready, 2);
+        Assert.True(probe.Round > oldRound);
+        Assert.Empty(MessagesOf<ReadIndexReply>(ready));
+
+        leader.Step(new HeartbeatReply(2, 0, leader.Promised, oldRound, 1));
+        Assert.Empty(MessagesOf<ReadIndexReply>(Drain(leader)));
+
+        leader.Step(new HeartbeatReply(2, 0, leader.Promised, probe.Round, 1));
+        ready = Drain(leader);
+        Assert.Equal(new ReadIndexReply(0, 1, leader.Promised, 42, 1), SingleTo<ReadIndexReply>(ready, 1));
+        Assert.Empty(ready.ReadStates);
+    }
+
+    [Fact]
+    public void ReadIndexReplyTellsTheFollowerWhichAcceptedSlotsAreChosen()
+    {
+        ReplicaCore follower = NewCore(1);
+        var leaderBallot = new Ballot(1, 0);
+        follower.Step(new Accept(0, 1, leaderBallot, 0, [new LogEntry(1, leaderBallot, Value("a"))]));
+        follower.ReadIndex(5);
+        ReadIndexRequest request = SingleTo<ReadIndexRequest>(Drain(follower), 0);
+        Assert.Equal(0ul, follower.CommitIndex);
+
+        follower.Step(new ReadIndexReply(0, 1, leaderBallot, request.Token, 1));
+
+        Ready ready = Drain(follower);
+        Assert.Equal(1ul, follower.CommitIndex);
+        Assert.Single(ready.CommittedEntries);
+        Assert.Equal(new ReadState(5, 1), Assert.Single(ready.ReadStates));
+    }
+
+    [Fact]
+    public void FollowerFailsItsReadsWhenItsLeaderChanges()
     {
         ReplicaCore follower = NewCore(1);
         follower.Step(new Heartbeat(0, 1, new Ballot(1, 0), 0, 1));
+        follower.ReadIndex(7);
+        ReadIndexRequest request = SingleTo<ReadIndexRequest>(Drain(follower), 0);
 
-        Assert.Equal(new ReadIndexResult(ReadIndexStatus.NotLeader, 0), follower.ReadIndex(7));
+        follower.Step(new Heartbeat(2, 1, new Ballot(2, 2), 0, 1));
+        Assert.Equal([7ul], Drain(follower).FailedReads);
+
+        follower.Step(new ReadIndexReply(0, 1, new Ballot(1, 0), request.Token, 0));
+        Assert.Empty(Drain(follower).ReadStates);
+    }
+
+    [Fact]
+    public void FollowerFailsReadsItsLeaderDoesNotAnswerWithinTwoElectionTimeouts()
+    {
+        ReplicaCore follower = NewCore(1);
+        var leaderBallot = new Ballot(1, 0);
+        follower.Step(new Heartbeat(0, 1, leaderBallot, 0, 1));
+        follower.ReadIndex(7);
+        Drain(follower);
+
+        var failed = new List<ulong>();
+        for (int tick = 1; tick <= 2 * ElectionTicks; tick++)
+        {
+            follower.Tick();
+            follower.Step(new Heartbeat(0, 1, leaderBallot, 0, (ulong)tick + 1));
+            failed.AddRange(Drain(follower).FailedReads);
+            Assert.Equal(tick < 2 * ElectionTicks ? [] : [7ul], failed);
+        }
+
+        Assert.Equal(ReplicaRole.Follower, follower.Role);
+    }
+
+    [Fact]
+    public void LeaderThatStepsDownFailsItsWaitingReads()
+    {
+        ReplicaCore leader = EstablishedLeader();
+        leader.ReadIndex(3);
+        leader.Step(new ReadIndexRequest(1, 0, 42));
+        Drain(leader);
+
+        leader.Step(new Prepare(2, 0, new Ballot(9, 2), 2));
+
+        Ready ready = Drain(leader);
+        Assert.Equal([3ul], ready.FailedReads);
+        Assert.Empty(MessagesOf<ReadIndexReply>(ready));
     }
 
     [Fact]

@@ -18,6 +18,8 @@ internal static class MessageText
         HeartbeatReply m => Text($"HeartbeatReply b={m.Ballot} round={m.Round} commit={m.CommitIndex}"),
         CatchUpRequest m => Text($"CatchUpRequest from slot {m.FromSlot}"),
         CatchUp m => Text($"CatchUp commit={m.CommitIndex} {Entries(m.Entries)}"),
+        ReadIndexRequest m => Text($"ReadIndexRequest token={m.Token}"),
+        ReadIndexReply m => Text($"ReadIndexReply b={m.Ballot} token={m.Token} index={m.Index}"),
         _ => message.GetType().Name,
     };
 

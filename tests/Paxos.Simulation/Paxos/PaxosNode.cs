@@ -55,6 +55,7 @@ internal sealed class PaxosNode
         }
 
         _core = new ReplicaCore(Options(context.NodeId, world), new SimRandomSource(world.Random.Fork()), durable);
+        _nextReadId = (ulong)context.Incarnation << 40; // read ids never repeat across restarts (ReplicaCore.ReadIndex)
         _snapshot = recovered.SnapshotData ?? [];
         if (recovered.SnapshotData is { } data)
         {
@@ -255,6 +256,14 @@ internal sealed class PaxosNode
             }
         }
 
+        foreach (ulong failed in ready.FailedReads)
+        {
+            if (_readsAwaitingQuorum.Remove(failed, out ClientRequest? request))
+            {
+                Reply(request, ClientResponseKind.NotLeader, null);
+            }
+        }
+
         foreach (SnapshotTransfer transfer in ready.SnapshotsToSend)
         {
             _world.PeerNetwork.Send(Id, transfer.To, new SnapshotPacket(_core.SnapshotIndex, _snapshot));
@@ -296,18 +305,6 @@ internal sealed class PaxosNode
     private void OnSoftState(SoftState soft)
     {
         _world.Trace.Add($"n{Id} is {soft.Role} in ballot {soft.Ballot}{(soft.LeaderId >= 0 ? $", leader n{soft.LeaderId}" : "")}");
-        if (soft.Role == ReplicaRole.Leader)
-        {
-            return;
-        }
-
-        // Reads waiting for a quorum round of a leadership that ended will never be confirmed.
-        foreach (ClientRequest request in _readsAwaitingQuorum.Values)
-        {
-            Reply(request, ClientResponseKind.NotLeader, null);
-        }
-
-        _readsAwaitingQuorum.Clear();
     }
 
     private void AnswerAppliedReads()
