@@ -77,33 +77,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ensure_etcd() {
-  if ! command -v etcd > /dev/null; then
-    log "etcd is not installed; installing Debian's etcd-server"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server > /dev/null
-  fi
-  # The Debian package may start a default single-node service on 2379; ours uses other ports.
-}
-
 start_etcd() {
-  local cluster="" i
-  for ((i = 0; i < NODES; i++)); do
-    cluster+="${cluster:+,}etcd-$i=http://127.0.0.1:$((ETCD_BASE_PORT + 10 + i))"
-  done
-  for ((i = 0; i < NODES; i++)); do
-    etcd --name "etcd-$i" --data-dir "$WORK/etcd-$i" \
-      --listen-client-urls "http://127.0.0.1:$((ETCD_BASE_PORT + i))" \
-      --advertise-client-urls "http://127.0.0.1:$((ETCD_BASE_PORT + i))" \
-      --listen-peer-urls "http://127.0.0.1:$((ETCD_BASE_PORT + 10 + i))" \
-      --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_BASE_PORT + 10 + i))" \
-      --initial-cluster "$cluster" --initial-cluster-token "paxos-compare-$STAMP" \
-      --initial-cluster-state new > "$WORK/etcd-$i.log" 2>&1 &
-    PIDS+=($!)
-  done
-  for ((i = 0; i < NODES; i++)); do
-    wait_for_port $((ETCD_BASE_PORT + i)) 30 || { log "etcd-$i did not start; its log:"; tail -20 "$WORK/etcd-$i.log" >&2; return 1; }
-  done
-  log "etcd: $NODES nodes on 127.0.0.1:$ETCD_BASE_PORT-$((ETCD_BASE_PORT + NODES - 1)) (pids ${PIDS[*]})"
+  start_etcd_cluster "$NODES" "$ETCD_BASE_PORT" "$WORK" "paxos-compare-$STAMP" PIDS
 }
 
 start_paxos() {
@@ -115,14 +90,6 @@ start_paxos() {
     wait_for_port $((PAXOS_BASE_PORT + i)) 60 || { log "paxos node-$i did not start; the cluster's output:"; tail -20 "$WORK/paxos-cluster.log" >&2; return 1; }
   done
   log "paxos: $NODES nodes on 127.0.0.1:$PAXOS_BASE_PORT-$((PAXOS_BASE_PORT + NODES - 1))"
-}
-
-endpoints() { # base port
-  local list="" i
-  for ((i = 0; i < NODES; i++)); do
-    list+="${list:+,}http://127.0.0.1:$(($1 + i))"
-  done
-  echo "$list"
 }
 
 warm_up() { # target, endpoints

@@ -19,3 +19,50 @@ wait_for_port() { # port, seconds
     sleep 0.2
   done
 }
+
+# The callers define log() (a line to stderr with the script's prefix); the functions below use it.
+
+# Endpoints of a cluster on loopback: "http://127.0.0.1:BASE,...", one per node.
+endpoints() { # base port, [nodes (default $NODES)]
+  local list="" i
+  for ((i = 0; i < ${2:-$NODES}; i++)); do
+    list+="${list:+,}http://127.0.0.1:$(($1 + i))"
+  done
+  echo "$list"
+}
+
+# Installs Debian's etcd-server if there is no etcd on the PATH.
+ensure_etcd() {
+  if ! command -v etcd > /dev/null; then
+    log "etcd is not installed; installing Debian's etcd-server"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server > /dev/null
+  fi
+  # The Debian package may start a default single-node service on 2379; ours uses other ports.
+}
+
+# Starts an etcd cluster on loopback with etcd's defaults (fsync on): node etcd-i has client port
+# BASE + i, peer port BASE + 10 + i, data directory DIR/etcd-i (which must not exist yet) and log
+# DIR/etcd-i.log. Appends each pid to the caller's array named PIDS_VAR as soon as it has started it
+# (so that the caller's clean-up stops it even if this fails or is interrupted), then waits until
+# every node listens; fails after 30 s.
+start_etcd_cluster() { # nodes, base port, dir, cluster token, PIDS_VAR
+  local nodes=$1 base=$2 dir=$3 token=$4 cluster="" i
+  local -n started_pids=$5
+  for ((i = 0; i < nodes; i++)); do
+    cluster+="${cluster:+,}etcd-$i=http://127.0.0.1:$((base + 10 + i))"
+  done
+  for ((i = 0; i < nodes; i++)); do
+    etcd --name "etcd-$i" --data-dir "$dir/etcd-$i" \
+      --listen-client-urls "http://127.0.0.1:$((base + i))" \
+      --advertise-client-urls "http://127.0.0.1:$((base + i))" \
+      --listen-peer-urls "http://127.0.0.1:$((base + 10 + i))" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$((base + 10 + i))" \
+      --initial-cluster "$cluster" --initial-cluster-token "$token" \
+      --initial-cluster-state new > "$dir/etcd-$i.log" 2>&1 &
+    started_pids+=($!)
+  done
+  for ((i = 0; i < nodes; i++)); do
+    wait_for_port $((base + i)) 30 || { log "etcd-$i did not start; its log:"; tail -20 "$dir/etcd-$i.log" >&2; return 1; }
+  done
+  log "etcd: $nodes nodes on 127.0.0.1:$base-$((base + nodes - 1)) (pids ${started_pids[*]})"
+}
