@@ -16,7 +16,7 @@ public readonly record struct SnapshotTransfer(int To, ulong Index);
 
 /// <summary>
 /// Everything the replica asks of its driver, in this order: (1) persist <see cref="HardState"/> and
-/// <see cref="Entries"/> durably (fsync), because promises and accepts are only valid once durable;
+/// <see cref="Entries"/>, durably (fsync) when <see cref="MustSync"/>, because promises and accepts are only valid once durable;
 /// (2) only then send <see cref="Messages"/> (requests may leave earlier: <see cref="MaySendBeforePersisting"/>); (3) apply <see cref="CommittedEntries"/> in slot order;
 /// (4) answer <see cref="ReadStates"/> once applied up to their index, fail <see cref="FailedReads"/>; (5) start
 /// <see cref="SnapshotsToSend"/>. Then call <see cref="ReplicaCore.Advance"/>.
@@ -25,6 +25,7 @@ public sealed class Ready
 {
     internal Ready(
         HardState? hardState,
+        bool mustSync,
         IReadOnlyList<LogEntry> entries,
         IReadOnlyList<ReplicaMessage> messages,
         IReadOnlyList<LogEntry> committedEntries,
@@ -34,6 +35,7 @@ public sealed class Ready
         SoftState? softState)
     {
         HardState = hardState;
+        MustSync = mustSync;
         Entries = entries;
         Messages = messages;
         CommittedEntries = committedEntries;
@@ -45,6 +47,14 @@ public sealed class Ready
 
     /// <summary>New promised ballot and/or commit index to persist; null if unchanged.</summary>
     public HardState? HardState { get; }
+
+    /// <summary>
+    /// True if <see cref="Entries"/> or the promised ballot changed: then they must be durable (fsync)
+    /// before the replies in <see cref="Messages"/> leave. A ready that only moves the commit index is
+    /// written without an fsync (it becomes durable with the next one): a commit index lost in a crash
+    /// is learned again from the peers, and what is chosen stays chosen on the quorum that accepted it.
+    /// </summary>
+    public bool MustSync { get; }
 
     /// <summary>Accepted (or learned chosen) entries to persist, overwriting any earlier entry of the same slot; in order, the last write of a slot wins.</summary>
     public IReadOnlyList<LogEntry> Entries { get; }

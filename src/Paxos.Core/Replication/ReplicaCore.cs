@@ -10,10 +10,10 @@ namespace Paxos.Core.Replication;
 /// values chosen for a slot.
 /// </summary>
 /// <remarks>
-/// Rules for the driver: (1) call the core from one thread; (2) after <see cref="TakeReady"/>, make
-/// <see cref="Ready.HardState"/> and <see cref="Ready.Entries"/> durable (fsync) before sending any of
-/// <see cref="Ready.Messages"/> — a promise or accept that leaves before it is durable can be
-/// forgotten by a crash, which breaks Paxos; (3) apply <see cref="Ready.CommittedEntries"/> in order,
+/// Rules for the driver: (1) call the core from one thread; (2) after <see cref="TakeReady"/>, write
+/// <see cref="Ready.HardState"/> and <see cref="Ready.Entries"/>, and when <see cref="Ready.MustSync"/>
+/// make them durable (fsync), before sending any of <see cref="Ready.Messages"/> — a promise or accept
+/// that leaves before it is durable can be forgotten by a crash, which breaks Paxos; (3) apply <see cref="Ready.CommittedEntries"/> in order,
 /// serve <see cref="Ready.ReadStates"/> once applied up to their index, fail <see cref="Ready.FailedReads"/>, start
 /// <see cref="Ready.SnapshotsToSend"/>, then call <see cref="Advance"/>; (4) after the application
 /// durably wrote a snapshot up to an applied slot, call <see cref="Compact"/> and delete older log
@@ -229,8 +229,13 @@ public sealed partial class ReplicaCore
             committed[slot - appliedIndex - 1] = log.EntryAt(slot);
         }
 
+        // A promise or an acceptance must be on disk before a reply reports it; a commit index need not:
+        // chosen is a fact about a quorum's acceptances, and a node that forgets how far it knew it
+        // learns it again from its peers (raft's MustSync).
+        bool mustSync = entriesToPersist.Count > 0 || hard.Promised != persistedHardState.Promised;
         var ready = new Ready(
             hardChange,
+            mustSync,
             entriesToPersist.ToArray(),
             outbox.ToArray(),
             committed,

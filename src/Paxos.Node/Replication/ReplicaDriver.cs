@@ -314,7 +314,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 _outboxes[message.To]?.Post(message);
             }
         }
-        _store.Persist(ready.HardState, ready.Entries);
+        _store.Persist(ready.HardState, ready.Entries, ready.MustSync);
         foreach (var message in ready.Messages)
         {
             if (!Ready.MaySendBeforePersisting(message))

@@ -8,8 +8,9 @@ namespace Paxos.Storage.Replication;
 /// <summary>
 /// The durable log of a Multi-Paxos replica on a <see cref="WriteAheadLog"/>: promised ballot and
 /// commit index (hard state) and accepted/chosen entries. <see cref="Persist"/> appends everything
-/// of one <see cref="Ready"/> and makes it durable with a single fsync (group commit), before the
-/// driver sends any message that depends on it. Recovery replays the log: the last hard state
+/// of one <see cref="Ready"/> and, when it carries entries or a new promise, makes it durable with a
+/// single fsync (group commit), before the driver sends any message that depends on it; a commit
+/// index alone rides along with the next fsync. Recovery replays the log: the last hard state
 /// wins and, for each slot, the last entry written. <see cref="Checkpoint"/> rewrites what is
 /// still needed after a snapshot and deletes older segments, so disk use stays bounded.
 /// Single writer: the replica's driver loop.
@@ -77,8 +78,11 @@ public sealed class ReplicaLogStore : IDisposable
         return new DurableState(_hardState, snapshotIndex, entries);
     }
 
-    /// <summary>Durably writes a ready's hard state and entries: all appended, then one fsync.</summary>
-    public void Persist(HardState? hardState, IReadOnlyList<LogEntry> entries)
+    /// <summary>
+    /// Writes a ready's hard state and entries: all appended, then, if <paramref name="sync"/>, one fsync
+    /// that makes them (and everything appended before) durable.
+    /// </summary>
+    public void Persist(HardState? hardState, IReadOnlyList<LogEntry> entries, bool sync)
     {
         if (hardState is null && entries.Count == 0)
         {
@@ -92,7 +96,10 @@ public sealed class ReplicaLogStore : IDisposable
         {
             AppendHardState(state);
         }
-        _wal.Sync();
+        if (sync)
+        {
+            _wal.Sync();
+        }
     }
 
     /// <summary>

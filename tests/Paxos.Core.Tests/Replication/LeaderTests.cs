@@ -22,6 +22,27 @@ public sealed class LeaderTests
     }
 
     [Fact]
+    public void OnlyAcceptancesAndPromisesNeedAnFsyncNotTheCommitIndex()
+    {
+        ReplicaCore leader = EstablishedLeader();
+        leader.Propose(Bytes("x"));
+        Ready proposal = Drain(leader);
+        Assert.True(proposal.MustSync);
+        Assert.NotEmpty(proposal.Entries);
+
+        AcknowledgeAccepts(leader, proposal);
+        Ready commit = Drain(leader);
+        Assert.Equal(2ul, commit.HardState!.Value.CommitIndex);
+        Assert.Empty(commit.Entries);
+        Assert.False(commit.MustSync);
+
+        leader.Step(new Prepare(1, 0, new Ballot(9, 1), 3));
+        Ready promise = Drain(leader);
+        Assert.Equal(new Ballot(9, 1), promise.HardState!.Value.Promised);
+        Assert.True(promise.MustSync);
+    }
+
+    [Fact]
     public void AcknowledgementsInAnotherBallotDoNotCount()
     {
         ReplicaCore leader = EstablishedLeader();

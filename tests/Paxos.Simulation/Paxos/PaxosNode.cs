@@ -232,7 +232,7 @@ internal sealed class PaxosNode
         if (persist)
         {
             _storage.Append(ready.HardState, ready.Entries);
-            if (_world.Bug != PlantedBug.AckBeforeFsync)
+            if (ready.MustSync && _world.Bug != PlantedBug.AckBeforeFsync)
             {
                 _storage.Sync();
             }
