@@ -16,6 +16,8 @@
 #   WARMUP           warm-up seconds per run  (default 2)
 #   WARMUP_CLUSTER   seconds of unrecorded load on each freshly started cluster (default 15)
 #   TARGETS          which clusters, space-separated (default: "etcd paxos")
+#   ROUNDS           how many times the whole set runs, the clusters taking turns, each round on
+#                    freshly started clusters (default 1); the report shows the median of the rounds
 #   ETCD_BASE_PORT   etcd client ports are this + i, peer ports this + 10 + i (default 23790)
 #   PAXOS_BASE_PORT  Paxos node ports are this + i (default 7100)
 set -euo pipefail
@@ -33,6 +35,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 WARMUP_CLUSTER=${WARMUP_CLUSTER:-15}
 TARGETS=${TARGETS:-"etcd paxos"}
+ROUNDS=${ROUNDS:-1}
 ETCD_BASE_PORT=${ETCD_BASE_PORT:-23790}
 PAXOS_BASE_PORT=${PAXOS_BASE_PORT:-7100}
 NODES=5
@@ -118,7 +121,10 @@ run_workloads() { # target, endpoints
   done
 }
 
+for ((round = 1; round <= ROUNDS; round++)); do
 for target in $TARGETS; do
+  log "round $round of $ROUNDS: $target"
+  rm -rf "$WORK/paxos" "$WORK"/etcd-* # every round starts from empty data directories
   case $target in
     etcd)
       ensure_etcd
@@ -143,6 +149,7 @@ for target in $TARGETS; do
       ;;
   esac
   stop_started
+done
 done
 
 log "results: $RESULTS"

@@ -7,8 +7,9 @@ public sealed class PerformanceReportTests : IDisposable
     private static readonly string[] SampleJsonl =
     [
         Line("put", "etcd", 1, "linearizable", 415.2, 13.59),
+        Line("put", "etcd", 64, "linearizable", 3100, 70),
         Line("put", "etcd", 64, "linearizable", 2000, 99),
-        Line("put", "etcd", 64, "linearizable", 2647, 84.03), // a repeat: the last one counts
+        Line("put", "etcd", 64, "linearizable", 2647, 84.03), // three repeats: the median counts
         Line("put", "paxos", 64, "linearizable", 1323.5, 42.5),
         Line("get", "etcd", 64, "serializable", 7648, 26.88),
         "",
@@ -45,6 +46,7 @@ public sealed class PerformanceReportTests : IDisposable
             + "| 1 | 415 | - | - | 13.59 | - |\n| 64 | 2,647 | 1,324 | 0.50 | 84.03 | 42.50 |\n",
             report.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("### get (serializable)\n\n", report.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("repeated up to 3 times, the two clusters taking turns; each row shows the repeat with the median throughput", report, StringComparison.Ordinal);
         Assert.Contains("| 64 | 7,648 | - | - | 26.88 | - |", report, StringComparison.Ordinal);
     }
 

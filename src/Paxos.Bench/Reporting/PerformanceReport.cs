@@ -6,7 +6,8 @@ namespace Paxos.Bench.Reporting;
 /// <summary>
 /// Renders <c>docs/performance.md</c>: the machine, a chart, a table per workload comparing etcd and
 /// Paxos at each client count, the runs that failed, and the commands that produced the numbers.
-/// When a run was repeated, its last result counts.
+/// When a run was repeated (<c>ROUNDS</c> of <c>bench/compare.sh</c>), the repeat with the median
+/// throughput counts, so one disturbed run on a shared machine does not decide a ratio.
 /// </summary>
 public static class PerformanceReport
 {
@@ -17,13 +18,17 @@ public static class PerformanceReport
     {
         ArgumentNullException.ThrowIfNull(results);
         ArgumentNullException.ThrowIfNull(machine);
-        var latest = Latest(results);
+        var latest = Representative(results);
+        int rounds = Rounds(results);
         var text = new StringBuilder();
         text.AppendLine("# Performance: Paxos and etcd")
             .AppendLine()
             .AppendLine(Invariant($"Generated {generated:yyyy-MM-dd HH:mm} UTC by `paxos bench report` from `{source}`, which `bench/compare.sh` collected."))
             .AppendLine("Both clusters have 5 nodes on this one machine, on loopback, and write to disk with fsync; the same client (`paxos bench`) loads both.")
             .AppendLine("Ratio is Paxos throughput divided by etcd's; p99 is the 99th percentile latency in milliseconds.")
+            .AppendLine(rounds > 1
+                ? Invariant($"Every run was repeated up to {rounds} times, the two clusters taking turns; each row shows the repeat with the median throughput.")
+                : "Each row is a single run.")
             .AppendLine()
             .AppendLine("## Machine")
             .AppendLine()
@@ -87,21 +92,37 @@ public static class PerformanceReport
         return text.ToString();
     }
 
-    /// <summary>The last result of each (target, workload, clients), in the order they first ran.</summary>
-    internal static IReadOnlyList<BenchResult> Latest(IEnumerable<BenchResult> results)
+    /// <summary>
+    /// One result per (target, workload, clients), in the order they first ran: of the repeats that
+    /// measured something, the one with the median throughput (the lower of the two middle ones for an
+    /// even count); if none did, the last failure.
+    /// </summary>
+    internal static IReadOnlyList<BenchResult> Representative(IEnumerable<BenchResult> results) =>
+        [.. Repeats(results).Select(repeats =>
+        {
+            var measured = repeats.Where(r => r.Failure is null).OrderBy(r => r.OpsPerSecond).ToList();
+            return measured.Count > 0 ? measured[(measured.Count - 1) / 2] : repeats[^1];
+        })];
+
+    /// <summary>The most repeats any (target, workload, clients) has.</summary>
+    private static int Rounds(IEnumerable<BenchResult> results) => Repeats(results).Select(r => r.Count).DefaultIfEmpty(0).Max();
+
+    private static List<List<BenchResult>> Repeats(IEnumerable<BenchResult> results)
     {
-        var byRun = new Dictionary<(string, string, int), BenchResult>();
-        var order = new List<(string, string, int)>();
+        var byRun = new Dictionary<(string, string, int), List<BenchResult>>();
+        var order = new List<List<BenchResult>>();
         foreach (var result in results)
         {
             var key = (result.Target, result.Label, result.Clients);
-            if (!byRun.ContainsKey(key))
+            if (!byRun.TryGetValue(key, out var repeats))
             {
-                order.Add(key);
+                repeats = [];
+                byRun[key] = repeats;
+                order.Add(repeats);
             }
-            byRun[key] = result;
+            repeats.Add(result);
         }
-        return [.. order.Select(key => byRun[key])];
+        return order;
     }
 
     private static string LoadLine(IReadOnlyList<BenchResult> results)

@@ -13,7 +13,7 @@ public static class ThroughputChart
     /// <summary>Draws the chart of <paramref name="results"/> (failed runs aside) into <paramref name="path"/>.</summary>
     public static void Save(IReadOnlyList<BenchResult> results, string path)
     {
-        var measured = PerformanceReport.Latest(results).Where(r => r.Failure is null).ToList();
+        var measured = PerformanceReport.Representative(results).Where(r => r.Failure is null).ToList();
         var series = measured.GroupBy(r => (r.Target, r.Label)).ToList();
         if (series.Any(s => s.Count() > 1))
         {
