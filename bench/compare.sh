@@ -62,19 +62,8 @@ source "bench/lib.sh"
 
 log() { echo "[compare] $*" >&2; }
 
-stop_started() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    stop_pid "$pid"
-  done
-  PIDS=()
-}
-
 cleanup() {
-  stop_started
+  stop_pids PIDS
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -85,13 +74,7 @@ start_etcd() {
 }
 
 start_paxos() {
-  # shellcheck disable=SC2086 # PAXOS_CMD is a command line
-  $PAXOS_CMD cluster --nodes "$NODES" --base-port "$PAXOS_BASE_PORT" --data-dir "$WORK/paxos" > "$WORK/paxos-cluster.log" 2>&1 &
-  PIDS+=($!)
-  local i
-  for ((i = 0; i < NODES; i++)); do
-    wait_for_port $((PAXOS_BASE_PORT + i)) 60 || { log "paxos node-$i did not start; the cluster's output:"; tail -20 "$WORK/paxos-cluster.log" >&2; return 1; }
-  done
+  start_paxos_cluster "$PAXOS_CMD" "$NODES" "$PAXOS_BASE_PORT" "$WORK/paxos" "$WORK/paxos-cluster.log" PIDS || return 1
   log "paxos: $NODES nodes on 127.0.0.1:$PAXOS_BASE_PORT-$((PAXOS_BASE_PORT + NODES - 1))"
 }
 
@@ -148,7 +131,7 @@ for target in $TARGETS; do
       exit 2
       ;;
   esac
-  stop_started
+  stop_pids PIDS
 done
 done
 

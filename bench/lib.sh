@@ -20,7 +20,35 @@ wait_for_port() { # port, seconds
   done
 }
 
+# Stops every process whose pid is in the caller's array named PIDS_VAR (SIGTERM to all first, so
+# they stop together), then empties it.
+stop_pids() { # PIDS_VAR
+  local -n pids_to_stop=$1
+  local pid
+  for pid in "${pids_to_stop[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids_to_stop[@]}"; do
+    stop_pid "$pid"
+  done
+  pids_to_stop=()
+}
+
 # The callers define log() (a line to stderr with the script's prefix); the functions below use it.
+
+# Starts 'PAXOS_CMD cluster' with NODES nodes on loopback ports BASE + i and data in DIR, its output
+# in LOG; appends its pid to the caller's array named PIDS_VAR at once, then waits until every node
+# listens; fails after 60 s.
+start_paxos_cluster() { # paxos command, nodes, base port, dir, log, PIDS_VAR
+  local command=$1 nodes=$2 base=$3 dir=$4 output=$5 i
+  local -n started_cluster=$6
+  # shellcheck disable=SC2086 # the paxos command is a command line
+  $command cluster --nodes "$nodes" --base-port "$base" --data-dir "$dir" > "$output" 2>&1 &
+  started_cluster+=($!)
+  for ((i = 0; i < nodes; i++)); do
+    wait_for_port $((base + i)) 60 || { log "paxos node-$i did not start; the cluster's output:"; tail -20 "$output" >&2; return 1; }
+  done
+}
 
 # Endpoints of a cluster on loopback: "http://127.0.0.1:BASE,...", one per node.
 endpoints() { # base port, [nodes (default $NODES)]

@@ -57,20 +57,9 @@ source "bench/lib.sh"
 
 log() { echo "[memory] $*" >&2; }
 
-stop_started() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    stop_pid "$pid"
-  done
-  PIDS=()
-}
-
 cleanup() {
   stop_pid "$SAMPLER_PID"
-  stop_started
+  stop_pids PIDS
   # dotnet-counters ends (and flushes its file) when the node it watches has stopped.
   stop_pid "$COUNTERS_PID"
   rm -rf "$WORK"
@@ -93,12 +82,7 @@ sample() { # target, then nodes as "id:pid:data directory" words; appends one ro
 }
 
 start_paxos() { # sets NODE_ENTRIES
-  "$PAXOS" cluster --nodes "$NODES" --base-port "$BASE_PORT" --data-dir "$WORK/paxos" > "$WORK/cluster.log" 2>&1 &
-  PIDS+=($!)
-  local i
-  for ((i = 0; i < NODES; i++)); do
-    wait_for_port $((BASE_PORT + i)) 60 || { log "node $i did not start; the cluster's output:"; tail -20 "$WORK/cluster.log" >&2; return 1; }
-  done
+  start_paxos_cluster "$PAXOS" "$NODES" "$BASE_PORT" "$WORK/paxos" "$WORK/cluster.log" PIDS || return 1
   # The cluster prints one line per node: "  node-0   127.0.0.1:7300   pid 1234   log ...".
   mapfile -t NODE_ENTRIES < <(awk -v dir="$WORK/paxos" '$3 == "pid" { print $1 ":" $4 ":" dir "/" $1 }' "$WORK/cluster.log")
   ((${#NODE_ENTRIES[@]} == NODES)) || { log "expected $NODES pid lines in the cluster's output"; cat "$WORK/cluster.log" >&2; return 1; }
@@ -193,7 +177,7 @@ for target in $TARGETS; do
   sleep "$SETTLE"
   stop_pid "$SAMPLER_PID"
   SAMPLER_PID=""
-  stop_started
+  stop_pids PIDS
   stop_pid "$COUNTERS_PID"
   COUNTERS_PID=""
   summarize "$target" "$written" "$seconds" "${commands[@]}"

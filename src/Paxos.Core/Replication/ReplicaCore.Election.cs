@@ -97,10 +97,9 @@ public sealed partial class ReplicaCore
         heartbeatElapsed = 0;
         Array.Clear(ackedRound);
 
-        // The promises just received are replies in this ballot: the first quorum check counts them,
-        // and runs a full election timeout from now, not from the start of the candidacy.
+        // The promises just received are replies in this ballot: the first quorum check counts them
+        // (it runs a full election timeout from now: the candidacy cleared its counter).
         heardSinceCheck = promiseMask;
-        quorumCheckElapsed = 0;
 
         ulong chosenUpTo = Math.Max(promisedCommit, commitIndex);
         ulong highest = chosenUpTo;

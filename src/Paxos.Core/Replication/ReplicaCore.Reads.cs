@@ -107,32 +107,38 @@ public sealed partial class ReplicaCore
         // The index is at most the commit index of the leader of m.Ballot, so its slots accepted in
         // that ballot are chosen, as with a heartbeat.
         LearnCommitFromLeader(m.Ballot, m.Index);
-        forwardedReads.RemoveAll(read =>
+        int kept = 0;
+        for (int i = 0; i < forwardedReads.Count; i++)
         {
-            if (read.Token != m.Token)
+            ForwardedRead read = forwardedReads[i];
+            if (read.Token == m.Token)
             {
-                return false;
+                readStates.Add(new ReadState(read.RequestId, m.Index));
             }
+            else
+            {
+                forwardedReads[kept++] = read;
+            }
+        }
 
-            readStates.Add(new ReadState(read.RequestId, m.Index));
-            return true;
-        });
+        forwardedReads.RemoveRange(kept, forwardedReads.Count - kept);
     }
 
-    /// <summary>A follower gives up on reads its leader has not answered within two election timeouts.</summary>
+    /// <summary>
+    /// A follower gives up on reads its leader has not answered within two election timeouts. Reads
+    /// are added in the order they are asked, so the expired ones are a prefix.
+    /// </summary>
     private void ExpireForwardedReads()
     {
         long limit = now - (2L * options.ElectionTicks);
-        forwardedReads.RemoveAll(read =>
+        int expired = 0;
+        while (expired < forwardedReads.Count && forwardedReads[expired].AskedAt <= limit)
         {
-            if (read.AskedAt > limit)
-            {
-                return false;
-            }
+            failedReads.Add(forwardedReads[expired].RequestId);
+            expired++;
+        }
 
-            failedReads.Add(read.RequestId);
-            return true;
-        });
+        forwardedReads.RemoveRange(0, expired);
     }
 
     /// <summary>Every read waiting on this node's leadership, or on the leader it followed, fails.</summary>

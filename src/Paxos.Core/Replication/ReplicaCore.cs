@@ -193,7 +193,7 @@ public sealed partial class ReplicaCore
         {
             StartCandidacy();
         }
-        else if (forwardedReads.Count > 0)
+        else
         {
             ExpireForwardedReads();
         }
