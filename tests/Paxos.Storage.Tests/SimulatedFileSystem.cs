@@ -58,6 +58,25 @@ internal sealed class SimulatedFileSystem : IFileSystem
         }
     }
 
+    /// <summary>
+    /// A separate file system holding what would survive a crash of the process alone (the kernel
+    /// keeps every write and directory change); this one is unchanged.
+    /// </summary>
+    public SimulatedFileSystem ProcessCrashCopy()
+    {
+        lock (_gate)
+        {
+            var copy = new SimulatedFileSystem();
+            foreach ((string path, Node node) in _entries)
+            {
+                var clone = new Node { Content = [.. node.Content], Durable = [.. node.Content] };
+                copy._entries[path] = clone;
+                copy._durableEntries[path] = clone;
+            }
+            return copy;
+        }
+    }
+
     public IFileHandle OpenFile(string path, FileOpenMode mode)
     {
         lock (_gate)

@@ -144,6 +144,35 @@ public sealed class WalGroupCommitTests(ITestOutputHelper output)
         Assert.True(crashed.ListFiles(Dir).Count > 3, "segments created by rolls must survive the crash");
     }
 
+    [Fact]
+    public void FlushedRecordsSurviveAProcessCrashWithoutAnFsyncButNotAPowerLoss()
+    {
+        var fs = new SimulatedFileSystem();
+        SimulatedFileSystem processCrashed;
+        SimulatedFileSystem powerLost;
+        using (WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs }))
+        {
+            for (long i = 1; i <= 10; i++)
+            {
+                log.Append(1, WalTestLog.Payload(i, 40));
+            }
+            log.Sync();
+            int syncs = fs.FileSyncCount;
+            for (long i = 11; i <= 15; i++)
+            {
+                log.Append(1, WalTestLog.Payload(i, 40));
+            }
+            log.Flush();
+            Assert.Equal(syncs, fs.FileSyncCount);
+            Assert.Equal(10, log.DurableSequence);
+            processCrashed = fs.ProcessCrashCopy();
+            powerLost = fs.CrashCopy();
+        }
+
+        Assert.Equal(15, WalTestLog.ReadAll(Dir, new WalOptions { FileSystem = processCrashed }).Count);
+        Assert.Equal(10, WalTestLog.ReadAll(Dir, new WalOptions { FileSystem = powerLost }).Count);
+    }
+
     private static byte[] CallerPayload(int caller)
     {
         var payload = new byte[8];

@@ -10,7 +10,8 @@ namespace Paxos.Storage.Replication;
 /// commit index (hard state) and accepted/chosen entries. <see cref="Persist"/> appends everything
 /// of one <see cref="Ready"/> and, when it carries entries or a new promise, makes it durable with a
 /// single fsync (group commit), before the driver sends any message that depends on it; a commit
-/// index alone rides along with the next fsync. Recovery replays the log: the last hard state
+/// index alone is only written to the file (it survives a process crash) and made durable by the
+/// next fsync. Recovery replays the log: the last hard state
 /// wins and, for each slot, the last entry written. <see cref="Checkpoint"/> rewrites what is
 /// still needed after a snapshot and deletes older segments, so disk use stays bounded.
 /// Single writer: the replica's driver loop.
@@ -80,7 +81,8 @@ public sealed class ReplicaLogStore : IDisposable
 
     /// <summary>
     /// Writes a ready's hard state and entries: all appended, then, if <paramref name="sync"/>, one fsync
-    /// that makes them (and everything appended before) durable.
+    /// that makes them (and everything appended before) durable; otherwise they are handed to the
+    /// operating system, so that a crash of the process (not of the machine) keeps them.
     /// </summary>
     public void Persist(HardState? hardState, IReadOnlyList<LogEntry> entries, bool sync)
     {
@@ -99,6 +101,10 @@ public sealed class ReplicaLogStore : IDisposable
         if (sync)
         {
             _wal.Sync();
+        }
+        else
+        {
+            _wal.Flush();
         }
     }
 

@@ -163,6 +163,27 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Hands every record appended so far to the operating system, without an fsync: they survive this
+    /// process crashing (the kernel holds them) but not the machine losing power, until <see cref="Sync"/>.
+    /// </summary>
+    public void Flush()
+    {
+        lock (_gate)
+        {
+            ThrowIfUnusable();
+            try
+            {
+                WriteBufferLocked();
+            }
+            catch (Exception ex)
+            {
+                _fault = ex;
+                throw;
+            }
+        }
+    }
+
     /// <summary>Makes every record appended so far durable with one fsync (none if they already are).</summary>
     public void Sync()
     {
