@@ -5,7 +5,8 @@ namespace Paxos.Storage.Tests;
 
 /// <summary>
 /// An in-memory <see cref="IFileSystem"/> test double that counts fsyncs and simulates a crash (<see cref="CrashCopy"/>): file contents
-/// not yet flushed to disk and directory changes not yet synced are lost.
+/// not yet flushed to disk and directory changes not yet synced are lost. Space set aside with <see cref="IFileHandle.Reserve"/>
+/// is kept as a length, not as bytes: it reads as zeros.
 /// </summary>
 internal sealed class SimulatedFileSystem : IFileSystem
 {
@@ -50,7 +51,7 @@ internal sealed class SimulatedFileSystem : IFileSystem
             var copy = new SimulatedFileSystem();
             foreach ((string path, Node node) in _durableEntries)
             {
-                var clone = new Node { Content = [.. node.Durable], Durable = [.. node.Durable] };
+                var clone = new Node { Content = [.. node.Durable], Durable = [.. node.Durable], Reserved = node.DurableReserved, DurableReserved = node.DurableReserved };
                 copy._entries[path] = clone;
                 copy._durableEntries[path] = clone;
             }
@@ -69,7 +70,7 @@ internal sealed class SimulatedFileSystem : IFileSystem
             var copy = new SimulatedFileSystem();
             foreach ((string path, Node node) in _entries)
             {
-                var clone = new Node { Content = [.. node.Content], Durable = [.. node.Content] };
+                var clone = new Node { Content = [.. node.Content], Durable = [.. node.Content], Reserved = node.Reserved, DurableReserved = node.Reserved };
                 copy._entries[path] = clone;
                 copy._durableEntries[path] = clone;
             }
@@ -159,6 +160,13 @@ internal sealed class SimulatedFileSystem : IFileSystem
         public List<byte> Content { get; set; } = [];
 
         public byte[] Durable { get; set; } = [];
+
+        /// <summary>The length set aside by <see cref="IFileHandle.Reserve"/>; bytes past <see cref="Content"/> read as zeros.</summary>
+        public long Reserved { get; set; }
+
+        public long DurableReserved { get; set; }
+
+        public long Length => Math.Max(Content.Count, Reserved);
     }
 
     private sealed class Handle(SimulatedFileSystem fs, Node node, string path, bool writable) : IFileHandle
@@ -171,7 +179,7 @@ internal sealed class SimulatedFileSystem : IFileSystem
             {
                 lock (fs._gate)
                 {
-                    return node.Content.Count;
+                    return node.Length;
                 }
             }
         }
@@ -180,8 +188,10 @@ internal sealed class SimulatedFileSystem : IFileSystem
         {
             lock (fs._gate)
             {
-                int count = (int)Math.Clamp(node.Content.Count - offset, 0, buffer.Length);
-                CollectionsMarshal.AsSpan(node.Content).Slice((int)offset, count).CopyTo(buffer);
+                int count = (int)Math.Clamp(node.Length - offset, 0, buffer.Length);
+                int stored = (int)Math.Clamp(node.Content.Count - offset, 0, count);
+                CollectionsMarshal.AsSpan(node.Content).Slice((int)Math.Min(offset, node.Content.Count), stored).CopyTo(buffer);
+                buffer[stored..count].Clear();
                 return count;
             }
         }
@@ -201,13 +211,16 @@ internal sealed class SimulatedFileSystem : IFileSystem
             }
         }
 
-        public void FlushToDisk()
+        public void FlushToDisk() => Flush();
+
+        public void FlushDataToDisk() => Flush();
+
+        public void Reserve(long length)
         {
-            fs.BeforeFileSync?.Invoke();
             lock (fs._gate)
             {
-                node.Durable = [.. node.Content];
-                fs._fileSyncs++;
+                EnsureWritable();
+                node.Reserved = Math.Max(node.Reserved, length);
             }
         }
 
@@ -216,6 +229,7 @@ internal sealed class SimulatedFileSystem : IFileSystem
             lock (fs._gate)
             {
                 EnsureWritable();
+                node.Reserved = Math.Min(node.Reserved, length);
                 if (length < node.Content.Count)
                 {
                     node.Content.RemoveRange((int)length, node.Content.Count - (int)length);
@@ -229,6 +243,17 @@ internal sealed class SimulatedFileSystem : IFileSystem
 
         public void Dispose()
         {
+        }
+
+        private void Flush()
+        {
+            fs.BeforeFileSync?.Invoke();
+            lock (fs._gate)
+            {
+                node.Durable = [.. node.Content];
+                node.DurableReserved = node.Reserved;
+                fs._fileSyncs++;
+            }
         }
 
         private void EnsureWritable()

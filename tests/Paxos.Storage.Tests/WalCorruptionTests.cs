@@ -18,7 +18,7 @@ public sealed class WalCorruptionTests
     {
         using var dir = new TempDirectory();
         string segment = WalTornTailTests.WriteRecords(dir.Path, RecordCount);
-        long damaged = RecordOffset(10);
+        long damaged = WalTestLog.RecordOffset(10);
         FlipBit(segment, damaged + byteInFrame);
 
         var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path));
@@ -34,7 +34,7 @@ public sealed class WalCorruptionTests
     {
         using var dir = new TempDirectory();
         string segment = WalTornTailTests.WriteRecords(dir.Path, RecordCount);
-        long damaged = RecordOffset(RecordCount - 1);
+        long damaged = WalTestLog.RecordOffset(RecordCount - 1);
         FlipBit(segment, damaged + FrameHeaderSize + 1);
 
         var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path));
@@ -94,7 +94,7 @@ public sealed class WalCorruptionTests
     public void TruncatedOlderSegmentIsReported()
     {
         using var dir = new TempDirectory();
-        var options = new WalOptions { SegmentSize = 1024 };
+        var options = new WalOptions { SegmentSize = 1024, PreallocateSegments = false };
         WriteMany(dir.Path, 100, options);
         string older = WalTestLog.Segments(dir.Path)[0];
         using (var stream = new FileStream(older, FileMode.Open))
@@ -104,6 +104,28 @@ public sealed class WalCorruptionTests
 
         var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path, options));
         Assert.Equal(older, ex.FilePath);
+    }
+
+    [Fact]
+    public void LostLastRecordOfAPreallocatedOlderSegmentIsReported()
+    {
+        // In a preallocated segment, zeros where the last record was look like the segment's clean end; the next
+        // segment's first sequence number gives the loss away.
+        using var dir = new TempDirectory();
+        var options = new WalOptions { SegmentSize = 1024 };
+        WriteMany(dir.Path, 100, options);
+        string[] segments = WalTestLog.Segments(dir.Path);
+        string older = segments[0];
+        Assert.Equal(options.SegmentSize, new FileInfo(older).Length);
+        long lastRecord = WalTestLog.RecordOffset(SecondSegmentFirst(segments) - 1);
+        byte[] bytes = File.ReadAllBytes(older);
+        Assert.Equal(WalTestLog.RecordOffset(SecondSegmentFirst(segments)), WalTestLog.DataEnd(older));
+        Array.Clear(bytes, (int)lastRecord, bytes.Length - (int)lastRecord);
+        File.WriteAllBytes(older, bytes);
+
+        var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path, options));
+        Assert.Equal(segments[1], ex.FilePath);
+        Assert.Equal(0, ex.Offset);
     }
 
     [Fact]
@@ -130,16 +152,8 @@ public sealed class WalCorruptionTests
         log.Sync();
     }
 
-    /// <summary>The offset of record <paramref name="sequence"/> in the single segment written by <c>WriteRecords</c>.</summary>
-    private static long RecordOffset(long sequence)
-    {
-        long offset = HeaderSize;
-        for (long i = 1; i < sequence; i++)
-        {
-            offset += FrameHeaderSize + WalTestLog.Payload(i).Length;
-        }
-        return offset;
-    }
+    private static long SecondSegmentFirst(string[] segments) =>
+        long.Parse(Path.GetFileNameWithoutExtension(segments[1]), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
 
     private static void FlipBit(string path, long offset)
     {

@@ -8,6 +8,9 @@ internal sealed record RecoveredRecord(long Sequence, byte Type, byte[] Payload)
 /// <summary>Opens logs in tests and collects what recovery returned.</summary>
 internal static class WalTestLog
 {
+    private const int SegmentHeaderSize = 24;
+    private const int FrameHeaderSize = 17;
+
     public static WriteAheadLog Open(string directory, out List<RecoveredRecord> records, WalOptions? options = null)
     {
         var collected = new List<RecoveredRecord>();
@@ -32,6 +35,20 @@ internal static class WalTestLog
         }
         return payload;
     }
+
+    /// <summary>The offset of record <paramref name="sequence"/> in a single segment holding records 1, 2, ... with <see cref="Payload"/>.</summary>
+    public static long RecordOffset(long sequence)
+    {
+        long offset = SegmentHeaderSize;
+        for (long i = 1; i < sequence; i++)
+        {
+            offset += FrameHeaderSize + Payload(i).Length;
+        }
+        return offset;
+    }
+
+    /// <summary>Just after the last non-zero byte of a file: where a log's records end in a preallocated segment.</summary>
+    public static long DataEnd(string path) => File.ReadAllBytes(path).AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
 
     public static string[] Segments(string directory) =>
         [.. Directory.GetFiles(directory, "*.seg").Order(StringComparer.Ordinal)];

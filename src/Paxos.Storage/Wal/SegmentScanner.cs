@@ -81,17 +81,73 @@ internal sealed class SegmentScanner : IDisposable
         return true;
     }
 
-    /// <summary>Whether a checksum-valid frame starts anywhere after <paramref name="offset"/>.</summary>
-    public bool ValidFrameFollows(long offset)
+    /// <summary>
+    /// Where the file's data ends, looking from <paramref name="offset"/> on: just after its last non-zero byte, or
+    /// <paramref name="offset"/> itself if only zeros follow.
+    /// </summary>
+    public long EndOfData(long offset)
     {
-        for (long candidate = offset + 1; candidate + WalFormat.FrameHeaderSize <= Length; candidate++)
+        long end = offset;
+        for (long start = offset; start < Length; start += _window.Length)
         {
+            int count = (int)Math.Min(_window.Length, Length - start);
+            if (!TryRead(start, count, out ReadOnlySpan<byte> data))
+            {
+                return Length; // the file is shorter than it said: treat the rest as data, never as a clean end
+            }
+            int last = data.LastIndexOfAnyExcept((byte)0);
+            if (last >= 0)
+            {
+                end = start + last + 1;
+            }
+        }
+        return end;
+    }
+
+    /// <summary>
+    /// Whether a checksum-valid frame starts after <paramref name="offset"/> and before <paramref name="dataEnd"/>
+    /// (the end of the data, see <see cref="EndOfData"/>: a frame starting at or after it would be all zeros, which
+    /// is never valid).
+    /// </summary>
+    public bool ValidFrameFollows(long offset, long dataEnd)
+    {
+        long candidate = offset + 1;
+        while (candidate < dataEnd && candidate + WalFormat.FrameHeaderSize <= Length)
+        {
+            // A frame header of zeros is never valid (its stored checksum, zero, is not the CRC-32C of its zero fields),
+            // so a valid frame starts at most a header's length before a non-zero byte: skip runs of zeros.
+            long nonZero = NextNonZero(candidate, dataEnd);
+            if (nonZero - candidate >= WalFormat.FrameHeaderSize)
+            {
+                candidate = nonZero - WalFormat.FrameHeaderSize + 1;
+                continue;
+            }
             if (TryReadFrame(candidate, out _) == FrameStatus.Valid)
             {
                 return true;
             }
+            candidate++;
         }
         return false;
+    }
+
+    /// <summary>The offset of the first non-zero byte at or after <paramref name="offset"/>, or <paramref name="end"/> if there is none before it.</summary>
+    private long NextNonZero(long offset, long end)
+    {
+        for (long start = offset; start < end; start += _window.Length)
+        {
+            int count = (int)Math.Min(_window.Length, end - start);
+            if (!TryRead(start, count, out ReadOnlySpan<byte> data))
+            {
+                return start;
+            }
+            int index = data.IndexOfAnyExcept((byte)0);
+            if (index >= 0)
+            {
+                return start + index;
+            }
+        }
+        return end;
     }
 
     public void Dispose()

@@ -3,14 +3,16 @@ using Paxos.Storage.Files;
 namespace Paxos.Storage.Wal;
 
 /// <summary>
-/// Reads every segment of a log directory in order at open, passing each record to a callback. Damage at the very
+/// Reads every segment of a log directory in order at open, passing each record to a callback. A segment's records
+/// end where zeros begin that run to the end of the file (the rest of a preallocated segment). Damage at the very
 /// end of the last segment (nothing valid after it) is a torn, never-acknowledged write and is truncated away;
 /// any other damage throws <see cref="WalCorruptionException"/>.
 /// </summary>
 internal static class WalRecovery
 {
     /// <summary>The segments found and the state the appender continues from.</summary>
-    internal sealed record Result(List<WalSegment> Segments, long NextSequence, WalRecoveryResult Summary);
+    /// <param name="LastSegmentEnd">Where the last segment's records end: the offset the next record is written at.</param>
+    internal sealed record Result(List<WalSegment> Segments, long NextSequence, long LastSegmentEnd, WalRecoveryResult Summary);
 
     public static Result Recover(string directory, WalOptions options, WalRecordHandler onRecord)
     {
@@ -27,6 +29,7 @@ internal static class WalRecovery
 
         long? expected = null;
         long recordCount = 0;
+        long lastSegmentEnd = 0;
         WalTornTail? tornTail = null;
         for (int i = 0; i < segments.Count; i++)
         {
@@ -54,17 +57,22 @@ internal static class WalRecovery
                 FrameStatus status = scanner.TryReadFrame(offset, out ReadOnlySpan<byte> frame);
                 if (status != FrameStatus.Valid)
                 {
+                    long dataEnd = scanner.EndOfData(offset);
+                    if (dataEnd == offset)
+                    {
+                        break; // only zeros from here on: the unused rest of the segment
+                    }
                     string reason = Describe(status);
                     if (!isLast)
                     {
                         throw new WalCorruptionException(segment.Path, offset, reason + " in a segment that is not the last");
                     }
-                    if (scanner.ValidFrameFollows(offset))
+                    if (scanner.ValidFrameFollows(offset, dataEnd))
                     {
                         throw new WalCorruptionException(segment.Path, offset, reason + ", followed by valid records");
                     }
-                    tornTail = new WalTornTail(segment.Path, offset, scanner.Length - offset);
-                    WalLog.TornTailTruncated(options.Logger, segment.Path, offset, scanner.Length - offset);
+                    tornTail = new WalTornTail(segment.Path, offset, dataEnd - offset);
+                    WalLog.TornTailTruncated(options.Logger, segment.Path, offset, dataEnd - offset);
                     file.SetLength(offset);
                     break;
                 }
@@ -78,6 +86,7 @@ internal static class WalRecovery
                 sequence++;
                 offset += frame.Length;
             }
+            lastSegmentEnd = offset;
             // Records found after a crash may still sit only in the page cache: make them durable before anything relies on them.
             if (isLast)
             {
@@ -88,7 +97,7 @@ internal static class WalRecovery
 
         long next = expected ?? 1;
         long firstRetained = segments.Count > 0 ? segments[0].FirstSequence : next;
-        return new Result(segments, next, new WalRecoveryResult(recordCount, firstRetained, next, tornTail));
+        return new Result(segments, next, lastSegmentEnd, new WalRecoveryResult(recordCount, firstRetained, next, tornTail));
     }
 
     private static long ReadHeader(SegmentScanner scanner, WalSegment segment, long? expected)

@@ -25,7 +25,9 @@ namespace Paxos.Storage.Wal;
 /// "PXWL", version, first sequence) followed by frames <c>length (u32) | CRC-32C (u32) | sequence (u64) | type (u8) |
 /// payload</c>, the CRC covering every other byte of the frame. A new segment is started when the current one would
 /// exceed <see cref="WalOptions.SegmentSize"/>; it is created, its header fsynced and the directory fsynced before
-/// any record goes into it.
+/// any record goes into it. With <see cref="WalOptions.PreallocateSegments"/> a segment is created at its full size
+/// (zeros after the header) and records overwrite the zeros, so the file's length is not where its records end: zeros
+/// after the last record are the end. Group commits sync with fdatasync.
 /// </para>
 /// <para>
 /// Recovery (<see cref="Open"/>) treats a damaged or incomplete record at the end of the last segment as a torn,
@@ -78,7 +80,11 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
         else
         {
             _active = _fs.OpenFile(_segments[^1].Path, FileOpenMode.OpenReadWrite);
-            _activeLength = _active.Length;
+            _activeLength = recovered.LastSegmentEnd;
+            if (_options.PreallocateSegments)
+            {
+                _active.Reserve(_options.SegmentSize); // a segment cut back at a torn tail, or written without preallocation
+            }
         }
         _queue = new AppendQueue(options.QueueCapacity);
     }
@@ -428,7 +434,7 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
             return;
         }
         WriteBufferLocked();
-        _active.FlushToDisk();
+        _active.FlushDataToDisk();
         _durableSequence = _nextSequence - 1;
     }
 
@@ -450,7 +456,10 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
         _active = CreateSegment(_nextSequence);
     }
 
-    /// <summary>Creates a segment file holding only its header, durably (file and directory entry), and makes it active.</summary>
+    /// <summary>
+    /// Creates a segment file holding only its header (and zeros up to the segment size, if preallocating), durably
+    /// (file and directory entry), and makes it active.
+    /// </summary>
     private IFileHandle CreateSegment(long firstSequence)
     {
         string path = Path.Combine(_directory, SegmentFileName.Format(firstSequence));
@@ -460,6 +469,10 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
             Span<byte> header = stackalloc byte[WalFormat.SegmentHeaderSize];
             WalFormat.WriteSegmentHeader(header, firstSequence);
             file.Write(header, 0);
+            if (_options.PreallocateSegments)
+            {
+                file.Reserve(_options.SegmentSize);
+            }
             file.FlushToDisk();
             _fs.SyncDirectory(_directory);
         }
