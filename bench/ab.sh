@@ -27,13 +27,7 @@ PIDS=()
 source "bench/lib.sh"
 
 log() { echo "[ab] $*" >&2; }
-
-cleanup() {
-  stop_pids PIDS
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+clean_up_on_exit
 
 summary() { # bench output file -> "ops/s p50 p99"
   grep '^{' "$1" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["ops_per_sec"], d["p50_ms"], d["p99_ms"])'

@@ -61,13 +61,7 @@ FAILED=()
 source "bench/lib.sh"
 
 log() { echo "[compare] $*" >&2; }
-
-cleanup() {
-  stop_pids PIDS
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+clean_up_on_exit
 
 start_etcd() {
   start_etcd_cluster "$NODES" "$ETCD_BASE_PORT" "$WORK" "paxos-compare-$STAMP" PIDS

@@ -34,6 +34,13 @@ stop_pids() { # PIDS_VAR
   pids_to_stop=()
 }
 
+# Sets the caller's exit traps: on exit, stop every process in its PIDS array and remove its WORK
+# directory; Ctrl+C or SIGTERM exits (and so cleans up) with status 130.
+clean_up_on_exit() {
+  trap 'stop_pids PIDS; rm -rf "$WORK"' EXIT
+  trap 'exit 130' INT TERM
+}
+
 # The callers define log() (a line to stderr with the script's prefix); the functions below use it.
 
 # Starts 'PAXOS_CMD cluster' with NODES nodes on loopback ports BASE + i and data in DIR, its output

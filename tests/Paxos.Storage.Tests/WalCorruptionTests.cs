@@ -117,9 +117,10 @@ public sealed class WalCorruptionTests
         string[] segments = WalTestLog.Segments(dir.Path);
         string older = segments[0];
         Assert.Equal(options.SegmentSize, new FileInfo(older).Length);
-        long lastRecord = WalTestLog.RecordOffset(SecondSegmentFirst(segments) - 1);
+        Assert.True(SegmentFileName.TryParse(segments[1], out long secondFirst));
+        long lastRecord = WalTestLog.RecordOffset(secondFirst - 1);
         byte[] bytes = File.ReadAllBytes(older);
-        Assert.Equal(WalTestLog.RecordOffset(SecondSegmentFirst(segments)), WalTestLog.DataEnd(older));
+        Assert.Equal(WalTestLog.RecordOffset(secondFirst), WalTestLog.DataEnd(older));
         Array.Clear(bytes, (int)lastRecord, bytes.Length - (int)lastRecord);
         File.WriteAllBytes(older, bytes);
 
@@ -151,9 +152,6 @@ public sealed class WalCorruptionTests
         }
         log.Sync();
     }
-
-    private static long SecondSegmentFirst(string[] segments) =>
-        long.Parse(Path.GetFileNameWithoutExtension(segments[1]), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
 
     private static void FlipBit(string path, long offset)
     {

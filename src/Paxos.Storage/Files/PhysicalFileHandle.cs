@@ -7,10 +7,8 @@ namespace Paxos.Storage.Files;
 /// An <see cref="IFileHandle"/> over an operating-system file, using <see cref="RandomAccess"/>; on Linux,
 /// <see cref="FlushDataToDisk"/> is fdatasync and <see cref="Reserve"/> is fallocate.
 /// </summary>
-internal sealed partial class PhysicalFileHandle(SafeFileHandle handle, string path) : IFileHandle
+internal sealed class PhysicalFileHandle(SafeFileHandle handle, string path) : IFileHandle
 {
-    private const int EINTR = 4;
-
     public string Path { get; } = path;
 
     public long Length => RandomAccess.GetLength(handle);
@@ -45,10 +43,10 @@ internal sealed partial class PhysicalFileHandle(SafeFileHandle handle, string p
         int errno;
         do
         {
-            result = WithDescriptor(NativeMethods.FDataSync);
+            result = LibC.FDataSync(handle);
             errno = result == 0 ? 0 : Marshal.GetLastPInvokeError();
         }
-        while (result != 0 && errno == EINTR);
+        while (result != 0 && errno == LibC.EINTR);
         if (result != 0)
         {
             throw new IOException($"fdatasync of '{Path}' failed (errno {errno}).");
@@ -64,38 +62,10 @@ internal sealed partial class PhysicalFileHandle(SafeFileHandle handle, string p
         }
         // Mode 0: allocate and extend the file's size. A failure (a file system without fallocate, a full disk) leaves
         // the file unchanged; the log then grows the file as it writes, which only costs speed.
-        _ = WithDescriptor(fd => NativeMethods.FAllocate(fd, 0, 0, length));
+        _ = LibC.FAllocate(handle, 0, 0, length);
     }
 
     public void SetLength(long length) => RandomAccess.SetLength(handle, length);
 
     public void Dispose() => handle.Dispose();
-
-    private int WithDescriptor(Func<int, int> call)
-    {
-        bool added = false;
-        try
-        {
-            handle.DangerousAddRef(ref added);
-            return call((int)handle.DangerousGetHandle());
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
-    }
-
-    private static partial class NativeMethods
-    {
-        [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        internal static partial int FDataSync(int fd);
-
-        [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        internal static partial int FAllocate(int fd, int mode, long offset, long length);
-    }
 }

@@ -50,36 +50,21 @@ public sealed class PhysicalFileSystem : IFileSystem
             return;
         }
         byte[] nativePath = Encoding.UTF8.GetBytes(Path.GetFullPath(directory) + "\0");
-        int fd = NativeMethods.Open(nativePath, 0);
+        int fd = LibC.Open(nativePath, 0);
         if (fd < 0)
         {
             throw new IOException($"Cannot open directory '{directory}' to fsync it (errno {Marshal.GetLastPInvokeError()}).");
         }
         try
         {
-            if (NativeMethods.FSync(fd) != 0)
+            if (LibC.FSync(fd) != 0)
             {
                 throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
             }
         }
         finally
         {
-            _ = NativeMethods.Close(fd);
+            _ = LibC.Close(fd);
         }
-    }
-
-    private static class NativeMethods
-    {
-        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        internal static extern int Open(byte[] path, int flags);
-
-        [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        internal static extern int FSync(int fd);
-
-        [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        internal static extern int Close(int fd);
     }
 }

@@ -68,18 +68,7 @@ internal sealed class SegmentScanner : IDisposable
     }
 
     /// <summary>Whether every byte of the file is zero (as after a crash that kept a file's length but not its data).</summary>
-    public bool IsAllZero()
-    {
-        for (long offset = 0; offset < Length; offset += _window.Length)
-        {
-            int count = (int)Math.Min(_window.Length, Length - offset);
-            if (!TryRead(offset, count, out ReadOnlySpan<byte> data) || data.ContainsAnyExcept((byte)0))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    public bool IsAllZero() => NextNonZero(0, Length) == Length;
 
     /// <summary>
     /// Where the file's data ends, looking from <paramref name="offset"/> on: just after its last non-zero byte, or
