@@ -3,6 +3,7 @@ using Paxos.Core.Replication;
 using Paxos.Transport.Replication;
 using Paxos.Transport.V1;
 using Ballot = Paxos.Core.Ballot;
+using ForwardStatus = Paxos.Core.Replication.ForwardStatus;
 using ReplicaMessage = Paxos.Core.Replication.ReplicaMessage;
 
 namespace Paxos.Cluster.Tests;
@@ -30,6 +31,9 @@ public sealed class ReplicaWireTests
         new CatchUp(2, 0, 5, Entries),
         new ReadIndexRequest(2, 0, 638_999_000_000_000_001),
         new ReadIndexReply(2, 0, B, 638_999_000_000_000_001, 5),
+        new ForwardProposal(2, 0, 9, new byte[] { 3, 4, 5 }),
+        new ForwardResult(2, 0, 9, ForwardStatus.Applied, 4, 17, new byte[] { 6 }, -1),
+        new ForwardResult(2, 0, 10, ForwardStatus.NotLeader, 0, 0, ReadOnlyMemory<byte>.Empty, 1),
     ];
 
     [Theory]
@@ -44,6 +48,22 @@ public sealed class ReplicaWireTests
         Assert.Equal(Describe(message), Describe(back));
     }
 
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(99, 0)]
+    [InlineData(1, 3)]
+    [InlineData(1, -2)]
+    public void A_forward_result_with_an_unknown_status_or_a_leader_outside_the_cluster_is_rejected(int status, int leaderHint)
+    {
+        var request = new DeliverRequest { FromNode = 2, ToNode = 0 };
+        request.Messages.Add(new Paxos.Transport.V1.ReplicaMessage
+        {
+            ForwardResult = new ForwardResultMessage { Id = 1, Status = (Paxos.Transport.V1.ForwardStatus)status, LeaderHint = leaderHint },
+        });
+
+        Assert.Throws<InvalidDataException>(() => ReplicaWire.FromWire(request, self: 0, clusterSize: 3));
+    }
+
     /// <summary>Records compare lists by reference, so this spells out every field, entries included.</summary>
     private static string Describe(ReplicaMessage message) => message switch
     {
@@ -51,6 +71,8 @@ public sealed class ReplicaWireTests
         Accept m => $"{m with { Entries = [] }} {Describe(m.Entries)}",
         CatchUp m => $"{m with { Entries = [] }} {Describe(m.Entries)}",
         AcceptReply m => $"{m with { Slots = [] }} [{string.Join(",", m.Slots)}]",
+        ForwardProposal m => $"{m with { Command = default }} {Convert.ToHexString(m.Command.Span)}",
+        ForwardResult m => $"{m with { Result = default }} {Convert.ToHexString(m.Result.Span)}",
         _ => message.ToString(),
     };
 

@@ -103,6 +103,9 @@ public sealed partial class ReplicaCore
     public ReplicaRole Role => role;
 
     /// <summary>The node this replica believes leads (itself when leader), or -1.</summary>
+    /// <summary>This node's number in the cluster.</summary>
+    public int Self => self;
+
     public int LeaderId => leaderId;
 
     /// <summary>The highest ballot this acceptor promised.</summary>

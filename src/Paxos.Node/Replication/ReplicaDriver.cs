@@ -21,6 +21,19 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private const int MaxInputsPerRound = 8_192;
     private const int MaxWaitingProposals = 65_536;
 
+    /// <summary>A command forwarded to the leader that has no answer after this long fails as outcome unknown.</summary>
+    private static readonly TimeSpan ForwardTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Once the node a command was forwarded to no longer leads, how long it still has to answer: a
+    /// running node settles its proposals within a few round trips of the new leader's; a stopped one
+    /// never answers, and its callers should hear so without waiting for their deadlines.
+    /// </summary>
+    private static readonly TimeSpan ForwardGraceAfterLeaderChange = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often (in ticks) forwards that were cancelled or timed out are swept.</summary>
+    private const int ForwardSweepTicks = 4;
+
     /// <summary>
     /// Also snapshot once this many bytes of commands were applied since the last snapshot: the log
     /// before a snapshot stays in memory, and slots of large batches fill it long before the slot
@@ -41,11 +54,16 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private readonly Dictionary<ulong, List<PendingProposal>> _proposalsBySlot = [];
     private readonly Queue<PendingProposal> _busy = new();
     private readonly Dictionary<ulong, PendingRead> _readsAwaitingQuorum = [];
+    private readonly Dictionary<ulong, ForwardedProposal> _forwarded = [];
+    private readonly long _forwardTimeoutTicks;
+    private readonly long _forwardGraceTicks;
     private readonly List<(ulong Index, PendingRead Read)> _readsAwaitingApply = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly Task _clock;
     private ulong _nextReadId;
+    private ulong _nextForwardId;
+    private long _ticks;
     private int _tickPending;
     private ulong _commandIndex;
     private ulong _appliedSlot;
@@ -81,6 +99,8 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         // Read request ids must never repeat across restarts (ReplicaCore.ReadIndex): this run's start
         // above the wall clock in 100 ns ticks, which no earlier run's ids (one per read) can reach.
         _nextReadId = (ulong)DateTime.UtcNow.Ticks;
+        _forwardTimeoutTicks = Math.Max(1, (long)Math.Ceiling(ForwardTimeout / tick));
+        _forwardGraceTicks = Math.Max(1, (long)Math.Ceiling(ForwardGraceAfterLeaderChange / tick));
         _status = Snapshot();
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _clock = Task.Run(() => TickAsync(tick));
@@ -91,9 +111,12 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     /// <summary>
     /// Replicates <paramref name="command"/> through the log: resolves once it is chosen and
-    /// applied, with the state machine's result. Throws <see cref="NotLeaderException"/> on a
-    /// node that does not lead, and <see cref="NotChosenException"/> if leadership changed and
-    /// another value was chosen in its slot.
+    /// applied, with the state machine's result. A node that does not lead forwards the command to
+    /// the leader it knows over the peer stream and resolves with the leader's answer. Throws
+    /// <see cref="NotLeaderException"/> when no leader is known or the leader asked no longer leads
+    /// (the command was not proposed), <see cref="NotChosenException"/> if leadership changed and
+    /// another value was chosen in its slot, and <see cref="OutcomeUnknownException"/> when the
+    /// node it was forwarded to did not answer in time or could not tell the outcome.
     /// </summary>
     public async Task<ReplicationResult> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
     {
@@ -214,11 +237,26 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             case TickInput:
                 Volatile.Write(ref _tickPending, 0);
                 _core.Tick();
+                if (++_ticks % ForwardSweepTicks == 0)
+                {
+                    SweepForwards();
+                }
                 break;
             case List<ReplicaMessage> messages:
                 foreach (var message in messages)
                 {
-                    _core.Step(message);
+                    switch (message)
+                    {
+                        case ForwardProposal forward:
+                            ProposeForwarded(forward);
+                            break;
+                        case ForwardResult result:
+                            CompleteForward(result);
+                            break;
+                        default:
+                            _core.Step(message);
+                            break;
+                    }
                 }
                 break;
             case PendingProposal proposal:
@@ -260,17 +298,128 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 }
                 if (_busy.Count >= MaxWaitingProposals)
                 {
-                    proposal.Completion.TrySetException(new OverloadedException(_busy.Count));
+                    proposal.Completion.TrySetException(new OverloadedException($"{_busy.Count} commands are already waiting for the pipeline"));
                     return true;
                 }
                 _busy.Enqueue(proposal);
                 return false;
             case ProposeStatus.NotLeader:
-                proposal.Completion.TrySetException(new NotLeaderException(result.LeaderHint));
+                if (proposal.Origin >= 0 || !Forward(proposal, result.LeaderHint))
+                {
+                    proposal.Completion.TrySetException(new NotLeaderException(result.LeaderHint)); // forwarded once at most
+                }
                 return true;
             default:
                 proposal.Completion.TrySetException(new ArgumentException("the command is larger than a slot's batch may be"));
                 return true;
+        }
+    }
+
+    /// <summary>Hands a command to <paramref name="leader"/>; false if there is no leader to hand it to.</summary>
+    private bool Forward(PendingProposal proposal, int leader)
+    {
+        if (leader < 0 || leader == _core.Self || _outboxes[leader] is not { } outbox)
+        {
+            return false;
+        }
+        if (_forwarded.Count >= MaxWaitingProposals)
+        {
+            proposal.Completion.TrySetException(new OverloadedException($"{_forwarded.Count} forwarded commands are already waiting for the leader"));
+            return true;
+        }
+        ulong id = ++_nextForwardId;
+        _forwarded.Add(id, new ForwardedProposal(proposal, leader) { ExpiresAt = _ticks + _forwardTimeoutTicks });
+        outbox.Post(new ForwardProposal(_core.Self, leader, id, proposal.Command));
+        return true;
+    }
+
+    /// <summary>On the leader: proposes a command a peer forwarded, and answers the peer once its fate is known.</summary>
+    private void ProposeForwarded(ForwardProposal forward)
+    {
+        var proposal = new PendingProposal(forward.Command) { Origin = forward.From, ForwardId = forward.Id };
+        proposal.Completion.Task.ContinueWith(task => AnswerForward(proposal, task), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        Propose(proposal, busyQueue: false);
+    }
+
+    /// <summary>Sends the origin of a forwarded command its fate (from the thread pool: outboxes are thread-safe).</summary>
+    private void AnswerForward(PendingProposal proposal, Task<ReplicationResult> outcome)
+    {
+        int self = _core.Self;
+        ForwardResult answer = outcome.Status == TaskStatus.RanToCompletion
+            ? new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.Applied, outcome.Result.Slot, outcome.Result.Index, outcome.Result.Result, -1)
+            : outcome.Exception?.InnerException switch
+            {
+                NotLeaderException e => new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.NotLeader, 0, 0, default, e.LeaderHint),
+                NotChosenException e => new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.NotChosen, e.Slot, 0, default, -1),
+                OverloadedException => new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.Overloaded, 0, 0, default, -1),
+                ArgumentException => new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.TooLarge, 0, 0, default, -1),
+                _ => new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.OutcomeUnknown, 0, 0, default, -1),
+            };
+        _outboxes[proposal.Origin]?.Post(answer);
+    }
+
+    /// <summary>
+    /// On the node that forwarded a command: the answer of the node it went to resolves it. That
+    /// node answers even after it lost the leadership (its proposals' fate is settled when it learns
+    /// their slots), so a forward outlives a leader change by a grace period; a node that stopped
+    /// leaves it to fail as outcome unknown.
+    /// </summary>
+    private void CompleteForward(ForwardResult answer)
+    {
+        if (!_forwarded.TryGetValue(answer.Id, out var forwarded) || forwarded.Leader != answer.From)
+        {
+            return; // already failed (timed out, leader changed) or not ours: nothing waits for it
+        }
+        _forwarded.Remove(answer.Id);
+        var completion = forwarded.Proposal.Completion;
+        switch (answer.Status)
+        {
+            case ForwardStatus.Applied:
+                completion.TrySetResult(new ReplicationResult(answer.Slot, answer.CommandIndex, answer.Result.ToArray()));
+                break;
+            case ForwardStatus.NotLeader:
+                completion.TrySetException(new NotLeaderException(answer.LeaderHint));
+                break;
+            case ForwardStatus.NotChosen:
+                completion.TrySetException(new NotChosenException(answer.Slot));
+                break;
+            case ForwardStatus.Overloaded:
+                completion.TrySetException(new OverloadedException($"the leader, node {answer.From}, has too many commands waiting"));
+                break;
+            case ForwardStatus.TooLarge:
+                completion.TrySetException(new ArgumentException("the command is larger than a slot's batch may be"));
+                break;
+            default:
+                completion.TrySetException(new OutcomeUnknownException($"the leader, node {answer.From}, could not tell whether it applied the command"));
+                break;
+        }
+    }
+
+    /// <summary>Forwards to a node that no longer leads get <see cref="ForwardGraceAfterLeaderChange"/> more to be answered.</summary>
+    private void ShortenForwardsNotTo(int leader)
+    {
+        foreach (var forwarded in _forwarded.Values)
+        {
+            if (forwarded.Leader != leader)
+            {
+                forwarded.ExpiresAt = Math.Min(forwarded.ExpiresAt, _ticks + _forwardGraceTicks);
+            }
+        }
+    }
+
+    /// <summary>Forgets forwards whose callers gave up, and fails those left unanswered past their time.</summary>
+    private void SweepForwards()
+    {
+        foreach (var (id, forwarded) in _forwarded)
+        {
+            if (_ticks >= forwarded.ExpiresAt)
+            {
+                forwarded.Proposal.Completion.TrySetException(new OutcomeUnknownException($"node {forwarded.Leader}, which the command was forwarded to, did not answer in time"));
+            }
+            if (forwarded.Proposal.Completion.Task.IsCompleted)
+            {
+                _forwarded.Remove(id);
+            }
         }
     }
 
@@ -400,7 +549,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             _proposalsBySlot.Remove(covered, out var proposals);
             foreach (var proposal in proposals!)
             {
-                proposal.Completion.TrySetException(new OutcomeUnknownException(covered));
+                proposal.Completion.TrySetException(new OutcomeUnknownException($"slot {covered} was covered by a snapshot from the leader before this node learned its value"));
             }
         }
         _appliedSlot = slot;
@@ -446,6 +595,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private void OnSoftState(SoftState soft)
     {
         LogRole(soft.Role, soft.LeaderId, soft.Ballot);
+        ShortenForwardsNotTo(soft.Role == ReplicaRole.Leader ? -1 : soft.LeaderId);
         if (soft.Role == ReplicaRole.Leader)
         {
             return;
@@ -469,6 +619,10 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         foreach (var proposal in _busy)
         {
             proposal.Completion.TrySetException(reason);
+        }
+        foreach (var forwarded in _forwarded.Values)
+        {
+            forwarded.Proposal.Completion.TrySetException(reason);
         }
         foreach (var read in _readsAwaitingQuorum.Values)
         {
@@ -504,9 +658,21 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         public static readonly TickInput Instance = new();
     }
 
+    /// <summary>A command this node forwarded to <paramref name="Leader"/>; it fails as outcome unknown at tick <see cref="ExpiresAt"/>.</summary>
+    private sealed record ForwardedProposal(PendingProposal Proposal, int Leader)
+    {
+        public long ExpiresAt { get; set; }
+    }
+
     private sealed class PendingProposal(ReadOnlyMemory<byte> command)
     {
         public ReadOnlyMemory<byte> Command { get; } = command;
+
+        /// <summary>The node that forwarded this command to this leader (-1: a local caller).</summary>
+        public int Origin { get; init; } = -1;
+
+        /// <summary>The origin's number for the forward.</summary>
+        public ulong ForwardId { get; init; }
 
         public int Position { get; set; } = -1;
 

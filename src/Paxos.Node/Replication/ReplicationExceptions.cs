@@ -14,16 +14,11 @@ public sealed class NotChosenException(ulong slot)
     public ulong Slot { get; } = slot;
 }
 
-/// <summary>The command's fate is unknown to this node (its slot was covered by a snapshot installed from the leader); it may or may not have been applied.</summary>
-public sealed class OutcomeUnknownException(ulong slot)
-    : Exception($"slot {slot} was covered by a snapshot from the leader before this node learned its value: the command may or may not have been applied")
-{
-    public ulong Slot { get; } = slot;
-}
+/// <summary>
+/// The command's fate is unknown to this node (its slot was covered by a snapshot installed from the
+/// leader, or the leader it was forwarded to stopped answering); it may or may not have been applied.
+/// </summary>
+public sealed class OutcomeUnknownException(string reason) : Exception(reason + ": the command may or may not have been applied");
 
-/// <summary>Too many commands are waiting for room in the pipeline; the command was not proposed. Retry later.</summary>
-public sealed class OverloadedException(int waiting)
-    : Exception($"{waiting} commands are already waiting for the pipeline: overloaded, retry later")
-{
-    public int Waiting { get; } = waiting;
-}
+/// <summary>Too many commands are waiting for room in the pipeline (or for the leader's answer); the command was not proposed. Retry later.</summary>
+public sealed class OverloadedException(string reason) : Exception(reason + ": overloaded, retry later");

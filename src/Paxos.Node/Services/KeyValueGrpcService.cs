@@ -7,11 +7,12 @@ using Paxos.Transport.V1;
 namespace Paxos.Node.Services;
 
 /// <summary>
-/// The client API of CONTRACT.md section 1 on every node. Writes go through the replicated log;
+/// The client API of CONTRACT.md section 1 on every node. Writes go through the replicated log (a
+/// node that does not lead has its driver forward them to the leader over the peer stream);
 /// linearizable reads use a read-index barrier confirmed by the leader and are then answered from
-/// this node's replica, as serializable reads are. A node that does not lead forwards writes to the
-/// leader, and linearizable reads too when its own barrier fails (no leader known, or the leader
-/// changed); a forwarded call that finds no leader fails with UNAVAILABLE.
+/// this node's replica, as serializable reads are. When its own barrier fails (no leader known, or
+/// the leader changed) a node forwards a linearizable read to the leader as a gRPC call; a
+/// forwarded read that finds no leader fails with UNAVAILABLE.
 /// </summary>
 public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachine store, LeaderDirectory leaders) : KeyValueService.KeyValueServiceBase
 {
@@ -23,13 +24,11 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
     {
         Check(KeyValueLimits.ValidateKey(request.Key) ?? KeyValueLimits.ValidateValue(request.Value.Length) ?? KeyValueLimits.ValidateClientId(request.ClientId));
         var command = new PutCommand(request.Key, request.Value.ToByteArray(), request.ClientId, request.RequestId);
-        var result = await WriteAsync(command, context, (client, options) => client.PutAsync(request, options).ResponseAsync).ConfigureAwait(false);
+        var result = await WriteAsync(command, context).ConfigureAwait(false);
         return result switch
         {
-            Forwarded<PutResponse> f => f.Response,
-            Local { Result: PutResult put } => new PutResponse { Index = put.Index },
-            Local local => throw Unexpected(local.Result),
-            _ => throw new InvalidOperationException(),
+            PutResult put => new PutResponse { Index = put.Index },
+            _ => throw Unexpected(result),
         };
     }
 
@@ -37,13 +36,11 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
     {
         Check(KeyValueLimits.ValidateKey(request.Key) ?? KeyValueLimits.ValidateClientId(request.ClientId));
         var command = new DeleteCommand(request.Key, request.ClientId, request.RequestId);
-        var result = await WriteAsync(command, context, (client, options) => client.DeleteAsync(request, options).ResponseAsync).ConfigureAwait(false);
+        var result = await WriteAsync(command, context).ConfigureAwait(false);
         return result switch
         {
-            Forwarded<DeleteResponse> f => f.Response,
-            Local { Result: DeleteResult delete } => new DeleteResponse { Existed = delete.Existed, Index = delete.Index },
-            Local local => throw Unexpected(local.Result),
-            _ => throw new InvalidOperationException(),
+            DeleteResult delete => new DeleteResponse { Existed = delete.Existed, Index = delete.Index },
+            _ => throw Unexpected(result),
         };
     }
 
@@ -54,19 +51,17 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
             ?? KeyValueLimits.ValidateValue(request.ExpectedValue.Length)
             ?? KeyValueLimits.ValidateClientId(request.ClientId));
         var command = new CompareAndSwapCommand(request.Key, request.ExpectAbsent, request.ExpectedValue.ToByteArray(), request.NewValue.ToByteArray(), request.ClientId, request.RequestId);
-        var result = await WriteAsync(command, context, (client, options) => client.CompareAndSwapAsync(request, options).ResponseAsync).ConfigureAwait(false);
+        var result = await WriteAsync(command, context).ConfigureAwait(false);
         return result switch
         {
-            Forwarded<CompareAndSwapResponse> f => f.Response,
-            Local { Result: CasResult cas } => new CompareAndSwapResponse
+            CasResult cas => new CompareAndSwapResponse
             {
                 Succeeded = cas.Succeeded,
                 Found = cas.Found,
                 CurrentValue = ByteString.CopyFrom(cas.CurrentValue.Span),
                 Index = cas.Index,
             },
-            Local local => throw Unexpected(local.Result),
-            _ => throw new InvalidOperationException(),
+            _ => throw Unexpected(result),
         };
     }
 
@@ -120,14 +115,7 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
             });
     }
 
-    private abstract record WriteOutcome;
-
-    private sealed record Local(KeyValueResult Result) : WriteOutcome;
-
-    private sealed record Forwarded<T>(T Response) : WriteOutcome;
-
-    private async Task<WriteOutcome> WriteAsync<TResponse>(KeyValueCommand command, ServerCallContext context, Func<KeyValueService.KeyValueServiceClient, CallOptions, Task<TResponse>> forward)
-        where TResponse : class
+    private async Task<KeyValueResult> WriteAsync(KeyValueCommand command, ServerCallContext context)
     {
         byte[] encoded = KeyValueCommandCodec.Encode(command);
         using var deadline = Deadline(context);
@@ -142,7 +130,7 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
                     StaleRequestResult stale => throw new RpcException(new Status(StatusCode.FailedPrecondition,
                         $"request_id {command.RequestId} of client '{command.ClientId}' is older than its latest request {stale.LatestRequestId}")),
                     RejectedResult rejected => throw new RpcException(new Status(StatusCode.InvalidArgument, rejected.Reason)),
-                    _ => new Local(result),
+                    _ => result,
                 };
             }
             catch (OutcomeUnknownException e)
@@ -153,17 +141,19 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
             {
                 throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
             }
+            catch (ArgumentException e)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+            }
             catch (NotChosenException)
             {
                 // Leadership changed before the slot was chosen and the command was not applied: retry.
             }
-            catch (NotLeaderException e)
+            catch (NotLeaderException)
             {
-                int leader = await LeaderToForwardToAsync(e, context, deadline.Token).ConfigureAwait(false);
-                if (leader != leaders.Self && await TryForwardAsync(leader, context, forward, deadline.Token).ConfigureAwait(false) is { } forwarded)
-                {
-                    return new Forwarded<TResponse>(forwarded);
-                }
+                // No leader is known, or the one asked no longer leads; the command was not proposed: retry once one is.
+                await Task.Delay(RetryDelay, deadline.Token).ConfigureAwait(false);
+                await leaders.WaitForLeaderAsync(deadline.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested)
             {
@@ -188,7 +178,7 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
     }
 
     /// <summary>
-    /// Forwards the call to <paramref name="leader"/>. Returns null when that node turned out not
+    /// Forwards a read to <paramref name="leader"/>. Returns null when that node turned out not
     /// to lead (or could not be reached) so the caller looks for the leader again; throws the
     /// leader's own answer otherwise (errors included: they are the client's).
     /// </summary>

@@ -29,6 +29,19 @@ public static class ReplicaWire
         CatchUp m => new Wire.ReplicaMessage { CatchUp = WithEntries(new Wire.CatchUpMessage { CommitIndex = m.CommitIndex }, m.Entries) },
         ReadIndexRequest m => new Wire.ReplicaMessage { ReadIndexRequest = new Wire.ReadIndexRequestMessage { Token = m.Token } },
         ReadIndexReply m => new Wire.ReplicaMessage { ReadIndexReply = new Wire.ReadIndexReplyMessage { Ballot = B(m.Ballot), Token = m.Token, Index = m.Index } },
+        ForwardProposal m => new Wire.ReplicaMessage { ForwardProposal = new Wire.ForwardProposalMessage { Id = m.Id, Command = UnsafeByteOperations.UnsafeWrap(m.Command) } },
+        ForwardResult m => new Wire.ReplicaMessage
+        {
+            ForwardResult = new Wire.ForwardResultMessage
+            {
+                Id = m.Id,
+                Status = (Wire.ForwardStatus)m.Status,
+                Slot = m.Slot,
+                CommandIndex = m.CommandIndex,
+                Result = UnsafeByteOperations.UnsafeWrap(m.Result),
+                LeaderHint = m.LeaderHint,
+            },
+        },
         _ => throw new ArgumentException($"unknown replica message {message.GetType().Name}", nameof(message)),
     };
 
@@ -64,10 +77,25 @@ public static class ReplicaWire
                 Wire.ReplicaMessage.BodyOneofCase.CatchUp => new CatchUp(from, self, m.CatchUp.CommitIndex, Entries(m.CatchUp.Entries, clusterSize)),
                 Wire.ReplicaMessage.BodyOneofCase.ReadIndexRequest => new ReadIndexRequest(from, self, m.ReadIndexRequest.Token),
                 Wire.ReplicaMessage.BodyOneofCase.ReadIndexReply => new ReadIndexReply(from, self, Ballot(m.ReadIndexReply.Ballot, clusterSize), m.ReadIndexReply.Token, m.ReadIndexReply.Index),
+                Wire.ReplicaMessage.BodyOneofCase.ForwardProposal => new ForwardProposal(from, self, m.ForwardProposal.Id, m.ForwardProposal.Command.Memory),
+                Wire.ReplicaMessage.BodyOneofCase.ForwardResult => Result(m.ForwardResult, from, self, clusterSize),
                 _ => throw new InvalidDataException("replica message with no body"),
             });
         }
         return messages;
+    }
+
+    private static ForwardResult Result(Wire.ForwardResultMessage m, int from, int self, int clusterSize)
+    {
+        if (m.Status is Wire.ForwardStatus.Unspecified || !Enum.IsDefined(m.Status))
+        {
+            throw new InvalidDataException($"forward result with status {(int)m.Status}, which is not a ForwardStatus");
+        }
+        if (m.LeaderHint < -1 || m.LeaderHint >= clusterSize)
+        {
+            throw new InvalidDataException($"forward result names node index {m.LeaderHint} as leader, which is not a node of this {clusterSize}-node cluster");
+        }
+        return new ForwardResult(from, self, m.Id, (ForwardStatus)m.Status, m.Slot, m.CommandIndex, m.Result.Memory, m.LeaderHint);
     }
 
     private static Wire.Ballot B(CoreBallot ballot) => SingleDecreeWire.ToWire(ballot);
