@@ -13,7 +13,9 @@
 #   PAXOS_CMD        the paxos command   (default: src/Paxos.Cli/bin/Release/net10.0/paxos)
 #   REPORT_CMD       the report command  (default: $BENCH_CMD report)
 #   DURATION         measured seconds per run (default 10)
-#   WARMUP           warm-up seconds per run  (default 2)
+#   WARMUP           warm-up seconds per run, unrecorded, for the client as much as the cluster:
+#                    a fresh bench process runs unoptimized (tier-0) code for its first seconds
+#                    (default 10)
 #   WARMUP_CLUSTER   seconds of unrecorded load on each freshly started cluster (default 15)
 #   TARGETS          which clusters, space-separated (default: "etcd paxos")
 #   ROUNDS           how many times the whole set runs, the clusters taking turns, each round on
@@ -32,7 +34,7 @@ BENCH_CMD=${BENCH_CMD:-"$PAXOS_BIN bench"}
 PAXOS_CMD=${PAXOS_CMD:-"$PAXOS_BIN"}
 REPORT_CMD=${REPORT_CMD:-"$BENCH_CMD report"}
 DURATION=${DURATION:-10}
-WARMUP=${WARMUP:-2}
+WARMUP=${WARMUP:-10}
 WARMUP_CLUSTER=${WARMUP_CLUSTER:-15}
 TARGETS=${TARGETS:-"etcd paxos"}
 ROUNDS=${ROUNDS:-1}
