@@ -73,6 +73,32 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Writes_through_followers_get_the_leaders_answers_with_the_index_each_was_chosen_at()
+    {
+        await _cluster.StartAllAsync();
+        int leader = await _cluster.WaitForLeaderAsync(Election);
+
+        // Concurrent writes share slots, so a command's index differs from its slot number.
+        var puts = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            int node = (leader + 1 + (i % 4)) % 5; // followers only: every write is forwarded
+            return (Key: $"f{i}", Response: await PutAsync(node, $"f{i}", $"v{i}"));
+        }));
+
+        Assert.Equal(puts.Length, puts.Select(p => p.Response.Index).Distinct().Count());
+        foreach (var (key, response) in puts)
+        {
+            var got = await GetAsync(leader, key);
+            Assert.Equal(response.Index, got.Index);
+        }
+        var cas = await _cluster.KeyValue((leader + 2) % 5).CompareAndSwapAsync(
+            new CompareAndSwapRequest { Key = "f7", ExpectedValue = V("wrong"), NewValue = V("x") }, deadline: DateTime.UtcNow.AddSeconds(15));
+        Assert.False(cas.Succeeded);
+        Assert.True(cas.Found);
+        Assert.Equal("v7", cas.CurrentValue.ToStringUtf8());
+    }
+
+    [Fact]
     public async Task CompareAndSwap_and_Delete_follow_the_contract()
     {
         await _cluster.StartAllAsync();
