@@ -19,6 +19,7 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     private const int Capacity = 8192;
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly int _self;
     private readonly int _peer;
@@ -28,7 +29,7 @@ public sealed partial class PeerOutbox : IAsyncDisposable
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sender;
-    private bool _peerWasDown;
+    private volatile bool _peerDown;
 
     public PeerOutbox(int self, int peer, PaxosService.PaxosServiceClient client, ILogger logger)
     {
@@ -38,6 +39,13 @@ public sealed partial class PeerOutbox : IAsyncDisposable
         _logger = logger;
         _sender = Task.Run(SendLoopAsync);
     }
+
+    /// <summary>
+    /// True from the moment the stream to the peer failed (the call ended, a write failed or a new one
+    /// could not connect) until a write succeeds again. A dead peer's connection closes at once, so
+    /// this turns true without waiting for a message to fail.
+    /// </summary>
+    public bool PeerDown => _peerDown;
 
     /// <summary>Queues a message; drops it if the queue is full.</summary>
     public void Post(ReplicaMessage message) => _queue.Writer.TryWrite(message);
@@ -60,13 +68,17 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     private async Task SendLoopAsync()
     {
         var reader = _queue.Reader;
+        var retryDelay = RetryDelay;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
                 // One long-lived stream per peer: a batch costs one HTTP/2 DATA frame, not a whole call.
                 using var call = _client.Deliver(cancellationToken: _stop.Token);
-                while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+                using var callEnded = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                _ = call.ResponseAsync.ContinueWith(static (_, state) => CancelIfLive((CancellationTokenSource)state!), callEnded,
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                while (await reader.WaitToReadAsync(callEnded.Token).ConfigureAwait(false))
                 {
                     var request = new DeliverRequest { FromNode = _self, ToNode = _peer };
                     while (request.Messages.Count < ReplicaWire.MaxMessagesPerDelivery && reader.TryRead(out var message))
@@ -76,9 +88,10 @@ public sealed partial class PeerOutbox : IAsyncDisposable
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                     timeout.CancelAfter(WriteTimeout); // a peer that stopped reading (paused, partitioned) gets a new stream
                     await call.RequestStream.WriteAsync(request, timeout.Token).ConfigureAwait(false);
-                    if (_peerWasDown)
+                    if (_peerDown)
                     {
-                        _peerWasDown = false;
+                        _peerDown = false;
+                        retryDelay = RetryDelay;
                         LogPeerBack(_peer);
                     }
                 }
@@ -86,13 +99,27 @@ public sealed partial class PeerOutbox : IAsyncDisposable
             }
             catch (Exception e) when (!_stop.IsCancellationRequested && e is RpcException or IOException or OperationCanceledException or InvalidOperationException)
             {
-                if (!_peerWasDown)
+                if (!_peerDown)
                 {
-                    _peerWasDown = true;
+                    _peerDown = true;
                     LogPeerDown(_peer, e.GetType().Name, e.Message);
                 }
-                await Task.Delay(RetryDelay, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(retryDelay, _stop.Token).ConfigureAwait(false);
+                retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks)); // a dead peer is tried less and less often
             }
+        }
+    }
+
+    /// <summary>Ends the wait for messages when the stream's call ended (the peer went away), unless that wait is already over.</summary>
+    private static void CancelIfLive(CancellationTokenSource callEnded)
+    {
+        try
+        {
+            callEnded.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the sender already left this call
         }
     }
 

@@ -315,10 +315,13 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
     }
 
-    /// <summary>Hands a command to <paramref name="leader"/>; false if there is no leader to hand it to.</summary>
+    /// <summary>
+    /// Hands a command to <paramref name="leader"/>; false if there is no leader to hand it to, or its
+    /// stream is down (it likely crashed): the command is then certainly not proposed and may be retried.
+    /// </summary>
     private bool Forward(PendingProposal proposal, int leader)
     {
-        if (leader < 0 || leader == _core.Self || _outboxes[leader] is not { } outbox)
+        if (leader < 0 || leader == _core.Self || _outboxes[leader] is not { PeerDown: false } outbox)
         {
             return false;
         }
