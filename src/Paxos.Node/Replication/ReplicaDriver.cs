@@ -120,7 +120,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// </summary>
     public async Task<ReplicationResult> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
     {
-        var proposal = new PendingProposal(command);
+        var proposal = new LocalProposal(command);
         using var registration = cancellationToken.Register(() => proposal.Completion.TrySetCanceled(cancellationToken));
         await _inputs.Writer.WriteAsync(proposal, cancellationToken).ConfigureAwait(false);
         return await proposal.Completion.Task.ConfigureAwait(false);
@@ -275,7 +275,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     private bool Propose(PendingProposal proposal, bool busyQueue)
     {
-        if (proposal.Completion.Task.IsCompleted)
+        if (proposal.IsDone)
         {
             return true; // cancelled by its caller before it reached the log
         }
@@ -298,19 +298,19 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 }
                 if (_busy.Count >= MaxWaitingProposals)
                 {
-                    proposal.Completion.TrySetException(new OverloadedException($"{_busy.Count} commands are already waiting for the pipeline"));
+                    proposal.Fail(new OverloadedException($"{_busy.Count} commands are already waiting for the pipeline"));
                     return true;
                 }
                 _busy.Enqueue(proposal);
                 return false;
             case ProposeStatus.NotLeader:
-                if (proposal.Origin >= 0 || !Forward(proposal, result.LeaderHint))
+                if (proposal is not LocalProposal local || !Forward(local, result.LeaderHint))
                 {
-                    proposal.Completion.TrySetException(new NotLeaderException(result.LeaderHint)); // forwarded once at most
+                    proposal.Fail(new NotLeaderException(result.LeaderHint)); // forwarded once at most
                 }
                 return true;
             default:
-                proposal.Completion.TrySetException(new ArgumentException("the command is larger than a slot's batch may be"));
+                proposal.Fail(new ArgumentException("the command is larger than a slot's batch may be"));
                 return true;
         }
     }
@@ -319,7 +319,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// Hands a command to <paramref name="leader"/>; false if there is no leader to hand it to, or its
     /// stream is down (it likely crashed): the command is then certainly not proposed and may be retried.
     /// </summary>
-    private bool Forward(PendingProposal proposal, int leader)
+    private bool Forward(LocalProposal proposal, int leader)
     {
         if (leader < 0 || leader == _core.Self || _outboxes[leader] is not { PeerDown: false } outbox)
         {
@@ -327,7 +327,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
         if (_forwarded.Count >= MaxWaitingProposals)
         {
-            proposal.Completion.TrySetException(new OverloadedException($"{_forwarded.Count} forwarded commands are already waiting for the leader"));
+            proposal.Fail(new OverloadedException($"{_forwarded.Count} forwarded commands are already waiting for the leader"));
             return true;
         }
         ulong id = ++_nextForwardId;
@@ -336,30 +336,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         return true;
     }
 
-    /// <summary>On the leader: proposes a command a peer forwarded, and answers the peer once its fate is known.</summary>
-    private void ProposeForwarded(ForwardProposal forward)
-    {
-        var proposal = new PendingProposal(forward.Command) { Origin = forward.From, ForwardId = forward.Id };
-        proposal.Completion.Task.ContinueWith(task => AnswerForward(proposal, task), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        Propose(proposal, busyQueue: false);
-    }
-
-    /// <summary>Sends the origin of a forwarded command its fate (from the thread pool: outboxes are thread-safe).</summary>
-    private void AnswerForward(PendingProposal proposal, Task<ReplicationResult> outcome)
-    {
-        int self = _core.Self;
-        ForwardResult answer = outcome.Status == TaskStatus.RanToCompletion
-            ? new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.Applied, outcome.Result.Slot, outcome.Result.Index, outcome.Result.Result, -1)
-            : outcome.Exception?.InnerException switch
-            {
-                NotLeaderException e => new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.NotLeader, 0, 0, default, e.LeaderHint),
-                NotChosenException e => new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.NotChosen, e.Slot, 0, default, -1),
-                OverloadedException => new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.Overloaded, 0, 0, default, -1),
-                ArgumentException => new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.TooLarge, 0, 0, default, -1),
-                _ => new ForwardResult(self, proposal.Origin, proposal.ForwardId, ForwardStatus.OutcomeUnknown, 0, 0, default, -1),
-            };
-        _outboxes[proposal.Origin]?.Post(answer);
-    }
+    /// <summary>On the leader: proposes a command a peer forwarded; the peer is answered once its fate is known.</summary>
+    private void ProposeForwarded(ForwardProposal forward) =>
+        Propose(new ForwardedCommand(forward, _outboxes[forward.From]), busyQueue: false);
 
     /// <summary>
     /// On the node that forwarded a command: the answer of the node it went to resolves it. That
@@ -374,26 +353,26 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             return; // already failed (timed out, leader changed) or not ours: nothing waits for it
         }
         _forwarded.Remove(answer.Id);
-        var completion = forwarded.Proposal.Completion;
+        var proposal = forwarded.Proposal;
         switch (answer.Status)
         {
             case ForwardStatus.Applied:
-                completion.TrySetResult(new ReplicationResult(answer.Slot, answer.CommandIndex, answer.Result.ToArray()));
+                proposal.Succeed(new ReplicationResult(answer.Slot, answer.CommandIndex, answer.Result.ToArray()));
                 break;
             case ForwardStatus.NotLeader:
-                completion.TrySetException(new NotLeaderException(answer.LeaderHint));
+                proposal.Fail(new NotLeaderException(answer.LeaderHint));
                 break;
             case ForwardStatus.NotChosen:
-                completion.TrySetException(new NotChosenException(answer.Slot));
+                proposal.Fail(new NotChosenException(answer.Slot));
                 break;
             case ForwardStatus.Overloaded:
-                completion.TrySetException(new OverloadedException($"the leader, node {answer.From}, has too many commands waiting"));
+                proposal.Fail(new OverloadedException($"the leader, node {answer.From}, has too many commands waiting"));
                 break;
             case ForwardStatus.TooLarge:
-                completion.TrySetException(new ArgumentException("the command is larger than a slot's batch may be"));
+                proposal.Fail(new ArgumentException("the command is larger than a slot's batch may be"));
                 break;
             default:
-                completion.TrySetException(new OutcomeUnknownException($"the leader, node {answer.From}, could not tell whether it applied the command"));
+                proposal.Fail(new OutcomeUnknownException($"the leader, node {answer.From}, could not tell whether it applied the command"));
                 break;
         }
     }
@@ -417,9 +396,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             if (_ticks >= forwarded.ExpiresAt)
             {
-                forwarded.Proposal.Completion.TrySetException(new OutcomeUnknownException($"node {forwarded.Leader}, which the command was forwarded to, did not answer in time"));
+                forwarded.Proposal.Fail(new OutcomeUnknownException($"node {forwarded.Leader}, which the command was forwarded to, did not answer in time"));
             }
-            if (forwarded.Proposal.Completion.Task.IsCompleted)
+            if (forwarded.Proposal.IsDone)
             {
                 _forwarded.Remove(id);
             }
@@ -517,12 +496,12 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             var proposal = WaitingAt(waiting, position);
             if (proposal is not null && proposal.Command.Span.SequenceEqual(commands[position].Span))
             {
-                proposal.Completion.TrySetResult(new ReplicationResult(entry.Slot, index, result));
+                proposal.Succeed(new ReplicationResult(entry.Slot, index, result));
             }
         }
         foreach (var proposal in waiting ?? [])
         {
-            proposal.Completion.TrySetException(new NotChosenException(entry.Slot)); // no-op if it completed above
+            proposal.Fail(new NotChosenException(entry.Slot)); // no-op if it completed above
         }
         _appliedSlot = entry.Slot;
     }
@@ -552,7 +531,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             _proposalsBySlot.Remove(covered, out var proposals);
             foreach (var proposal in proposals!)
             {
-                proposal.Completion.TrySetException(new OutcomeUnknownException($"slot {covered} was covered by a snapshot from the leader before this node learned its value"));
+                proposal.Fail(new OutcomeUnknownException($"slot {covered} was covered by a snapshot from the leader before this node learned its value"));
             }
         }
         _appliedSlot = slot;
@@ -605,7 +584,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
         foreach (var proposal in _busy)
         {
-            proposal.Completion.TrySetException(new NotLeaderException(soft.LeaderId));
+            proposal.Fail(new NotLeaderException(soft.LeaderId));
         }
         _busy.Clear();
     }
@@ -616,16 +595,16 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             foreach (var proposal in list)
             {
-                proposal.Completion.TrySetException(reason);
+                proposal.Fail(reason);
             }
         }
         foreach (var proposal in _busy)
         {
-            proposal.Completion.TrySetException(reason);
+            proposal.Fail(reason);
         }
         foreach (var forwarded in _forwarded.Values)
         {
-            forwarded.Proposal.Completion.TrySetException(reason);
+            forwarded.Proposal.Fail(reason);
         }
         foreach (var read in _readsAwaitingQuorum.Values)
         {
@@ -637,7 +616,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
         while (_inputs.Reader.TryRead(out var input))
         {
-            (input as PendingProposal)?.Completion.TrySetException(reason);
+            (input as PendingProposal)?.Fail(reason);
             (input as PendingRead)?.Completion.TrySetException(reason);
             (input as PendingInstall)?.Completion.TrySetException(reason);
         }
@@ -662,24 +641,79 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     }
 
     /// <summary>A command this node forwarded to <paramref name="Leader"/>; it fails as outcome unknown at tick <see cref="ExpiresAt"/>.</summary>
-    private sealed record ForwardedProposal(PendingProposal Proposal, int Leader)
+    private sealed record ForwardedProposal(LocalProposal Proposal, int Leader)
     {
         public long ExpiresAt { get; set; }
     }
 
-    private sealed class PendingProposal(ReadOnlyMemory<byte> command)
+    /// <summary>A command waiting for the log: it ends once, with a result or an error; later endings are ignored.</summary>
+    private abstract class PendingProposal(ReadOnlyMemory<byte> command)
     {
         public ReadOnlyMemory<byte> Command { get; } = command;
 
-        /// <summary>The node that forwarded this command to this leader (-1: a local caller).</summary>
-        public int Origin { get; init; } = -1;
-
-        /// <summary>The origin's number for the forward.</summary>
-        public ulong ForwardId { get; init; }
-
+        /// <summary>The command's position in its slot's batch, once proposed.</summary>
         public int Position { get; set; } = -1;
 
+        public abstract bool IsDone { get; }
+
+        public abstract void Succeed(ReplicationResult result);
+
+        public abstract void Fail(Exception error);
+    }
+
+    /// <summary>A command of a caller on this node, who awaits <see cref="Completion"/>.</summary>
+    private sealed class LocalProposal(ReadOnlyMemory<byte> command) : PendingProposal(command)
+    {
         public TaskCompletionSource<ReplicationResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override bool IsDone => Completion.Task.IsCompleted;
+
+        public override void Succeed(ReplicationResult result) => Completion.TrySetResult(result);
+
+        public override void Fail(Exception error) => Completion.TrySetException(error);
+    }
+
+    /// <summary>On the leader, a command a peer forwarded: its ending is sent back to the peer as a <see cref="ForwardResult"/>.</summary>
+    private sealed class ForwardedCommand(ForwardProposal forward, PeerOutbox? origin) : PendingProposal(forward.Command)
+    {
+        private bool _done;
+
+        public override bool IsDone => _done;
+
+        public override void Succeed(ReplicationResult result) =>
+            Answer(ForwardStatus.Applied, result.Slot, result.Index, result.Result, -1);
+
+        public override void Fail(Exception error)
+        {
+            switch (error)
+            {
+                case NotLeaderException e:
+                    Answer(ForwardStatus.NotLeader, 0, 0, default, e.LeaderHint);
+                    break;
+                case NotChosenException e:
+                    Answer(ForwardStatus.NotChosen, e.Slot, 0, default, -1);
+                    break;
+                case OverloadedException:
+                    Answer(ForwardStatus.Overloaded, 0, 0, default, -1);
+                    break;
+                case ArgumentException:
+                    Answer(ForwardStatus.TooLarge, 0, 0, default, -1);
+                    break;
+                default:
+                    Answer(ForwardStatus.OutcomeUnknown, 0, 0, default, -1);
+                    break;
+            }
+        }
+
+        private void Answer(ForwardStatus status, ulong slot, ulong commandIndex, ReadOnlyMemory<byte> result, int leaderHint)
+        {
+            if (_done)
+            {
+                return;
+            }
+            _done = true;
+            origin?.Post(new ForwardResult(forward.To, forward.From, forward.Id, status, slot, commandIndex, result, leaderHint));
+        }
     }
 
     private sealed class PendingInstall
