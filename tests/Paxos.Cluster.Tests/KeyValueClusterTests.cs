@@ -98,6 +98,46 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("v7", cas.CurrentValue.ToStringUtf8());
     }
 
+    /// <summary>
+    /// Follow-the-writes leader placement (LeaderPlacement): when nearly all writes come in through
+    /// one follower, the leader hands its leadership to it. No write fails on the way, and each
+    /// reads back, through another node, at the index it was answered with.
+    /// </summary>
+    [Fact]
+    public async Task The_leadership_moves_to_the_node_that_all_writes_come_in_through()
+    {
+        await _cluster.StartAllAsync();
+        int leader = await _cluster.WaitForLeaderAsync(Election);
+        int writer = (leader + 2) % 5;
+
+        var written = new ConcurrentBag<(string Key, ulong Index)>();
+        var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        int moved = -1;
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (int i = 0; Volatile.Read(ref moved) < 0 && !stop.IsCancellationRequested; i++)
+            {
+                var response = await PutAsync(writer, $"w{w}-{i}", $"v{i}");
+                written.Add(($"w{w}-{i}", response.Index));
+            }
+        })).ToList();
+        while (!stop.IsCancellationRequested && (await _cluster.StatusAsync(writer)).Role != "leader")
+        {
+            await Task.Delay(100);
+        }
+        Volatile.Write(ref moved, writer);
+        await Task.WhenAll(writers);
+
+        Assert.False(stop.IsCancellationRequested, $"node {writer} did not become leader within 60 s of {written.Count} writes through it");
+        Assert.Equal(written.Count, written.Select(w => w.Index).Distinct().Count());
+        foreach (var (key, index) in written)
+        {
+            var got = await GetAsync(leader, key);
+            Assert.True(got.Found, key);
+            Assert.Equal(index, got.Index);
+        }
+    }
+
     [Fact]
     public async Task CompareAndSwap_and_Delete_follow_the_contract()
     {

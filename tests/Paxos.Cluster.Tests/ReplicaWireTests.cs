@@ -31,6 +31,7 @@ public sealed class ReplicaWireTests
         new CatchUp(2, 0, 5, Entries),
         new ReadIndexRequest(2, 0, 638_999_000_000_000_001),
         new ReadIndexReply(2, 0, B, 638_999_000_000_000_001, 5),
+        new TakeOver(2, 0, B, 12),
         new ForwardProposal(2, 0, 9, new byte[] { 3, 4, 5 }),
         new ForwardResult(2, 0, 9, ForwardStatus.Applied, 4, 17, new byte[] { 6 }, -1),
         new ForwardResult(2, 0, 10, ForwardStatus.NotLeader, 0, 0, ReadOnlyMemory<byte>.Empty, 1),

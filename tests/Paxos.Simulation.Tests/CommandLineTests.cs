@@ -40,12 +40,16 @@ public class CommandLineTests
         Assert.Equal(
             new CommandLineOptions(12345, 1, 7, PlantedBug.None, false),
             CommandLineOptions.TryParse(["--seed", "12345", "--nodes", "7"], out _));
+        Assert.Equal(
+            new CommandLineOptions(1, 100, 5, PlantedBug.None, false, LeaderTransfers: true),
+            CommandLineOptions.TryParse(["--transfers", "on"], out _));
         Assert.True(CommandLineOptions.TryParse(["--help"], out _)!.ShowHelp);
     }
 
     [Theory]
     [InlineData("unknown planted bug 'bogus'", "--plant", "bogus")]
     [InlineData("--nodes must be 3, 5 or 7", "--nodes", "4")]
+    [InlineData("--transfers must be on or off", "--transfers", "yes")]
     [InlineData("--seeds needs a positive whole number", "--seeds", "0")]
     [InlineData("--seed needs a whole number", "--seed", "-1")]
     [InlineData("--seeds needs a value", "--seeds")]

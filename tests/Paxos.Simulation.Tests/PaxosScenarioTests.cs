@@ -22,6 +22,28 @@ public class PaxosScenarioTests
         }
     }
 
+    /// <summary>
+    /// Leadership handed to a random node every 100 to 800 ms, on top of the faults: every check
+    /// still holds, and most transfers end with the chosen successor leading.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 60)]
+    [InlineData(5, 60)]
+    public void CleanClusterPassesEverySeedWithLeadershipTransfers(int nodes, int seeds)
+    {
+        long transfers = 0;
+        for (ulong seed = 1; seed <= (ulong)seeds; seed++)
+        {
+            SimulationResult result = PaxosScenario.Run(new SimulationRunOptions(seed, nodes, PlantedBug.None, LeaderTransfers: true));
+
+            Assert.True(result.Passed, $"seed {seed}, {nodes} nodes, with transfers: {result.Failure}");
+            Assert.True(result.Operations > 100, $"seed {seed}: only {result.Operations} operations");
+            transfers += result.LeaderTransfers;
+        }
+
+        Assert.True(transfers >= seeds * 5, $"only {transfers} transfers completed in {seeds} seeds");
+    }
+
     [Theory]
     [MemberData(nameof(RegressionSeeds.All), MemberType = typeof(RegressionSeeds))]
     public void EverySeedThatEverFailedPassesWithoutAPlantedBug(ulong seed, int nodes, PlantedBug failedUnder)

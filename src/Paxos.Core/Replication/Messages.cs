@@ -59,3 +59,11 @@ public sealed record CatchUpRequest(int From, int To, ulong FromSlot) : ReplicaM
 
 /// <summary>Chosen entries, contiguous from the requested slot, and the sender's commit index.</summary>
 public sealed record CatchUp(int From, int To, ulong CommitIndex, IReadOnlyList<LogEntry> Entries) : ReplicaMessage(From, To);
+
+/// <summary>
+/// The leader of <paramref name="Ballot"/> hands its leadership to the receiver: every slot it proposed
+/// is chosen (up to <paramref name="CommitIndex"/>), and it proposes nothing new, so the receiver
+/// should run phase 1 now instead of waiting for its election timeout (raft's TimeoutNow). Only
+/// liveness rests on it: the receiver's phase 1 is an ordinary one.
+/// </summary>
+public sealed record TakeOver(int From, int To, Ballot Ballot, ulong CommitIndex) : ReplicaMessage(From, To);

@@ -9,7 +9,10 @@ public enum ProposeStatus
     /// <summary>This node is not the leader; try <see cref="ProposeResult.LeaderHint"/> (-1 if unknown).</summary>
     NotLeader,
 
-    /// <summary>Backpressure: the pipelining window is full; retry after commits advance.</summary>
+    /// <summary>
+    /// Backpressure: the pipelining window is full, or the leader is handing its leadership over
+    /// (<see cref="ReplicaCore.TransferLeadership"/>); retry after the next Ready.
+    /// </summary>
     Busy,
 
     /// <summary>The command alone exceeds the maximum batch size.</summary>

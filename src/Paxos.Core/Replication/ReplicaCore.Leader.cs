@@ -35,6 +35,11 @@ public sealed partial class ReplicaCore
             return new ProposeResult(ProposeStatus.TooLarge, 0, 0, self);
         }
 
+        if (transferTarget >= 0)
+        {
+            return new ProposeResult(ProposeStatus.Busy, 0, 0, self); // handing over: held until the successor leads
+        }
+
         bool fits = openBatch.Count > 0
             && openBatch.Count < options.MaxBatchCommands
             && openBatchBytes + command.Length <= options.MaxBatchBytes;
@@ -137,6 +142,8 @@ public sealed partial class ReplicaCore
         {
             RequestCatchUp(m.From);
         }
+
+        TryHandOver();
     }
 
     /// <summary>Records that <paramref name="node"/> accepted <paramref name="slot"/> in this leader's ballot.</summary>
@@ -217,6 +224,7 @@ public sealed partial class ReplicaCore
         openBatch.Clear();
         openBatchBytes = 0;
         unsentProposals.Clear();
+        ClearTransferState();
         FailPendingReads();
         nextSlot = 0;
         readBarrierSlot = 0;

@@ -103,9 +103,6 @@ public sealed partial class ReplicaCore
     public ReplicaRole Role => role;
 
     /// <summary>The node this replica believes leads (itself when leader), or -1.</summary>
-    /// <summary>This node's number in the cluster.</summary>
-    public int Self => self;
-
     public int LeaderId => leaderId;
 
     /// <summary>The highest ballot this acceptor promised.</summary>
@@ -172,6 +169,9 @@ public sealed partial class ReplicaCore
             case ReadIndexReply m:
                 OnReadIndexReply(m);
                 break;
+            case TakeOver m:
+                OnTakeOver(m);
+                break;
             default:
                 throw new ArgumentException("unknown message type", nameof(message));
         }
@@ -190,6 +190,7 @@ public sealed partial class ReplicaCore
                 RetransmitAccepts();
             }
 
+            TickTransfer();
             CheckQuorum();
         }
         else if (++electionElapsed >= electionTimeout)

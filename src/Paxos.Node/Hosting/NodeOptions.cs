@@ -15,6 +15,13 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     /// <summary>Ticks without a leader's heartbeat before a follower stands for election (randomized up to twice this).</summary>
     public int ElectionTicks { get; init; } = 10;
 
+    /// <summary>
+    /// Whether the leader hands its leadership to a follower that nearly all writes come in through
+    /// (<see cref="Paxos.Core.Replication.LeaderPlacement"/>: at least 90% of at least 200 writes in
+    /// a 2 s window), so that those writes skip the forwarding hops.
+    /// </summary>
+    public bool LeaderFollowsWrites { get; init; } = true;
+
     /// <summary>Take a snapshot of the state machine, and delete the log before it, every this many applied slots.</summary>
     public ulong SnapshotInterval { get; init; } = 10_000;
 

@@ -125,7 +125,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             logStore.Recover(snapshotSlot));
         var sender = new SnapshotSender(self, snapshots, peerClients, bootLoggers.CreateLogger<SnapshotSender>());
         var replica = new ReplicaDriver(core, logStore, stateMachine, outboxes, snapshots, sender,
-            snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, bootLoggers.CreateLogger<ReplicaDriver>());
+            snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, Placement(options, self), bootLoggers.CreateLogger<ReplicaDriver>());
 
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(acceptor);
@@ -160,6 +160,11 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, snapshotSlot, core.CommitIndex, cluster);
         return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity);
     }
+
+    /// <summary>Leader placement as <see cref="NodeOptions.LeaderFollowsWrites"/> describes it: 2 s windows, 200 writes, 90%.</summary>
+    private static LeaderPlacement? Placement(NodeOptions options, int self) => options.LeaderFollowsWrites
+        ? new LeaderPlacement(options.Cluster.Size, self, Math.Max(1, (int)Math.Ceiling(TimeSpan.FromSeconds(2) / options.Tick)), minCommands: 200, sharePercent: 90)
+        : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster:{Peers}")]
     private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, string peers);

@@ -47,6 +47,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private readonly IReadOnlyList<PeerOutbox?> _outboxes;
     private readonly ReplicaSnapshots _snapshots;
     private readonly SnapshotSender _snapshotSender;
+    private readonly LeaderPlacement? _placement;
     private readonly ulong _snapshotInterval;
     private readonly ILogger _logger;
     private readonly Channel<object> _inputs = Channel.CreateBounded<object>(
@@ -81,8 +82,10 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// <param name="appliedCommandIndex">The index of the last command the state machine reflects.</param>
     /// <param name="snapshotInterval">Take a snapshot (and compact the log) every this many applied slots.</param>
     /// <param name="tick">How long one core tick lasts.</param>
+    /// <param name="placement">While leading, moves the leadership to the node the writes come in through; null to keep it where elections put it.</param>
     public ReplicaDriver(ReplicaCore core, ReplicaLogStore store, IStateMachine stateMachine, IReadOnlyList<PeerOutbox?> outboxes,
-        ReplicaSnapshots snapshots, SnapshotSender snapshotSender, ulong appliedSlot, ulong appliedCommandIndex, ulong snapshotInterval, TimeSpan tick, ILogger logger)
+        ReplicaSnapshots snapshots, SnapshotSender snapshotSender, ulong appliedSlot, ulong appliedCommandIndex, ulong snapshotInterval, TimeSpan tick,
+        LeaderPlacement? placement, ILogger logger)
     {
         Invariant.Check(snapshotInterval >= 1, "snapshot interval must be at least one slot");
         _core = core;
@@ -91,6 +94,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _outboxes = outboxes;
         _snapshots = snapshots;
         _snapshotSender = snapshotSender;
+        _placement = placement;
         _snapshotInterval = snapshotInterval;
         _logger = logger;
         _appliedSlot = appliedSlot;
@@ -237,6 +241,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             case TickInput:
                 Volatile.Write(ref _tickPending, 0);
                 _core.Tick();
+                PlaceLeader();
                 if (++_ticks % ForwardSweepTicks == 0)
                 {
                     SweepForwards();
@@ -283,6 +288,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         switch (result.Status)
         {
             case ProposeStatus.Accepted:
+                _placement?.CountCommand(proposal is ForwardedCommand forwarded ? forwarded.Origin : _core.NodeId);
                 proposal.Position = result.Position;
                 if (!_proposalsBySlot.TryGetValue(result.Slot, out var list))
                 {
@@ -316,12 +322,29 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     }
 
     /// <summary>
+    /// On the leader, once per tick: hands the leadership to the node nearly all writes come in
+    /// through (<see cref="LeaderPlacement"/>), if its stream is up.
+    /// </summary>
+    private void PlaceLeader()
+    {
+        if (_placement is null || _core.Role != ReplicaRole.Leader)
+        {
+            return;
+        }
+        int successor = _placement.Tick();
+        if (successor >= 0 && _outboxes[successor] is { PeerDown: false } && _core.TransferLeadership(successor))
+        {
+            LogTransfer(successor);
+        }
+    }
+
+    /// <summary>
     /// Hands a command to <paramref name="leader"/>; false if there is no leader to hand it to, or its
     /// stream is down (it likely crashed): the command is then certainly not proposed and may be retried.
     /// </summary>
     private bool Forward(LocalProposal proposal, int leader)
     {
-        if (leader < 0 || leader == _core.Self || _outboxes[leader] is not { PeerDown: false } outbox)
+        if (leader < 0 || leader == _core.NodeId || _outboxes[leader] is not { PeerDown: false } outbox)
         {
             return false;
         }
@@ -332,7 +355,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
         ulong id = ++_nextForwardId;
         _forwarded.Add(id, new ForwardedProposal(proposal, leader) { ExpiresAt = _ticks + _forwardTimeoutTicks });
-        outbox.Post(new ForwardProposal(_core.Self, leader, id, proposal.Command));
+        outbox.Post(new ForwardProposal(_core.NodeId, leader, id, proposal.Command));
         return true;
     }
 
@@ -577,6 +600,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private void OnSoftState(SoftState soft)
     {
         LogRole(soft.Role, soft.LeaderId, soft.Ballot);
+        _placement?.Reset();
         ShortenForwardsNotTo(soft.Role == ReplicaRole.Leader ? -1 : soft.LeaderId);
         if (soft.Role == ReplicaRole.Leader)
         {
@@ -632,6 +656,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "installed the leader's snapshot at slot {Slot}")]
     private partial void LogInstalled(ulong slot);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "handing the leadership to node {Successor}, which nearly all writes came in through")]
+    private partial void LogTransfer(int successor);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "role {Role}, leader {Leader}, ballot {Ballot}")]
     private partial void LogRole(ReplicaRole role, int leader, Ballot ballot);
 
@@ -677,6 +704,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private sealed class ForwardedCommand(ForwardProposal forward, PeerOutbox? origin) : PendingProposal(forward.Command)
     {
         private bool _done;
+
+        /// <summary>The node the command came in through.</summary>
+        public int Origin => forward.From;
 
         public override bool IsDone => _done;
 

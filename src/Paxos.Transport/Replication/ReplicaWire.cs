@@ -29,6 +29,7 @@ public static class ReplicaWire
         CatchUp m => new Wire.ReplicaMessage { CatchUp = WithEntries(new Wire.CatchUpMessage { CommitIndex = m.CommitIndex }, m.Entries) },
         ReadIndexRequest m => new Wire.ReplicaMessage { ReadIndexRequest = new Wire.ReadIndexRequestMessage { Token = m.Token } },
         ReadIndexReply m => new Wire.ReplicaMessage { ReadIndexReply = new Wire.ReadIndexReplyMessage { Ballot = B(m.Ballot), Token = m.Token, Index = m.Index } },
+        TakeOver m => new Wire.ReplicaMessage { TakeOver = new Wire.TakeOverMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex } },
         ForwardProposal m => new Wire.ReplicaMessage { ForwardProposal = new Wire.ForwardProposalMessage { Id = m.Id, Command = UnsafeByteOperations.UnsafeWrap(m.Command) } },
         ForwardResult m => new Wire.ReplicaMessage
         {
@@ -77,6 +78,7 @@ public static class ReplicaWire
                 Wire.ReplicaMessage.BodyOneofCase.CatchUp => new CatchUp(from, self, m.CatchUp.CommitIndex, Entries(m.CatchUp.Entries, clusterSize)),
                 Wire.ReplicaMessage.BodyOneofCase.ReadIndexRequest => new ReadIndexRequest(from, self, m.ReadIndexRequest.Token),
                 Wire.ReplicaMessage.BodyOneofCase.ReadIndexReply => new ReadIndexReply(from, self, Ballot(m.ReadIndexReply.Ballot, clusterSize), m.ReadIndexReply.Token, m.ReadIndexReply.Index),
+                Wire.ReplicaMessage.BodyOneofCase.TakeOver => new TakeOver(from, self, Ballot(m.TakeOver.Ballot, clusterSize), m.TakeOver.CommitIndex),
                 Wire.ReplicaMessage.BodyOneofCase.ForwardProposal => new ForwardProposal(from, self, m.ForwardProposal.Id, m.ForwardProposal.Command.Memory),
                 Wire.ReplicaMessage.BodyOneofCase.ForwardResult => Result(m.ForwardResult, from, self, clusterSize),
                 _ => throw new InvalidDataException("replica message with no body"),

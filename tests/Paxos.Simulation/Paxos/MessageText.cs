@@ -20,6 +20,7 @@ internal static class MessageText
         CatchUp m => Text($"CatchUp commit={m.CommitIndex} {Entries(m.Entries)}"),
         ReadIndexRequest m => Text($"ReadIndexRequest token={m.Token}"),
         ReadIndexReply m => Text($"ReadIndexReply b={m.Ballot} token={m.Token} index={m.Index}"),
+        TakeOver m => Text($"TakeOver b={m.Ballot} commit={m.CommitIndex}"),
         _ => message.GetType().Name,
     };
 

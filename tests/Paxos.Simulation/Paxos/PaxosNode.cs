@@ -41,6 +41,7 @@ internal sealed class PaxosNode
     private byte[] _snapshot;
     private ulong _appliedSlot;
     private ulong _nextReadId;
+    private int _transferTo = -1;
 
     /// <summary>Starts a replica process from what <paramref name="context"/>'s disk holds.</summary>
     public PaxosNode(SimNodeContext context, PaxosWorld world)
@@ -128,6 +129,18 @@ internal sealed class PaxosNode
         else
         {
             Propose(request);
+        }
+
+        Drain();
+    });
+
+    /// <summary>If this replica leads, starts handing its leadership to <paramref name="successor"/>.</summary>
+    public void TransferLeadership(int successor) => Guard(() =>
+    {
+        if (_core.TransferLeadership(successor))
+        {
+            _transferTo = successor;
+            _world.Trace.Add($"n{Id} hands its leadership to n{successor}");
         }
 
         Drain();
@@ -305,6 +318,11 @@ internal sealed class PaxosNode
     private void OnSoftState(SoftState soft)
     {
         _world.Trace.Add($"n{Id} is {soft.Role} in ballot {soft.Ballot}{(soft.LeaderId >= 0 ? $", leader n{soft.LeaderId}" : "")}");
+        if (soft.Role == ReplicaRole.Follower && soft.LeaderId >= 0 && _transferTo >= 0)
+        {
+            _world.CompletedTransfers += soft.LeaderId == _transferTo ? 1 : 0;
+            _transferTo = -1;
+        }
     }
 
     private void AnswerAppliedReads()

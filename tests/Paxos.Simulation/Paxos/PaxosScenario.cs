@@ -66,7 +66,30 @@ public static class PaxosScenario
             run.World.PeerNetwork.Counters.FaultsInjected + run.World.ClientNetwork.Counters.FaultsInjected + run.Injector.Injected,
             run.World.Scheduler.Now,
             failure,
-            trace);
+            trace,
+            run.World.CompletedTransfers);
+    }
+
+    /// <summary>
+    /// Every 100 to 800 ms until the clients stop, whichever replicas believe they lead are asked to
+    /// hand over to a random node (the last seconds stay quiet, so that the replicas can converge).
+    /// </summary>
+    private static void ScheduleTransfers(PaxosWorld world, SimRandom random, TimeSpan until)
+    {
+        for (TimeSpan at = TimeSpan.FromMilliseconds(random.NextInt(100, 800)); at < until; at += TimeSpan.FromMilliseconds(random.NextInt(100, 800)))
+        {
+            int successor = random.NextInt(0, world.NodeCount);
+            world.Scheduler.Schedule(at, () =>
+            {
+                for (int node = 0; node < world.NodeCount; node++)
+                {
+                    if (world.Cluster.Node(node)?.IsLeader == true)
+                    {
+                        world.Cluster.Deliver(node, replica => replica.TransferLeadership(successor));
+                    }
+                }
+            });
+        }
     }
 
     private static RunState Simulate(SimulationRunOptions options, bool traceMessages, TimeSpan? until)
@@ -113,6 +136,11 @@ public static class PaxosScenario
         foreach (ScheduledFault extra in PlantBias.ExtraFaults(options.Bug, random.Fork(), planOptions))
         {
             scheduler.Schedule(extra.At, () => injector.Apply(extra.Fault));
+        }
+
+        if (options.LeaderTransfers)
+        {
+            ScheduleTransfers(world, random.Fork(), stopAt);
         }
 
         world.ClientNetwork.Rates = plan.NetworkRates;

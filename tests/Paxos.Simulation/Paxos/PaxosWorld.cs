@@ -32,6 +32,9 @@ internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRa
     /// <summary>The run-wide agreement and prefix record.</summary>
     public SafetyMonitor Monitor { get; } = new();
 
+    /// <summary>Leadership transfers that ended with the chosen successor leading.</summary>
+    public long CompletedTransfers { get; set; }
+
     /// <summary>The clients' history, checked for linearizability and liveness after the run.</summary>
     public HistoryRecorder History { get; } = new();
 

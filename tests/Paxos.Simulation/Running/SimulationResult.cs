@@ -7,10 +7,12 @@ namespace Paxos.Simulation.Running;
 /// <param name="VirtualTime">Virtual time simulated.</param>
 /// <param name="Failure">For a failed run, what check failed and why; null otherwise.</param>
 /// <param name="Trace">For a failed run, the last events before the failure; empty otherwise.</param>
+/// <param name="LeaderTransfers">Leadership transfers that ended with the chosen successor leading.</param>
 public sealed record SimulationResult(
     bool Passed,
     long Operations,
     long FaultsInjected,
     TimeSpan VirtualTime,
     string? Failure,
-    IReadOnlyList<string> Trace);
+    IReadOnlyList<string> Trace,
+    long LeaderTransfers = 0);
