@@ -36,9 +36,13 @@ public sealed class BadKeyValueInputTests(ITestOutputHelper output) : IDisposabl
             Assert.True(error.StatusCode == StatusCode.InvalidArgument, $"{name}: got {error.StatusCode} {error.Status.Detail}");
             Assert.True(error.Status.Detail.Contains(expected, StringComparison.Ordinal), $"{name}: '{error.Status.Detail}' lacks '{expected}'");
         }
-        // A key that is not UTF-8 fails while the request is parsed, before any handler: status UNKNOWN, with the reason.
+        // A key that is not UTF-8, or a field cut short, fails while the request is parsed: INVALID_ARGUMENT with the reason.
         var notUtf8 = await Assert.ThrowsAsync<RpcException>(() => RawPutAsync([0x0a, 0x02, 0xc3, 0x28, 0x12, 0x01, 0x78]));
+        Assert.Equal(StatusCode.InvalidArgument, notUtf8.StatusCode);
         Assert.Contains("String is invalid UTF-8", notUtf8.Status.Detail, StringComparison.Ordinal);
+        var truncated = await Assert.ThrowsAsync<RpcException>(() => RawPutAsync([0x0a, 0x05, 0x6b]));
+        Assert.Equal(StatusCode.InvalidArgument, truncated.StatusCode);
+        Assert.Contains("PutRequest does not parse", truncated.Status.Detail, StringComparison.Ordinal);
 
         var after = await kv.GetAsync(new GetRequest { Key = "k" });
         Assert.Equal("v", after.Value.ToStringUtf8());

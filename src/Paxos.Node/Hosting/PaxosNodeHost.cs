@@ -1,4 +1,5 @@
 using System.Text;
+using Grpc.AspNetCore.Server.Model;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -80,6 +81,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             // fails before any handler runs; its status then says why instead of "Exception was thrown by handler".
             grpc.EnableDetailedErrors = true;
         });
+        builder.Services.AddSingleton<IServiceMethodProvider<KeyValueGrpcService>, KeyValueMethodProvider>();
         using var bootLoggers = LoggerFactory.Create(logging => logging.AddConsole(console => console.FormatterName = NodeLogFormatter.Name)
             .AddConsoleFormatter<NodeLogFormatter, NodeLogFormatterOptions>(format => format.NodeId = options.NodeId));
 

@@ -12,15 +12,16 @@ namespace Paxos.Node.Services;
 /// linearizable reads use a read-index barrier confirmed by the leader and are then answered from
 /// this node's replica, as serializable reads are. When its own barrier fails (no leader known, or
 /// the leader changed) a node forwards a linearizable read to the leader as a gRPC call; a
-/// forwarded read that finds no leader fails with UNAVAILABLE.
+/// forwarded read that finds no leader fails with UNAVAILABLE. Its methods are bound to the
+/// service's routes by <see cref="KeyValueMethodProvider"/>.
 /// </summary>
-public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachine store, LeaderDirectory leaders) : KeyValueService.KeyValueServiceBase
+public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachine store, LeaderDirectory leaders)
 {
     private const string ForwardedHeader = "paxos-forwarded-by";
     private static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(50);
 
-    public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
+    public async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
         Check(KeyValueLimits.ValidateKey(request.Key) ?? KeyValueLimits.ValidateValue(request.Value.Length) ?? KeyValueLimits.ValidateClientId(request.ClientId));
         var command = new PutCommand(request.Key, request.Value.ToByteArray(), request.ClientId, request.RequestId);
@@ -32,7 +33,7 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
         };
     }
 
-    public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
+    public async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
         Check(KeyValueLimits.ValidateKey(request.Key) ?? KeyValueLimits.ValidateClientId(request.ClientId));
         var command = new DeleteCommand(request.Key, request.ClientId, request.RequestId);
@@ -44,7 +45,7 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
         };
     }
 
-    public override async Task<CompareAndSwapResponse> CompareAndSwap(CompareAndSwapRequest request, ServerCallContext context)
+    public async Task<CompareAndSwapResponse> CompareAndSwap(CompareAndSwapRequest request, ServerCallContext context)
     {
         Check(KeyValueLimits.ValidateKey(request.Key)
             ?? KeyValueLimits.ValidateValue(request.NewValue.Length)
@@ -65,7 +66,7 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
         };
     }
 
-    public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
+    public async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         Check(KeyValueLimits.ValidateKey(request.Key));
         if (request.Consistency is not (ReadConsistency.Linearizable or ReadConsistency.Serializable))
@@ -102,7 +103,7 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
             : new GetResponse { Found = false, Index = 0 };
     }
 
-    public override Task<GetLeaderResponse> GetLeader(GetLeaderRequest request, ServerCallContext context)
+    public Task<GetLeaderResponse> GetLeader(GetLeaderRequest request, ServerCallContext context)
     {
         int leader = leaders.LeaderId;
         return Task.FromResult(leader < 0
