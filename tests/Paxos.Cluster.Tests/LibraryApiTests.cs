@@ -83,6 +83,44 @@ public sealed class LibraryApiTests : IAsyncDisposable
         Assert.All(counters, c => Assert.Equal(1275, c.Total));
     }
 
+    /// <summary>
+    /// Commands given to a follower are forwarded to the leader, and each caller gets the leader's
+    /// answer for its own command: with many in flight they share slots, yet every command has its
+    /// own index, and the counter's total after it is the same offset from that index for all.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_commands_through_a_follower_each_get_their_own_index_and_result()
+    {
+        int[] ports = FreePorts.Take(3);
+        var cluster = new ClusterConfig([.. ports.Select((p, i) => new NodeEntry($"n{i}", new Uri($"http://127.0.0.1:{p}"), p))]);
+        for (int i = 0; i < 3; i++)
+        {
+            _hosts.Add(await PaxosNodeHost.StartAsync(
+                new NodeOptions(cluster, $"n{i}", Path.Combine(_root, $"n{i}")) { StateMachine = new Counter() },
+                CancellationToken.None));
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await ReplicateAsync(BitConverter.GetBytes(1L), timeout.Token); // a leader is elected and known
+        PaxosNodeHost follower;
+        while (true)
+        {
+            var known = _hosts.FirstOrDefault(h => h.Log.Status.Role == "follower" && h.Log.Status.LeaderId >= 0);
+            if (known is not null)
+            {
+                follower = known;
+                break;
+            }
+            await Task.Delay(20, timeout.Token);
+        }
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => follower.Log.ReplicateAsync(BitConverter.GetBytes(1L), timeout.Token)));
+
+        Assert.Equal(100, results.Select(r => r.Index).Distinct().Count());
+        Assert.Equal(99ul, results.Max(r => r.Index) - results.Min(r => r.Index));
+        Assert.True(results.Select(r => r.Slot).Distinct().Count() < 100, "the commands were not batched, so slots and indexes cannot be told apart");
+        Assert.Single(results.Select(r => (ulong)BinaryPrimitives.ReadInt64LittleEndian(r.Result) - r.Index).Distinct());
+    }
+
     /// <summary>As in the README: send to the node that leads; a follower says which one that is.</summary>
     private async Task<ReplicationResult> ReplicateAsync(byte[] command, CancellationToken cancellationToken)
     {
