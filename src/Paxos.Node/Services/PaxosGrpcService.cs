@@ -7,6 +7,7 @@ using Paxos.Transport.Replication;
 using Paxos.Transport.SingleDecree;
 using Paxos.Node.Hosting;
 using Paxos.Transport.V1;
+using Microsoft.Extensions.Hosting;
 
 namespace Paxos.Node.Services;
 
@@ -15,7 +16,8 @@ namespace Paxos.Node.Services;
 /// INVALID_ARGUMENT and never touches state), hands it to the acceptor loop, and replies once the
 /// new state is on disk.
 /// </summary>
-public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity) : PaxosService.PaxosServiceBase
+public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, IHostApplicationLifetime lifetime)
+    : PaxosService.PaxosServiceBase
 {
     private const long MaxSnapshotBytes = 64L * 1024 * 1024 * 1024;
 
@@ -60,9 +62,15 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         return new InstallSnapshotResponse { InstalledIndex = installed };
     }
 
+    /// <summary>
+    /// A peer's long-lived message stream. It ends when the peer ends it, and also when this node
+    /// starts stopping: the server's graceful stop waits for open calls, and a peer never ends its
+    /// stream on its own while it runs, so without this every stop would wait out the host's timeout.
+    /// </summary>
     public override async Task<DeliverResponse> Deliver(IAsyncStreamReader<DeliverRequest> requestStream, ServerCallContext context)
     {
-        while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        while (await NextAsync(requestStream, ended.Token).ConfigureAwait(false))
         {
             List<Paxos.Core.Replication.ReplicaMessage> messages;
             try
@@ -76,6 +84,19 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             replica.Deliver(messages);
         }
         return new DeliverResponse();
+    }
+
+    /// <summary>The next delivery; false at the end of the stream or once this node is stopping.</summary>
+    private async Task<bool> NextAsync(IAsyncStreamReader<DeliverRequest> requestStream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await requestStream.MoveNext(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)

@@ -97,10 +97,10 @@ internal sealed class LocalCluster : IDisposable
         }
     }
 
-    /// <summary>Starts node <paramref name="node"/> (again) on its data directory.</summary>
     /// <summary>Extra arguments for every <c>paxos node</c> started from now on.</summary>
     public IReadOnlyList<string> NodeArguments { get; set; } = [];
 
+    /// <summary>Starts node <paramref name="node"/> (again) on its data directory.</summary>
     public NodeProcess Start(int node, IReadOnlyDictionary<string, string>? environment = null)
     {
         Invariant(_processes[node] is null || _processes[node]!.HasExited, $"node {node} is already running");
