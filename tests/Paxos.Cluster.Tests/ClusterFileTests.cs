@@ -25,6 +25,28 @@ public class ClusterFileTests
         Assert.Equal(3, cluster.IndexOf("node-3"));
     }
 
+    /// <summary>deploy/compose.yaml runs one container per node of deploy/cluster.compose.yaml: ids, names and ports agree.</summary>
+    [Fact]
+    public void The_compose_file_runs_every_node_of_its_cluster_file_on_the_port_the_file_names()
+    {
+        var cluster = ClusterFile.Load(RepositoryFile("deploy/cluster.compose.yaml"));
+        var compose = new YamlDotNet.Serialization.Deserializer().Deserialize<Dictionary<string, object>>(File.ReadAllText(RepositoryFile("deploy/compose.yaml")));
+        var services = (Dictionary<object, object>)compose["services"];
+
+        Assert.Equal(5, cluster.Size);
+        Assert.Equal(cluster.Nodes.Select(n => n.Url.Host).Order(), services.Keys.Cast<string>().Order());
+        foreach (var node in cluster.Nodes)
+        {
+            var service = (Dictionary<object, object>)services[node.Url.Host];
+            var command = ((List<object>)service["command"]).Cast<string>().ToList();
+            Assert.Equal(node.Id, command[command.IndexOf("--id") + 1]);
+            Assert.Equal("/etc/paxos/cluster.yaml", command[command.IndexOf("--config") + 1]);
+            Assert.Contains("./cluster.compose.yaml:/etc/paxos/cluster.yaml:ro", ((List<object>)service["volumes"]).Cast<string>());
+            Assert.EndsWith($":{node.Port}", Assert.Single(((List<object>)service["ports"]).Cast<string>()), StringComparison.Ordinal);
+            Assert.Equal(node.Port, node.Url.Port);
+        }
+    }
+
     [Fact]
     public void The_local_example_is_what_paxos_cluster_writes()
     {
