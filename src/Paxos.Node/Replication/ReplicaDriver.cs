@@ -316,7 +316,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 }
                 return true;
             default:
-                proposal.Fail(new ArgumentException("the command is larger than a slot's batch may be"));
+                proposal.Fail(CommandTooLarge());
                 return true;
         }
     }
@@ -392,13 +392,15 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 proposal.Fail(new OverloadedException($"the leader, node {answer.From}, has too many commands waiting"));
                 break;
             case ForwardStatus.TooLarge:
-                proposal.Fail(new ArgumentException("the command is larger than a slot's batch may be"));
+                proposal.Fail(CommandTooLarge());
                 break;
             default:
                 proposal.Fail(new OutcomeUnknownException($"the leader, node {answer.From}, could not tell whether it applied the command"));
                 break;
         }
     }
+
+    private static ArgumentException CommandTooLarge() => new("the command is larger than a slot's batch may be");
 
     /// <summary>Forwards to a node that no longer leads get <see cref="ForwardGraceAfterLeaderChange"/> more to be answered.</summary>
     private void ShortenForwardsNotTo(int leader)
