@@ -377,6 +377,13 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
         await PutAsync(leader, "tail", "after");
         await EventuallyAppliedAsync(lagging, (await _cluster.StatusAsync(leader)).CommitIndex, TimeSpan.FromSeconds(30));
 
+        // The node's log lines reach this process through its console logger's queue and a pipe,
+        // after the status that says it applied: wait for the line rather than race it.
+        var logged = DateTime.UtcNow.AddSeconds(10);
+        while (!_cluster.Process(lagging).Output.Contains("installed the leader's snapshot", StringComparison.Ordinal) && DateTime.UtcNow < logged)
+        {
+            await Task.Delay(50);
+        }
         Assert.Contains("installed the leader's snapshot", _cluster.Process(lagging).Output, StringComparison.Ordinal);
         foreach (string key in new[] { "early", "tail", "s-0", "s-39" })
         {
