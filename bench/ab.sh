@@ -42,8 +42,8 @@ log "warm-up: 8 s of mixed load at 16 clients on both"
 warm=$!
 "$B" bench --endpoints "$ENDPOINTS_B" --duration 8 --warmup 1 --workload mixed --clients 16 > /dev/null 2>&1 || true
 wait "$warm" || true
-LEADER_A=$("$A" leader --endpoints "$ENDPOINTS_A" | grep -o 'http://[0-9.:]*')
-LEADER_B=$("$B" leader --endpoints "$ENDPOINTS_B" | grep -o 'http://[0-9.:]*')
+LEADER_A=$(leader_url "$A" "$ENDPOINTS_A")
+LEADER_B=$(leader_url "$B" "$ENDPOINTS_B")
 log "leaders: A $LEADER_A, B $LEADER_B"
 echo "round  A: ops/s p50 p99    B: ops/s p50 p99"
 for ((round = 1; round <= ROUNDS; round++)); do

@@ -101,3 +101,8 @@ start_etcd_cluster() { # nodes, base port, dir, cluster token, PIDS_VAR
   done
   log "etcd: $nodes nodes on 127.0.0.1:$base-$((base + nodes - 1)) (pids ${started_pids[*]})"
 }
+
+# The URL of the node a cluster names as its leader ('paxos leader'), e.g. http://127.0.0.1:7003.
+leader_url() { # paxos command, endpoints
+  "$1" leader --endpoints "$2" | grep -o 'http://[0-9.:]*'
+}

@@ -38,7 +38,7 @@ trap 'exit 130' INT TERM
 start_paxos_cluster "$PAXOS_BIN" "$NODES" "$BASE" "$WORK/data" "$WORK/cluster.log" PIDS
 EP=$(endpoints "$BASE")
 "$PAXOS_BIN" bench --endpoints "$EP" --workload mixed --clients 16 --duration 10 --warmup 0 > /dev/null
-LEADER=$("$PAXOS_BIN" leader --endpoints "$EP" | grep -o 'http://[0-9.:]*')
+LEADER=$(leader_url "$PAXOS_BIN" "$EP")
 TARGET=$LEADER
 if [[ $MODE == follower ]]; then
   for ((i = 0; i < NODES; i++)); do

@@ -29,9 +29,8 @@ public sealed partial class ReplicaCore
             return false;
         }
 
+        ClearTransferState();
         transferTarget = successor;
-        transferElapsed = 0;
-        takeOverSent = false;
         TryHandOver();
         return true;
     }

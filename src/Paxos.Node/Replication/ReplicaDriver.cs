@@ -316,7 +316,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 }
                 return true;
             default:
-                proposal.Fail(CommandTooLarge());
+                proposal.Fail(new CommandTooLargeException());
                 return true;
         }
     }
@@ -376,31 +376,15 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             return; // already failed (timed out, leader changed) or not ours: nothing waits for it
         }
         _forwarded.Remove(answer.Id);
-        var proposal = forwarded.Proposal;
-        switch (answer.Status)
+        if (answer.Status == ForwardStatus.Applied)
         {
-            case ForwardStatus.Applied:
-                proposal.Succeed(new ReplicationResult(answer.Slot, answer.CommandIndex, answer.Result.ToArray()));
-                break;
-            case ForwardStatus.NotLeader:
-                proposal.Fail(new NotLeaderException(answer.LeaderHint));
-                break;
-            case ForwardStatus.NotChosen:
-                proposal.Fail(new NotChosenException(answer.Slot));
-                break;
-            case ForwardStatus.Overloaded:
-                proposal.Fail(new OverloadedException($"the leader, node {answer.From}, has too many commands waiting"));
-                break;
-            case ForwardStatus.TooLarge:
-                proposal.Fail(CommandTooLarge());
-                break;
-            default:
-                proposal.Fail(new OutcomeUnknownException($"the leader, node {answer.From}, could not tell whether it applied the command"));
-                break;
+            forwarded.Proposal.Succeed(new ReplicationResult(answer.Slot, answer.CommandIndex, answer.Result.ToArray()));
+        }
+        else
+        {
+            forwarded.Proposal.Fail(ForwardOutcome.ErrorOf(answer));
         }
     }
-
-    private static ArgumentException CommandTooLarge() => new("the command is larger than a slot's batch may be");
 
     /// <summary>Forwards to a node that no longer leads get <see cref="ForwardGraceAfterLeaderChange"/> more to be answered.</summary>
     private void ShortenForwardsNotTo(int leader)
@@ -715,27 +699,8 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         public override void Succeed(ReplicationResult result) =>
             Answer(ForwardStatus.Applied, result.Slot, result.Index, result.Result, -1);
 
-        public override void Fail(Exception error)
-        {
-            switch (error)
-            {
-                case NotLeaderException e:
-                    Answer(ForwardStatus.NotLeader, 0, 0, default, e.LeaderHint);
-                    break;
-                case NotChosenException e:
-                    Answer(ForwardStatus.NotChosen, e.Slot, 0, default, -1);
-                    break;
-                case OverloadedException:
-                    Answer(ForwardStatus.Overloaded, 0, 0, default, -1);
-                    break;
-                case ArgumentException:
-                    Answer(ForwardStatus.TooLarge, 0, 0, default, -1);
-                    break;
-                default:
-                    Answer(ForwardStatus.OutcomeUnknown, 0, 0, default, -1);
-                    break;
-            }
-        }
+        public override void Fail(Exception error) =>
+            Answer(ForwardOutcome.StatusOf(error), (error as NotChosenException)?.Slot ?? 0, 0, default, (error as NotLeaderException)?.LeaderHint ?? -1);
 
         private void Answer(ForwardStatus status, ulong slot, ulong commandIndex, ReadOnlyMemory<byte> result, int leaderHint)
         {

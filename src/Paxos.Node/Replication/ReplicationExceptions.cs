@@ -22,3 +22,6 @@ public sealed class OutcomeUnknownException(string reason) : Exception(reason + 
 
 /// <summary>Too many commands are waiting for room in the pipeline (or for the leader's answer); the command was not proposed. Retry later.</summary>
 public sealed class OverloadedException(string reason) : Exception(reason + ": overloaded, retry later");
+
+/// <summary>The command alone is larger than a slot's batch may be; it was not proposed.</summary>
+public sealed class CommandTooLargeException() : ArgumentException("the command is larger than a slot's batch may be");

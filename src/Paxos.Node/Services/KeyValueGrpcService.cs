@@ -142,7 +142,7 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
             {
                 throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
             }
-            catch (ArgumentException e)
+            catch (CommandTooLargeException e)
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
             }
