@@ -165,6 +165,43 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(put.Index, got.Index);
     }
 
+    /// <summary>
+    /// Pre-vote: a follower down long enough for the leader's stream to it to back off to its
+    /// longest retry delay (1 s) comes back and hears no leader for a while, so its election timer
+    /// (0.5 to 1 s) runs out. It asks first; the others hear the leader and refuse; it follows the
+    /// leader once the stream is back. No election: the leader keeps its ballot. (Run with
+    /// <c>--pre-vote false</c>, the returning follower's phase 1 deposed the leader.)
+    /// </summary>
+    [Fact]
+    public async Task A_follower_back_after_a_long_absence_rejoins_without_deposing_the_leader()
+    {
+        await _cluster.StartAllAsync();
+        await _cluster.WaitForLeaderAsync(Election);
+        await PutAsync(0, "settled", "v"); // a cold start may elect twice; after a write the leader is settled
+        int leader = await _cluster.WaitForLeaderAsync(Election);
+        var before = await _cluster.StatusAsync(leader);
+        Assert.Equal("leader", before.Role);
+        int node = (leader + 1) % 5;
+        _cluster.Kill(node);
+        var put = await PutAsync(leader, "while-down", "v");
+        await Task.Delay(TimeSpan.FromSeconds(6));
+
+        await _cluster.StartAndWaitAsync(node);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        GetStatusResponse status;
+        while ((status = await _cluster.StatusAsync(node)).AppliedIndex < put.Index || status.LeaderId != before.NodeId)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"node {node} did not catch up with leader {before.NodeId}: {status}");
+            await Task.Delay(50);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(3)); // a few more of its election timeouts
+        var after = await _cluster.StatusAsync(leader);
+
+        Assert.Equal("leader", after.Role);
+        Assert.Equal(before.Ballot, after.Ballot);
+        Assert.Equal(before.Ballot, (await _cluster.StatusAsync(node)).Ballot);
+    }
+
     [Fact]
     public async Task CompareAndSwap_and_Delete_follow_the_contract()
     {

@@ -43,6 +43,9 @@ public class CommandLineTests
         Assert.Equal(
             new CommandLineOptions(1, 100, 5, PlantedBug.None, false, LeaderTransfers: true),
             CommandLineOptions.TryParse(["--transfers", "on"], out _));
+        Assert.Equal(
+            new CommandLineOptions(1, 100, 5, PlantedBug.None, false, PreVote: false),
+            CommandLineOptions.TryParse(["--pre-vote", "off"], out _));
         Assert.True(CommandLineOptions.TryParse(["--help"], out _)!.ShowHelp);
     }
 
@@ -50,6 +53,7 @@ public class CommandLineTests
     [InlineData("unknown planted bug 'bogus'", "--plant", "bogus")]
     [InlineData("--nodes must be 3, 5 or 7", "--nodes", "4")]
     [InlineData("--transfers must be on or off", "--transfers", "yes")]
+    [InlineData("--pre-vote must be on or off", "--pre-vote", "no")]
     [InlineData("--seeds needs a positive whole number", "--seeds", "0")]
     [InlineData("--seed needs a whole number", "--seed", "-1")]
     [InlineData("--seeds needs a value", "--seeds")]

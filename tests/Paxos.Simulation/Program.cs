@@ -17,6 +17,7 @@ const string Help = """
                        ack-before-fsync  messages and acknowledgements leave before the log's fsync
                        skip-recovery     a new leader proposes no-ops over the values learned in phase 1
       --transfers on also hand the leadership to a random node every 100 to 800 ms (off by default)
+      --pre-vote off run phase 1 as soon as an election timer runs out, without asking first (on by default)
       --help         show this help
 
     Exits 0 if every seed passes. Stops at the first failing seed: prints the seed, what failed, the

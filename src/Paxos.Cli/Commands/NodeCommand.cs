@@ -20,8 +20,13 @@ internal static class NodeCommand
             Description = "Hand the leadership to a node that nearly all writes come in through (at least 90% of at least 200 writes in 2 s), so they skip the forwarding hops.",
             DefaultValueFactory = _ => true,
         };
+        var preVote = new Option<bool>("--pre-vote")
+        {
+            Description = "Before an election, ask the other nodes whether they lost the leader too, and stand only if a majority did, so a node that alone lost touch (restarted, cut off) never deposes a healthy leader.",
+            DefaultValueFactory = _ => true,
+        };
         var watchParent = new Option<int?>("--watch-parent") { Description = "Stop when the process with this id exits (used by 'paxos cluster').", Hidden = true };
-        var command = new Command("node", "Run one Paxos node in the foreground until SIGTERM or SIGINT.") { config, id, dataDir, snapshotInterval, followWrites, watchParent };
+        var command = new Command("node", "Run one Paxos node in the foreground until SIGTERM or SIGINT.") { config, id, dataDir, snapshotInterval, followWrites, preVote, watchParent };
         command.SetAction(async (parse, cancellationToken) =>
         {
             NodeOptions options;
@@ -33,6 +38,7 @@ internal static class NodeCommand
                     Failpoints = Failpoints.FromEnvironment(),
                     SnapshotInterval = parse.GetValue(snapshotInterval),
                     LeaderFollowsWrites = parse.GetValue(followWrites),
+                    PreVote = parse.GetValue(preVote),
                 };
                 if (options.SnapshotInterval == 0)
                 {

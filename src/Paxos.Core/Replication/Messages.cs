@@ -61,6 +61,21 @@ public sealed record CatchUpRequest(int From, int To, ulong FromSlot) : ReplicaM
 public sealed record CatchUp(int From, int To, ulong CommitIndex, IReadOnlyList<LogEntry> Entries) : ReplicaMessage(From, To);
 
 /// <summary>
+/// Before phase 1, a node whose election timer ran out asks whether the receiver would join an
+/// election in <paramref name="Ballot"/> (raft's pre-vote). Nothing is promised or persisted on either
+/// side: it only keeps a node that alone lost touch with a healthy leader (restarted, cut off) from
+/// deposing it with a higher ballot.
+/// </summary>
+public sealed record PreVote(int From, int To, Ballot Ballot) : ReplicaMessage(From, To);
+
+/// <summary>
+/// The answer to the <see cref="PreVote"/> for <paramref name="Ballot"/>: granted unless the sender leads
+/// or heard from its leader within the last election timeout. <paramref name="Promised"/> lets the
+/// asker pick a ballot above every promise it heard of.
+/// </summary>
+public sealed record PreVoteReply(int From, int To, Ballot Ballot, bool Granted, Ballot Promised) : ReplicaMessage(From, To);
+
+/// <summary>
 /// The leader of <paramref name="Ballot"/> hands its leadership to the receiver: every slot it proposed
 /// is chosen (up to <paramref name="CommitIndex"/>), and it proposes nothing new, so the receiver
 /// should run phase 1 now instead of waiting for its election timeout (raft's TimeoutNow). Only

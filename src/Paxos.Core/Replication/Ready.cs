@@ -66,15 +66,15 @@ public sealed class Ready
     public IReadOnlyList<ReplicaMessage> Messages { get; }
 
     /// <summary>
-    /// True for requests (Prepare, Accept, Heartbeat, CatchUpRequest, ReadIndexRequest, TakeOver): they report nothing this node
+    /// True for requests (Prepare, Accept, Heartbeat, CatchUpRequest, ReadIndexRequest, TakeOver, PreVote): they report nothing this node
     /// promised or accepted, so a driver may send them while it persists this ready, letting a
     /// leader's disk write overlap its followers'. This node's own promise or acceptance counts
     /// towards a quorum only when replies are stepped, which a driver does after this ready is
-    /// persisted. Replies (Promise, AcceptReply, Nack, HeartbeatReply, CatchUp) report durable
+    /// persisted. Replies (Promise, AcceptReply, Nack, HeartbeatReply, CatchUp, PreVoteReply) report durable
     /// state and must wait for the persist.
     /// </summary>
     public static bool MaySendBeforePersisting(ReplicaMessage message) =>
-        message is Prepare or Accept or Heartbeat or CatchUpRequest or ReadIndexRequest or TakeOver;
+        message is Prepare or Accept or Heartbeat or CatchUpRequest or ReadIndexRequest or TakeOver or PreVote;
 
     /// <summary>Chosen entries to apply, contiguous and in slot order, continuing after the last applied slot.</summary>
     public IReadOnlyList<LogEntry> CommittedEntries { get; }

@@ -116,6 +116,7 @@ public sealed partial class ReplicaCore
         else
         {
             ResetElectionTimer();
+            HeardFromLeader();
         }
 
         return true;

@@ -130,6 +130,7 @@ public sealed partial class ReplicaCore
 
     private void ClearProposerState()
     {
+        ClearPreVote();
         promiseMask = 0;
         reported.Clear();
         ClearLeaderState();

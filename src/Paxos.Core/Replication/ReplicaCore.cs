@@ -172,12 +172,18 @@ public sealed partial class ReplicaCore
             case TakeOver m:
                 OnTakeOver(m);
                 break;
+            case PreVote m:
+                OnPreVote(m);
+                break;
+            case PreVoteReply m:
+                OnPreVoteReply(m);
+                break;
             default:
                 throw new ArgumentException("unknown message type", nameof(message));
         }
     }
 
-    /// <summary>Advances logical time by one tick: heartbeats on the leader, election timeouts elsewhere.</summary>
+    /// <summary>Advances logical time by one tick: heartbeats on the leader, election timeouts (a pre-vote, then phase 1) elsewhere.</summary>
     public void Tick()
     {
         now++;
@@ -193,13 +199,21 @@ public sealed partial class ReplicaCore
             TickTransfer();
             CheckQuorum();
         }
-        else if (++electionElapsed >= electionTimeout)
-        {
-            StartCandidacy();
-        }
         else
         {
-            ExpireForwardedReads();
+            CountLeaderSilence();
+            if (++electionElapsed < electionTimeout)
+            {
+                ExpireForwardedReads();
+            }
+            else if (options.PreVote)
+            {
+                StartPreVote();
+            }
+            else
+            {
+                StartCandidacy();
+            }
         }
     }
 
@@ -323,5 +337,9 @@ public sealed partial class ReplicaCore
         ballot = Ballot.Zero;
         ClearProposerState();
         ResetElectionTimer();
+        if (leader >= 0)
+        {
+            HeardFromLeader();
+        }
     }
 }

@@ -20,6 +20,13 @@ public sealed record ReplicaOptions
     /// <summary>E: a follower that hears nothing from a leader for a random time in [E, 2E) ticks becomes a candidate.</summary>
     public int ElectionTicks { get; init; } = 10;
 
+    /// <summary>
+    /// Whether a node whose election timer runs out asks its peers first (<see cref="PreVote"/>) and
+    /// runs phase 1 only if a quorum would join: a node that alone lost touch with a healthy leader
+    /// then cannot depose it. On by default (as in etcd); off, the timer starts phase 1 at once.
+    /// </summary>
+    public bool PreVote { get; init; } = true;
+
     /// <summary>Pipelining window: at most this many slots above the commit index may be in flight.</summary>
     public int MaxInflightSlots { get; init; } = 64;
 

@@ -22,6 +22,13 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     /// </summary>
     public bool LeaderFollowsWrites { get; init; } = true;
 
+    /// <summary>
+    /// Whether a node whose election timer runs out first asks the others whether they lost the
+    /// leader too (<see cref="Paxos.Core.Replication.ReplicaOptions.PreVote"/>), so that a node that
+    /// alone lost touch with a healthy leader never deposes it.
+    /// </summary>
+    public bool PreVote { get; init; } = true;
+
     /// <summary>Take a snapshot of the state machine, and delete the log before it, every this many applied slots.</summary>
     public ulong SnapshotInterval { get; init; } = 10_000;
 

@@ -30,6 +30,8 @@ public static class ReplicaWire
         ReadIndexRequest m => new Wire.ReplicaMessage { ReadIndexRequest = new Wire.ReadIndexRequestMessage { Token = m.Token } },
         ReadIndexReply m => new Wire.ReplicaMessage { ReadIndexReply = new Wire.ReadIndexReplyMessage { Ballot = B(m.Ballot), Token = m.Token, Index = m.Index } },
         TakeOver m => new Wire.ReplicaMessage { TakeOver = new Wire.TakeOverMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex } },
+        PreVote m => new Wire.ReplicaMessage { PreVote = new Wire.PreVoteMessage { Ballot = B(m.Ballot) } },
+        PreVoteReply m => new Wire.ReplicaMessage { PreVoteReply = new Wire.PreVoteReplyMessage { Ballot = B(m.Ballot), Granted = m.Granted, Promised = B(m.Promised) } },
         ForwardProposal m => new Wire.ReplicaMessage { ForwardProposal = new Wire.ForwardProposalMessage { Id = m.Id, Command = UnsafeByteOperations.UnsafeWrap(m.Command) } },
         ForwardResult m => new Wire.ReplicaMessage
         {
@@ -79,6 +81,8 @@ public static class ReplicaWire
                 Wire.ReplicaMessage.BodyOneofCase.ReadIndexRequest => new ReadIndexRequest(from, self, m.ReadIndexRequest.Token),
                 Wire.ReplicaMessage.BodyOneofCase.ReadIndexReply => new ReadIndexReply(from, self, Ballot(m.ReadIndexReply.Ballot, clusterSize), m.ReadIndexReply.Token, m.ReadIndexReply.Index),
                 Wire.ReplicaMessage.BodyOneofCase.TakeOver => new TakeOver(from, self, Ballot(m.TakeOver.Ballot, clusterSize), m.TakeOver.CommitIndex),
+                Wire.ReplicaMessage.BodyOneofCase.PreVote => new PreVote(from, self, Ballot(m.PreVote.Ballot, clusterSize)),
+                Wire.ReplicaMessage.BodyOneofCase.PreVoteReply => new PreVoteReply(from, self, Ballot(m.PreVoteReply.Ballot, clusterSize), m.PreVoteReply.Granted, Ballot(m.PreVoteReply.Promised, clusterSize)),
                 Wire.ReplicaMessage.BodyOneofCase.ForwardProposal => new ForwardProposal(from, self, m.ForwardProposal.Id, m.ForwardProposal.Command.Memory),
                 Wire.ReplicaMessage.BodyOneofCase.ForwardResult => Result(m.ForwardResult, from, self, clusterSize),
                 _ => throw new InvalidDataException("replica message with no body"),

@@ -18,6 +18,7 @@ internal static class ReplicaTestKit
         MaxEntriesPerMessage = 16,
         MaxBatchCommands = 2,
         MaxBatchBytes = 64,
+        PreVote = false, // these tests elect a core by ticking it alone; PreVoteTests cover the pre-vote
     };
 
     public static ReplicaCore NewCore(int node, int size = 3, DurableState? state = null, int window = 8) =>

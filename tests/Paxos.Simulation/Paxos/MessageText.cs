@@ -21,6 +21,8 @@ internal static class MessageText
         ReadIndexRequest m => Text($"ReadIndexRequest token={m.Token}"),
         ReadIndexReply m => Text($"ReadIndexReply b={m.Ballot} token={m.Token} index={m.Index}"),
         TakeOver m => Text($"TakeOver b={m.Ballot} commit={m.CommitIndex}"),
+        PreVote m => Text($"PreVote b={m.Ballot}"),
+        PreVoteReply m => Text($"PreVoteReply b={m.Ballot} {(m.Granted ? "granted" : "refused")} promised={m.Promised}"),
         _ => message.GetType().Name,
     };
 

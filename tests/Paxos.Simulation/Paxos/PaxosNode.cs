@@ -89,6 +89,7 @@ internal sealed class PaxosNode
         MaxCommittedEntriesPerReady = world.Tuning.MaxCommittedEntriesPerReady,
         MaxBatchCommands = world.Tuning.MaxBatchCommands,
         SnapshotRetryTicks = 30,
+        PreVote = world.PreVote,
         PlantIgnoreAccepted = world.Bug == PlantedBug.IgnoreAccepted,
         PlantSkipRecovery = world.Bug == PlantedBug.SkipRecovery,
     };

@@ -100,7 +100,7 @@ public static class PaxosScenario
         var scheduler = new EventScheduler();
         var trace = new TraceLog(scheduler.Clock, TraceCapacity);
         int n = options.NodeCount;
-        var world = new PaxosWorld(scheduler, trace, random.Fork(), options.Bug, n, ReplicaTuning.Choose(random.Fork()));
+        var world = new PaxosWorld(scheduler, trace, random.Fork(), options.Bug, n, ReplicaTuning.Choose(random.Fork()), options.PreVote);
         trace.Add($"core limits: {world.Tuning}");
         TraceLog? messageTrace = traceMessages ? trace : null;
         world.PeerNetwork = new SimNetwork<PeerPacket>(n, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);

@@ -9,7 +9,7 @@ namespace Paxos.Simulation.Paxos;
 /// per-message faults), the cluster, the run-wide safety record and the client history. On the
 /// client network endpoints 0..N-1 are the replicas and N.. are the clients.
 /// </summary>
-internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRandom random, PlantedBug bug, int nodeCount, ReplicaTuning tuning)
+internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRandom random, PlantedBug bug, int nodeCount, ReplicaTuning tuning, bool preVote)
 {
     /// <summary>The run's event queue and virtual clock.</summary>
     public EventScheduler Scheduler { get; } = scheduler;
@@ -28,6 +28,9 @@ internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRa
 
     /// <summary>The core's limits in this run, the same on every node.</summary>
     public ReplicaTuning Tuning { get; } = tuning;
+
+    /// <summary>Whether the replicas ask before an election (pre-vote).</summary>
+    public bool PreVote { get; } = preVote;
 
     /// <summary>The run-wide agreement and prefix record.</summary>
     public SafetyMonitor Monitor { get; } = new();

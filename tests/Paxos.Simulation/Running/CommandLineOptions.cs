@@ -6,7 +6,8 @@ namespace Paxos.Simulation.Running;
 /// <summary>
 /// The simulator's command line: <c>--seeds N [--start S]</c> runs seeds S..S+N-1 (defaults: 100
 /// seeds from 1), <c>--seed S</c> replays one, <c>--nodes N</c> picks 3, 5 (default) or 7 nodes,
-/// <c>--plant NAME</c> plants a bug, <c>--transfers on</c> adds leadership transfers, <c>--help</c> shows help.
+/// <c>--plant NAME</c> plants a bug, <c>--transfers on</c> adds leadership transfers, <c>--pre-vote off</c>
+/// elects without pre-votes, <c>--help</c> shows help.
 /// </summary>
 /// <param name="StartSeed">The first seed.</param>
 /// <param name="SeedCount">How many consecutive seeds to run.</param>
@@ -14,7 +15,8 @@ namespace Paxos.Simulation.Running;
 /// <param name="Bug">The planted bug.</param>
 /// <param name="ShowHelp">True if help was asked for; nothing is run.</param>
 /// <param name="LeaderTransfers">True to hand the leadership around during each run (<see cref="SimulationRunOptions.LeaderTransfers"/>).</param>
-public sealed record CommandLineOptions(ulong StartSeed, long SeedCount, int NodeCount, PlantedBug Bug, bool ShowHelp, bool LeaderTransfers = false)
+/// <param name="PreVote">False to elect without pre-votes (<see cref="SimulationRunOptions.PreVote"/>).</param>
+public sealed record CommandLineOptions(ulong StartSeed, long SeedCount, int NodeCount, PlantedBug Bug, bool ShowHelp, bool LeaderTransfers = false, bool PreVote = true)
 {
     /// <summary>The options when none are given.</summary>
     public static CommandLineOptions Default { get; } = new(1, 100, 5, PlantedBug.None, false);
@@ -62,6 +64,12 @@ public sealed record CommandLineOptions(ulong StartSeed, long SeedCount, int Nod
                     break;
                 case "--transfers":
                     error = $"--transfers must be on or off, not '{value}'";
+                    return null;
+                case "--pre-vote" when value is "on" or "off":
+                    options = options with { PreVote = value == "on" };
+                    break;
+                case "--pre-vote":
+                    error = $"--pre-vote must be on or off, not '{value}'";
                     return null;
                 case "--nodes" when value is "3" or "5" or "7":
                     options = options with { NodeCount = int.Parse(value, CultureInfo.InvariantCulture) };

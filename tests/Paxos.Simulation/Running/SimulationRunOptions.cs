@@ -10,4 +10,8 @@ namespace Paxos.Simulation.Running;
 /// Also hand the leadership to a random node every few hundred milliseconds
 /// (<see cref="Paxos.Core.Replication.ReplicaCore.TransferLeadership"/>), on top of the fault plan.
 /// </param>
-public sealed record SimulationRunOptions(ulong Seed, int NodeCount, PlantedBug Bug, bool LeaderTransfers = false);
+/// <param name="PreVote">
+/// Whether the replicas ask before an election (<see cref="Paxos.Core.Replication.ReplicaOptions.PreVote"/>),
+/// as a node does by default; false runs phase 1 as soon as an election timer runs out.
+/// </param>
+public sealed record SimulationRunOptions(ulong Seed, int NodeCount, PlantedBug Bug, bool LeaderTransfers = false, bool PreVote = true);
