@@ -161,6 +161,22 @@ public sealed partial class ReplicaCore
     }
 
     /// <summary>
+    /// Every entry this replica holds above its snapshot, in slot order: the last one written for
+    /// each slot, so each was in the recovered state or in a <see cref="Ready.Entries"/>. A driver
+    /// rewrites them when it compacts its durable log after a snapshot.
+    /// </summary>
+    public IEnumerable<LogEntry> RetainedEntries()
+    {
+        for (ulong slot = log.SnapshotIndex + 1; slot <= log.LastSlot; slot++)
+        {
+            if (log.Contains(slot))
+            {
+                yield return log.EntryAt(slot);
+            }
+        }
+    }
+
+    /// <summary>
     /// The driver installed a snapshot (from <see cref="Ready.SnapshotsToSend"/> of a peer) covering
     /// every slot up to <paramref name="index"/>: those slots are chosen and applied, and dropped from
     /// the log. Call only between an <see cref="Advance"/> and the next <see cref="TakeReady"/>.

@@ -520,7 +520,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     {
         _snapshots.Take(_stateMachine, _appliedSlot, _commandIndex);
         _core.Compact(_appliedSlot);
-        _store.Checkpoint(_appliedSlot);
+        _store.Checkpoint(_appliedSlot, _core.RetainedEntries());
         _lastSnapshotSlot = _appliedSlot;
         _commandBytesSinceSnapshot = 0;
         LogSnapshot(_appliedSlot, _commandIndex);
@@ -548,7 +548,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _lastSnapshotSlot = slot;
         _commandBytesSinceSnapshot = 0;
         _core.ReportSnapshotInstalled(slot);
-        _store.Checkpoint(slot);
+        _store.Checkpoint(slot, _core.RetainedEntries());
         CompleteAppliedReads();
         LogInstalled(slot);
         install.Completion.TrySetResult(slot);

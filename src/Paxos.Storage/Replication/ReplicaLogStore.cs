@@ -14,20 +14,21 @@ namespace Paxos.Storage.Replication;
 /// next fsync. Recovery replays the log: the last hard state
 /// wins and, for each slot, the last entry written. <see cref="Checkpoint"/> rewrites what is
 /// still needed after a snapshot and deletes older segments, so disk use stays bounded.
-/// Single writer: the replica's driver loop.
+/// The store keeps no copy of the entries: the replica's log in memory is the one copy, handed
+/// over at recovery and handed back at each checkpoint. Single writer: the replica's driver loop.
 /// </summary>
 public sealed class ReplicaLogStore : IDisposable
 {
     private readonly WriteAheadLog _wal;
-    private readonly SortedDictionary<ulong, LogEntry> _entries = [];
+    private SortedDictionary<ulong, LogEntry>? _recovered;
     private HardState _hardState;
     private byte[] _scratch = new byte[64 * 1024];
 
-    private ReplicaLogStore(WriteAheadLog wal, HardState hardState, SortedDictionary<ulong, LogEntry> entries)
+    private ReplicaLogStore(WriteAheadLog wal, HardState hardState, SortedDictionary<ulong, LogEntry> recovered)
     {
         _wal = wal;
         _hardState = hardState;
-        _entries = entries;
+        _recovered = recovered;
     }
 
     /// <summary>The largest record this store writes: a slot's batch plus framing.</summary>
@@ -36,12 +37,13 @@ public sealed class ReplicaLogStore : IDisposable
     /// <summary>The last persisted hard state.</summary>
     public HardState HardState => _hardState;
 
-    /// <summary>How many entries the store keeps (all slots above the last checkpoint).</summary>
-    public int EntryCount => _entries.Count;
-
     /// <summary>Opens (or creates) the log in <paramref name="directory"/> and replays it.</summary>
     /// <exception cref="WalCorruptionException">A record before the tail is damaged.</exception>
-    public static ReplicaLogStore Open(string directory, ILogger logger)
+    public static ReplicaLogStore Open(string directory, ILogger logger) =>
+        Open(directory, new WalOptions { MaxRecordSize = MaxRecordBytes, Logger = logger });
+
+    /// <summary>Opens the log with <paramref name="options"/> (tests use small segments).</summary>
+    internal static ReplicaLogStore Open(string directory, WalOptions options)
     {
         var hardState = new HardState(Ballot.Zero, 0);
         var entries = new SortedDictionary<ulong, LogEntry>();
@@ -61,15 +63,21 @@ public sealed class ReplicaLogStore : IDisposable
                 default:
                     throw new InvalidDataException($"unknown replica record type {record.Type} at sequence {record.Sequence}");
             }
-        }, new WalOptions { MaxRecordSize = MaxRecordBytes, Logger = logger });
+        }, options);
         return new ReplicaLogStore(wal, hardState, entries);
     }
 
-    /// <summary>What a replica restarts from, given the index of the snapshot the application restored (0 if none).</summary>
+    /// <summary>
+    /// What a replica restarts from, given the index of the snapshot the application restored (0 if
+    /// none): the last hard state and, in slot order, the last entry written for each slot above
+    /// that index. Called once, before the first <see cref="Persist"/>; the replica keeps the entries.
+    /// </summary>
     public DurableState Recover(ulong snapshotIndex)
     {
-        var entries = new List<LogEntry>(_entries.Count);
-        foreach (var (slot, entry) in _entries)
+        var recovered = _recovered ?? throw new InvalidOperationException("the log was already recovered");
+        _recovered = null;
+        var entries = new List<LogEntry>(recovered.Count);
+        foreach (var (slot, entry) in recovered)
         {
             if (slot > snapshotIndex)
             {
@@ -86,6 +94,7 @@ public sealed class ReplicaLogStore : IDisposable
     /// </summary>
     public void Persist(HardState? hardState, IReadOnlyList<LogEntry> entries, bool sync)
     {
+        Invariant.Check(_recovered is null, "recover the log before writing to it");
         if (hardState is null && entries.Count == 0)
         {
             return;
@@ -110,27 +119,18 @@ public sealed class ReplicaLogStore : IDisposable
 
     /// <summary>
     /// After the application saved a snapshot covering every slot up to <paramref name="snapshotIndex"/>:
-    /// forget those entries, rewrite the hard state and the remaining entries at the end of the log
-    /// (durably), and delete the segments before them.
+    /// rewrite the hard state and <paramref name="retained"/> (every entry the replica holds above
+    /// that index, <see cref="ReplicaCore.RetainedEntries"/>: each was persisted here before) at the
+    /// end of the log, durably, and delete the segments before them.
     /// </summary>
-    public void Checkpoint(ulong snapshotIndex)
+    public void Checkpoint(ulong snapshotIndex, IEnumerable<LogEntry> retained)
     {
-        var obsolete = new List<ulong>();
-        foreach (ulong slot in _entries.Keys)
-        {
-            if (slot > snapshotIndex)
-            {
-                break;
-            }
-            obsolete.Add(slot);
-        }
-        foreach (ulong slot in obsolete)
-        {
-            _entries.Remove(slot);
-        }
+        ArgumentNullException.ThrowIfNull(retained);
+        Invariant.Check(_recovered is null, "recover the log before writing to it");
         long firstNeeded = _wal.NextSequence;
-        foreach (var entry in _entries.Values.ToList())
+        foreach (var entry in retained)
         {
+            Invariant.Check(entry.Slot > snapshotIndex, "a checkpoint keeps only entries above its snapshot");
             AppendEntry(entry);
         }
         AppendHardState(_hardState);
@@ -158,6 +158,5 @@ public sealed class ReplicaLogStore : IDisposable
         }
         ReplicaRecordCodec.WriteEntry(entry, _scratch);
         _wal.Append(ReplicaRecordCodec.EntryType, _scratch.AsSpan(0, length));
-        _entries[entry.Slot] = entry;
     }
 }

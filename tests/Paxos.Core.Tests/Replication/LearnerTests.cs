@@ -191,4 +191,21 @@ public sealed class LearnerTests
         Assert.Equal([2ul, 3ul, 4ul], catchUp.Entries.Select(e => e.Slot));
         Assert.Equal(7ul, catchUp.CommitIndex);
     }
+
+    [Fact]
+    public void Retained_entries_are_the_slots_above_the_snapshot_in_order_with_their_latest_value()
+    {
+        ReplicaCore leader = EstablishedLeader();
+        leader.Propose(Bytes("x"));
+        leader.Propose(Bytes("y"));
+        leader.Propose(Bytes("z"));
+        AcknowledgeAccepts(leader, Drain(leader));
+        Drain(leader);
+
+        Assert.Equal([1ul, 2ul, 3ul], leader.RetainedEntries().Select(e => e.Slot));
+        Assert.True(leader.RetainedEntries().Last().Value.ContentEquals(Value("z")));
+
+        leader.Compact(2);
+        Assert.Equal([3ul], leader.RetainedEntries().Select(e => e.Slot));
+    }
 }
