@@ -78,4 +78,18 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2, process.ExitCode);
         Assert.Contains("node id 'node-9' is not in the cluster file", process.Output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("70000")]
+    [InlineData("own")]
+    public async Task A_metrics_port_that_is_no_port_or_the_nodes_own_is_a_clear_start_up_error(string port)
+    {
+        string value = port == "own" ? _cluster.Config.Nodes[0].Port.ToString(System.Globalization.CultureInfo.InvariantCulture) : port;
+        using var process = NodeProcess.Start(["node", "--config", _cluster.ConfigPath, "--id", "node-0", "--data-dir", Path.Combine(_cluster.Root, "m"), "--metrics-port", value]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains($"--metrics-port {value} must be a port", process.Output, StringComparison.Ordinal);
+    }
 }

@@ -176,9 +176,7 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
     public async Task A_follower_back_after_a_long_absence_rejoins_without_deposing_the_leader()
     {
         await _cluster.StartAllAsync();
-        await _cluster.WaitForLeaderAsync(Election);
-        await PutAsync(0, "settled", "v"); // a cold start may elect twice; after a write the leader is settled
-        int leader = await _cluster.WaitForLeaderAsync(Election);
+        int leader = await WaitForSettledLeaderAsync();
         var before = await _cluster.StatusAsync(leader);
         Assert.Equal("leader", before.Role);
         int node = (leader + 1) % 5;
@@ -200,6 +198,95 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("leader", after.Role);
         Assert.Equal(before.Ballot, after.Ballot);
         Assert.Equal(before.Ballot, (await _cluster.StatusAsync(node)).Ballot);
+    }
+
+    /// <summary>
+    /// <c>paxos node --metrics-port</c>: every node serves Prometheus text at /metrics over HTTP/1.1,
+    /// and the figures follow the cluster: one leader, every node applied the write, the node the
+    /// write came in through timed it, fsyncs were timed, and a stopped peer shows as unreachable.
+    /// </summary>
+    [Fact]
+    public async Task Every_node_serves_prometheus_metrics_that_follow_the_cluster()
+    {
+        int[] metricsPorts = FreePorts.Take(5);
+        for (int node = 0; node < 5; node++)
+        {
+            _cluster.Start(node, arguments: ["--metrics-port", metricsPorts[node].ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+        for (int node = 0; node < 5; node++)
+        {
+            await _cluster.WaitListeningAsync(node);
+        }
+        await _cluster.WaitForLeaderAsync(Election);
+        int entry = 2;
+        await PutAsync(entry, "metered", "v");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        async Task<string> ScrapeAsync(int node) => await http.GetStringAsync(new Uri($"http://127.0.0.1:{metricsPorts[node]}/metrics"));
+
+        // A cold start may elect twice; the scrapes are read once they agree on one leader.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        string[] texts;
+        while (true)
+        {
+            texts = await Task.WhenAll(Enumerable.Range(0, 5).Select(ScrapeAsync));
+            if (texts.All(t => Metric(t, "paxos_commands_applied_total") >= 1 && Metric(t, "paxos_has_leader") == 1)
+                && texts.Sum(t => Metric(t, "paxos_is_leader")) == 1)
+            {
+                break;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "the metrics never showed one leader, known to all, and the write applied everywhere");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(1, Metric(texts[entry], "paxos_request_duration_seconds_count{method=\"put\"}"));
+        Assert.All(texts, t => Assert.True(Metric(t, "paxos_wal_fsync_duration_seconds_count") >= 1));
+        Assert.All(texts, t => Assert.True(Metric(t, "paxos_commit_index") >= Metric(t, "paxos_applied_index")));
+        Assert.All(texts, t => Assert.True(Metric(t, "process_cpu_seconds_total") > 0));
+        int victim = (entry + 1) % 5;
+        string reachable = $"paxos_peer_reachable{{peer=\"{_cluster.Config.Nodes[victim].Id}\"}}";
+        Assert.Equal(1, Metric(texts[entry], reachable));
+
+        _cluster.Kill(victim);
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (Metric(await ScrapeAsync(entry), reachable) != 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"node {entry}'s metrics never showed node {victim} unreachable");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
+    /// The leader once every node names it: a cold start may elect twice (a node that heard of no
+    /// leader yet can still be granted an election), but not once all five hear the same leader.
+    /// </summary>
+    private async Task<int> WaitForSettledLeaderAsync()
+    {
+        var deadline = DateTime.UtcNow + Election;
+        while (true)
+        {
+            int leader = await _cluster.WaitForLeaderAsync(Election);
+            var statuses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_cluster.StatusAsync));
+            if (statuses.All(s => s.LeaderId == _cluster.Config.Nodes[leader].Id) && statuses[leader].Role == "leader")
+            {
+                return leader;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"the nodes never agreed on a leader: {string.Join(", ", statuses.Select(s => s.LeaderId))}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The value of the sample named <paramref name="sample"/> (with its labels) in Prometheus text; fails if absent.</summary>
+    private static double Metric(string text, string sample)
+    {
+        foreach (string line in text.Split('\n'))
+        {
+            if (line.StartsWith(sample + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(sample.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        Assert.Fail($"no sample {sample} in the metrics");
+        return 0;
     }
 
     [Fact]

@@ -16,12 +16,13 @@ internal static class ClusterCommand
         var nodes = new Option<int>("--nodes") { Description = "How many nodes (odd, 1 to 9).", DefaultValueFactory = _ => 5 };
         var basePort = new Option<int>("--base-port") { Description = "Port of the first node; the others follow.", DefaultValueFactory = _ => 7000 };
         var dataDir = new Option<DirectoryInfo>("--data-dir") { Description = "Where the cluster file, each node's data and logs go.", DefaultValueFactory = _ => new DirectoryInfo("data") };
-        var command = new Command("cluster", "Run a local cluster of nodes on this machine until Ctrl+C.") { nodes, basePort, dataDir };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(nodes), parse.GetValue(basePort), parse.GetRequiredValue(dataDir), cancellationToken));
+        var metricsBasePort = new Option<int?>("--metrics-base-port") { Description = "Serve each node's Prometheus metrics at /metrics on this port plus the node's number (off by default)." };
+        var command = new Command("cluster", "Run a local cluster of nodes on this machine until Ctrl+C.") { nodes, basePort, dataDir, metricsBasePort };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(nodes), parse.GetValue(basePort), parse.GetRequiredValue(dataDir), parse.GetValue(metricsBasePort), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int count, int basePort, DirectoryInfo dataDir, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int count, int basePort, DirectoryInfo dataDir, int? metricsBasePort, CancellationToken cancellationToken)
     {
         if (count is < 1 or > 9 || count % 2 == 0)
         {
@@ -30,6 +31,10 @@ internal static class ClusterCommand
         if (basePort is < 1 or > 65535 - 9)
         {
             return CliError.Report(CliError.BadUsage, $"--base-port {basePort} is out of range");
+        }
+        if (metricsBasePort is int metrics && (metrics is < 1 or > 65535 - 9 || (metrics < basePort + count && basePort < metrics + count)))
+        {
+            return CliError.Report(CliError.BadUsage, $"--metrics-base-port {metrics} is out of range or overlaps the nodes' ports");
         }
         Directory.CreateDirectory(dataDir.FullName);
         string clusterPath = Path.Combine(dataDir.FullName, "cluster.yaml");
@@ -48,17 +53,23 @@ internal static class ClusterCommand
         var children = new List<NodeProcess>();
         try
         {
-            foreach (var node in cluster.Nodes)
+            for (int i = 0; i < cluster.Size; i++)
             {
+                var node = cluster.Nodes[i];
                 string nodeData = Path.Combine(dataDir.FullName, node.Id);
+                string[] metricsArguments = metricsBasePort is int first ? ["--metrics-port", (first + i).ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
                 children.Add(NodeProcess.Start(node.Id,
-                    ["--config", clusterPath, "--id", node.Id, "--data-dir", nodeData, "--watch-parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                    ["--config", clusterPath, "--id", node.Id, "--data-dir", nodeData, "--watch-parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), .. metricsArguments],
                     Path.Combine(logs, node.Id + ".log")));
             }
             Console.WriteLine($"Started {cluster.Size} nodes (cluster file: {clusterPath}):");
             foreach (var (node, child) in cluster.Nodes.Zip(children))
             {
                 Console.WriteLine($"  {node.Id,-8} {node.Url.GetLeftPart(UriPartial.Authority),-24} pid {child.Pid,-8} log {Path.Combine(logs, node.Id + ".log")}");
+            }
+            if (metricsBasePort is int firstMetrics)
+            {
+                Console.WriteLine($"Metrics (Prometheus): http://127.0.0.1:{firstMetrics}/metrics to http://127.0.0.1:{firstMetrics + cluster.Size - 1}/metrics");
             }
             bool up = await WaitUntilListeningAsync(cluster, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             Console.WriteLine(up ? "All nodes are listening." : "Not every node is listening yet; see the logs.");

@@ -25,8 +25,9 @@ internal static class NodeCommand
             Description = "Before an election, ask the other nodes whether they lost the leader too, and stand only if a majority did, so a node that alone lost touch (restarted, cut off) never deposes a healthy leader.",
             DefaultValueFactory = _ => true,
         };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics at http://HOST:PORT/metrics (HTTP/1.1) on this port, besides the node's own." };
         var watchParent = new Option<int?>("--watch-parent") { Description = "Stop when the process with this id exits (used by 'paxos cluster').", Hidden = true };
-        var command = new Command("node", "Run one Paxos node in the foreground until SIGTERM or SIGINT.") { config, id, dataDir, snapshotInterval, followWrites, preVote, watchParent };
+        var command = new Command("node", "Run one Paxos node in the foreground until SIGTERM or SIGINT.") { config, id, dataDir, snapshotInterval, followWrites, preVote, metricsPort, watchParent };
         command.SetAction(async (parse, cancellationToken) =>
         {
             NodeOptions options;
@@ -39,12 +40,17 @@ internal static class NodeCommand
                     SnapshotInterval = parse.GetValue(snapshotInterval),
                     LeaderFollowsWrites = parse.GetValue(followWrites),
                     PreVote = parse.GetValue(preVote),
+                    MetricsPort = parse.GetValue(metricsPort),
                 };
                 if (options.SnapshotInterval == 0)
                 {
                     throw new ConfigException("--snapshot-interval must be at least 1");
                 }
-                cluster.IndexOf(options.NodeId);
+                int self = cluster.IndexOf(options.NodeId);
+                if (options.MetricsPort is int port && (port is < 1 or > 65535 || port == cluster.Nodes[self].Port))
+                {
+                    throw new ConfigException($"--metrics-port {port} must be a port (1 to 65535) other than the node's own ({cluster.Nodes[self].Port})");
+                }
             }
             catch (ConfigException e)
             {

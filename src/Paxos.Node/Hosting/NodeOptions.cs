@@ -29,6 +29,12 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     /// </summary>
     public bool PreVote { get; init; } = true;
 
+    /// <summary>
+    /// The port on which the node serves its Prometheus metrics at <c>/metrics</c> (HTTP/1.1, on all
+    /// interfaces, as the node's own port); null: no metrics endpoint.
+    /// </summary>
+    public int? MetricsPort { get; init; }
+
     /// <summary>Take a snapshot of the state machine, and delete the log before it, every this many applied slots.</summary>
     public ulong SnapshotInterval { get; init; } = 10_000;
 

@@ -4,6 +4,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Prometheus;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -71,6 +72,10 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.ListenAnyIP(options.Cluster.Nodes[self].Port, listen => listen.Protocols = HttpProtocols.Http2);
+            if (options.MetricsPort is int metricsPort)
+            {
+                kestrel.ListenAnyIP(metricsPort, listen => listen.Protocols = HttpProtocols.Http1); // what Prometheus scrapes with
+            }
             kestrel.Limits.MaxRequestBodySize = WireLimits.MaxMessageBytes;
         });
         builder.Services.AddGrpc(grpc =>
@@ -125,11 +130,14 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             new ReplicaOptions { NodeId = self, ClusterSize = options.Cluster.Size, ElectionTicks = options.ElectionTicks, PreVote = options.PreVote, MaxBatchBytes = 2 * WireLimits.MaxValueBytes },
             new SystemRandomSource(),
             logStore.Recover(snapshotSlot));
+        var metrics = new NodeMetrics();
         var sender = new SnapshotSender(self, snapshots, peerClients, bootLoggers.CreateLogger<SnapshotSender>());
         var replica = new ReplicaDriver(core, logStore, stateMachine, outboxes, snapshots, sender,
-            snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, Placement(options, self), bootLoggers.CreateLogger<ReplicaDriver>());
+            snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, Placement(options, self), metrics, bootLoggers.CreateLogger<ReplicaDriver>());
+        metrics.Observe(() => replica.Status, [.. outboxes.Select((outbox, i) => (options.Cluster.Nodes[i].Id, outbox)).Where(p => p.outbox is not null).Select(p => (p.Id, p.outbox!))]);
 
         builder.Services.AddSingleton(identity);
+        builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(acceptor);
         builder.Services.AddSingleton(replica);
         builder.Services.AddSingleton(snapshots);
@@ -147,6 +155,10 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         if (stateMachine is KeyValueStateMachine)
         {
             app.MapGrpcService<KeyValueGrpcService>();
+        }
+        if (options.MetricsPort is int port)
+        {
+            app.MapMetrics("/metrics", metrics.Registry).RequireHost($"*:{port}");
         }
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 

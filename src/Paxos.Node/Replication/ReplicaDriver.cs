@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Paxos.Core;
 using Paxos.Core.Replication;
+using Paxos.Node.Hosting;
 using Paxos.Storage.Replication;
 
 namespace Paxos.Node.Replication;
@@ -48,6 +50,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private readonly ReplicaSnapshots _snapshots;
     private readonly SnapshotSender _snapshotSender;
     private readonly LeaderPlacement? _placement;
+    private readonly NodeMetrics _metrics;
     private readonly ulong _snapshotInterval;
     private readonly ILogger _logger;
     private readonly Channel<object> _inputs = Channel.CreateBounded<object>(
@@ -62,6 +65,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly Task _clock;
+    private int _leaderSeen = -1;
     private ulong _nextReadId;
     private ulong _nextForwardId;
     private long _ticks;
@@ -83,9 +87,10 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// <param name="snapshotInterval">Take a snapshot (and compact the log) every this many applied slots.</param>
     /// <param name="tick">How long one core tick lasts.</param>
     /// <param name="placement">While leading, moves the leadership to the node the writes come in through; null to keep it where elections put it.</param>
+    /// <param name="metrics">Where fsync times, leader changes, applied commands and snapshots are counted.</param>
     public ReplicaDriver(ReplicaCore core, ReplicaLogStore store, IStateMachine stateMachine, IReadOnlyList<PeerOutbox?> outboxes,
         ReplicaSnapshots snapshots, SnapshotSender snapshotSender, ulong appliedSlot, ulong appliedCommandIndex, ulong snapshotInterval, TimeSpan tick,
-        LeaderPlacement? placement, ILogger logger)
+        LeaderPlacement? placement, NodeMetrics metrics, ILogger logger)
     {
         Invariant.Check(snapshotInterval >= 1, "snapshot interval must be at least one slot");
         _core = core;
@@ -95,6 +100,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _snapshots = snapshots;
         _snapshotSender = snapshotSender;
         _placement = placement;
+        _metrics = metrics;
         _snapshotInterval = snapshotInterval;
         _logger = logger;
         _appliedSlot = appliedSlot;
@@ -454,7 +460,12 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 _outboxes[message.To]?.Post(message);
             }
         }
+        long persistStart = Stopwatch.GetTimestamp();
         _store.Persist(ready.HardState, ready.Entries, ready.MustSync);
+        if (ready.MustSync)
+        {
+            _metrics.WalFsyncDuration.Observe(Stopwatch.GetElapsedTime(persistStart).TotalSeconds);
+        }
         foreach (var message in ready.Messages)
         {
             if (!Ready.MaySendBeforePersisting(message))
@@ -512,6 +523,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             proposal.Fail(new NotChosenException(entry.Slot)); // no-op if it completed above
         }
+        _metrics.CommandsApplied.Inc(commands.Count);
         _appliedSlot = entry.Slot;
     }
 
@@ -523,6 +535,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _store.Checkpoint(_appliedSlot, _core.RetainedEntries());
         _lastSnapshotSlot = _appliedSlot;
         _commandBytesSinceSnapshot = 0;
+        _metrics.SnapshotsTaken.Inc();
         LogSnapshot(_appliedSlot, _commandIndex);
     }
 
@@ -550,6 +563,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _core.ReportSnapshotInstalled(slot);
         _store.Checkpoint(slot, _core.RetainedEntries());
         CompleteAppliedReads();
+        _metrics.SnapshotsInstalled.Inc();
         LogInstalled(slot);
         install.Completion.TrySetResult(slot);
     }
@@ -586,6 +600,11 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private void OnSoftState(SoftState soft)
     {
         LogRole(soft.Role, soft.LeaderId, soft.Ballot);
+        if (soft.LeaderId != _leaderSeen)
+        {
+            _leaderSeen = soft.LeaderId;
+            _metrics.LeaderChanges.Inc();
+        }
         _placement?.Reset();
         ShortenForwardsNotTo(soft.Role == ReplicaRole.Leader ? -1 : soft.LeaderId);
         if (soft.Role == ReplicaRole.Leader)

@@ -1,8 +1,10 @@
-using System.Buffers;
+using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
+using Paxos.Node.Hosting;
 using Paxos.Transport.V1;
+using Prometheus;
 
 namespace Paxos.Node.Services;
 
@@ -10,17 +12,58 @@ namespace Paxos.Node.Services;
 /// Binds <see cref="KeyValueGrpcService"/>'s methods to the routes of CONTRACT.md's KeyValueService
 /// (the generated binding's names and message types), with one difference: a request that does not
 /// parse (a string field that is not UTF-8, a truncated field) is rejected with INVALID_ARGUMENT and
-/// the parser's reason, where the generated marshaller's exception would surface as UNKNOWN.
+/// the parser's reason, where the generated marshaller's exception would surface as UNKNOWN. Every
+/// call of Put, Get, Delete and CompareAndSwap is timed into <see cref="NodeMetrics"/>.
 /// </summary>
-internal sealed class KeyValueMethodProvider : IServiceMethodProvider<KeyValueGrpcService>
+internal sealed class KeyValueMethodProvider(NodeMetrics metrics) : IServiceMethodProvider<KeyValueGrpcService>
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<KeyValueGrpcService> context)
     {
-        Add<PutRequest, PutResponse>(context, "Put", PutRequest.Parser, (service, request, call) => service.Put(request, call));
-        Add<GetRequest, GetResponse>(context, "Get", GetRequest.Parser, (service, request, call) => service.Get(request, call));
-        Add<DeleteRequest, DeleteResponse>(context, "Delete", DeleteRequest.Parser, (service, request, call) => service.Delete(request, call));
-        Add<CompareAndSwapRequest, CompareAndSwapResponse>(context, "CompareAndSwap", CompareAndSwapRequest.Parser, (service, request, call) => service.CompareAndSwap(request, call));
+        Add(context, "Put", PutRequest.Parser, Timed<PutRequest, PutResponse>(metrics.Put, (service, request, call) => service.Put(request, call)));
+        Add(context, "Get", GetRequest.Parser, Timed<GetRequest, GetResponse>(metrics.Get, (service, request, call) => service.Get(request, call)));
+        Add(context, "Delete", DeleteRequest.Parser, Timed<DeleteRequest, DeleteResponse>(metrics.Delete, (service, request, call) => service.Delete(request, call)));
+        Add(context, "CompareAndSwap", CompareAndSwapRequest.Parser,
+            Timed<CompareAndSwapRequest, CompareAndSwapResponse>(metrics.CompareAndSwap, (service, request, call) => service.CompareAndSwap(request, call)));
         Add<GetLeaderRequest, GetLeaderResponse>(context, "GetLeader", GetLeaderRequest.Parser, (service, request, call) => service.GetLeader(request, call));
+    }
+
+    /// <summary><paramref name="invoker"/>, with the time from its start to its end (answer or error) observed in <paramref name="duration"/>.</summary>
+    private static UnaryServerMethod<KeyValueGrpcService, TRequest, TResponse> Timed<TRequest, TResponse>(
+        Histogram.Child duration, UnaryServerMethod<KeyValueGrpcService, TRequest, TResponse> invoker)
+        where TRequest : class
+        where TResponse : class =>
+        (service, request, call) =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            Task<TResponse> answer;
+            try
+            {
+                answer = invoker(service, request, call);
+            }
+            catch
+            {
+                duration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+                throw;
+            }
+            return answer.IsCompleted ? Observed(answer, duration, start) : ObserveAsync(answer, duration, start);
+        };
+
+    private static Task<TResponse> Observed<TResponse>(Task<TResponse> answer, Histogram.Child duration, long start)
+    {
+        duration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return answer;
+    }
+
+    private static async Task<TResponse> ObserveAsync<TResponse>(Task<TResponse> answer, Histogram.Child duration, long start)
+    {
+        try
+        {
+            return await answer.ConfigureAwait(false);
+        }
+        finally
+        {
+            duration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
     }
 
     private static void Add<TRequest, TResponse>(ServiceMethodProviderContext<KeyValueGrpcService> context, string name, MessageParser<TRequest> parser,

@@ -100,8 +100,8 @@ internal sealed class LocalCluster : IDisposable
     /// <summary>Extra arguments for every <c>paxos node</c> started from now on.</summary>
     public IReadOnlyList<string> NodeArguments { get; set; } = [];
 
-    /// <summary>Starts node <paramref name="node"/> (again) on its data directory.</summary>
-    public NodeProcess Start(int node, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts node <paramref name="node"/> (again) on its data directory, with <paramref name="arguments"/> after <see cref="NodeArguments"/>.</summary>
+    public NodeProcess Start(int node, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? arguments = null)
     {
         Invariant(_processes[node] is null || _processes[node]!.HasExited, $"node {node} is already running");
         _processes[node]?.Dispose();
@@ -109,7 +109,7 @@ internal sealed class LocalCluster : IDisposable
             ["node", "--config", ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node),
                 // Should this test process die without cleaning up, its nodes stop by themselves.
                 "--watch-parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                .. NodeArguments], environment);
+                .. NodeArguments, .. arguments ?? []], environment);
         _processes[node] = process;
         return process;
     }

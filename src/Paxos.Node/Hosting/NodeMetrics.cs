@@ -1,0 +1,102 @@
+using Paxos.Node.Replication;
+using Prometheus;
+
+namespace Paxos.Node.Hosting;
+
+/// <summary>
+/// The node's Prometheus metrics, served as text at <c>/metrics</c> on the metrics port
+/// (<c>paxos node --metrics-port</c>). Names follow etcd's where etcd has one (its
+/// <c>etcd_disk_wal_fsync_duration_seconds</c> is <c>paxos_wal_fsync_duration_seconds</c> here, its
+/// <c>etcd_server_leader_changes_seen_total</c> is <c>paxos_leader_changes_seen_total</c>), plus the
+/// process's own (<c>process_cpu_seconds_total</c>, <c>process_working_set_bytes</c>, ...). Each
+/// node has its own registry, so that several nodes can run in one process.
+/// </summary>
+public sealed class NodeMetrics
+{
+    private readonly Gauge _isLeader;
+    private readonly Gauge _hasLeader;
+    private readonly Gauge _ballotRound;
+    private readonly Gauge _commitIndex;
+    private readonly Gauge _appliedIndex;
+    private readonly Gauge _snapshotIndex;
+    private readonly Gauge _peerReachable;
+    private readonly Histogram _requestDuration;
+    private Func<ReplicaStatus>? _status;
+    private IReadOnlyList<(string Peer, PeerOutbox Outbox)> _peers = [];
+
+    public NodeMetrics()
+    {
+        Registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry);
+        var factory = Metrics.WithCustomRegistry(Registry);
+        WalFsyncDuration = factory.CreateHistogram("paxos_wal_fsync_duration_seconds",
+            "How long each fsync of the replica's write-ahead log took: every promise and acceptance waits for one.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
+        LeaderChanges = factory.CreateCounter("paxos_leader_changes_seen_total", "How many times this node saw the leader change (to another node or to none).");
+        CommandsApplied = factory.CreateCounter("paxos_commands_applied_total", "Commands applied to the state machine, one per write, many per slot.");
+        SnapshotsTaken = factory.CreateCounter("paxos_snapshots_taken_total", "Snapshots of the state machine this node took (each compacts the log).");
+        SnapshotsInstalled = factory.CreateCounter("paxos_snapshots_installed_total", "Snapshots this node installed from the leader because the entries it needed were compacted.");
+        _requestDuration = factory.CreateHistogram("paxos_request_duration_seconds",
+            "Client calls on this node, from arrival to answer (forwarding and retries included), by method; failed calls too.",
+            new HistogramConfiguration { LabelNames = ["method"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 18) });
+        Put = _requestDuration.WithLabels("put");
+        Delete = _requestDuration.WithLabels("delete");
+        CompareAndSwap = _requestDuration.WithLabels("compare_and_swap");
+        Get = _requestDuration.WithLabels("get");
+        _isLeader = factory.CreateGauge("paxos_is_leader", "1 if this node leads, 0 otherwise.");
+        _hasLeader = factory.CreateGauge("paxos_has_leader", "1 if this node knows a leader (itself included), 0 otherwise.");
+        _ballotRound = factory.CreateGauge("paxos_ballot_round", "The round of the highest ballot this node promised.");
+        _commitIndex = factory.CreateGauge("paxos_commit_index", "Every slot up to this one is chosen and known here.");
+        _appliedIndex = factory.CreateGauge("paxos_applied_index", "The last slot applied to the state machine here.");
+        _snapshotIndex = factory.CreateGauge("paxos_snapshot_index", "The slot of this node's latest snapshot; the log before it is compacted.");
+        _peerReachable = factory.CreateGauge("paxos_peer_reachable", "1 while the message stream to the peer works, 0 while it is down.", new GaugeConfiguration { LabelNames = ["peer"] });
+        Registry.AddBeforeCollectCallback(UpdateGauges);
+    }
+
+    /// <summary>Where the metrics are registered; the metrics endpoint serves this registry.</summary>
+    public CollectorRegistry Registry { get; }
+
+    public Histogram WalFsyncDuration { get; }
+
+    public Counter LeaderChanges { get; }
+
+    public Counter CommandsApplied { get; }
+
+    public Counter SnapshotsTaken { get; }
+
+    public Counter SnapshotsInstalled { get; }
+
+    public Histogram.Child Put { get; }
+
+    public Histogram.Child Delete { get; }
+
+    public Histogram.Child CompareAndSwap { get; }
+
+    public Histogram.Child Get { get; }
+
+    /// <summary>Where the gauges read the replica's state and the peers' streams when the metrics are collected.</summary>
+    public void Observe(Func<ReplicaStatus> status, IReadOnlyList<(string Peer, PeerOutbox Outbox)> peers)
+    {
+        _status = status;
+        _peers = peers;
+    }
+
+    private void UpdateGauges()
+    {
+        if (_status is null)
+        {
+            return;
+        }
+        var status = _status();
+        _isLeader.Set(status.Role == "leader" ? 1 : 0);
+        _hasLeader.Set(status.LeaderId >= 0 ? 1 : 0);
+        _ballotRound.Set(status.Ballot.Round);
+        _commitIndex.Set(status.CommitIndex);
+        _appliedIndex.Set(status.AppliedIndex);
+        _snapshotIndex.Set(status.SnapshotIndex);
+        foreach (var (peer, outbox) in _peers)
+        {
+            _peerReachable.WithLabels(peer).Set(outbox.PeerDown ? 0 : 1);
+        }
+    }
+}
