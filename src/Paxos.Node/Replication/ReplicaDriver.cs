@@ -55,7 +55,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<object> _inputs = Channel.CreateBounded<object>(
         new BoundedChannelOptions(InputCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    private readonly Dictionary<ulong, List<PendingProposal>> _proposalsBySlot = [];
+    private readonly ProposalBook<PendingProposal> _proposals = new();
     private readonly Queue<PendingProposal> _busy = new();
     private readonly Dictionary<ulong, PendingRead> _readsAwaitingQuorum = [];
     private readonly Dictionary<ulong, ForwardedProposal> _forwarded = [];
@@ -295,13 +295,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             case ProposeStatus.Accepted:
                 _placement?.CountCommand(proposal is ForwardedCommand forwarded ? forwarded.Origin : _core.NodeId);
-                proposal.Position = result.Position;
-                if (!_proposalsBySlot.TryGetValue(result.Slot, out var list))
-                {
-                    list = [];
-                    _proposalsBySlot.Add(result.Slot, list);
-                }
-                list.Add(proposal);
+                _proposals.Propose(result.Slot, result.Position, proposal.Command, proposal);
                 return true;
             case ProposeStatus.Busy:
                 if (busyQueue)
@@ -507,21 +501,20 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     {
         Invariant.Check(entry.Slot == _appliedSlot + 1, $"slot {entry.Slot} applied after slot {_appliedSlot}: slots apply in order, each once");
         var commands = entry.Value.Commands;
-        _proposalsBySlot.Remove(entry.Slot, out var waiting);
+        var waiting = _proposals.Settle(entry);
         for (int position = 0; position < commands.Count; position++)
         {
             ulong index = ++_commandIndex;
             _commandBytesSinceSnapshot += commands[position].Length;
             byte[] result = _stateMachine.Apply(index, commands[position].Span);
-            var proposal = WaitingAt(waiting, position);
-            if (proposal is not null && proposal.Command.Span.SequenceEqual(commands[position].Span))
+            if (waiting.TryGetChosen(position, out var proposal))
             {
                 proposal.Succeed(new ReplicationResult(entry.Slot, index, result));
             }
         }
-        foreach (var proposal in waiting ?? [])
+        foreach (var proposal in waiting.NotChosen)
         {
-            proposal.Fail(new NotChosenException(entry.Slot)); // no-op if it completed above
+            proposal.Fail(new NotChosenException(entry.Slot));
         }
         _metrics.CommandsApplied.Inc(commands.Count);
         _appliedSlot = entry.Slot;
@@ -548,13 +541,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             return;
         }
         var (slot, commandIndex) = ReplicaSnapshots.Restore(_stateMachine, reader);
-        foreach (ulong covered in _proposalsBySlot.Keys.Where(s => s <= slot).ToList())
+        foreach (var (covered, proposal) in _proposals.TakeThrough(slot))
         {
-            _proposalsBySlot.Remove(covered, out var proposals);
-            foreach (var proposal in proposals!)
-            {
-                proposal.Fail(new OutcomeUnknownException($"slot {covered} was covered by a snapshot from the leader before this node learned its value"));
-            }
+            proposal.Fail(new OutcomeUnknownException($"slot {covered} was covered by a snapshot from the leader before this node learned its value"));
         }
         _appliedSlot = slot;
         _commandIndex = commandIndex;
@@ -566,22 +555,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _metrics.SnapshotsInstalled.Inc();
         LogInstalled(slot);
         install.Completion.TrySetResult(slot);
-    }
-
-    private static PendingProposal? WaitingAt(List<PendingProposal>? waiting, int position)
-    {
-        if (waiting is null)
-        {
-            return null;
-        }
-        foreach (var proposal in waiting)
-        {
-            if (proposal.Position == position)
-            {
-                return proposal;
-            }
-        }
-        return null;
     }
 
     private void CompleteAppliedReads()
@@ -620,12 +593,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     private void FailEverything(Exception reason)
     {
-        foreach (var list in _proposalsBySlot.Values)
+        foreach (var proposal in _proposals.TakeAll())
         {
-            foreach (var proposal in list)
-            {
-                proposal.Fail(reason);
-            }
+            proposal.Fail(reason);
         }
         foreach (var proposal in _busy)
         {
@@ -682,9 +652,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private abstract class PendingProposal(ReadOnlyMemory<byte> command)
     {
         public ReadOnlyMemory<byte> Command { get; } = command;
-
-        /// <summary>The command's position in its slot's batch, once proposed.</summary>
-        public int Position { get; set; } = -1;
 
         public abstract bool IsDone { get; }
 

@@ -35,7 +35,7 @@ internal sealed class PaxosNode
     private readonly ReplicaStorage _storage;
     private readonly ReplicaCore _core;
     private readonly KeyValueStateMachine _store = new();
-    private readonly Dictionary<ulong, List<PendingWrite>> _writesBySlot = [];
+    private readonly ProposalBook<ClientRequest> _writes = new();
     private readonly Dictionary<ulong, ClientRequest> _readsAwaitingQuorum = [];
     private readonly List<(ulong Index, ClientRequest Request)> _readsAwaitingApply = [];
     private byte[] _snapshot;
@@ -185,13 +185,7 @@ internal sealed class PaxosNode
         switch (result.Status)
         {
             case ProposeStatus.Accepted:
-                if (!_writesBySlot.TryGetValue(result.Slot, out List<PendingWrite>? waiting))
-                {
-                    waiting = [];
-                    _writesBySlot.Add(result.Slot, waiting);
-                }
-
-                waiting.Add(new PendingWrite(result.Position, command, request));
+                _writes.Propose(result.Slot, result.Position, command, request);
                 break;
             case ProposeStatus.NotLeader:
                 Reply(request, ClientResponseKind.NotLeader, null);
@@ -295,22 +289,21 @@ internal sealed class PaxosNode
     private void Apply(LogEntry entry)
     {
         _world.Monitor.OnApplied(Id, _context.Incarnation, _appliedSlot, entry);
-        _writesBySlot.Remove(entry.Slot, out List<PendingWrite>? waiting);
+        ProposalBook<ClientRequest>.SlotWaiters waiting = _writes.Settle(entry);
         IReadOnlyList<ReadOnlyMemory<byte>> commands = entry.Value.Commands;
         for (int position = 0; position < commands.Count; position++)
         {
             byte[] result = _store.Apply(_store.LastAppliedIndex + 1, commands[position].Span);
-            if (waiting?.Find(w => w.Position == position) is { } write && write.Command.AsSpan().SequenceEqual(commands[position].Span))
+            if (waiting.TryGetChosen(position, out ClientRequest? request))
             {
                 KvOutput? output = KvTranslation.DecodeWriteResult(result);
-                Reply(write.Request, output is null ? ClientResponseKind.Retry : ClientResponseKind.Done, output);
-                waiting.Remove(write);
+                Reply(request, output is null ? ClientResponseKind.Retry : ClientResponseKind.Done, output);
             }
         }
 
-        foreach (PendingWrite lost in waiting ?? [])
+        foreach (ClientRequest lost in waiting.NotChosen)
         {
-            Reply(lost.Request, ClientResponseKind.Retry, null);
+            Reply(lost, ClientResponseKind.Retry, null);
         }
 
         _appliedSlot = entry.Slot;
@@ -361,10 +354,9 @@ internal sealed class PaxosNode
         _store.RestoreSnapshot(new MemoryStream(packet.Data, writable: false));
         _storage.SaveSnapshot(packet.Slot, packet.Data);
         _snapshot = packet.Data;
-        foreach (ulong slot in _writesBySlot.Keys.Where(s => s <= packet.Slot).ToList())
+        foreach ((_, ClientRequest covered) in _writes.TakeThrough(packet.Slot))
         {
-            _writesBySlot.Remove(slot, out List<PendingWrite>? covered);
-            covered!.ForEach(w => Reply(w.Request, ClientResponseKind.Retry, null));
+            Reply(covered, ClientResponseKind.Retry, null);
         }
 
         _world.Trace.Add($"n{Id} installed n{from}'s snapshot at slot {packet.Slot} (applied was {_appliedSlot})");
@@ -378,6 +370,4 @@ internal sealed class PaxosNode
 
     /// <summary>The exactly-once client id of client <paramref name="client"/>.</summary>
     private static string ClientId(int client) => $"client-{client}";
-
-    private sealed record PendingWrite(int Position, byte[] Command, ClientRequest Request);
 }
