@@ -22,6 +22,8 @@ RUN mkdir /data && chown "$APP_UID" /data
 USER $APP_UID
 VOLUME /data
 EXPOSE 8080
+# Prometheus metrics, when the node is started with --metrics-port 9100.
+EXPOSE 9100
 # SIGTERM (docker stop) stops the node gracefully; SIGKILL loses nothing acknowledged either.
 ENTRYPOINT ["dotnet", "/app/paxos.dll"]
 CMD ["--help"]

@@ -25,7 +25,7 @@ public class ClusterFileTests
         Assert.Equal(3, cluster.IndexOf("node-3"));
     }
 
-    /// <summary>deploy/compose.yaml runs one container per node of deploy/cluster.compose.yaml: ids, names and ports agree.</summary>
+    /// <summary>deploy/compose.yaml runs one container per node of deploy/cluster.compose.yaml: ids, names, ports and metrics ports agree.</summary>
     [Fact]
     public void The_compose_file_runs_every_node_of_its_cluster_file_on_the_port_the_file_names()
     {
@@ -42,7 +42,10 @@ public class ClusterFileTests
             Assert.Equal(node.Id, command[command.IndexOf("--id") + 1]);
             Assert.Equal("/etc/paxos/cluster.yaml", command[command.IndexOf("--config") + 1]);
             Assert.Contains("./cluster.compose.yaml:/etc/paxos/cluster.yaml:ro", ((List<object>)service["volumes"]).Cast<string>());
-            Assert.EndsWith($":{node.Port}", Assert.Single(((List<object>)service["ports"]).Cast<string>()), StringComparison.Ordinal);
+            var ports = ((List<object>)service["ports"]).Cast<string>().ToList();
+            Assert.Equal(2, ports.Count);
+            Assert.EndsWith($":{node.Port}", ports[0], StringComparison.Ordinal);
+            Assert.EndsWith($":{command[command.IndexOf("--metrics-port") + 1]}", ports[1], StringComparison.Ordinal);
             Assert.Equal(node.Port, node.Url.Port);
         }
     }
