@@ -110,7 +110,8 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             var peer = new PaxosService.PaxosServiceClient(channels[i]);
             peerClients[i] = peer;
             acceptors[i] = new GrpcAcceptorPeer(peer);
-            outboxes[i] = new PeerOutbox(self, i, peer, bootLoggers.CreateLogger<PeerOutbox>());
+            // Half the shortest election timeout: what waited longer is resent by the protocol if it still matters.
+            outboxes[i] = new PeerOutbox(self, i, peer, bootLoggers.CreateLogger<PeerOutbox>(), options.Tick * options.ElectionTicks / 2);
         }
 
         // The replicated log and its state machine: restore the latest snapshot, then replay the log above it.

@@ -11,8 +11,14 @@ namespace Paxos.Node.Replication;
 /// <summary>
 /// Messages on their way to one peer: a bounded queue and one sender that takes everything
 /// queued and writes it as one batch on a long-lived Deliver stream, then the next. When the
-/// queue is full or the peer is unreachable, messages are dropped (and the stream is opened
-/// again): the protocol tolerates loss and retries.
+/// queue is full, messages are dropped. While the peer is unreachable they wait and the stream is
+/// opened again, less and less often, each time with an empty delivery, so that the return of a
+/// peer this node has nothing to send to is noticed too; once it is back, protocol messages that waited longer than
+/// the maximum age are dropped instead of sent. The protocol tolerates loss and resends what
+/// matters (heartbeats every tick, unacknowledged Accepts with them), while a late message can
+/// only mislead: a pre-vote granted while no leader was known, arriving after one was elected,
+/// would start a needless election. Forwarded commands and their results are kept whatever their
+/// age: nothing resends those, and their senders wait for them with deadlines of their own.
 /// </summary>
 public sealed partial class PeerOutbox : IAsyncDisposable
 {
@@ -25,18 +31,24 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     private readonly int _peer;
     private readonly PaxosService.PaxosServiceClient _client;
     private readonly ILogger _logger;
-    private readonly Channel<ReplicaMessage> _queue = Channel.CreateBounded<ReplicaMessage>(
+    private readonly Channel<Queued> _queue = Channel.CreateBounded<Queued>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly TimeSpan _maxMessageAge;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sender;
     private volatile bool _peerDown;
 
-    public PeerOutbox(int self, int peer, PaxosService.PaxosServiceClient client, ILogger logger)
+    /// <param name="maxMessageAge">A protocol message still queued after this long is dropped instead of sent.</param>
+    /// <param name="time">The clock of message ages and retry delays (tests pass a fake one).</param>
+    public PeerOutbox(int self, int peer, PaxosService.PaxosServiceClient client, ILogger logger, TimeSpan maxMessageAge, TimeProvider? time = null)
     {
         _self = self;
         _peer = peer;
         _client = client;
         _logger = logger;
+        _maxMessageAge = maxMessageAge;
+        _time = time ?? TimeProvider.System;
         _sender = Task.Run(SendLoopAsync);
     }
 
@@ -48,7 +60,7 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     public bool PeerDown => _peerDown;
 
     /// <summary>Queues a message; drops it if the queue is full.</summary>
-    public void Post(ReplicaMessage message) => _queue.Writer.TryWrite(message);
+    public void Post(ReplicaMessage message) => _queue.Writer.TryWrite(new Queued(message, _time.GetTimestamp()));
 
     public async ValueTask DisposeAsync()
     {
@@ -78,22 +90,29 @@ public sealed partial class PeerOutbox : IAsyncDisposable
                 using var callEnded = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                 _ = call.ResponseAsync.ContinueWith(static (_, state) => CancelIfLive((CancellationTokenSource)state!), callEnded,
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                if (_peerDown)
+                {
+                    // An empty delivery asks whether the peer is back, with or without messages to send:
+                    // PeerDown then tells the truth about an idle peer too (within the retry delay).
+                    await WriteAsync(call, new DeliverRequest { FromNode = _self, ToNode = _peer }).ConfigureAwait(false);
+                    retryDelay = RetryDelay;
+                }
                 while (await reader.WaitToReadAsync(callEnded.Token).ConfigureAwait(false))
                 {
                     var request = new DeliverRequest { FromNode = _self, ToNode = _peer };
-                    while (request.Messages.Count < ReplicaWire.MaxMessagesPerDelivery && reader.TryRead(out var message))
+                    while (request.Messages.Count < ReplicaWire.MaxMessagesPerDelivery && reader.TryRead(out var queued))
                     {
-                        request.Messages.Add(ReplicaWire.ToWire(message));
+                        if (IsStale(queued))
+                        {
+                            continue;
+                        }
+                        request.Messages.Add(ReplicaWire.ToWire(queued.Message));
                     }
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                    timeout.CancelAfter(WriteTimeout); // a peer that stopped reading (paused, partitioned) gets a new stream
-                    await call.RequestStream.WriteAsync(request, timeout.Token).ConfigureAwait(false);
-                    if (_peerDown)
+                    if (request.Messages.Count == 0)
                     {
-                        _peerDown = false;
-                        retryDelay = RetryDelay;
-                        LogPeerBack(_peer);
+                        continue; // everything queued was stale
                     }
+                    await WriteAsync(call, request).ConfigureAwait(false);
                 }
                 return; // the queue was completed: stopping
             }
@@ -104,11 +123,28 @@ public sealed partial class PeerOutbox : IAsyncDisposable
                     _peerDown = true;
                     LogPeerDown(_peer, e.GetType().Name, e.Message);
                 }
-                await Task.Delay(retryDelay, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(retryDelay, _time, _stop.Token).ConfigureAwait(false);
                 retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks)); // a dead peer is tried less and less often
             }
         }
     }
+
+    /// <summary>Writes one delivery; the peer is reachable once a write succeeds.</summary>
+    private async Task WriteAsync(AsyncClientStreamingCall<DeliverRequest, DeliverResponse> call, DeliverRequest request)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(WriteTimeout); // a peer that stopped reading (paused, partitioned) gets a new stream
+        await call.RequestStream.WriteAsync(request, timeout.Token).ConfigureAwait(false);
+        if (_peerDown)
+        {
+            _peerDown = false;
+            LogPeerBack(_peer);
+        }
+    }
+
+    /// <summary>A protocol message queued longer than the maximum age; forwarded commands and results never are.</summary>
+    private bool IsStale(Queued queued) =>
+        queued.Message is not (ForwardProposal or ForwardResult) && _time.GetElapsedTime(queued.PostedAt) > _maxMessageAge;
 
     /// <summary>Ends the wait for messages when the stream's call ended (the peer went away), unless that wait is already over.</summary>
     private static void CancelIfLive(CancellationTokenSource callEnded)
@@ -123,9 +159,11 @@ public sealed partial class PeerOutbox : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "peer {Peer} unreachable ({Kind}: {Detail}); dropping messages to it until it answers")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "peer {Peer} unreachable ({Kind}: {Detail}); retrying, and dropping protocol messages that wait too long")]
     private partial void LogPeerDown(int peer, string kind, string detail);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} reachable again")]
     private partial void LogPeerBack(int peer);
+
+    private readonly record struct Queued(ReplicaMessage Message, long PostedAt);
 }
