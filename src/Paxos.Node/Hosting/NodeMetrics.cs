@@ -22,7 +22,8 @@ public sealed class NodeMetrics
     private readonly Gauge _peerReachable;
     private readonly Histogram _requestDuration;
     private Func<ReplicaStatus>? _status;
-    private IReadOnlyList<(string Peer, PeerOutbox Outbox)> _peers = [];
+    private IReadOnlyList<string> _nodeIds = [];
+    private IReadOnlyList<PeerOutbox?> _outboxes = [];
 
     public NodeMetrics()
     {
@@ -74,11 +75,15 @@ public sealed class NodeMetrics
 
     public Histogram.Child Get { get; }
 
-    /// <summary>Where the gauges read the replica's state and the peers' streams when the metrics are collected.</summary>
-    public void Observe(Func<ReplicaStatus> status, IReadOnlyList<(string Peer, PeerOutbox Outbox)> peers)
+    /// <summary>
+    /// Where the gauges read the replica's state and the peers' streams when the metrics are
+    /// collected: <paramref name="outboxes"/> by node number (null for this node), named by <paramref name="nodeIds"/>.
+    /// </summary>
+    public void Observe(Func<ReplicaStatus> status, IReadOnlyList<string> nodeIds, IReadOnlyList<PeerOutbox?> outboxes)
     {
         _status = status;
-        _peers = peers;
+        _nodeIds = nodeIds;
+        _outboxes = outboxes;
     }
 
     private void UpdateGauges()
@@ -94,9 +99,12 @@ public sealed class NodeMetrics
         _commitIndex.Set(status.CommitIndex);
         _appliedIndex.Set(status.AppliedIndex);
         _snapshotIndex.Set(status.SnapshotIndex);
-        foreach (var (peer, outbox) in _peers)
+        for (int node = 0; node < _outboxes.Count; node++)
         {
-            _peerReachable.WithLabels(peer).Set(outbox.PeerDown ? 0 : 1);
+            if (_outboxes[node] is { } outbox)
+            {
+                _peerReachable.WithLabels(_nodeIds[node]).Set(outbox.PeerDown ? 0 : 1);
+            }
         }
     }
 }

@@ -135,7 +135,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var sender = new SnapshotSender(self, snapshots, peerClients, bootLoggers.CreateLogger<SnapshotSender>());
         var replica = new ReplicaDriver(core, logStore, stateMachine, outboxes, snapshots, sender,
             snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, Placement(options, self), metrics, bootLoggers.CreateLogger<ReplicaDriver>());
-        metrics.Observe(() => replica.Status, [.. outboxes.Select((outbox, i) => (options.Cluster.Nodes[i].Id, outbox)).Where(p => p.outbox is not null).Select(p => (p.Id, p.outbox!))]);
+        metrics.Observe(() => replica.Status, identity.NodeIds, outboxes);
 
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(metrics);

@@ -106,10 +106,7 @@ public sealed class PreVoteTests
         Assert.False(refused.Granted);
         Assert.Equal(leaderBallot, refused.Promised);
 
-        for (int i = 0; i < ElectionTicks; i++)
-        {
-            follower.Tick();
-        }
+        Tick(follower, ElectionTicks);
         Drain(follower);
         follower.Step(new PreVote(2, 1, new Ballot(2, 2)));
         Assert.True(SingleTo<PreVoteReply>(Drain(follower), 2).Granted);
@@ -145,10 +142,7 @@ public sealed class PreVoteTests
     {
         var core = new ReplicaCore(Options(0, size: 1) with { PreVote = true }, new FixedRandomSource(0), DurableState.Empty);
 
-        for (int i = 0; i < ElectionTicks; i++)
-        {
-            core.Tick();
-        }
+        Tick(core, ElectionTicks);
 
         Assert.Equal(ReplicaRole.Leader, core.Role);
     }

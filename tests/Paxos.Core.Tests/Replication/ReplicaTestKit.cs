@@ -64,6 +64,15 @@ internal static class ReplicaTestKit
 
     public static byte[] Bytes(string text) => Encoding.ASCII.GetBytes(text);
 
+    /// <summary>Ticks <paramref name="core"/> <paramref name="ticks"/> times.</summary>
+    public static void Tick(ReplicaCore core, int ticks)
+    {
+        for (int i = 0; i < ticks; i++)
+        {
+            core.Tick();
+        }
+    }
+
     /// <summary>Ticks <paramref name="core"/> into candidacy and returns the Ready holding its prepares.</summary>
     public static Ready StartElection(ReplicaCore core)
     {

@@ -59,18 +59,15 @@ public sealed record CommandLineOptions(ulong StartSeed, long SeedCount, int Nod
                     options = options with { StartSeed = seed, SeedCount = 1 };
                     seedGiven = true;
                     break;
-                case "--transfers" when value is "on" or "off":
-                    options = options with { LeaderTransfers = value == "on" };
+                case "--transfers" or "--pre-vote":
+                    if (value is not ("on" or "off"))
+                    {
+                        error = $"{arg} must be on or off, not '{value}'";
+                        return null;
+                    }
+
+                    options = arg == "--transfers" ? options with { LeaderTransfers = value == "on" } : options with { PreVote = value == "on" };
                     break;
-                case "--transfers":
-                    error = $"--transfers must be on or off, not '{value}'";
-                    return null;
-                case "--pre-vote" when value is "on" or "off":
-                    options = options with { PreVote = value == "on" };
-                    break;
-                case "--pre-vote":
-                    error = $"--pre-vote must be on or off, not '{value}'";
-                    return null;
                 case "--nodes" when value is "3" or "5" or "7":
                     options = options with { NodeCount = int.Parse(value, CultureInfo.InvariantCulture) };
                     break;
