@@ -1,4 +1,4 @@
-using Paxos.Simulation.Checking;
+using Paxos.Checking;
 using Paxos.Simulation.Infrastructure;
 
 namespace Paxos.Simulation.Tests;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Paxos.Simulation.Checking;
+using Paxos.Checking;
 using Paxos.Simulation.Infrastructure;
 
 namespace Paxos.Simulation.Tests;

@@ -1,4 +1,4 @@
-using Paxos.Simulation.Checking;
+using Paxos.Checking;
 
 namespace Paxos.Simulation.Tests;
 

@@ -138,6 +138,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         metrics.Observe(() => replica.Status, identity.NodeIds, outboxes);
 
         builder.Services.AddSingleton(identity);
+        builder.Services.AddSingleton(options.Failpoints);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(acceptor);
         builder.Services.AddSingleton(replica);

@@ -1,6 +1,6 @@
 using System.Text;
 using Paxos.KeyValue;
-using Paxos.Simulation.Checking;
+using Paxos.Checking;
 
 namespace Paxos.Simulation.Paxos;
 

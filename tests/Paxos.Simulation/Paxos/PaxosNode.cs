@@ -1,7 +1,7 @@
 using Paxos.Core;
 using Paxos.Core.Replication;
 using Paxos.KeyValue;
-using Paxos.Simulation.Checking;
+using Paxos.Checking;
 using Paxos.Simulation.Infrastructure;
 
 namespace Paxos.Simulation.Paxos;

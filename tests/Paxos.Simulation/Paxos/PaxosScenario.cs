@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Paxos.Simulation.Checking;
+using Paxos.Checking;
 using Paxos.Simulation.Infrastructure;
 using Paxos.Simulation.Running;
 

@@ -1,4 +1,4 @@
-namespace Paxos.Simulation.Checking;
+namespace Paxos.Checking;
 
 /// <summary>The outcome of searching one key's history.</summary>
 /// <param name="Verdict">Linearizable, not, or gave up.</param>

@@ -1,4 +1,4 @@
-namespace Paxos.Simulation.Checking;
+namespace Paxos.Checking;
 
 /// <summary>The operations of the key-value register model the checker understands.</summary>
 public enum KvOperationKind

@@ -1,4 +1,4 @@
-namespace Paxos.Simulation.Checking;
+namespace Paxos.Checking;
 
 /// <summary>
 /// Collects a client history while a simulation runs: <see cref="Invoke"/> when a client sends a

@@ -1,4 +1,4 @@
-namespace Paxos.Simulation.Checking;
+namespace Paxos.Checking;
 
 /// <summary>The answer of the linearizability checker.</summary>
 public enum LinearizabilityVerdict

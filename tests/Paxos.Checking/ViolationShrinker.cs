@@ -1,4 +1,4 @@
-namespace Paxos.Simulation.Checking;
+namespace Paxos.Checking;
 
 /// <summary>
 /// Shrinks a non-linearizable single-key history to a smaller one that is still not linearizable,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Paxos.Simulation.Checking;
+namespace Paxos.Checking;
 
 /// <summary>
 /// Decides whether a key-value client history is linearizable. The history is split by key

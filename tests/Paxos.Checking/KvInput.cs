@@ -1,4 +1,4 @@
-namespace Paxos.Simulation.Checking;
+namespace Paxos.Checking;
 
 /// <summary>
 /// What a client asked for. Values are strings compared ordinally: a harness that stores byte

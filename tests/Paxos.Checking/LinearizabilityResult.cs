@@ -1,4 +1,4 @@
-namespace Paxos.Simulation.Checking;
+namespace Paxos.Checking;
 
 /// <summary>The verdict for a whole history: the worst verdict over its keys.</summary>
 public sealed class LinearizabilityResult

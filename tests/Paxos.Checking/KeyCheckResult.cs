@@ -1,4 +1,4 @@
-namespace Paxos.Simulation.Checking;
+namespace Paxos.Checking;
 
 /// <summary>The verdict for the operations on one key.</summary>
 /// <param name="Key">The key.</param>

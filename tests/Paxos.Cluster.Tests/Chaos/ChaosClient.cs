@@ -1,0 +1,144 @@
+using System.Text;
+using Google.Protobuf;
+using Grpc.Core;
+using Paxos.Checking;
+using Paxos.Cluster.Tests.Harness;
+using Paxos.Transport.V1;
+
+namespace Paxos.Cluster.Tests.Chaos;
+
+/// <summary>
+/// One client of a chaos run: one operation at a time (get 40%, put 35%, compare-and-swap 15%,
+/// delete 10%) on a random key, each through a random node, recorded in the shared history. A
+/// write carries this client's id and a new request id; when its outcome is not known (the node
+/// died, paused, or did not answer in time) it is sent again with the same ids, to another node,
+/// until some node answers: the exactly-once table must then apply it once and answer with the
+/// first result. A write still unanswered when the run gives up stays in the history with an
+/// unknown outcome. A get that fails is not retried (a read whose outcome is unknown constrains
+/// nothing).
+/// </summary>
+internal sealed class ChaosClient(int id, LocalCluster cluster, ChaosHistory history, IReadOnlyList<string> keys, int seed)
+{
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(50);
+
+    private readonly Random _random = new(seed);
+    private readonly Dictionary<string, string?> _seen = [];
+    private readonly string _clientId = $"chaos-{id}";
+    private ulong _requestId;
+    private int _values;
+
+    public ChaosClientStats Stats { get; } = new();
+
+    /// <summary>Issues operations until <paramref name="stop"/>; a write in flight then is still resolved, unless <paramref name="abandon"/> comes first.</summary>
+    public async Task RunAsync(CancellationToken stop, CancellationToken abandon)
+    {
+        while (!stop.IsCancellationRequested && !abandon.IsCancellationRequested)
+        {
+            string key = keys[_random.Next(keys.Count)];
+            int roll = _random.Next(100);
+            if (roll < 40)
+            {
+                await GetAsync(key, abandon).ConfigureAwait(false);
+            }
+            else if (roll < 75)
+            {
+                string value = NewValue();
+                await WriteAsync(KvInput.Put(key, value), async (client, options) =>
+                {
+                    await client.PutAsync(new PutRequest { Key = key, Value = Bytes(value), ClientId = _clientId, RequestId = _requestId }, options).ConfigureAwait(false);
+                    _seen[key] = value;
+                    return KvOutput.PutOk;
+                }, abandon).ConfigureAwait(false);
+            }
+            else if (roll < 90)
+            {
+                bool expectAbsent = !_seen.TryGetValue(key, out string? expected) || expected is null;
+                string value = NewValue();
+                await WriteAsync(KvInput.CompareAndSwap(key, expectAbsent, expected, value), async (client, options) =>
+                {
+                    var request = new CompareAndSwapRequest { Key = key, ExpectAbsent = expectAbsent, NewValue = Bytes(value), ClientId = _clientId, RequestId = _requestId };
+                    if (!expectAbsent)
+                    {
+                        request.ExpectedValue = Bytes(expected!);
+                    }
+                    var reply = await client.CompareAndSwapAsync(request, options).ConfigureAwait(false);
+                    _seen[key] = reply.Succeeded ? value : reply.Found ? reply.CurrentValue.ToStringUtf8() : null;
+                    return KvOutput.CasResult(reply.Succeeded, reply.Found, reply.CurrentValue.ToStringUtf8());
+                }, abandon).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteAsync(KvInput.Delete(key), async (client, options) =>
+                {
+                    var reply = await client.DeleteAsync(new DeleteRequest { Key = key, ClientId = _clientId, RequestId = _requestId }, options).ConfigureAwait(false);
+                    _seen[key] = null;
+                    return KvOutput.DeleteResult(reply.Existed);
+                }, abandon).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A linearizable get through a random node, recorded; one that fails keeps an unknown outcome.</summary>
+    private async Task GetAsync(string key, CancellationToken abandon)
+    {
+        int op = history.Invoke(id, KvInput.Get(key));
+        try
+        {
+            var reply = await cluster.KeyValue(RandomNode()).GetAsync(new GetRequest { Key = key }, Options(abandon)).ConfigureAwait(false);
+            string? value = reply.Found ? reply.Value.ToStringUtf8() : null;
+            history.Complete(op, KvOutput.GetResult(reply.Found, value));
+            _seen[key] = value;
+            Stats.Count(KvOperationKind.Get, known: true, attempts: 1);
+        }
+        catch (RpcException e) when (IsIndefinite(e))
+        {
+            Stats.Count(KvOperationKind.Get, known: false, attempts: 1);
+        }
+    }
+
+    private async Task WriteAsync(KvInput input, Func<KeyValueService.KeyValueServiceClient, CallOptions, Task<KvOutput>> attempt, CancellationToken abandon)
+    {
+        _requestId++;
+        int op = history.Invoke(id, input);
+        for (int attempts = 1; ; attempts++)
+        {
+            try
+            {
+                var output = await attempt(cluster.KeyValue(RandomNode()), Options(abandon)).ConfigureAwait(false);
+                history.Complete(op, output);
+                Stats.Count(input.Kind, known: true, attempts);
+                return;
+            }
+            catch (RpcException e) when (IsIndefinite(e))
+            {
+                if (abandon.IsCancellationRequested)
+                {
+                    Stats.Count(input.Kind, known: false, attempts);
+                    return; // the outcome stays unknown
+                }
+            }
+            try
+            {
+                await Task.Delay(RetryDelay, abandon).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Stats.Count(input.Kind, known: false, attempts);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Errors after which the operation may or may not have taken effect; any other error fails the run.</summary>
+    private static bool IsIndefinite(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
+        or StatusCode.Cancelled or StatusCode.ResourceExhausted or StatusCode.Internal or StatusCode.Unknown;
+
+    private static CallOptions Options(CancellationToken abandon) => new(deadline: DateTime.UtcNow + AttemptTimeout, cancellationToken: abandon);
+
+    private int RandomNode() => _random.Next(cluster.Size);
+
+    private string NewValue() => $"c{id}-{++_values}";
+
+    private static ByteString Bytes(string value) => ByteString.CopyFrom(Encoding.UTF8.GetBytes(value));
+}

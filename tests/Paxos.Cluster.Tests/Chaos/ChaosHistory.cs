@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using Paxos.Checking;
+
+namespace Paxos.Cluster.Tests.Chaos;
+
+/// <summary>
+/// The client history of a chaos run, shared by its clients: every operation's invocation and
+/// response on one monotonic clock of this process, so real-time order between clients is exact.
+/// </summary>
+internal sealed class ChaosHistory
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly HistoryRecorder _recorder = new();
+
+    public int Invoke(int client, KvInput input)
+    {
+        lock (_recorder)
+        {
+            return _recorder.Invoke(client, input, _clock.Elapsed);
+        }
+    }
+
+    public void Complete(int id, KvOutput output)
+    {
+        lock (_recorder)
+        {
+            _recorder.Complete(id, output, _clock.Elapsed);
+        }
+    }
+
+    /// <summary>A copy of the history so far.</summary>
+    public IReadOnlyList<HistoryOperation> Operations
+    {
+        get
+        {
+            lock (_recorder)
+            {
+                return [.. _recorder.Operations];
+            }
+        }
+    }
+}

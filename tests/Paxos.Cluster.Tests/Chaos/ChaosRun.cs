@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Paxos.Checking;
+using Paxos.Cluster.Tests.Harness;
+using Paxos.Transport.V1;
+
+namespace Paxos.Cluster.Tests.Chaos;
+
+/// <summary>
+/// A chaos run against a running cluster: clients issue operations while the nemesis (if any)
+/// injects faults for the run's duration; then every node is brought back, the clients finish,
+/// every key is read once more (linearizably, retried until a node answers), and the whole
+/// history is checked for linearizability (<see cref="LinearizabilityChecker"/>, the one the
+/// simulator uses).
+/// </summary>
+internal sealed class ChaosRun
+{
+    /// <summary>How long clients may take to resolve their last writes once every node is back.</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(60);
+
+    private ChaosRun(IReadOnlyList<HistoryOperation> history, IReadOnlyDictionary<string, string?> finalValues, IReadOnlyList<ChaosClientStats> clients, int episodes, LinearizabilityResult result, TimeSpan checkTime)
+    {
+        History = history;
+        FinalValues = finalValues;
+        Clients = clients;
+        Episodes = episodes;
+        Result = result;
+        CheckTime = checkTime;
+    }
+
+    public IReadOnlyList<HistoryOperation> History { get; }
+
+    /// <summary>Every key's value at the end (null: absent), as a final linearizable read saw it.</summary>
+    public IReadOnlyDictionary<string, string?> FinalValues { get; }
+
+    public IReadOnlyList<ChaosClientStats> Clients { get; }
+
+    public int Episodes { get; }
+
+    public LinearizabilityResult Result { get; }
+
+    public TimeSpan CheckTime { get; }
+
+    public int KnownWrites => Clients.Sum(c => c.Known(KvOperationKind.Put) + c.Known(KvOperationKind.CompareAndSwap) + c.Known(KvOperationKind.Delete));
+
+    public int KnownReads => Clients.Sum(c => c.Known(KvOperationKind.Get));
+
+    public static async Task<ChaosRun> ExecuteAsync(LocalCluster cluster, ChaosSettings settings, bool faults, Action<string> log)
+    {
+        var random = new Random(settings.Seed);
+        string[] keys = [.. Enumerable.Range(0, settings.Keys).Select(k => $"key-{k}")];
+        var history = new ChaosHistory();
+        var clients = Enumerable.Range(0, settings.Clients).Select(c => new ChaosClient(c, cluster, history, keys, random.Next())).ToList();
+        var nemesis = new Nemesis(cluster, new Random(random.Next()), log);
+
+        using var stop = new CancellationTokenSource();
+        using var abandon = new CancellationTokenSource();
+        var running = clients.Select(c => Task.Run(() => c.RunAsync(stop.Token, abandon.Token))).ToList();
+        try
+        {
+            if (faults)
+            {
+                await nemesis.RunAsync(settings.Duration).ConfigureAwait(false);
+            }
+            else
+            {
+                await Task.Delay(settings.Duration).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await nemesis.HealAsync().ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
+            abandon.CancelAfter(SettleTimeout);
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+        log($"{nemesis.Episodes} fault episodes; clients stopped");
+
+        var finalValues = new Dictionary<string, string?>();
+        foreach (string key in keys)
+        {
+            finalValues[key] = await FinalReadAsync(cluster, history, settings.Clients, key).ConfigureAwait(false);
+        }
+
+        var operations = history.Operations;
+        var watch = Stopwatch.StartNew();
+        var result = new LinearizabilityChecker().Check(operations);
+        return new ChaosRun(operations, finalValues, [.. clients.Select(c => c.Stats)], nemesis.Episodes, result, watch.Elapsed);
+    }
+
+    /// <summary>A summary of what the clients did, for the test's output.</summary>
+    public string Describe()
+    {
+        var lines = new List<string>();
+        foreach (var kind in Enum.GetValues<KvOperationKind>())
+        {
+            lines.Add($"{kind}: {Clients.Sum(c => c.Known(kind))} answered, {Clients.Sum(c => c.Unknown(kind))} with unknown outcome");
+        }
+        lines.Add($"writes sent more than once (same ids): {Clients.Sum(c => c.Retried)}");
+        lines.Add($"history: {History.Count} operations; checked in {CheckTime.TotalSeconds:0.0} s ({Result.Steps} search steps): {Result.Verdict}");
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>Reads <paramref name="key"/> linearizably through each node in turn until one answers, and records the read.</summary>
+    private static async Task<string?> FinalReadAsync(LocalCluster cluster, ChaosHistory history, int client, string key)
+    {
+        var deadline = DateTime.UtcNow + SettleTimeout;
+        for (int attempt = 0; ; attempt++)
+        {
+            int op = history.Invoke(client, KvInput.Get(key));
+            try
+            {
+                var reply = await cluster.KeyValue(attempt % cluster.Size).GetAsync(new GetRequest { Key = key }, deadline: DateTime.UtcNow.AddSeconds(2)).ConfigureAwait(false);
+                string? value = reply.Found ? reply.Value.ToStringUtf8() : null;
+                history.Complete(op, KvOutput.GetResult(reply.Found, value));
+                return value;
+            }
+            catch (RpcException e) when (LocalCluster.IsUnavailable(e) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+        }
+    }
+}

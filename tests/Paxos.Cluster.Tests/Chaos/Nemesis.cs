@@ -1,0 +1,149 @@
+using Grpc.Core;
+using Paxos.Cluster.Tests.Harness;
+
+namespace Paxos.Cluster.Tests.Chaos;
+
+/// <summary>
+/// The faults of a chaos run, on real processes: one episode at a time, each a fault, a hold of
+/// 0.5 to 3 seconds, then recovery, with 0.5 to 2 seconds of calm between episodes. Episodes:
+/// SIGKILL a random node or the leader and restart it on its data; SIGSTOP a random node or the
+/// leader (past the election timeout, so a new leader is elected while the old one sleeps and
+/// wakes up believing it leads) and SIGCONT it; kill two nodes; take three of five down (the
+/// cluster must block, never answer wrongly); kill all five and restart them. The schedule comes
+/// from the seed; when it runs depends on the processes.
+/// </summary>
+internal sealed class Nemesis(LocalCluster cluster, Random random, Action<string> log)
+{
+    private readonly HashSet<int> _killed = [];
+    private readonly HashSet<int> _paused = [];
+
+    public int Episodes { get; private set; }
+
+    public async Task RunAsync(TimeSpan duration)
+    {
+        var end = DateTime.UtcNow + duration;
+        while (DateTime.UtcNow < end)
+        {
+            await EpisodeAsync().ConfigureAwait(false);
+            Episodes++;
+            await Task.Delay(Between(500, 2_000)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Resumes every paused node and restarts every killed one.</summary>
+    public async Task HealAsync()
+    {
+        foreach (int node in _paused)
+        {
+            cluster.Process(node).Signal(Signals.SigCont);
+            log($"resumed node {node} (SIGCONT)");
+        }
+        _paused.Clear();
+        foreach (int node in _killed)
+        {
+            cluster.Start(node);
+        }
+        foreach (int node in _killed)
+        {
+            await cluster.WaitListeningAsync(node).ConfigureAwait(false);
+            log($"restarted node {node}");
+        }
+        _killed.Clear();
+    }
+
+    private async Task EpisodeAsync()
+    {
+        int roll = random.Next(100);
+        if (roll < 20)
+        {
+            Kill(RandomNode());
+        }
+        else if (roll < 35)
+        {
+            Kill(await LeaderOrRandomAsync().ConfigureAwait(false));
+        }
+        else if (roll < 50)
+        {
+            Pause(RandomNode());
+        }
+        else if (roll < 65)
+        {
+            Pause(await LeaderOrRandomAsync().ConfigureAwait(false));
+        }
+        else if (roll < 80)
+        {
+            Kill(await LeaderOrRandomAsync().ConfigureAwait(false));
+            Kill(RandomNode());
+        }
+        else if (roll < 92)
+        {
+            log("taking a majority down: the cluster must block, not answer wrongly");
+            Pause(await LeaderOrRandomAsync().ConfigureAwait(false));
+            Kill(RandomNode());
+            Kill(RandomNode());
+        }
+        else
+        {
+            log("killing every node");
+            for (int node = 0; node < cluster.Size; node++)
+            {
+                Kill(node);
+            }
+        }
+        await Task.Delay(Between(500, 3_000)).ConfigureAwait(false);
+        await HealAsync().ConfigureAwait(false);
+    }
+
+    private void Kill(int node)
+    {
+        if (_paused.Contains(node) || !_killed.Add(node))
+        {
+            return;
+        }
+        cluster.Kill(node);
+    }
+
+    private void Pause(int node)
+    {
+        if (_killed.Contains(node) || !_paused.Add(node))
+        {
+            return;
+        }
+        cluster.Process(node).Signal(Signals.SigStop);
+        log($"paused node {node} (SIGSTOP)");
+    }
+
+    /// <summary>A node that is neither killed nor paused, at random.</summary>
+    private int RandomNode()
+    {
+        int[] up = [.. Enumerable.Range(0, cluster.Size).Where(n => !_killed.Contains(n) && !_paused.Contains(n))];
+        return up[random.Next(up.Length)];
+    }
+
+    /// <summary>The node that says it leads, if a running node does; otherwise a random running node.</summary>
+    private async Task<int> LeaderOrRandomAsync()
+    {
+        int fallback = RandomNode();
+        for (int node = 0; node < cluster.Size; node++)
+        {
+            if (_killed.Contains(node) || _paused.Contains(node))
+            {
+                continue;
+            }
+            try
+            {
+                if ((await cluster.StatusAsync(node).ConfigureAwait(false)).Role == "leader")
+                {
+                    return node;
+                }
+            }
+            catch (RpcException)
+            {
+                // starting up: not the leader
+            }
+        }
+        return fallback;
+    }
+
+    private TimeSpan Between(int minMilliseconds, int maxMilliseconds) => TimeSpan.FromMilliseconds(random.Next(minMilliseconds, maxMilliseconds));
+}
