@@ -10,22 +10,26 @@ namespace Paxos.Cluster.Tests.Harness;
 
 /// <summary>
 /// A cluster of real <c>paxos node</c> processes on loopback, on free ports, with data in a fresh
-/// temporary directory. Nodes fail for real: SIGKILL, SIGSTOP. Disposing kills every process it
-/// started and deletes the data.
+/// temporary directory. Nodes fail for real: SIGKILL, SIGSTOP, and, with proxies, network
+/// partitions (<see cref="TcpProxy"/>). Disposing kills every process it started and deletes the data.
 /// </summary>
 internal sealed class LocalCluster : IDisposable
 {
     private readonly ITestOutputHelper _log;
     private readonly NodeProcess?[] _processes;
     private readonly GrpcChannel[] _channels;
+    private readonly TcpProxy[] _proxies;
 
-    public LocalCluster(ITestOutputHelper log, int size = 5)
+    /// <param name="proxies">Put a <see cref="TcpProxy"/> in front of every node (the cluster file's url names it), so tests can cut nodes off.</param>
+    public LocalCluster(ITestOutputHelper log, int size = 5, bool proxies = false)
     {
         _log = log;
         Root = Path.Combine(Path.GetTempPath(), "paxos-cluster-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Root);
-        int[] ports = FreePorts.Take(size);
-        Config = new ClusterConfig([.. ports.Select((port, i) => new NodeEntry($"node-{i}", new Uri($"http://127.0.0.1:{port}"), port))]);
+        int[] ports = FreePorts.Take(proxies ? 2 * size : size);
+        int UrlPort(int node) => proxies ? ports[size + node] : ports[node];
+        _proxies = proxies ? [.. Enumerable.Range(0, size).Select(node => new TcpProxy(UrlPort(node), ports[node]))] : [];
+        Config = new ClusterConfig([.. Enumerable.Range(0, size).Select(i => new NodeEntry($"node-{i}", new Uri($"http://127.0.0.1:{UrlPort(i)}"), ports[i]))]);
         ConfigPath = Path.Combine(Root, "cluster.yaml");
         File.WriteAllText(ConfigPath, ClusterFile.Render(Config));
         _processes = new NodeProcess?[size];
@@ -43,6 +47,9 @@ internal sealed class LocalCluster : IDisposable
     public string DataDirectory(int node) => Path.Combine(Root, Config.Nodes[node].Id);
 
     public NodeProcess Process(int node) => _processes[node] ?? throw new InvalidOperationException($"node {node} is not running");
+
+    /// <summary>The proxy in front of node <paramref name="node"/>; only for a cluster made with proxies.</summary>
+    public TcpProxy Proxy(int node) => _proxies.Length > 0 ? _proxies[node] : throw new InvalidOperationException("this cluster has no proxies");
 
     public ConsensusService.ConsensusServiceClient Consensus(int node) => new(_channels[node]);
 
@@ -207,6 +214,10 @@ internal sealed class LocalCluster : IDisposable
         foreach (var channel in _channels)
         {
             channel.Dispose();
+        }
+        foreach (var proxy in _proxies)
+        {
+            proxy.Dispose();
         }
         try
         {
