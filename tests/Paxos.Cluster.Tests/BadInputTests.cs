@@ -90,6 +90,6 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
         Assert.Equal(2, process.ExitCode);
-        Assert.Contains($"--metrics-port {value} must be a port", process.Output, StringComparison.Ordinal);
+        Assert.Contains($"the metrics port (--metrics-port {value}) must be 1 to 65535", process.Output, StringComparison.Ordinal);
     }
 }

@@ -47,7 +47,10 @@ public sealed class LibraryApiTests : IAsyncDisposable
         {
             await host.DisposeAsync();
         }
-        Directory.Delete(_root, recursive: true);
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
     }
 
     [Fact]
@@ -119,6 +122,30 @@ public sealed class LibraryApiTests : IAsyncDisposable
         Assert.Equal(99ul, results.Max(r => r.Index) - results.Min(r => r.Index));
         Assert.True(results.Select(r => r.Slot).Distinct().Count() < 100, "the commands were not batched, so slots and indexes cannot be told apart");
         Assert.Single(results.Select(r => (ulong)BinaryPrimitives.ReadInt64LittleEndian(r.Result) - r.Index).Distinct());
+    }
+
+    [Theory]
+    [InlineData("metrics port", "the metrics port (--metrics-port")]
+    [InlineData("snapshot interval", "the snapshot interval (--snapshot-interval) must be at least 1 slot")]
+    [InlineData("election ticks", "the election timeout must be at least 2 ticks")]
+    [InlineData("tick", "must be positive")]
+    public async Task A_node_whose_settings_cannot_work_refuses_to_start_and_says_which(string setting, string message)
+    {
+        int[] ports = FreePorts.Take(3);
+        var cluster = new ClusterConfig([.. ports.Select((p, i) => new NodeEntry($"n{i}", new Uri($"http://127.0.0.1:{p}"), p))]);
+        var options = new NodeOptions(cluster, "n0", Path.Combine(_root, "n0"));
+        options = setting switch
+        {
+            "metrics port" => options with { MetricsPort = ports[0] },
+            "snapshot interval" => options with { SnapshotInterval = 0 },
+            "election ticks" => options with { ElectionTicks = 1 },
+            _ => options with { Tick = TimeSpan.Zero },
+        };
+
+        var error = await Assert.ThrowsAsync<ConfigException>(() => PaxosNodeHost.StartAsync(options, CancellationToken.None));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(options.DataDirectory), "a node that refuses to start must not create its data directory");
     }
 
     /// <summary>As in the README: send to the node that leads; a follower says which one that is.</summary>

@@ -42,15 +42,7 @@ internal static class NodeCommand
                     PreVote = parse.GetValue(preVote),
                     MetricsPort = parse.GetValue(metricsPort),
                 };
-                if (options.SnapshotInterval == 0)
-                {
-                    throw new ConfigException("--snapshot-interval must be at least 1");
-                }
-                int self = cluster.IndexOf(options.NodeId);
-                if (options.MetricsPort is int port && (port is < 1 or > 65535 || port == cluster.Nodes[self].Port))
-                {
-                    throw new ConfigException($"--metrics-port {port} must be a port (1 to 65535) other than the node's own ({cluster.Nodes[self].Port})");
-                }
+                options.Validate();
             }
             catch (ConfigException e)
             {

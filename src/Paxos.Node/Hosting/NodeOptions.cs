@@ -45,4 +45,31 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     public IStateMachine? StateMachine { get; init; }
 
     public Failpoints Failpoints { get; init; } = Failpoints.None;
+
+    /// <summary>
+    /// Throws <see cref="ConfigException"/> naming the first setting that cannot work: a node id not
+    /// in the cluster, a snapshot interval of zero, clock settings that are not positive or leave no
+    /// room between heartbeat and election timeout, or a metrics port that is no port or the node's own.
+    /// </summary>
+    public void Validate()
+    {
+        int self = Cluster.IndexOf(NodeId);
+        if (SnapshotInterval == 0)
+        {
+            throw new ConfigException("the snapshot interval (--snapshot-interval) must be at least 1 slot");
+        }
+        if (Tick <= TimeSpan.Zero || RoundTimeout <= TimeSpan.Zero)
+        {
+            throw new ConfigException($"the tick ({Tick}) and the round timeout ({RoundTimeout}) must be positive");
+        }
+        if (ElectionTicks < 2)
+        {
+            throw new ConfigException($"the election timeout must be at least 2 ticks (one more than the heartbeat interval), not {ElectionTicks}");
+        }
+        int own = Cluster.Nodes[self].Port;
+        if (MetricsPort is int port && (port is < 1 or > 65535 || port == own))
+        {
+            throw new ConfigException($"the metrics port (--metrics-port {port}) must be 1 to 65535 and not the node's own port ({own})");
+        }
+    }
 }

@@ -61,6 +61,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     public static async Task<PaxosNodeHost> StartAsync(NodeOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         int self = options.Cluster.IndexOf(options.NodeId);
         var identity = new NodeIdentity(options.NodeId, self, [.. options.Cluster.Nodes.Select(n => n.Id)]);
         var builder = WebApplication.CreateSlimBuilder();

@@ -131,7 +131,7 @@ internal sealed class LocalCluster : IDisposable
     public void Kill(int node)
     {
         Process(node).Kill();
-        _log.WriteLine($"killed node {node} (SIGKILL)");
+        _log.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killed node {node} (SIGKILL)");
     }
 
     public async Task WaitListeningAsync(int node)
