@@ -9,15 +9,15 @@ namespace Paxos.Cluster.Tests.Chaos;
 
 /// <summary>
 /// One client of a chaos run: one operation at a time (get 40%, put 35%, compare-and-swap 15%,
-/// delete 10%) on a random key, each through a random node, recorded in the shared history. A
-/// write carries this client's id and a new request id; when its outcome is not known (the node
-/// died, paused, or did not answer in time) it is sent again with the same ids, to another node,
+/// delete 10%) on a random key, mostly through the run's <see cref="EntryNode"/>, recorded in the
+/// shared history. A write carries this client's id and a new request id; when its outcome is not
+/// known (the node died, paused, or did not answer in time) it is sent again with the same ids, to a random node,
 /// until some node answers: the exactly-once table must then apply it once and answer with the
 /// first result. A write still unanswered when the run gives up stays in the history with an
 /// unknown outcome. A get that fails is not retried (a read whose outcome is unknown constrains
 /// nothing).
 /// </summary>
-internal sealed class ChaosClient(int id, LocalCluster cluster, ChaosHistory history, IReadOnlyList<string> keys, int seed)
+internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry, ChaosHistory history, IReadOnlyList<string> keys, int seed)
 {
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(50);
@@ -79,13 +79,13 @@ internal sealed class ChaosClient(int id, LocalCluster cluster, ChaosHistory his
         }
     }
 
-    /// <summary>A linearizable get through a random node, recorded; one that fails keeps an unknown outcome.</summary>
+    /// <summary>A linearizable get, recorded; one that fails keeps an unknown outcome.</summary>
     private async Task GetAsync(string key, CancellationToken abandon)
     {
         int op = history.Invoke(id, KvInput.Get(key));
         try
         {
-            var reply = await cluster.KeyValue(RandomNode()).GetAsync(new GetRequest { Key = key }, Options(abandon)).ConfigureAwait(false);
+            var reply = await cluster.KeyValue(entry.Pick(_random)).GetAsync(new GetRequest { Key = key }, Options(abandon)).ConfigureAwait(false);
             string? value = reply.Found ? reply.Value.ToStringUtf8() : null;
             history.Complete(op, KvOutput.GetResult(reply.Found, value));
             _seen[key] = value;
@@ -105,7 +105,7 @@ internal sealed class ChaosClient(int id, LocalCluster cluster, ChaosHistory his
         {
             try
             {
-                var output = await attempt(cluster.KeyValue(RandomNode()), Options(abandon)).ConfigureAwait(false);
+                var output = await attempt(cluster.KeyValue(attempts == 1 ? entry.Pick(_random) : _random.Next(cluster.Size)), Options(abandon)).ConfigureAwait(false);
                 history.Complete(op, output);
                 Stats.Count(input.Kind, known: true, attempts);
                 return;
@@ -135,8 +135,6 @@ internal sealed class ChaosClient(int id, LocalCluster cluster, ChaosHistory his
         or StatusCode.Cancelled or StatusCode.ResourceExhausted or StatusCode.Internal or StatusCode.Unknown;
 
     private static CallOptions Options(CancellationToken abandon) => new(deadline: DateTime.UtcNow + AttemptTimeout, cancellationToken: abandon);
-
-    private int RandomNode() => _random.Next(cluster.Size);
 
     private string NewValue() => $"c{id}-{++_values}";
 

@@ -50,12 +50,14 @@ internal sealed class ChaosRun
         var random = new Random(settings.Seed);
         string[] keys = [.. Enumerable.Range(0, settings.Keys).Select(k => $"key-{k}")];
         var history = new ChaosHistory();
-        var clients = Enumerable.Range(0, settings.Clients).Select(c => new ChaosClient(c, cluster, history, keys, random.Next())).ToList();
+        var entry = new EntryNode(cluster.Size);
+        var clients = Enumerable.Range(0, settings.Clients).Select(c => new ChaosClient(c, cluster, entry, history, keys, random.Next())).ToList();
         var nemesis = new Nemesis(cluster, new Random(random.Next()), log);
 
         using var stop = new CancellationTokenSource();
         using var abandon = new CancellationTokenSource();
         var running = clients.Select(c => Task.Run(() => c.RunAsync(stop.Token, abandon.Token))).ToList();
+        var moving = entry.MoveAsync(new Random(random.Next()), log, stop.Token);
         try
         {
             if (faults)
@@ -73,6 +75,7 @@ internal sealed class ChaosRun
             await stop.CancelAsync().ConfigureAwait(false);
             abandon.CancelAfter(SettleTimeout);
             await Task.WhenAll(running).ConfigureAwait(false);
+            await moving.ConfigureAwait(false);
         }
         log($"{nemesis.Episodes} fault episodes; clients stopped");
 
