@@ -75,6 +75,19 @@ public sealed class PeerOutboxTests
         Assert.Equal([1ul, 2ul, 3ul], invoker.Written.Select(m => m.Heartbeat.Round));
     }
 
+    [Fact]
+    public async Task Stopping_while_a_write_hangs_ends_quietly()
+    {
+        var invoker = new FakeDeliverInvoker { Hanging = true };
+        var outbox = new PeerOutbox(0, 1, new PaxosService.PaxosServiceClient(invoker), NullLogger.Instance, MaxAge, new FakeTimeProvider());
+        outbox.Post(Beat(1));
+        await Eventually(() => invoker.HangingWrites > 0);
+
+        await outbox.DisposeAsync(); // the write ends as gRPC ends a cancelled one, with RpcException(Cancelled)
+
+        Assert.Empty(invoker.Written);
+    }
+
     private static async Task Eventually(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
@@ -85,10 +98,17 @@ public sealed class PeerOutboxTests
         }
     }
 
-    /// <summary>A Deliver stream that fails every write while <see cref="Failing"/>, and otherwise records what is written.</summary>
+    /// <summary>
+    /// A Deliver stream that fails every write while <see cref="Failing"/>, never finishes one while
+    /// <see cref="Hanging"/> (until it is cancelled), and otherwise records what is written.
+    /// </summary>
     private sealed class FakeDeliverInvoker : CallInvoker
     {
         public volatile bool Failing;
+        public volatile bool Hanging;
+        private int _hangingWrites;
+
+        public int HangingWrites => Volatile.Read(ref _hangingWrites);
 
         public ConcurrentQueue<Wire.ReplicaMessage> Written { get; } = new();
 
@@ -124,7 +144,21 @@ public sealed class PeerOutboxTests
                 return Task.CompletedTask;
             }
 
-            public Task WriteAsync(T message, CancellationToken cancellationToken) => WriteAsync(message);
+            public Task WriteAsync(T message, CancellationToken cancellationToken) =>
+                invoker.Hanging ? HangAsync(cancellationToken) : WriteAsync(message);
+
+            private async Task HangAsync(CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref invoker._hangingWrites);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new RpcException(new Status(StatusCode.Cancelled, "Call canceled by the client."));
+                }
+            }
 
             public Task CompleteAsync() => Task.CompletedTask;
         }

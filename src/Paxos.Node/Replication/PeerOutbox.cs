@@ -116,8 +116,12 @@ public sealed partial class PeerOutbox : IAsyncDisposable
                 }
                 return; // the queue was completed: stopping
             }
-            catch (Exception e) when (!_stop.IsCancellationRequested && e is RpcException or IOException or OperationCanceledException or InvalidOperationException)
+            catch (Exception e) when (e is RpcException or IOException or OperationCanceledException or InvalidOperationException)
             {
+                if (_stop.IsCancellationRequested)
+                {
+                    return; // stopping: the write in flight was cancelled
+                }
                 if (!_peerDown)
                 {
                     _peerDown = true;
