@@ -56,16 +56,8 @@ public sealed class LibraryApiTests : IAsyncDisposable
     [Fact]
     public async Task A_program_replicates_commands_to_its_own_state_machine_on_every_node()
     {
-        int[] ports = FreePorts.Take(3);
-        var cluster = new ClusterConfig([.. ports.Select((p, i) => new NodeEntry($"n{i}", new Uri($"http://127.0.0.1:{p}"), p))]);
-        var counters = new Counter[3];
-        for (int i = 0; i < 3; i++)
-        {
-            counters[i] = new Counter();
-            _hosts.Add(await PaxosNodeHost.StartAsync(
-                new NodeOptions(cluster, $"n{i}", Path.Combine(_root, $"n{i}")) { StateMachine = counters[i], SnapshotInterval = 20 },
-                CancellationToken.None));
-        }
+        Counter[] counters = [new(), new(), new()];
+        await StartThreeNodesAsync((i, options) => options with { StateMachine = counters[i], SnapshotInterval = 20 });
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var results = new List<ReplicationResult>();
@@ -94,14 +86,7 @@ public sealed class LibraryApiTests : IAsyncDisposable
     [Fact]
     public async Task Concurrent_commands_through_a_follower_each_get_their_own_index_and_result()
     {
-        int[] ports = FreePorts.Take(3);
-        var cluster = new ClusterConfig([.. ports.Select((p, i) => new NodeEntry($"n{i}", new Uri($"http://127.0.0.1:{p}"), p))]);
-        for (int i = 0; i < 3; i++)
-        {
-            _hosts.Add(await PaxosNodeHost.StartAsync(
-                new NodeOptions(cluster, $"n{i}", Path.Combine(_root, $"n{i}")) { StateMachine = new Counter() },
-                CancellationToken.None));
-        }
+        await StartThreeNodesAsync((_, options) => options with { StateMachine = new Counter() });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await ReplicateAsync(BitConverter.GetBytes(1L), timeout.Token); // a leader is elected and known
         PaxosNodeHost follower;
@@ -132,14 +117,7 @@ public sealed class LibraryApiTests : IAsyncDisposable
     [Fact]
     public async Task A_command_given_while_the_leader_is_gone_waits_for_the_next_leader()
     {
-        int[] ports = FreePorts.Take(3);
-        var cluster = new ClusterConfig([.. ports.Select((p, i) => new NodeEntry($"n{i}", new Uri($"http://127.0.0.1:{p}"), p))]);
-        for (int i = 0; i < 3; i++)
-        {
-            _hosts.Add(await PaxosNodeHost.StartAsync(
-                new NodeOptions(cluster, $"n{i}", Path.Combine(_root, $"n{i}")) { StateMachine = new Counter() },
-                CancellationToken.None));
-        }
+        await StartThreeNodesAsync((_, options) => options with { StateMachine = new Counter() });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await ReplicateAsync(BitConverter.GetBytes(1L), timeout.Token);
         var leader = _hosts.Single(h => h.Log.Status.Role == "leader");
@@ -167,8 +145,7 @@ public sealed class LibraryApiTests : IAsyncDisposable
     public async Task A_node_whose_settings_cannot_work_refuses_to_start_and_says_which(string setting, string message)
     {
         int[] ports = FreePorts.Take(3);
-        var cluster = new ClusterConfig([.. ports.Select((p, i) => new NodeEntry($"n{i}", new Uri($"http://127.0.0.1:{p}"), p))]);
-        var options = new NodeOptions(cluster, "n0", Path.Combine(_root, "n0"));
+        var options = Options(ports, 0);
         options = setting switch
         {
             "metrics port" => options with { MetricsPort = ports[0] },
@@ -181,6 +158,19 @@ public sealed class LibraryApiTests : IAsyncDisposable
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(options.DataDirectory), "a node that refuses to start must not create its data directory");
+    }
+
+    private NodeOptions Options(int[] ports, int node) => new(
+        new ClusterConfig([.. ports.Select((p, i) => new NodeEntry($"n{i}", new Uri($"http://127.0.0.1:{p}"), p))]), $"n{node}", Path.Combine(_root, $"n{node}"));
+
+    /// <summary>Starts three embedded nodes on free ports, each with the options <paramref name="configure"/> makes of the defaults.</summary>
+    private async Task StartThreeNodesAsync(Func<int, NodeOptions, NodeOptions> configure)
+    {
+        int[] ports = FreePorts.Take(3);
+        for (int i = 0; i < 3; i++)
+        {
+            _hosts.Add(await PaxosNodeHost.StartAsync(configure(i, Options(ports, i)), CancellationToken.None));
+        }
     }
 
     /// <summary>As in the README: send to the node that leads; a follower says which one that is.</summary>
