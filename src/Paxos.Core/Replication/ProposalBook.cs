@@ -100,8 +100,13 @@ public sealed class ProposalBook<TWaiter>
         {
             get
             {
+                if (waiting is null)
+                {
+                    return []; // a follower's slots: nothing waited (no list is made for them)
+                }
+
                 List<TWaiter>? lost = null;
-                foreach (Waiting w in waiting ?? [])
+                foreach (Waiting w in waiting)
                 {
                     if (!IsChosen(w))
                     {

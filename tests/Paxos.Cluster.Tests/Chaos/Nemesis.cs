@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Paxos.Cluster.Tests.Harness;
 
 namespace Paxos.Cluster.Tests.Chaos;
@@ -153,25 +152,14 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Action<string
     private async Task<int> LeaderOrRandomAsync()
     {
         int fallback = RandomNode();
-        for (int node = 0; node < cluster.Size; node++)
+        try
         {
-            if (IsDown(node))
-            {
-                continue;
-            }
-            try
-            {
-                if ((await cluster.StatusAsync(node).ConfigureAwait(false)).Role == "leader")
-                {
-                    return node;
-                }
-            }
-            catch (RpcException)
-            {
-                // starting up: not the leader
-            }
+            return await cluster.WaitForLeaderAsync(TimeSpan.Zero, Enumerable.Range(0, cluster.Size).Where(IsDown).ToHashSet()).ConfigureAwait(false);
         }
-        return fallback;
+        catch (TimeoutException)
+        {
+            return fallback; // no running node says it leads (one pass over them)
+        }
     }
 
     private TimeSpan Between(int minMilliseconds, int maxMilliseconds) => TimeSpan.FromMilliseconds(random.Next(minMilliseconds, maxMilliseconds));
