@@ -109,34 +109,6 @@ public sealed class LibraryApiTests : IAsyncDisposable
         Assert.Single(results.Select(r => (ulong)BinaryPrimitives.ReadInt64LittleEndian(r.Result) - r.Index).Distinct());
     }
 
-    /// <summary>
-    /// A command given to a follower while its leader is gone (stopped; no new one elected yet) was
-    /// never proposed, so it waits for the new leader and goes there, instead of failing with
-    /// NotLeader and leaving the caller to poll.
-    /// </summary>
-    [Fact]
-    public async Task A_command_given_while_the_leader_is_gone_waits_for_the_next_leader()
-    {
-        await StartThreeNodesAsync((_, options) => options with { StateMachine = new Counter() });
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await ReplicateAsync(BitConverter.GetBytes(1L), timeout.Token);
-        var leader = _hosts.Single(h => h.Log.Status.Role == "leader");
-        var follower = _hosts.First(h => h != leader);
-        while (follower.Log.Status.LeaderId < 0)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-
-        _hosts.Remove(leader);
-        await leader.DisposeAsync();
-        // The follower's stream to the stopped leader has failed by now; an election needs at
-        // least an election timeout (10 ticks of 50 ms) of silence first.
-        await Task.Delay(300, timeout.Token);
-        var result = await follower.Log.ReplicateAsync(BitConverter.GetBytes(1L), timeout.Token);
-
-        Assert.Equal(2L, BinaryPrimitives.ReadInt64LittleEndian(result.Result)); // applied once, after the first
-    }
-
     [Theory]
     [InlineData("metrics port", "the metrics port (--metrics-port")]
     [InlineData("snapshot interval", "the snapshot interval (--snapshot-interval) must be at least 1 slot")]

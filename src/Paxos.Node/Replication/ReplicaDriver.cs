@@ -33,14 +33,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// </summary>
     private static readonly TimeSpan ForwardGraceAfterLeaderChange = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// How long a command of a caller on this node waits for a leader it can reach, when none is
-    /// known (an election is under way, a transfer is handing the leadership over) or the known one's
-    /// stream is down, before it fails with <see cref="NotLeaderException"/>: long enough for an
-    /// election or two, so a write during a leader change goes to the new leader as soon as it is known.
-    /// </summary>
-    private static readonly TimeSpan LeaderWaitTimeout = TimeSpan.FromSeconds(3);
-
     /// <summary>How often (in ticks) forwards that were cancelled or timed out are swept.</summary>
     private const int ForwardSweepTicks = 4;
 
@@ -65,18 +57,15 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         new BoundedChannelOptions(InputCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ProposalBook<PendingProposal> _proposals = new();
     private readonly Queue<PendingProposal> _busy = new();
-    private readonly List<LocalProposal> _awaitingLeader = [];
     private readonly Dictionary<ulong, PendingRead> _readsAwaitingQuorum = [];
     private readonly Dictionary<ulong, ForwardedProposal> _forwarded = [];
     private readonly long _forwardTimeoutTicks;
     private readonly long _forwardGraceTicks;
-    private readonly long _leaderWaitTicks;
     private readonly List<(ulong Index, PendingRead Read)> _readsAwaitingApply = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly Task _clock;
     private int _leaderSeen = -1;
-    private bool _leaderChanged;
     private ulong _nextReadId;
     private ulong _nextForwardId;
     private long _ticks;
@@ -122,7 +111,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _nextReadId = (ulong)DateTime.UtcNow.Ticks;
         _forwardTimeoutTicks = Math.Max(1, (long)Math.Ceiling(ForwardTimeout / tick));
         _forwardGraceTicks = Math.Max(1, (long)Math.Ceiling(ForwardGraceAfterLeaderChange / tick));
-        _leaderWaitTicks = Math.Max(1, (long)Math.Ceiling(LeaderWaitTimeout / tick));
         _status = Snapshot();
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _clock = Task.Run(() => TickAsync(tick));
@@ -134,10 +122,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// <summary>
     /// Replicates <paramref name="command"/> through the log: resolves once it is chosen and
     /// applied, with the state machine's result. A node that does not lead forwards the command to
-    /// the leader it knows over the peer stream and resolves with the leader's answer; while no
-    /// leader is known or the known one cannot be reached, the command waits (up to 3 s) for one.
-    /// Throws <see cref="NotLeaderException"/> when no reachable leader turned up in that time or the
-    /// leader asked no longer leads (the command was not proposed), <see cref="NotChosenException"/> if leadership changed and
+    /// the leader it knows over the peer stream and resolves with the leader's answer. Throws
+    /// <see cref="NotLeaderException"/> when no leader is known or the leader asked no longer leads
+    /// (the command was not proposed), <see cref="NotChosenException"/> if leadership changed and
     /// another value was chosen in its slot, and <see cref="OutcomeUnknownException"/> when the
     /// node it was forwarded to did not answer in time or could not tell the outcome.
     /// </summary>
@@ -230,12 +217,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                     Handle(input);
                 }
                 RetryBusyProposals();
-                ProcessReadies();
-                if (_leaderChanged)
+                while (_core.HasReady())
                 {
-                    _leaderChanged = false;
-                    RetryAwaitingLeader();
-                    ProcessReadies();
+                    Process(_core.TakeReady());
                 }
                 if (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval || _commandBytesSinceSnapshot >= SnapshotCommandBytes)
                 {
@@ -256,14 +240,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         FailEverything(new ObjectDisposedException(nameof(ReplicaDriver), "the node is stopping"));
     }
 
-    private void ProcessReadies()
-    {
-        while (_core.HasReady())
-        {
-            Process(_core.TakeReady());
-        }
-    }
-
     private void Handle(object input)
     {
         switch (input)
@@ -272,7 +248,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 Volatile.Write(ref _tickPending, 0);
                 _core.Tick();
                 PlaceLeader();
-                RetryAwaitingLeader();
                 if (++_ticks % ForwardSweepTicks == 0)
                 {
                     SweepForwards();
@@ -335,13 +310,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 _busy.Enqueue(proposal);
                 return false;
             case ProposeStatus.NotLeader:
-                if (proposal is not LocalProposal local)
+                if (proposal is not LocalProposal local || !Forward(local, result.LeaderHint))
                 {
                     proposal.Fail(new NotLeaderException(result.LeaderHint)); // forwarded once at most
-                }
-                else if (!Forward(local, result.LeaderHint))
-                {
-                    AwaitLeader(local, result.LeaderHint);
                 }
                 return true;
             default:
@@ -409,10 +380,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             forwarded.Proposal.Succeed(new ReplicationResult(answer.Slot, answer.CommandIndex, answer.Result.ToArray()));
         }
-        else if (answer.Status == ForwardStatus.NotLeader)
-        {
-            AwaitLeader(forwarded.Proposal, answer.LeaderHint); // not proposed: it goes to the leader once one is known
-        }
         else
         {
             forwarded.Proposal.Fail(ForwardOutcome.ErrorOf(answer));
@@ -444,36 +411,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             {
                 _forwarded.Remove(id);
             }
-        }
-    }
-
-    /// <summary>
-    /// A command of this node's caller that found no leader it could reach: it waits for one (it was
-    /// not proposed, so it may go anywhere) until its time is up, then fails with <see cref="NotLeaderException"/>.
-    /// </summary>
-    private void AwaitLeader(LocalProposal proposal, int leaderHint)
-    {
-        proposal.AwaitingLeaderSince ??= _ticks;
-        if (_ticks - proposal.AwaitingLeaderSince.Value >= _leaderWaitTicks || _awaitingLeader.Count >= MaxWaitingProposals)
-        {
-            proposal.Fail(new NotLeaderException(leaderHint));
-            return;
-        }
-        _awaitingLeader.Add(proposal);
-    }
-
-    /// <summary>Once per tick and whenever the leader changes: commands waiting for a leader try again (forwarded, proposed, or kept waiting).</summary>
-    private void RetryAwaitingLeader()
-    {
-        if (_awaitingLeader.Count == 0)
-        {
-            return;
-        }
-        LocalProposal[] waiting = [.. _awaitingLeader];
-        _awaitingLeader.Clear();
-        foreach (var proposal in waiting)
-        {
-            Propose(proposal, busyQueue: false);
         }
     }
 
@@ -643,24 +580,15 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
         _placement?.Reset();
         ShortenForwardsNotTo(soft.Role == ReplicaRole.Leader ? -1 : soft.LeaderId);
-        if (soft.Role != ReplicaRole.Leader)
+        if (soft.Role == ReplicaRole.Leader)
         {
-            // Held while this node handed its leadership over: never proposed, so this node's own go to
-            // the new leader (peers' forwarded ones are answered: their nodes do the same).
-            foreach (var proposal in _busy)
-            {
-                if (proposal is LocalProposal local)
-                {
-                    AwaitLeader(local, soft.LeaderId);
-                }
-                else
-                {
-                    proposal.Fail(new NotLeaderException(soft.LeaderId));
-                }
-            }
-            _busy.Clear();
+            return;
         }
-        _leaderChanged = true; // the commands waiting for a leader try again once this ready is done
+        foreach (var proposal in _busy)
+        {
+            proposal.Fail(new NotLeaderException(soft.LeaderId));
+        }
+        _busy.Clear();
     }
 
     private void FailEverything(Exception reason)
@@ -670,10 +598,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             proposal.Fail(reason);
         }
         foreach (var proposal in _busy)
-        {
-            proposal.Fail(reason);
-        }
-        foreach (var proposal in _awaitingLeader)
         {
             proposal.Fail(reason);
         }
@@ -740,9 +664,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private sealed class LocalProposal(ReadOnlyMemory<byte> command) : PendingProposal(command)
     {
         public TaskCompletionSource<ReplicationResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>The tick at which it first found no leader to go to, or null.</summary>
-        public long? AwaitingLeaderSince { get; set; }
 
         public override bool IsDone => Completion.Task.IsCompleted;
 
