@@ -26,7 +26,7 @@ public sealed class ReplicaWireTests
         new Accept(2, 0, B, 3, Entries),
         new AcceptReply(2, 0, B, [4, 5], 3),
         new Heartbeat(2, 0, B, 3, 11),
-        new HeartbeatReply(2, 0, B, 11, 3),
+        new HeartbeatReply(2, 0, B, 11, 3, 9),
         new CatchUpRequest(2, 0, 4),
         new CatchUp(2, 0, 5, Entries),
         new ReadIndexRequest(2, 0, 638_999_000_000_000_001),

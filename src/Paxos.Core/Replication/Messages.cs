@@ -37,9 +37,11 @@ public sealed record Heartbeat(int From, int To, Ballot Ballot, ulong CommitInde
 
 /// <summary>
 /// The sender still accepts <paramref name="Ballot"/> (has promised nothing higher) after heartbeat
-/// round <paramref name="Round"/>; its commit index lets a lagging leader fetch what it lacks.
+/// round <paramref name="Round"/>; its commit index lets a lagging leader fetch what it lacks, and
+/// its highest accepted slot lets the leader decide slots that only a deposed leader's followers
+/// accepted.
 /// </summary>
-public sealed record HeartbeatReply(int From, int To, Ballot Ballot, ulong Round, ulong CommitIndex) : ReplicaMessage(From, To);
+public sealed record HeartbeatReply(int From, int To, Ballot Ballot, ulong Round, ulong CommitIndex, ulong LastAccepted) : ReplicaMessage(From, To);
 
 /// <summary>
 /// A follower asks the leader for a read index on behalf of the linearizable reads it received;

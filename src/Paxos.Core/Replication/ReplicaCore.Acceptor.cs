@@ -87,7 +87,7 @@ public sealed partial class ReplicaCore
         }
 
         LearnCommitFromLeader(m.Ballot, m.CommitIndex);
-        Send(new HeartbeatReply(self, m.From, m.Ballot, m.Round, commitIndex));
+        Send(new HeartbeatReply(self, m.From, m.Ballot, m.Round, commitIndex, log.LastSlot));
     }
 
     /// <summary>

@@ -168,6 +168,30 @@ public sealed partial class ReplicaCore
         }
     }
 
+    /// <summary>
+    /// A follower holds an accepted entry above every slot this leader proposed in: an earlier
+    /// leader's proposal that only a minority accepted, since this leader's phase 1 saw nothing
+    /// there. It was not chosen and never can be, but on an idle cluster nothing would decide its
+    /// slot, and its proposer would wait for it until its caller gave up. The leader proposes no-ops
+    /// up to that slot (any value is safe where phase 1 found none), within its window; the
+    /// follower's next reply asks for the rest.
+    /// </summary>
+    private void DecideStrandedSlots(ulong followerLastAccepted)
+    {
+        // Planted bug for the simulator only: leave-stranded never decides such slots.
+        if (followerLastAccepted < nextSlot || transferTarget >= 0 || options.PlantLeaveStranded)
+        {
+            return;
+        }
+
+        CloseBatch();
+        ulong last = Math.Min(followerLastAccepted, commitIndex + (ulong)options.MaxInflightSlots);
+        for (; nextSlot <= last; nextSlot++)
+        {
+            ProposeAt(nextSlot, SlotValue.NoOp);
+        }
+    }
+
     /// <summary>Re-sends Accepts for in-flight slots to the acceptors that have not acknowledged them.</summary>
     private void RetransmitAccepts()
     {

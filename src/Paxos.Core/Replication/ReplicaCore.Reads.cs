@@ -190,6 +190,8 @@ public sealed partial class ReplicaCore
         {
             RequestCatchUp(m.From);
         }
+
+        DecideStrandedSlots(m.LastAccepted);
     }
 
     /// <summary>Emits read states for the reads whose round a quorum confirmed, once the read barrier is chosen.</summary>

@@ -117,6 +117,9 @@ public sealed partial class ReplicaCore
     /// <summary>Slots up to this one were compacted into a snapshot.</summary>
     public ulong SnapshotIndex => log.SnapshotIndex;
 
+    /// <summary>The highest slot with an accepted entry (or the snapshot index): on a settled cluster, the commit index.</summary>
+    public ulong LastAcceptedSlot => log.LastSlot;
+
     /// <summary>The entry this replica holds for <paramref name="slot"/>, for inspection by tests and tools.</summary>
     internal bool TryGetEntry(ulong slot, out LogEntry entry)
     {

@@ -61,6 +61,13 @@ public sealed record ReplicaOptions
     /// </summary>
     internal bool PlantSkipRecovery { get; init; }
 
+    /// <summary>
+    /// Planted bug for the simulator only (tests/Paxos.Simulation, <c>--plant leave-stranded</c>): a
+    /// leader leaves undecided the slots above its own that a follower reports accepted. Never set in
+    /// production.
+    /// </summary>
+    internal bool PlantLeaveStranded { get; init; }
+
     /// <summary>The number of acceptors whose agreement makes a decision.</summary>
     public int Quorum => (ClusterSize / 2) + 1;
 

@@ -209,7 +209,7 @@ public sealed class ElectionTests
         {
             leader.Tick();
             Heartbeat heartbeat = SingleTo<Heartbeat>(Drain(leader), 1);
-            leader.Step(new HeartbeatReply(1, 0, heartbeat.Ballot, heartbeat.Round, 1));
+            leader.Step(new HeartbeatReply(1, 0, heartbeat.Ballot, heartbeat.Round, 1, 1));
         }
 
         Assert.Equal(ReplicaRole.Leader, leader.Role);

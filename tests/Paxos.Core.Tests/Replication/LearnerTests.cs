@@ -84,7 +84,7 @@ public sealed class LearnerTests
     {
         ReplicaCore leader = EstablishedLeader();
 
-        leader.Step(new HeartbeatReply(1, 0, leader.Promised, 1, 7));
+        leader.Step(new HeartbeatReply(1, 0, leader.Promised, 1, 7, 7));
 
         Assert.Equal(2ul, SingleTo<CatchUpRequest>(Drain(leader), 1).FromSlot);
     }

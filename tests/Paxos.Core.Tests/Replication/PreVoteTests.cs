@@ -193,27 +193,7 @@ public sealed class PreVoteTests
                 }
             }
 
-            var inFlight = new List<ReplicaMessage>();
-            do
-            {
-                foreach (ReplicaMessage message in inFlight)
-                {
-                    if (!isLost(message))
-                    {
-                        nodes[message.To].Step(message);
-                    }
-                }
-
-                inFlight.Clear();
-                foreach (ReplicaCore node in nodes)
-                {
-                    while (node.HasReady())
-                    {
-                        inFlight.AddRange(Drain(node).Messages);
-                    }
-                }
-            }
-            while (inFlight.Count > 0);
+            Settle(nodes, isLost);
         }
     }
 }

@@ -47,10 +47,10 @@ public sealed class ReadIndexTests
         Assert.True(probe.Round > oldRound);
         Assert.Empty(MessagesOf<ReadIndexReply>(ready));
 
-        leader.Step(new HeartbeatReply(2, 0, leader.Promised, oldRound, 1));
+        leader.Step(new HeartbeatReply(2, 0, leader.Promised, oldRound, 1, 1));
         Assert.Empty(MessagesOf<ReadIndexReply>(Drain(leader)));
 
-        leader.Step(new HeartbeatReply(2, 0, leader.Promised, probe.Round, 1));
+        leader.Step(new HeartbeatReply(2, 0, leader.Promised, probe.Round, 1, 1));
         ready = Drain(leader);
         Assert.Equal(new ReadIndexReply(0, 1, leader.Promised, 42, 1), SingleTo<ReadIndexReply>(ready, 1));
         Assert.Empty(ready.ReadStates);
@@ -138,10 +138,10 @@ public sealed class ReadIndexTests
         Assert.True(probe.Round > oldRound);
         Assert.Empty(ready.ReadStates);
 
-        leader.Step(new HeartbeatReply(1, 0, leader.Promised, oldRound, 1));
+        leader.Step(new HeartbeatReply(1, 0, leader.Promised, oldRound, 1, 1));
         Assert.Empty(Drain(leader).ReadStates);
 
-        leader.Step(new HeartbeatReply(2, 0, leader.Promised, probe.Round, 1));
+        leader.Step(new HeartbeatReply(2, 0, leader.Promised, probe.Round, 1, 1));
         Assert.Equal(new ReadState(7, 1), Assert.Single(Drain(leader).ReadStates));
     }
 
@@ -154,7 +154,7 @@ public sealed class ReadIndexTests
         Ready ready = Drain(leader);
         Heartbeat probe = SingleTo<Heartbeat>(ready, 1);
 
-        leader.Step(new HeartbeatReply(1, 0, leader.Promised, probe.Round, 1));
+        leader.Step(new HeartbeatReply(1, 0, leader.Promised, probe.Round, 1, 1));
 
         Assert.Equal([new ReadState(1, 1), new ReadState(2, 1)], Drain(leader).ReadStates);
     }
@@ -167,7 +167,7 @@ public sealed class ReadIndexTests
         leader.ReadIndex(9);
         Heartbeat probe = SingleTo<Heartbeat>(Drain(leader), 1);
 
-        leader.Step(new HeartbeatReply(1, 0, leader.Promised, probe.Round, 0));
+        leader.Step(new HeartbeatReply(1, 0, leader.Promised, probe.Round, 0, 0));
         Assert.Empty(Drain(leader).ReadStates);
 
         AcknowledgeAccepts(leader, accepts);
@@ -181,7 +181,7 @@ public sealed class ReadIndexTests
         leader.ReadIndex(3);
         Heartbeat probe = SingleTo<Heartbeat>(Drain(leader), 1);
 
-        leader.Step(new HeartbeatReply(1, 0, new Ballot(1, 1), probe.Round, 1));
+        leader.Step(new HeartbeatReply(1, 0, new Ballot(1, 1), probe.Round, 1, 1));
 
         Assert.Empty(Drain(leader).ReadStates);
     }

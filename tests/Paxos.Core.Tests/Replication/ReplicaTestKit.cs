@@ -118,6 +118,44 @@ internal static class ReplicaTestKit
         }
     }
 
+    /// <summary>
+    /// Drains every node's Ready and delivers its messages (unless <paramref name="isLost"/>), in
+    /// rounds, until no message is left; returns the entries each node applied meanwhile.
+    /// </summary>
+    public static List<LogEntry>[] Settle(ReplicaCore[] nodes, Func<ReplicaMessage, bool> isLost)
+    {
+        var applied = new List<LogEntry>[nodes.Length];
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            applied[i] = [];
+        }
+
+        var inFlight = new List<ReplicaMessage>();
+        do
+        {
+            foreach (ReplicaMessage message in inFlight)
+            {
+                if (!isLost(message))
+                {
+                    nodes[message.To].Step(message);
+                }
+            }
+
+            inFlight.Clear();
+            for (int i = 0; i < nodes.Length; i++)
+            {
+                while (nodes[i].HasReady())
+                {
+                    Ready ready = Drain(nodes[i]);
+                    inFlight.AddRange(ready.Messages);
+                    applied[i].AddRange(ready.CommittedEntries);
+                }
+            }
+        }
+        while (inFlight.Count > 0);
+        return applied;
+    }
+
     /// <summary>A leader of a 3-node cluster whose read barrier (slot 1) is chosen and applied.</summary>
     public static ReplicaCore EstablishedLeader(int window = 8) => EstablishedLeader(Options(0, window: window));
 

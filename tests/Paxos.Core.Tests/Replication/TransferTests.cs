@@ -87,7 +87,7 @@ public sealed class TransferTests
             leader.Tick();
             foreach (Heartbeat beat in MessagesOf<Heartbeat>(Drain(leader)))
             {
-                leader.Step(new HeartbeatReply(beat.To, 0, beat.Ballot, beat.Round, leader.CommitIndex));
+                leader.Step(new HeartbeatReply(beat.To, 0, beat.Ballot, beat.Round, leader.CommitIndex, leader.CommitIndex));
             }
         }
 

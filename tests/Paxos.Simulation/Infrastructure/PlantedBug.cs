@@ -23,4 +23,7 @@ public enum PlantedBug
 
     /// <summary>"skip-recovery": a new leader does not re-propose the values it learned of in phase 1 (it proposes no-ops there).</summary>
     SkipRecovery,
+
+    /// <summary>"leave-stranded": a leader does not decide the slots above its own that only a deposed leader's proposals reached.</summary>
+    LeaveStranded,
 }

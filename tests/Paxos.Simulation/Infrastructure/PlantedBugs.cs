@@ -10,6 +10,7 @@ public static class PlantedBugs
         ("stale-read", PlantedBug.StaleRead),
         ("ack-before-fsync", PlantedBug.AckBeforeFsync),
         ("skip-recovery", PlantedBug.SkipRecovery),
+        ("leave-stranded", PlantedBug.LeaveStranded),
     ];
 
     /// <summary>Every accepted name, in documentation order.</summary>

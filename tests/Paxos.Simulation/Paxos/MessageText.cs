@@ -15,7 +15,7 @@ internal static class MessageText
         Accept m => Text($"Accept b={m.Ballot} commit={m.CommitIndex} {Entries(m.Entries)}"),
         AcceptReply m => Text($"AcceptReply b={m.Ballot} slots=[{string.Join(",", m.Slots)}] commit={m.CommitIndex}"),
         Heartbeat m => Text($"Heartbeat b={m.Ballot} commit={m.CommitIndex} round={m.Round}"),
-        HeartbeatReply m => Text($"HeartbeatReply b={m.Ballot} round={m.Round} commit={m.CommitIndex}"),
+        HeartbeatReply m => Text($"HeartbeatReply b={m.Ballot} round={m.Round} commit={m.CommitIndex} last={m.LastAccepted}"),
         CatchUpRequest m => Text($"CatchUpRequest from slot {m.FromSlot}"),
         CatchUp m => Text($"CatchUp commit={m.CommitIndex} {Entries(m.Entries)}"),
         ReadIndexRequest m => Text($"ReadIndexRequest token={m.Token}"),

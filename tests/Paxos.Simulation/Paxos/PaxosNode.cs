@@ -75,6 +75,9 @@ internal sealed class PaxosNode
     /// <summary>The last slot this replica applied (or installed by snapshot).</summary>
     public ulong AppliedSlot => _appliedSlot;
 
+    /// <summary>The highest slot this replica holds an accepted entry for.</summary>
+    public ulong LastAcceptedSlot => _core.LastAcceptedSlot;
+
     private int Id => _context.NodeId;
 
     /// <summary>The core's options for node <paramref name="nodeId"/>, with the planted core bugs switched on as asked.</summary>
@@ -92,6 +95,7 @@ internal sealed class PaxosNode
         PreVote = world.PreVote,
         PlantIgnoreAccepted = world.Bug == PlantedBug.IgnoreAccepted,
         PlantSkipRecovery = world.Bug == PlantedBug.SkipRecovery,
+        PlantLeaveStranded = world.Bug == PlantedBug.LeaveStranded,
     };
 
     /// <summary>Starts the process's timers: the core's tick and, with ack-before-fsync, the background flush.</summary>

@@ -8,22 +8,36 @@ namespace Paxos.Simulation.Paxos;
 /// leader are still in flight to it, so with that bug a storm of short crash-restarts of single
 /// nodes runs through the fault period. ack-before-fsync only loses an acknowledged write when a
 /// quorum crashes within a flush interval of it, so with that bug the whole cluster loses power a
-/// few times. Other bugs get the seed's plan unchanged; extra faults come on top of the plan.
+/// few times. leave-stranded only leaves a slot undecided when nothing is proposed after it, so
+/// with that bug the leader of the moment is cut off from its peers 0.5 to 1 s before the quiet
+/// period, the clients stop 20 to 80 ms later (the cut-off leader proposes their last commands
+/// alone), and the cut heals as the quiet period starts. Other bugs get the seed's plan unchanged;
+/// extra faults come on top of the plan.
 /// </summary>
 internal static class PlantBias
 {
-    /// <summary>Faults to schedule on top of the plan (none for most bugs), in time order, all before the quiet period.</summary>
-    public static IReadOnlyList<ScheduledFault> ExtraFaults(PlantedBug bug, SimRandom random, FaultPlanOptions options)
+    /// <summary>
+    /// Faults to schedule on top of the plan (none for most bugs), in time order, all before the quiet
+    /// period; and when the clients stop, if the bug needs them to stop earlier than the scenario does.
+    /// </summary>
+    public static (IReadOnlyList<ScheduledFault> Faults, TimeSpan? ClientsStopAt) For(PlantedBug bug, SimRandom random, FaultPlanOptions options)
     {
         ArgumentNullException.ThrowIfNull(random);
         ArgumentNullException.ThrowIfNull(options);
         TimeSpan quietFrom = options.Duration - options.QuietPeriod;
-        return bug switch
+        switch (bug)
         {
-            PlantedBug.ForgetPromise => CrashRestartStorm(random, options.NodeCount, quietFrom),
-            PlantedBug.AckBeforeFsync => PowerLosses(random, quietFrom),
-            _ => [],
-        };
+            case PlantedBug.ForgetPromise:
+                return (CrashRestartStorm(random, options.NodeCount, quietFrom), null);
+            case PlantedBug.AckBeforeFsync:
+                return (PowerLosses(random, quietFrom), null);
+            case PlantedBug.LeaveStranded:
+                TimeSpan cutAt = quietFrom - random.NextDuration(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1));
+                return ([new(cutAt, new IsolateLeaderFault()), new(quietFrom, new HealFault())],
+                    cutAt + random.NextDuration(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(80)));
+            default:
+                return ([], null);
+        }
     }
 
     /// <summary>Three power losses of the whole cluster, each followed by a restart of every node 20-200 ms later.</summary>
