@@ -25,9 +25,14 @@ internal static class NodeCommand
             Description = "Before an election, ask the other nodes whether they lost the leader too, and stand only if a majority did, so a node that alone lost touch (restarted, cut off) never deposes a healthy leader.",
             DefaultValueFactory = _ => true,
         };
+        var thrifty = new Option<bool>("--thrifty")
+        {
+            Description = "As leader, send each new slot at once only to as many responsive followers as a majority needs, and to the others with the next heartbeat (every 50 ms), many slots at a time.",
+            DefaultValueFactory = _ => true,
+        };
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics at http://HOST:PORT/metrics (HTTP/1.1) on this port, besides the node's own." };
         var watchParent = new Option<int?>("--watch-parent") { Description = "Stop when the process with this id exits (used by 'paxos cluster').", Hidden = true };
-        var command = new Command("node", "Run one Paxos node in the foreground until SIGTERM or SIGINT.") { config, id, dataDir, snapshotInterval, followWrites, preVote, metricsPort, watchParent };
+        var command = new Command("node", "Run one Paxos node in the foreground until SIGTERM or SIGINT.") { config, id, dataDir, snapshotInterval, followWrites, preVote, thrifty, metricsPort, watchParent };
         command.SetAction(async (parse, cancellationToken) =>
         {
             NodeOptions options;
@@ -40,6 +45,7 @@ internal static class NodeCommand
                     SnapshotInterval = parse.GetValue(snapshotInterval),
                     LeaderFollowsWrites = parse.GetValue(followWrites),
                     PreVote = parse.GetValue(preVote),
+                    Thrifty = parse.GetValue(thrifty),
                     MetricsPort = parse.GetValue(metricsPort),
                 };
                 options.Validate();

@@ -119,6 +119,7 @@ public sealed partial class ReplicaCore
         readBarrierSlot = highest + 1;
         ProposeAt(readBarrierSlot, SlotValue.NoOp);
         nextSlot = readBarrierSlot + 1;
+        StartThriftyPhase2(chosenUpTo + 1);
 
         if (chosenUpTo > commitIndex)
         {

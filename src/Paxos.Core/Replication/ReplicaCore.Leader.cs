@@ -11,7 +11,6 @@ namespace Paxos.Core.Replication;
 public sealed partial class ReplicaCore
 {
     private readonly List<ReadOnlyMemory<byte>> openBatch = [];
-    private readonly List<ulong> unsentProposals = [];
     private readonly List<LogEntry> messageScratch = [];
     private int openBatchBytes;
     private ulong openBatchSlot;
@@ -59,24 +58,17 @@ public sealed partial class ReplicaCore
         return new ProposeResult(ProposeStatus.Accepted, openBatchSlot, openBatch.Count - 1, self);
     }
 
-    /// <summary>Closes the open batch and sends Accepts for every slot proposed since the last Ready.</summary>
+    /// <summary>Closes the open batch and sends the eager followers Accepts for every slot proposed since the last Ready.</summary>
     private void FlushProposals()
     {
         CloseBatch();
-        if (unsentProposals.Count == 0)
+        if (!proposedSinceFlush)
         {
             return;
         }
 
-        for (int peer = 0; peer < options.ClusterSize; peer++)
-        {
-            if (peer != self)
-            {
-                SendAccepts(peer, unsentProposals);
-            }
-        }
-
-        unsentProposals.Clear();
+        SendUnsentAccepts(lazyToo: false);
+        proposedSinceFlush = false;
     }
 
     private void CloseBatch()
@@ -96,7 +88,7 @@ public sealed partial class ReplicaCore
     {
         Persist(new LogEntry(slot, ballot, value));
         log.At(slot).AckMask = Bit(self);
-        unsentProposals.Add(slot);
+        proposedSinceFlush = true;
         CountAcceptance(slot, self);
     }
 
@@ -133,6 +125,7 @@ public sealed partial class ReplicaCore
         }
 
         heardSinceCheck |= Bit(m.From);
+        HeardFrom(m.From);
         for (int i = 0; i < m.Slots.Count; i++)
         {
             CountAcceptance(m.Slots[i], m.From);
@@ -192,7 +185,7 @@ public sealed partial class ReplicaCore
         }
     }
 
-    /// <summary>Re-sends Accepts for in-flight slots to the acceptors that have not acknowledged them.</summary>
+    /// <summary>Re-sends Accepts for in-flight slots to the acceptors that were sent them and have not acknowledged them.</summary>
     private void RetransmitAccepts()
     {
         for (int peer = 0; peer < options.ClusterSize; peer++)
@@ -203,7 +196,7 @@ public sealed partial class ReplicaCore
             }
 
             slotScratch.Clear();
-            for (ulong slot = commitIndex + 1; slot < nextSlot; slot++)
+            for (ulong slot = commitIndex + 1; slot < nextToSend[peer]; slot++)
             {
                 if (!log.Contains(slot))
                 {
@@ -247,7 +240,7 @@ public sealed partial class ReplicaCore
         heardSinceCheck = 0;
         openBatch.Clear();
         openBatchBytes = 0;
-        unsentProposals.Clear();
+        proposedSinceFlush = false;
         ClearTransferState();
         FailPendingReads();
         nextSlot = 0;

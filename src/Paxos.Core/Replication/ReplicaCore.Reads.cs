@@ -99,6 +99,7 @@ public sealed partial class ReplicaCore
         }
 
         EnqueueRead(m.Token, m.From);
+        SendUnsent(m.From); // a lazy follower will serve the reads once it has applied that far
         ReleaseConfirmedReads();
     }
 
@@ -184,6 +185,7 @@ public sealed partial class ReplicaCore
         }
 
         heardSinceCheck |= Bit(m.From);
+        HeardFrom(m.From);
         ackedRound[m.From] = Math.Max(ackedRound[m.From], m.Round);
         ReleaseConfirmedReads();
         if (m.CommitIndex > commitIndex)

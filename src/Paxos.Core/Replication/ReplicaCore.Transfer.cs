@@ -38,11 +38,12 @@ public sealed partial class ReplicaCore
     /// <summary>Sends the successor its <see cref="TakeOver"/> once nothing this leader proposed is still in flight.</summary>
     private void TryHandOver()
     {
-        if (transferTarget < 0 || takeOverSent || openBatch.Count > 0 || unsentProposals.Count > 0 || commitIndex + 1 < nextSlot)
+        if (transferTarget < 0 || takeOverSent || openBatch.Count > 0 || proposedSinceFlush || commitIndex + 1 < nextSlot)
         {
             return;
         }
 
+        SendUnsent(transferTarget); // a lazy successor gets its missing slots ahead of the TakeOver
         takeOverSent = true;
         Send(new TakeOver(self, transferTarget, ballot, commitIndex));
     }

@@ -91,6 +91,8 @@ public sealed partial class ReplicaCore
         appliedIndex = recovered.SnapshotIndex;
         persistedHardState = hard;
         ackedRound = new ulong[options.ClusterSize];
+        nextToSend = new ulong[options.ClusterSize];
+        lastHeard = new long[options.ClusterSize];
         snapshotOffered = new SnapshotOffer[options.ClusterSize];
         reportedSoftState = new SoftState(ReplicaRole.Follower, -1, Ballot.Zero);
         BecomeFollower(-1);
@@ -197,6 +199,7 @@ public sealed partial class ReplicaCore
                 heartbeatElapsed = 0;
                 BroadcastHeartbeat();
                 RetransmitAccepts();
+                SendUnsentAccepts(lazyToo: true);
             }
 
             TickTransfer();
@@ -225,7 +228,7 @@ public sealed partial class ReplicaCore
     {
         return !awaitingAdvance
             && (outbox.Count > 0 || entriesToPersist.Count > 0 || readStates.Count > 0 || failedReads.Count > 0 || snapshotsToSend.Count > 0
-                || openBatch.Count > 0 || unsentProposals.Count > 0 || commitIndex > appliedIndex
+                || openBatch.Count > 0 || proposedSinceFlush || commitIndex > appliedIndex
                 || CurrentHardState != persistedHardState || CurrentSoftState != reportedSoftState);
     }
 

@@ -27,6 +27,13 @@ public sealed record ReplicaOptions
     /// </summary>
     public bool PreVote { get; init; } = true;
 
+    /// <summary>
+    /// Whether the leader sends a new slot's Accept at once only to as many responsive followers as
+    /// it needs for a quorum, and to the others once per heartbeat (<c>ReplicaCore.Thrifty.cs</c>). On by
+    /// default; off, every follower is sent every Accept at once.
+    /// </summary>
+    public bool Thrifty { get; init; } = true;
+
     /// <summary>Pipelining window: at most this many slots above the commit index may be in flight.</summary>
     public int MaxInflightSlots { get; init; } = 64;
 

@@ -30,6 +30,12 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     public bool PreVote { get; init; } = true;
 
     /// <summary>
+    /// Whether the leader sends a new slot at once only to as many responsive followers as a quorum
+    /// needs, and to the others with its next heartbeat (<see cref="Paxos.Core.Replication.ReplicaOptions.Thrifty"/>).
+    /// </summary>
+    public bool Thrifty { get; init; } = true;
+
+    /// <summary>
     /// The port on which the node serves its Prometheus metrics at <c>/metrics</c> (HTTP/1.1, on all
     /// interfaces, as the node's own port); null: no metrics endpoint.
     /// </summary>

@@ -64,7 +64,7 @@ public sealed class LeaderTests
         Assert.Equal(new ProposeResult(ProposeStatus.Accepted, 3, 0, 0), leader.Propose(Bytes("c")));
         Ready ready = Drain(leader);
 
-        Accept accept = SingleTo<Accept>(ready, 2);
+        Accept accept = SingleTo<Accept>(ready, 1);
         Assert.Equal([2ul, 3ul], accept.Entries.Select(e => e.Slot));
         Assert.True(accept.Entries[0].Value.ContentEquals(Value("a", "b")));
         Assert.True(accept.Entries[1].Value.ContentEquals(Value("c")));
@@ -112,7 +112,7 @@ public sealed class LeaderTests
     [Fact]
     public void UnacknowledgedAcceptsAreRetransmittedOnHeartbeat()
     {
-        ReplicaCore leader = EstablishedLeader();
+        ReplicaCore leader = EstablishedLeader(); // node 1 is its eager follower, node 2 a lazy one
         leader.Propose(Bytes("x"));
         Ready first = Drain(leader);
         leader.Step(new AcceptReply(1, 0, SingleTo<Accept>(first, 1).Ballot, [2], 0));
@@ -120,14 +120,18 @@ public sealed class LeaderTests
         leader.Tick();
         Ready ready = Drain(leader);
 
-        Assert.Empty(MessagesOf<Accept>(ready));
         Assert.Equal(2, MessagesOf<Heartbeat>(ready).Count);
+        Assert.Equal([2ul], SingleTo<Accept>(ready, 2).Entries.Select(e => e.Slot)); // the lazy follower's batch
+        Assert.DoesNotContain(MessagesOf<Accept>(ready), a => a.To == 1); // acknowledged: not sent again
 
         leader.Propose(Bytes("y"));
         Drain(leader);
         leader.Tick();
-        Accept retransmitted = SingleTo<Accept>(Drain(leader), 2);
-        Assert.Equal([3ul], retransmitted.Entries.Select(e => e.Slot));
+        Drain(leader);
+        leader.Tick();
+        Ready retransmission = Drain(leader);
+        Assert.Equal([3ul], SingleTo<Accept>(retransmission, 1).Entries.Select(e => e.Slot));
+        Assert.Equal([3ul], SingleTo<Accept>(retransmission, 2).Entries.Select(e => e.Slot));
     }
 
     [Fact]

@@ -1,0 +1,100 @@
+namespace Paxos.Core.Replication;
+
+/// <summary>
+/// Thrifty phase 2. A slot is chosen once a quorum accepted it, so the leader sends a new slot's
+/// Accept at once only to its eager followers: the first quorum - 1 responsive ones in ring order
+/// after itself (responsive: it replied in this ballot within the last two heartbeat intervals). The
+/// other followers are lazy: every heartbeat they are sent, in one message per
+/// <see cref="ReplicaOptions.MaxEntriesPerMessage"/> slots, everything proposed since, so they keep
+/// a full log a heartbeat behind, can complete a quorum, and can lead next. Each Accept a follower
+/// handles costs a read, an fsync and a reply; where the nodes share cores, the lazy followers' work
+/// shrinks to one batch per heartbeat and stops competing with the critical path. If fewer than
+/// quorum - 1 followers are responsive, every follower is eager. A lazy follower is sent what it
+/// lacks at once when it asks for a read index (it serves the reads once it has applied that far)
+/// and when it is the successor of a leadership transfer. Safety does not depend on who is sent
+/// what: a slot is chosen by the acceptances of any quorum, and phase 1 finds them wherever they are.
+/// </summary>
+public sealed partial class ReplicaCore
+{
+    /// <summary>Per peer: the first slot of this leadership not yet sent to it.</summary>
+    private readonly ulong[] nextToSend;
+
+    /// <summary>Per peer: the tick of its last reply in this leader's ballot.</summary>
+    private readonly long[] lastHeard;
+
+    /// <summary>True while slots were proposed that the eager followers have not been sent.</summary>
+    private bool proposedSinceFlush;
+
+    /// <summary>
+    /// On becoming leader: every slot from <paramref name="firstSlot"/> (recovered values, no-ops and
+    /// the read barrier, already proposed) goes to every follower at once; the promisers are responsive.
+    /// </summary>
+    private void StartThriftyPhase2(ulong firstSlot)
+    {
+        for (int peer = 0; peer < options.ClusterSize; peer++)
+        {
+            nextToSend[peer] = firstSlot;
+            lastHeard[peer] = (promiseMask & Bit(peer)) != 0 ? now : long.MinValue / 2;
+        }
+
+        SendUnsentAccepts(lazyToo: true);
+        proposedSinceFlush = false;
+    }
+
+    private void HeardFrom(int peer) => lastHeard[peer] = now;
+
+    /// <summary>Sends the eager followers (and the lazy ones too if <paramref name="lazyToo"/>) the Accepts of the slots they were not sent yet.</summary>
+    private void SendUnsentAccepts(bool lazyToo)
+    {
+        uint eager = lazyToo ? uint.MaxValue : EagerFollowers();
+        for (int peer = 0; peer < options.ClusterSize; peer++)
+        {
+            if (peer != self && (eager & Bit(peer)) != 0)
+            {
+                SendUnsent(peer);
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="peer"/> the Accepts of every slot proposed so far that it was not sent (the open batch is not proposed yet).</summary>
+    private void SendUnsent(int peer)
+    {
+        ulong end = openBatch.Count > 0 ? openBatchSlot : nextSlot;
+        if (role != ReplicaRole.Leader || nextToSend[peer] >= end)
+        {
+            return;
+        }
+
+        slotScratch.Clear();
+        for (ulong slot = nextToSend[peer]; slot < end; slot++)
+        {
+            slotScratch.Add(slot);
+        }
+
+        SendAccepts(peer, slotScratch);
+        nextToSend[peer] = end;
+    }
+
+    /// <summary>The first quorum - 1 responsive followers in ring order after this node, or every follower if there are fewer.</summary>
+    private uint EagerFollowers()
+    {
+        if (!options.Thrifty)
+        {
+            return uint.MaxValue;
+        }
+
+        uint eager = 0;
+        int needed = quorum - 1;
+        for (int step = 1; step < options.ClusterSize && needed > 0; step++)
+        {
+            int peer = (self + step) % options.ClusterSize;
+            if (now - lastHeard[peer] <= 2L * options.HeartbeatTicks)
+            {
+                eager |= Bit(peer);
+                needed--;
+            }
+        }
+
+        return needed > 0 ? uint.MaxValue : eager;
+    }
+}
