@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Paxos.Checking;
 using Paxos.Cluster.Tests.Chaos;
 using Paxos.Cluster.Tests.Harness;
@@ -70,9 +71,17 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         while (true)
         {
             var statuses = new List<GetStatusResponse>();
-            for (int node = 0; node < _cluster.Size; node++)
+            try
             {
-                statuses.Add(await _cluster.StatusAsync(node));
+                for (int node = 0; node < _cluster.Size; node++)
+                {
+                    statuses.Add(await _cluster.StatusAsync(node));
+                }
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100); // a node the last fault restarted may still be starting
+                continue;
             }
             ulong commit = statuses.Max(s => s.CommitIndex);
             if (statuses.All(s => s.AppliedIndex == commit))

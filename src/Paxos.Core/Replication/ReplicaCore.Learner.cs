@@ -157,6 +157,7 @@ public sealed partial class ReplicaCore
     public void Compact(ulong index)
     {
         Invariant.Check(index <= appliedIndex, "only applied slots can be compacted");
+        SendUnsentAccepts(lazyToo: true); // a lazy follower is sent every slot before the log forgets it
         log.CompactTo(index);
     }
 

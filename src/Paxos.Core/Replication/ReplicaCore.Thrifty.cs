@@ -11,7 +11,8 @@ namespace Paxos.Core.Replication;
 /// shrinks to one batch per heartbeat and stops competing with the critical path. If fewer than
 /// quorum - 1 followers are responsive, every follower is eager. A lazy follower is sent what it
 /// lacks at once when it asks for a read index (it serves the reads once it has applied that far)
-/// and when it is the successor of a leadership transfer. Safety does not depend on who is sent
+/// and when it is the successor of a leadership transfer, and every follower is sent every slot
+/// before a compaction drops it (else a lazy follower would need a snapshot after each one). Safety does not depend on who is sent
 /// what: a slot is chosen by the acceptances of any quorum, and phase 1 finds them wherever they are.
 /// </summary>
 public sealed partial class ReplicaCore

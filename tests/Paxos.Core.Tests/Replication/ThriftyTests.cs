@@ -91,6 +91,21 @@ public sealed class ThriftyTests
     }
 
     [Fact]
+    public void LazyFollowersAreSentEverySlotBeforeTheLogForgetsIt()
+    {
+        ReplicaCore leader = LeaderOfFive(promisers: [1, 2, 3, 4]);
+        leader.Propose(Bytes("x"));
+        AcknowledgeAccepts(leader, Drain(leader));
+        Assert.Equal(2ul, Assert.Single(Drain(leader).CommittedEntries).Slot);
+
+        leader.Compact(2);
+        Ready ready = Drain(leader);
+
+        Assert.Equal([2ul], SingleTo<Accept>(ready, 3).Entries.Select(e => e.Slot));
+        Assert.Equal([2ul], SingleTo<Accept>(ready, 4).Entries.Select(e => e.Slot));
+    }
+
+    [Fact]
     public void WithThriftOffEveryFollowerIsSentEverySlotAtOnce()
     {
         ReplicaCore leader = LeaderOfFive(promisers: [1, 2, 3, 4], thrifty: false);
