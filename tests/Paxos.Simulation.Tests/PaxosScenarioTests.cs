@@ -70,10 +70,10 @@ public class PaxosScenarioTests
 
     /// <summary>
     /// Each planted bug is found within the stated number of seeds from seed 1. Today's first failing
-    /// seeds (3/5/7 nodes, with pre-vote and thrifty phase 2): forget-promise 2/-/22, ignore-accepted
-    /// 2/2/11, stale-read 4/11/2, ack-before-fsync 1/1/1, skip-recovery 1/2/7, leave-stranded 1/1/24.
-    /// Thrifty phase 2 made most of them show sooner: lazy followers a heartbeat behind make more
-    /// elections find acceptors that disagree (before it, forget-promise 148 with 3 nodes,
+    /// seeds (3/5/7 nodes, with pre-vote and thrifty phase 2): forget-promise 4/516/148,
+    /// ignore-accepted 2/15/2, stale-read 2/10/117 (then 148 with 7 nodes), ack-before-fsync 6/4/19,
+    /// skip-recovery 1/2/2, leave-stranded 1/3/1. They move with every change to who is sent what
+    /// when (before thrifty phase 2: forget-promise 148 with 3 nodes, stale-read 18/32/34,
     /// leave-stranded 92/17/1). Pre-vote means fewer elections, and these bugs show only around one.
     /// </summary>
     [Theory]
@@ -83,7 +83,7 @@ public class PaxosScenarioTests
     [InlineData(PlantedBug.IgnoreAccepted, 7, 60)]
     [InlineData(PlantedBug.StaleRead, 3, 100)]
     [InlineData(PlantedBug.StaleRead, 5, 100)]
-    [InlineData(PlantedBug.StaleRead, 7, 100)]
+    [InlineData(PlantedBug.StaleRead, 7, 300)]
     [InlineData(PlantedBug.AckBeforeFsync, 3, 50)]
     [InlineData(PlantedBug.AckBeforeFsync, 5, 50)]
     [InlineData(PlantedBug.AckBeforeFsync, 7, 50)]

@@ -46,6 +46,27 @@ public sealed class SnapshotStoreTests
     }
 
     [Fact]
+    public void TwoWritersOfTheSameIndexAtOnceBothCommit()
+    {
+        // A node takes its own snapshot at a slot while it receives its leader's snapshot of that slot.
+        using var dir = new TempDirectory();
+        var store = new SnapshotStore(dir.Path);
+        byte[] content = Content(10_000, seed: 3);
+        using SnapshotWriter local = store.BeginWrite(7, Metadata);
+        using SnapshotWriter received = store.BeginWrite(7, Metadata);
+        local.Write(content);
+        received.Write(content);
+
+        local.Commit();
+        received.Commit();
+
+        using SnapshotReader reader = store.OpenLatest()!;
+        Assert.Equal(7, reader.Index);
+        Assert.Equal(content, ReadAt(reader, 0, content.Length));
+        Assert.Equal([7L], store.ListIndexes());
+    }
+
+    [Fact]
     public void EmptyMetadataAndContentRoundTrip()
     {
         using var dir = new TempDirectory();

@@ -55,7 +55,7 @@ public sealed partial class ReplicaCore
         // Learn the leader's commit index first, so that the window below starts from it: a full
         // window of new slots is accepted whole instead of waiting for a later heartbeat. (Again
         // afterwards, for slots this Accept itself fills in.)
-        LearnCommitFromLeader(m.Ballot, m.CommitIndex);
+        LearnCommitFromLeader(m.Ballot, m.CommitIndex, catchUp: false);
         slotScratch.Clear();
         ulong windowEnd = commitIndex + (ulong)options.MaxInflightSlots;
         for (int i = 0; i < m.Entries.Count; i++)
@@ -75,7 +75,7 @@ public sealed partial class ReplicaCore
             slotScratch.Add(entry.Slot);
         }
 
-        LearnCommitFromLeader(m.Ballot, m.CommitIndex);
+        LearnCommitFromLeader(m.Ballot, m.CommitIndex, catchUp: false);
         Send(new AcceptReply(self, m.From, m.Ballot, slotScratch.ToArray(), commitIndex));
     }
 
@@ -86,7 +86,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        LearnCommitFromLeader(m.Ballot, m.CommitIndex);
+        LearnCommitFromLeader(m.Ballot, m.CommitIndex, catchUp: true);
         Send(new HeartbeatReply(self, m.From, m.Ballot, m.Round, commitIndex, log.LastSlot));
     }
 

@@ -16,9 +16,11 @@ public sealed partial class ReplicaCore
 
     /// <summary>
     /// Learns from the leader of <paramref name="leaderBallot"/> that every slot up to
-    /// <paramref name="leaderCommit"/> is chosen.
+    /// <paramref name="leaderCommit"/> is chosen; asks the leader for the chosen values it lacks if
+    /// <paramref name="catchUp"/> (an Accept does not: a lazy follower's batch spans several, and the
+    /// heartbeat that follows it asks for whatever is still missing).
     /// </summary>
-    private void LearnCommitFromLeader(Ballot leaderBallot, ulong leaderCommit)
+    private void LearnCommitFromLeader(Ballot leaderBallot, ulong leaderCommit, bool catchUp)
     {
         while (commitIndex < leaderCommit && log.Contains(commitIndex + 1))
         {
@@ -32,7 +34,7 @@ public sealed partial class ReplicaCore
             commitIndex++;
         }
 
-        if (commitIndex < leaderCommit)
+        if (catchUp && commitIndex < leaderCommit)
         {
             RequestCatchUp(leaderId);
         }

@@ -107,7 +107,7 @@ public sealed partial class ReplicaCore
     {
         // The index is at most the commit index of the leader of m.Ballot, so its slots accepted in
         // that ballot are chosen, as with a heartbeat.
-        LearnCommitFromLeader(m.Ballot, m.Index);
+        LearnCommitFromLeader(m.Ballot, m.Index, catchUp: true);
         int kept = 0;
         for (int i = 0; i < forwardedReads.Count; i++)
         {

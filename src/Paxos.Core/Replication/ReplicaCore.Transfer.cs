@@ -70,7 +70,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        LearnCommitFromLeader(m.Ballot, m.CommitIndex);
+        LearnCommitFromLeader(m.Ballot, m.CommitIndex, catchUp: true);
         StartCandidacy();
     }
 

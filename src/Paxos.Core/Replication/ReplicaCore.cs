@@ -197,9 +197,10 @@ public sealed partial class ReplicaCore
             if (++heartbeatElapsed >= options.HeartbeatTicks)
             {
                 heartbeatElapsed = 0;
-                BroadcastHeartbeat();
+                // The lazy followers' batches go ahead of the heartbeat, whose commit index covers them.
                 RetransmitAccepts();
                 SendUnsentAccepts(lazyToo: true);
+                BroadcastHeartbeat();
             }
 
             TickTransfer();

@@ -7,7 +7,9 @@ namespace Paxos.Storage.Snapshots;
 /// <summary>
 /// Snapshot files in one directory: each written atomically (temporary file, fsync, rename, directory fsync) with a
 /// checksummed header and content, read back only after verification, older ones deleted once a newer one is in
-/// place. One writer at a time.
+/// place. Writers may run at the same time (a node takes its own snapshot while it receives its leader's, possibly
+/// of the same index): each writes its own temporary file, and putting a file in place, deleting older ones and
+/// opening the newest are serialized, so that a listed snapshot is never deleted before it is opened.
 /// </summary>
 public sealed class SnapshotStore
 {
@@ -15,6 +17,8 @@ public sealed class SnapshotStore
 
     private readonly string _directory;
     private readonly IFileSystem _fs;
+    private readonly Lock _gate = new();
+    private long _writers;
 
     /// <summary>
     /// Opens the store in <paramref name="directory"/> (creating it if needed) and deletes temporary files left by
@@ -64,7 +68,8 @@ public sealed class SnapshotStore
     public SnapshotWriter BeginWrite(long index, ReadOnlySpan<byte> metadata)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        string tempPath = Path.Combine(_directory, SnapshotFormat.FileName(index)[..^SnapshotFormat.Extension.Length] + SnapshotFormat.TempExtension);
+        long writer = Interlocked.Increment(ref _writers);
+        string tempPath = Path.Combine(_directory, $"{SnapshotFormat.FileName(index)[..^SnapshotFormat.Extension.Length]}.{writer}{SnapshotFormat.TempExtension}");
         return new SnapshotWriter(this, _fs, tempPath, index, metadata);
     }
 
@@ -84,35 +89,44 @@ public sealed class SnapshotStore
     /// <exception cref="SnapshotCorruptionException">The newest snapshot fails verification.</exception>
     public SnapshotReader? OpenLatest()
     {
-        IReadOnlyList<long> indexes = ListIndexes();
-        return indexes.Count == 0 ? null : Open(indexes[^1]);
+        lock (_gate)
+        {
+            IReadOnlyList<long> indexes = ListIndexes();
+            return indexes.Count == 0 ? null : Open(indexes[^1]);
+        }
     }
 
     /// <summary>Deletes every snapshot with an index below <paramref name="index"/>; returns how many were deleted.</summary>
     public int DeleteOlderThan(long index)
     {
-        int deleted = 0;
-        foreach (long older in ListIndexes())
+        lock (_gate)
         {
-            if (older < index)
+            int deleted = 0;
+            foreach (long older in ListIndexes())
             {
-                _fs.DeleteFile(Path.Combine(_directory, SnapshotFormat.FileName(older)));
-                deleted++;
+                if (older < index)
+                {
+                    _fs.DeleteFile(Path.Combine(_directory, SnapshotFormat.FileName(older)));
+                    deleted++;
+                }
             }
+            if (deleted > 0)
+            {
+                _fs.SyncDirectory(_directory);
+            }
+            return deleted;
         }
-        if (deleted > 0)
-        {
-            _fs.SyncDirectory(_directory);
-        }
-        return deleted;
     }
 
     /// <summary>Renames a completed, fsynced temporary file into place durably, then deletes older snapshots.</summary>
     internal void Install(string tempPath, long index)
     {
-        _fs.RenameFile(tempPath, Path.Combine(_directory, SnapshotFormat.FileName(index)));
-        _fs.SyncDirectory(_directory);
-        DeleteOlderThan(index);
+        lock (_gate)
+        {
+            _fs.RenameFile(tempPath, Path.Combine(_directory, SnapshotFormat.FileName(index)));
+            _fs.SyncDirectory(_directory);
+            DeleteOlderThan(index);
+        }
     }
 
     private SnapshotReader Open(long index)

@@ -106,6 +106,22 @@ public sealed class ThriftyTests
     }
 
     [Fact]
+    public void AFollowerAsksForMissingSlotsOnTheHeartbeatNotInTheMiddleOfABatch()
+    {
+        ReplicaCore follower = NewCore(1, Size);
+        var ballot = new Ballot(1, 0);
+
+        // The first message of a lazy batch: the leader's commit index (3) is past its last slot (2).
+        follower.Step(new Accept(0, 1, ballot, 3, [new LogEntry(1, ballot, Value("a")), new LogEntry(2, ballot, Value("b"))]));
+        Ready accepted = Drain(follower);
+        Assert.Empty(MessagesOf<CatchUpRequest>(accepted));
+        Assert.Equal(2ul, follower.CommitIndex);
+
+        follower.Step(new Heartbeat(0, 1, ballot, 3, 1));
+        Assert.Equal(3ul, Assert.Single(MessagesOf<CatchUpRequest>(Drain(follower))).FromSlot);
+    }
+
+    [Fact]
     public void WithThriftOffEveryFollowerIsSentEverySlotAtOnce()
     {
         ReplicaCore leader = LeaderOfFive(promisers: [1, 2, 3, 4], thrifty: false);
