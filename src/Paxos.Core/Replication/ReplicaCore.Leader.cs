@@ -124,7 +124,6 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        heardSinceCheck |= Bit(m.From);
         HeardFrom(m.From);
         for (int i = 0; i < m.Slots.Count; i++)
         {
@@ -212,6 +211,13 @@ public sealed partial class ReplicaCore
 
             SendAccepts(peer, slotScratch);
         }
+    }
+
+    /// <summary>A reply in this leader's ballot: counted by the quorum check, and marks <paramref name="peer"/> responsive for thrifty phase 2.</summary>
+    private void HeardFrom(int peer)
+    {
+        heardSinceCheck |= Bit(peer);
+        lastHeard[peer] = now;
     }
 
     /// <summary>

@@ -184,7 +184,6 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        heardSinceCheck |= Bit(m.From);
         HeardFrom(m.From);
         ackedRound[m.From] = Math.Max(ackedRound[m.From], m.Round);
         ReleaseConfirmedReads();

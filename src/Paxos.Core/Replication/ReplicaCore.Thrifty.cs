@@ -42,8 +42,6 @@ public sealed partial class ReplicaCore
         proposedSinceFlush = false;
     }
 
-    private void HeardFrom(int peer) => lastHeard[peer] = now;
-
     /// <summary>Sends the eager followers (and the lazy ones too if <paramref name="lazyToo"/>) the Accepts of the slots they were not sent yet.</summary>
     private void SendUnsentAccepts(bool lazyToo)
     {

@@ -117,8 +117,7 @@ public sealed class LeaderTests
         Ready first = Drain(leader);
         leader.Step(new AcceptReply(1, 0, SingleTo<Accept>(first, 1).Ballot, [2], 0));
 
-        leader.Tick();
-        Ready ready = Drain(leader);
+        Ready ready = TickAndDrain(leader);
 
         Assert.Equal(2, MessagesOf<Heartbeat>(ready).Count);
         Assert.Equal([2ul], SingleTo<Accept>(ready, 2).Entries.Select(e => e.Slot)); // the lazy follower's batch
@@ -126,10 +125,8 @@ public sealed class LeaderTests
 
         leader.Propose(Bytes("y"));
         Drain(leader);
-        leader.Tick();
-        Drain(leader);
-        leader.Tick();
-        Ready retransmission = Drain(leader);
+        TickAndDrain(leader);
+        Ready retransmission = TickAndDrain(leader);
         Assert.Equal([3ul], SingleTo<Accept>(retransmission, 1).Entries.Select(e => e.Slot));
         Assert.Equal([3ul], SingleTo<Accept>(retransmission, 2).Entries.Select(e => e.Slot));
     }

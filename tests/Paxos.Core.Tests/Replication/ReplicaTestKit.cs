@@ -73,6 +73,13 @@ internal static class ReplicaTestKit
         }
     }
 
+    /// <summary>Ticks <paramref name="core"/> once and returns the Ready that followed, acknowledged.</summary>
+    public static Ready TickAndDrain(ReplicaCore core)
+    {
+        core.Tick();
+        return Drain(core);
+    }
+
     /// <summary>Ticks <paramref name="core"/> into candidacy and returns the Ready holding its prepares.</summary>
     public static Ready StartElection(ReplicaCore core)
     {

@@ -97,10 +97,4 @@ public sealed class StrandedSlotTests
         nodes[candidate].Step(SingleTo<Promise>(Drain(nodes[voter]), candidate));
         Assert.Equal(ReplicaRole.Leader, nodes[candidate].Role);
     }
-
-    private static Ready TickAndDrain(ReplicaCore core)
-    {
-        core.Tick();
-        return Drain(core);
-    }
 }

@@ -20,8 +20,7 @@ public sealed class ThriftyTests
         Ready proposal = Drain(leader);
         Assert.Equal([1, 2], MessagesOf<Accept>(proposal).Select(a => a.To).Order());
 
-        leader.Tick();
-        Ready heartbeat = Drain(leader);
+        Ready heartbeat = TickAndDrain(leader);
         Assert.Equal([2ul], SingleTo<Accept>(heartbeat, 3).Entries.Select(e => e.Slot));
         Assert.Equal([2ul], SingleTo<Accept>(heartbeat, 4).Entries.Select(e => e.Slot));
     }
@@ -32,8 +31,7 @@ public sealed class ThriftyTests
         ReplicaCore leader = LeaderOfFive(promisers: [1, 2, 3, 4]);
         for (int tick = 0; tick < 3; tick++)
         {
-            leader.Tick();
-            foreach (Heartbeat beat in MessagesOf<Heartbeat>(Drain(leader)))
+            foreach (Heartbeat beat in MessagesOf<Heartbeat>(TickAndDrain(leader)))
             {
                 if (beat.To != 1)
                 {
@@ -53,8 +51,7 @@ public sealed class ThriftyTests
         ReplicaCore leader = LeaderOfFive(promisers: [1, 2]);
         for (int tick = 0; tick < 3; tick++)
         {
-            leader.Tick();
-            Drain(leader);
+            TickAndDrain(leader);
         }
 
         leader.Propose(Bytes("x"));

@@ -201,7 +201,7 @@ public static class PaxosScenario
     }
 
     /// <summary>
-    /// By the end of the quiet period (the clients stopped 3 s before it) every replica has applied the
+    /// By the end of the quiet period (the clients stopped 3 s before it, or as it began) every replica has applied the
     /// same prefix, and none holds an accepted entry past it: catch-up and snapshot transfer work, and
     /// every slot any replica accepted was decided, even those only a deposed leader's proposals reached.
     /// </summary>
