@@ -22,6 +22,7 @@
 #                    freshly started clusters (default 1); the report shows the median of the rounds
 #   ETCD_BASE_PORT   etcd client ports are this + i, peer ports this + 10 + i (default 23790)
 #   PAXOS_BASE_PORT  Paxos node ports are this + i (default 7100)
+#   WORKLOAD_FILTER  run only the workloads whose name contains this text (default: all)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -42,14 +43,27 @@ ETCD_BASE_PORT=${ETCD_BASE_PORT:-23790}
 PAXOS_BASE_PORT=${PAXOS_BASE_PORT:-7100}
 NODES=5
 
-# The workloads: "name | bench options".
+# The workloads: "name | bench options". Request balance (each request to the next node in turn, as
+# etcd's own client and a load balancer spread them) is how users load a cluster; client balance
+# (each client keeps one node) is the flattering case, kept beside it. The last one writes values of
+# the contract's maximum size (1,048,000 bytes of value, under 1 MiB with the key) to 50 keys.
 WORKLOADS=(
-  "put, 1 client|--workload put --clients 1"
-  "put, 64 clients|--workload put --clients 64"
-  "put, 256 clients|--workload put --clients 256"
-  "get linearizable, 64 clients|--workload get --consistency linearizable --clients 64"
-  "get serializable, 64 clients|--workload get --consistency serializable --clients 64"
+  "put, 1 client, request balance|--workload put --clients 1 --balance request"
+  "put, 1 client, client balance|--workload put --clients 1 --balance client"
+  "put, 64 clients, request balance|--workload put --clients 64 --balance request"
+  "put, 64 clients, client balance|--workload put --clients 64 --balance client"
+  "put, 256 clients, request balance|--workload put --clients 256 --balance request"
+  "get linearizable, 64 clients, request balance|--workload get --consistency linearizable --clients 64 --balance request"
+  "get serializable, 64 clients, request balance|--workload get --consistency serializable --clients 64 --balance request"
+  "put 1 MiB values, 16 clients, request balance|--workload put --clients 16 --keys 50 --value-size 1048000 --timeout 30 --balance request"
 )
+if [[ -n ${WORKLOAD_FILTER:-} ]]; then # e.g. WORKLOAD_FILTER='1 MiB' runs only the workloads whose name contains it
+  selected=()
+  for entry in "${WORKLOADS[@]}"; do
+    [[ ${entry%%|*} == *"$WORKLOAD_FILTER"* ]] && selected+=("$entry")
+  done
+  WORKLOADS=("${selected[@]}")
+fi
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS="bench/results/$STAMP.jsonl"

@@ -6,7 +6,10 @@ namespace Paxos.Bench;
 
 /// <summary>
 /// The gRPC channels of a run, <see cref="BenchSettings.ChannelCount"/> of them dealt round-robin over
-/// the endpoints, and the per-worker clients on them (worker <c>i</c> uses channel <c>i mod count</c>).
+/// the endpoints (channel <c>c</c> talks to endpoint <c>c mod E</c>), and the per-worker clients on
+/// them. With <see cref="BenchBalance.Client"/>, worker <c>w</c> uses channel <c>w mod count</c> for
+/// every request; with <see cref="BenchBalance.Request"/>, it has one channel to every endpoint and
+/// sends each request to the next endpoint in turn, starting at endpoint <c>w mod E</c>.
 /// </summary>
 internal sealed class BenchConnections : IDisposable
 {
@@ -40,18 +43,34 @@ internal sealed class BenchConnections : IDisposable
     /// <summary>The endpoint that channel <paramref name="channel"/> talks to.</summary>
     public Uri EndpointOf(int channel) => settings.Endpoints[channel % settings.Endpoints.Count];
 
-    /// <summary>A new client for worker <paramref name="worker"/>, on its channel.</summary>
-    public IBenchClient CreateClient(int worker)
+    /// <summary>A new client for worker <paramref name="worker"/>, on its channels.</summary>
+    public IBenchClient CreateClient(int worker) =>
+        Create(new BenchRoute(RouteOf(worker)), string.Create(CultureInfo.InvariantCulture, $"bench-{Environment.ProcessId}-{DateTime.UtcNow.Ticks:x}-{worker}"));
+
+    /// <summary>A client that sends every request through channel <paramref name="channel"/> (to check that channel's endpoint).</summary>
+    public IBenchClient CreateClientOn(int channel) =>
+        Create(new BenchRoute([invokers[channel]]), string.Create(CultureInfo.InvariantCulture, $"bench-{Environment.ProcessId}-check-{channel}"));
+
+    private IBenchClient Create(BenchRoute route, string clientId) => settings.Target switch
     {
-        var invoker = invokers[worker % invokers.Length];
-        return settings.Target switch
+        BenchTarget.Paxos => new PaxosBenchClient(route, data, clientId,
+            settings.Consistency is ReadConsistency.Serializable ? Transport.V1.ReadConsistency.Serializable : Transport.V1.ReadConsistency.Linearizable),
+        BenchTarget.Etcd => new EtcdBenchClient(route, data, settings.Consistency is ReadConsistency.Serializable),
+        _ => throw new InvalidOperationException($"unknown target {settings.Target}"),
+    };
+
+    /// <summary>The channels worker <paramref name="worker"/> sends through, in the order it takes them.</summary>
+    private CallInvoker[] RouteOf(int worker)
+    {
+        if (settings.Balance is BenchBalance.Client)
         {
-            BenchTarget.Paxos => new PaxosBenchClient(invoker, data,
-                string.Create(CultureInfo.InvariantCulture, $"bench-{Environment.ProcessId}-{DateTime.UtcNow.Ticks:x}-{worker}"),
-                settings.Consistency is ReadConsistency.Serializable ? Transport.V1.ReadConsistency.Serializable : Transport.V1.ReadConsistency.Linearizable),
-            BenchTarget.Etcd => new EtcdBenchClient(invoker, data, settings.Consistency is ReadConsistency.Serializable),
-            _ => throw new ArgumentOutOfRangeException(nameof(worker), settings.Target, "unknown target"),
-        };
+            return [invokers[worker % invokers.Length]];
+        }
+
+        int endpoints = settings.Endpoints.Count;
+        int perEndpoint = invokers.Length / endpoints;
+        int lane = worker / endpoints % perEndpoint;
+        return [.. Enumerable.Range(0, endpoints).Select(k => invokers[((worker + k) % endpoints) + (endpoints * lane)])];
     }
 
     public void Dispose()

@@ -27,6 +27,8 @@ internal sealed class BenchOptions
 
     public Option<double> Timeout { get; } = new("--timeout") { Description = "Deadline of every request, in seconds.", DefaultValueFactory = _ => 5 };
 
+    public Option<string> Balance { get; } = Choice<BenchBalance>("--balance", "How requests are spread over the endpoints: request (each request to the next endpoint in turn, as etcd's client does) or client (each client keeps one endpoint).", BenchBalance.Request);
+
     public void AddTo(Command command)
     {
         command.Options.Add(Workload);
@@ -40,6 +42,7 @@ internal sealed class BenchOptions
         command.Options.Add(Consistency);
         command.Options.Add(ReadRatio);
         command.Options.Add(Timeout);
+        command.Options.Add(Balance);
     }
 
     /// <summary>The validated settings of a parsed command line; throws <see cref="BenchUsageException"/> if they are not valid.</summary>
@@ -60,7 +63,8 @@ internal sealed class BenchOptions
             Enum.Parse<Workload>(parse.GetRequiredValue(Workload), ignoreCase: true), target, urls, parse.GetValue(Clients),
             Seconds(parse.GetValue(Duration), "--duration"), Seconds(parse.GetValue(Warmup), "--warmup"),
             parse.GetValue(Keys), parse.GetValue(ValueSize), Enum.Parse<ReadConsistency>(parse.GetRequiredValue(Consistency), ignoreCase: true), parse.GetValue(ReadRatio),
-            Seconds(parse.GetValue(Timeout), "--timeout"));
+            Seconds(parse.GetValue(Timeout), "--timeout"),
+            Enum.Parse<BenchBalance>(parse.GetRequiredValue(Balance), ignoreCase: true));
         settings.Validate();
         return settings;
     }

@@ -14,6 +14,8 @@ namespace Paxos.Bench;
 /// <param name="LoadAverage">The machine's 1-minute load average at the end of the run (0 if unknown).</param>
 /// <param name="Command">The command line that repeats the run.</param>
 /// <param name="Failure">Why the run measured nothing; null if it ran.</param>
+/// <param name="ValueSize">Bytes per written value.</param>
+/// <param name="Balance">How requests were spread over the endpoints (<c>request</c>, <c>client</c>).</param>
 public sealed record BenchResult(
     string Workload,
     string Target,
@@ -27,18 +29,26 @@ public sealed record BenchResult(
     LatencySummary Latency,
     double LoadAverage,
     string Command,
-    string? Failure)
+    string? Failure,
+    int ValueSize,
+    string Balance)
 {
     /// <summary>Successful requests per second of measured time.</summary>
     public double OpsPerSecond => DurationSeconds > 0 ? Math.Round(Ops / DurationSeconds, 1) : 0;
 
-    /// <summary>The workload as the report names it, with what tells its variants apart (consistency, read ratio).</summary>
-    public string Label => Workload switch
+    /// <summary>Bytes of written values per second of measured time, in MiB (0 for reads only).</summary>
+    public double WrittenMiBPerSecond => Math.Round(OpsPerSecond * (1 - ReadRatio) * ValueSize / (1024.0 * 1024.0), 2);
+
+    /// <summary>The workload as the report names it, with what tells its variants apart (consistency, read ratio, value size, balance).</summary>
+    public string Label => FormattableString.Invariant($"{Workload switch
     {
         "get" => $"get ({Consistency})",
         "mixed" => $"mixed ({ReadRatio:0.##} reads, {Consistency})",
         _ => Workload,
-    };
+    }}{(ValueSize == DefaultValueSize ? "" : $", {ValueSize:#,0}-byte values")}, {Balance} balance");
+
+    /// <summary>The value size of <c>paxos bench</c> and of every run before results recorded theirs.</summary>
+    public const int DefaultValueSize = 100;
 
     /// <summary>The result of a run of <paramref name="settings"/> that could not measure anything.</summary>
     public static BenchResult Failed(BenchSettings settings, string reason)
@@ -60,6 +70,7 @@ public sealed record BenchResult(
         return new BenchResult(
             BenchSettings.Name(settings.Workload), BenchSettings.Name(settings.Target), settings.Clients,
             BenchSettings.Name(settings.Consistency), readRatio, Math.Round(durationSeconds, 3),
-            ops, errors, casFailed, latency, SystemLoad.OneMinute(), settings.ToCommandLine(), failure);
+            ops, errors, casFailed, latency, SystemLoad.OneMinute(), settings.ToCommandLine(), failure,
+            settings.ValueSize, BenchSettings.Name(settings.Balance));
     }
 }

@@ -34,6 +34,9 @@ public static class BenchResultJson
             json.WriteNumber("p999_ms", result.Latency.P999);
             json.WriteNumber("max_ms", result.Latency.Max);
             json.WriteNumber("load_1m", result.LoadAverage);
+            json.WriteNumber("value_size", result.ValueSize);
+            json.WriteString("balance", result.Balance);
+            json.WriteNumber("written_mib_per_sec", result.WrittenMiBPerSecond);
             json.WriteString("command", result.Command);
             if (result.Failure is not null)
             {
@@ -44,7 +47,12 @@ public static class BenchResultJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>Reads a line written by <see cref="Write"/> (<c>load_1m</c> and <c>failure</c> may be missing); throws <see cref="BenchUsageException"/> if it is not one.</summary>
+    /// <summary>
+    /// Reads a line written by <see cref="Write"/>; throws <see cref="BenchUsageException"/> if it is
+    /// not one. <c>load_1m</c> and <c>failure</c> may be missing, and so may <c>value_size</c> and
+    /// <c>balance</c> in lines written before they were recorded: every such run used 100-byte values
+    /// and kept one endpoint per client.
+    /// </summary>
     public static BenchResult Parse(string line)
     {
         try
@@ -69,7 +77,9 @@ public static class BenchResultJson
                     root.GetProperty("max_ms").GetDouble()),
                 root.TryGetProperty("load_1m", out var load) ? load.GetDouble() : 0,
                 root.GetProperty("command").GetString() ?? "",
-                root.TryGetProperty("failure", out var failure) ? failure.GetString() : null);
+                root.TryGetProperty("failure", out var failure) ? failure.GetString() : null,
+                root.TryGetProperty("value_size", out var valueSize) ? valueSize.GetInt32() : BenchResult.DefaultValueSize,
+                root.TryGetProperty("balance", out var balance) ? balance.GetString() ?? "" : BenchSettings.Name(BenchBalance.Client));
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

@@ -129,7 +129,7 @@ internal sealed class BenchRunner
         {
             try
             {
-                await connections.CreateClient(channel).GetAsync(0, DateTime.UtcNow + settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
+                await connections.CreateClientOn(channel).GetAsync(0, DateTime.UtcNow + settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
             {

@@ -14,6 +14,7 @@ namespace Paxos.Bench;
 /// <param name="Consistency">How reads are served.</param>
 /// <param name="ReadRatio">The share of reads in the mixed workload, from 0 to 1.</param>
 /// <param name="RequestTimeout">The deadline of every request.</param>
+/// <param name="Balance">How requests are spread over the endpoints.</param>
 public sealed record BenchSettings(
     Workload Workload,
     BenchTarget Target,
@@ -25,13 +26,20 @@ public sealed record BenchSettings(
     int ValueSize,
     ReadConsistency Consistency,
     double ReadRatio,
-    TimeSpan RequestTimeout)
+    TimeSpan RequestTimeout,
+    BenchBalance Balance)
 {
     /// <summary>The largest value the Paxos API accepts (CONTRACT.md section 1), also the limit here.</summary>
     public const int MaxValueSize = 1024 * 1024;
 
-    /// <summary>How many gRPC channels carry the requests: at most four per endpoint, never more than the clients.</summary>
-    public int ChannelCount => Math.Min(Clients, 4 * Endpoints.Count);
+    /// <summary>
+    /// How many gRPC channels carry the requests: at most four per endpoint. With
+    /// <see cref="BenchBalance.Client"/>, never more than the clients (each client keeps one); with
+    /// <see cref="BenchBalance.Request"/>, the same number to every endpoint, at least one each.
+    /// </summary>
+    public int ChannelCount => Balance is BenchBalance.Client
+        ? Math.Min(Clients, 4 * Endpoints.Count)
+        : Endpoints.Count * Math.Clamp((Clients + Endpoints.Count - 1) / Endpoints.Count, 1, 4);
 
     /// <summary>Whether this run reads at all (and so whether its consistency matters).</summary>
     public bool Reads => Workload is Workload.Get || (Workload is Workload.Mixed && ReadRatio > 0);
@@ -66,6 +74,7 @@ public sealed record BenchSettings(
             "--warmup " + Warmup.TotalSeconds.ToString(CultureInfo.InvariantCulture),
             "--keys " + Keys.ToString(CultureInfo.InvariantCulture),
             "--value-size " + ValueSize.ToString(CultureInfo.InvariantCulture),
+            "--balance " + Name(Balance),
         };
         if (Workload is Workload.Mixed)
         {

@@ -11,7 +11,8 @@ namespace Paxos.Bench;
 /// </summary>
 internal sealed class EtcdBenchClient : IBenchClient
 {
-    private readonly KV.KVClient client;
+    private readonly KV.KVClient[] clients;
+    private readonly BenchRoute route;
     private readonly BenchDataset data;
     private readonly PutRequest put = new();
     private readonly RangeRequest range;
@@ -23,9 +24,10 @@ internal sealed class EtcdBenchClient : IBenchClient
     private int nextValue;
     private ByteString? casSeen;
 
-    public EtcdBenchClient(CallInvoker invoker, BenchDataset data, bool serializable)
+    public EtcdBenchClient(BenchRoute route, BenchDataset data, bool serializable)
     {
-        client = new KV.KVClient(invoker);
+        this.route = route;
+        clients = [.. route.Invokers.Select(invoker => new KV.KVClient(invoker))];
         this.data = data;
         range = new RangeRequest { Serializable = serializable };
         txn = new TxnRequest
@@ -40,13 +42,13 @@ internal sealed class EtcdBenchClient : IBenchClient
     {
         put.Key = data.KeyBytes[key];
         put.Value = NextValue();
-        return client.PutAsync(put, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
+        return clients[route.Next()].PutAsync(put, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
     }
 
     public Task GetAsync(int key, DateTime deadline, CancellationToken cancellationToken)
     {
         range.Key = data.KeyBytes[key];
-        return client.RangeAsync(range, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
+        return clients[route.Next()].RangeAsync(range, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
     }
 
     public async Task<bool> CompareAndSwapAsync(int key, DateTime deadline, CancellationToken cancellationToken)
@@ -68,7 +70,7 @@ internal sealed class EtcdBenchClient : IBenchClient
         txnPut.Key = keyBytes;
         txnPut.Value = next;
         txnRange.Key = keyBytes;
-        var reply = await client.TxnAsync(txn, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var reply = await clients[route.Next()].TxnAsync(txn, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (reply.Succeeded)
         {
             casSeen = next;

@@ -4,10 +4,14 @@ using Paxos.Transport.V1;
 
 namespace Paxos.Bench;
 
-/// <summary>A benchmark worker against Paxos: its own client id, and request ids that grow by one per write.</summary>
+/// <summary>
+/// A benchmark worker against Paxos: its own client id, and request ids that grow by one per write,
+/// whichever endpoint its <see cref="BenchRoute"/> sends a request to.
+/// </summary>
 internal sealed class PaxosBenchClient : IBenchClient
 {
-    private readonly KeyValueService.KeyValueServiceClient client;
+    private readonly KeyValueService.KeyValueServiceClient[] clients;
+    private readonly BenchRoute route;
     private readonly BenchDataset data;
     private readonly PutRequest put;
     private readonly GetRequest get;
@@ -16,9 +20,10 @@ internal sealed class PaxosBenchClient : IBenchClient
     private int nextValue;
     private ByteString? casSeen;
 
-    public PaxosBenchClient(CallInvoker invoker, BenchDataset data, string clientId, Transport.V1.ReadConsistency consistency)
+    public PaxosBenchClient(BenchRoute route, BenchDataset data, string clientId, Transport.V1.ReadConsistency consistency)
     {
-        client = new KeyValueService.KeyValueServiceClient(invoker);
+        this.route = route;
+        clients = [.. route.Invokers.Select(invoker => new KeyValueService.KeyValueServiceClient(invoker))];
         this.data = data;
         put = new PutRequest { ClientId = clientId };
         get = new GetRequest { Consistency = consistency };
@@ -30,13 +35,13 @@ internal sealed class PaxosBenchClient : IBenchClient
         put.Key = data.Keys[key];
         put.Value = NextValue();
         put.RequestId = ++requestId;
-        return client.PutAsync(put, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
+        return clients[route.Next()].PutAsync(put, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
     }
 
     public Task GetAsync(int key, DateTime deadline, CancellationToken cancellationToken)
     {
         get.Key = data.Keys[key];
-        return client.GetAsync(get, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
+        return clients[route.Next()].GetAsync(get, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
     }
 
     public async Task<bool> CompareAndSwapAsync(int key, DateTime deadline, CancellationToken cancellationToken)
@@ -47,7 +52,7 @@ internal sealed class PaxosBenchClient : IBenchClient
         cas.ExpectedValue = casSeen ?? ByteString.Empty;
         cas.NewValue = next;
         cas.RequestId = ++requestId;
-        var reply = await client.CompareAndSwapAsync(cas, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var reply = await clients[route.Next()].CompareAndSwapAsync(cas, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
         casSeen = reply.Succeeded ? next : reply.Found ? reply.CurrentValue : null;
         return reply.Succeeded;
     }

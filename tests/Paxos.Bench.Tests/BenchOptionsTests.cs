@@ -52,9 +52,22 @@ public class BenchOptionsTests
     [InlineData(7, 7)]
     [InlineData(8, 8)]
     [InlineData(256, 8)]
-    public void Channels_are_at_most_four_per_endpoint_and_never_more_than_the_clients(int clients, int channels)
+    public void With_client_balance_channels_are_at_most_four_per_endpoint_and_never_more_than_the_clients(int clients, int channels)
     {
-        Assert.Equal(channels, Bind(TwoEtcdNodes + $" --clients {clients}").ChannelCount);
+        Assert.Equal(channels, Bind(TwoEtcdNodes + $" --clients {clients} --balance client").ChannelCount);
+    }
+
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(3, 4)]
+    [InlineData(8, 8)]
+    [InlineData(256, 8)]
+    public void With_request_balance_every_endpoint_has_as_many_channels_up_to_four(int clients, int channels)
+    {
+        var settings = Bind(TwoEtcdNodes + $" --clients {clients}");
+
+        Assert.Equal(BenchBalance.Request, settings.Balance);
+        Assert.Equal(channels, settings.ChannelCount);
     }
 
     [Theory]
@@ -67,6 +80,7 @@ public class BenchOptionsTests
     [InlineData(" --read-ratio 1.5", "--read-ratio")]
     [InlineData(" --timeout 0", "--timeout")]
     [InlineData(" --workload scan", "scan")]
+    [InlineData(" --balance node", "node")]
     public void Values_out_of_range_are_refused_naming_the_option(string extra, string named)
     {
         var e = Assert.Throws<BenchUsageException>(() => Bind(TwoEtcdNodes + extra));
@@ -93,7 +107,7 @@ public class BenchOptionsTests
         var settings = Bind(TwoEtcdNodes + " --workload get --clients 64 --consistency serializable");
 
         Assert.Equal(
-            "paxos bench --workload get --target etcd --endpoints http://127.0.0.1:23790,http://127.0.0.1:23791 --clients 64 --duration 10 --warmup 2 --keys 1000 --value-size 100 --consistency serializable",
+            "paxos bench --workload get --target etcd --endpoints http://127.0.0.1:23790,http://127.0.0.1:23791 --clients 64 --duration 10 --warmup 2 --keys 1000 --value-size 100 --balance request --consistency serializable",
             settings.ToCommandLine());
         Assert.Equal(settings, Bind(settings.ToCommandLine()["paxos bench ".Length..]) with { Endpoints = settings.Endpoints });
     }

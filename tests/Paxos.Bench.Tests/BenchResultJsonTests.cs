@@ -5,7 +5,7 @@ public class BenchResultJsonTests
     private static readonly BenchResult Sample = new(
         "put", "etcd", 64, "linearizable", 0, 10, 26_470, 3, 0,
         new LatencySummary(19.103, 44.767, 84.031, 135.935, 140.927), 1.5,
-        "paxos bench --workload put --target etcd --endpoints http://127.0.0.1:23790 --clients 64", null);
+        "paxos bench --workload put --target etcd --endpoints http://127.0.0.1:23790 --clients 64", null, 1_048_000, "request");
 
     [Fact]
     public void A_result_is_one_line_with_every_field_in_a_fixed_order()
@@ -14,6 +14,7 @@ public class BenchResultJsonTests
             "{\"workload\":\"put\",\"target\":\"etcd\",\"clients\":64,\"consistency\":\"linearizable\",\"read_ratio\":0,\"duration_s\":10,"
             + "\"ops\":26470,\"ops_per_sec\":2647,\"errors\":3,\"cas_failed\":0,"
             + "\"p50_ms\":19.103,\"p90_ms\":44.767,\"p99_ms\":84.031,\"p999_ms\":135.935,\"max_ms\":140.927,\"load_1m\":1.5,"
+            + "\"value_size\":1048000,\"balance\":\"request\",\"written_mib_per_sec\":2645.55,"
             + "\"command\":\"paxos bench --workload put --target etcd --endpoints http://127.0.0.1:23790 --clients 64\"}",
             BenchResultJson.Write(Sample));
     }
@@ -33,6 +34,18 @@ public class BenchResultJsonTests
 
         Assert.EndsWith(",\"failure\":\"paxos endpoint http://127.0.0.1:7100/ did not answer: Unavailable\"}", line, StringComparison.Ordinal);
         Assert.Equal(failed, BenchResultJson.Parse(line));
+    }
+
+    [Fact]
+    public void A_line_from_before_value_sizes_and_balance_were_recorded_reads_as_100_bytes_kept_per_client()
+    {
+        string old = "{\"workload\":\"put\",\"target\":\"etcd\",\"clients\":1,\"consistency\":\"linearizable\",\"read_ratio\":0,\"duration_s\":10,"
+            + "\"ops\":10,\"ops_per_sec\":1,\"errors\":0,\"cas_failed\":0,\"p50_ms\":1,\"p90_ms\":1,\"p99_ms\":1,\"p999_ms\":1,\"max_ms\":1,\"command\":\"x\"}";
+
+        var result = BenchResultJson.Parse(old);
+
+        Assert.Equal(100, result.ValueSize);
+        Assert.Equal("client", result.Balance);
     }
 
     [Theory]

@@ -8,17 +8,18 @@ public sealed class BenchRunnerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await server.DisposeAsync();
 
-    private BenchSettings Settings(Workload workload, int clients = 8, int keys = 100) => new(
+    private BenchSettings Settings(Workload workload, int clients = 8, int keys = 100, BenchBalance balance = BenchBalance.Request) => new(
         workload, BenchTarget.Paxos, [server.Url, server.Url], clients, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(0.2),
-        keys, 32, ReadConsistency.Linearizable, 0.5, TimeSpan.FromSeconds(5));
+        keys, 32, ReadConsistency.Linearizable, 0.5, TimeSpan.FromSeconds(5), balance);
 
     [Theory]
-    [InlineData(Workload.Put)]
-    [InlineData(Workload.Get)]
-    [InlineData(Workload.Mixed)]
-    public async Task A_run_measures_requests_and_stops_by_itself(Workload workload)
+    [InlineData(Workload.Put, BenchBalance.Request)]
+    [InlineData(Workload.Get, BenchBalance.Request)]
+    [InlineData(Workload.Mixed, BenchBalance.Request)]
+    [InlineData(Workload.Put, BenchBalance.Client)]
+    public async Task A_run_measures_requests_and_stops_by_itself(Workload workload, BenchBalance balance)
     {
-        var result = await new BenchRunner(Settings(workload), TextWriter.Null).RunAsync(CancellationToken.None);
+        var result = await new BenchRunner(Settings(workload, balance: balance), TextWriter.Null).RunAsync(CancellationToken.None);
 
         Assert.Null(result.Failure);
         Assert.True(result.Ops > 0);

@@ -23,9 +23,10 @@ public sealed class PerformanceReportTests : IDisposable
 
     public void Dispose() => directory.Delete(recursive: true);
 
-    private static string Line(string workload, string target, int clients, string consistency, double opsPerSecond, double p99) =>
+    private static string Line(string workload, string target, int clients, string consistency, double opsPerSecond, double p99, int valueSize = 100, string balance = "client") =>
         BenchResultJson.Write(new BenchResult(workload, target, clients, consistency, workload == "get" ? 1 : 0, 10, (long)(opsPerSecond * 10), 0, 0,
-            new LatencySummary(p99 / 4, p99 / 2, p99, p99 * 2, p99 * 3), clients / 10.0, $"paxos bench --workload {workload} --target {target} --clients {clients}", null));
+            new LatencySummary(p99 / 4, p99 / 2, p99, p99 * 2, p99 * 3), clients / 10.0, $"paxos bench --workload {workload} --target {target} --clients {clients}", null,
+            valueSize, balance));
 
     private IReadOnlyList<BenchResult> ReadSample()
     {
@@ -42,12 +43,32 @@ public sealed class PerformanceReportTests : IDisposable
         string report = Render();
 
         Assert.Contains(
-            "### put\n\n| clients | etcd ops/s | paxos ops/s | ratio | etcd p99 ms | paxos p99 ms |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n"
+            "### put, client balance\n\n| clients | etcd ops/s | paxos ops/s | ratio | etcd p99 ms | paxos p99 ms |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n"
             + "| 1 | 415 | - | - | 13.59 | - |\n| 64 | 2,647 | 1,324 | 0.50 | 84.03 | 42.50 |\n",
             report.ReplaceLineEndings("\n"), StringComparison.Ordinal);
-        Assert.Contains("### get (serializable)\n\n", report.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("### get (serializable), client balance\n\n", report.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("repeated up to 3 times, the two clusters taking turns; each row shows the repeat with the median throughput", report, StringComparison.Ordinal);
         Assert.Contains("| 64 | 7,648 | - | - | 26.88 | - |", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Large_values_are_compared_in_mebibytes_per_second_and_each_balance_has_its_table()
+    {
+        var file = new FileInfo(Path.Combine(directory.FullName, "large.jsonl"));
+        File.WriteAllLines(file.FullName,
+        [
+            Line("put", "etcd", 16, "linearizable", 24, 900, valueSize: 1_048_000, balance: "request"),
+            Line("put", "paxos", 16, "linearizable", 48, 450, valueSize: 1_048_000, balance: "request"),
+            Line("put", "paxos", 1, "linearizable", 1000, 2, balance: "request"),
+        ]);
+
+        string report = PerformanceReport.Render(ReportCommand.Read(file), Machine, "large.jsonl", "x.png", DateTimeOffset.UnixEpoch).ReplaceLineEndings("\n");
+
+        Assert.Contains(
+            "### put, 1,048,000-byte values, request balance\n\n| clients | etcd ops/s | paxos ops/s | etcd MiB/s | paxos MiB/s | ratio | etcd p99 ms | paxos p99 ms |\n"
+            + "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n| 16 | 24 | 48 | 23.99 | 47.97 | 2.00 | 900.00 | 450.00 |\n",
+            report, StringComparison.Ordinal);
+        Assert.Contains("### put, request balance\n\n| clients | etcd ops/s | paxos ops/s | ratio |", report, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -59,7 +80,7 @@ public sealed class PerformanceReportTests : IDisposable
         Assert.Contains("- etcd (`etcd --version`): etcd Version: 3.4.23", report, StringComparison.Ordinal);
         Assert.Contains("- .NET SDK (`dotnet --version`): 10.0.401", report, StringComparison.Ordinal);
         Assert.Contains("- 1-minute load average at the end of each run: 0.1 to 6.4 (", report, StringComparison.Ordinal);
-        Assert.Contains("- paxos put, 1 client: paxos endpoint http://127.0.0.1:7100/ did not answer: Unimplemented", report, StringComparison.Ordinal);
+        Assert.Contains("- paxos put, client balance, 1 client: paxos endpoint http://127.0.0.1:7100/ did not answer: Unimplemented", report, StringComparison.Ordinal);
         Assert.Contains("paxos bench --workload get --target etcd --clients 64\n", report.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("![Throughput and p99 latency against client count](performance.png)", report, StringComparison.Ordinal);
     }

@@ -50,16 +50,22 @@ public static class PerformanceReport
 
         foreach (var workload in latest.Where(r => r.Failure is null).GroupBy(r => r.Label))
         {
+            // Large values are compared in bytes written per second as well.
+            bool bytes = workload.Any(r => r.ValueSize >= LargeValueBytes && r.ReadRatio < 1);
             text.AppendLine(Invariant($"### {workload.Key}"))
                 .AppendLine()
-                .AppendLine("| clients | etcd ops/s | paxos ops/s | ratio | etcd p99 ms | paxos p99 ms |")
-                .AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+                .AppendLine(bytes
+                    ? "| clients | etcd ops/s | paxos ops/s | etcd MiB/s | paxos MiB/s | ratio | etcd p99 ms | paxos p99 ms |"
+                    : "| clients | etcd ops/s | paxos ops/s | ratio | etcd p99 ms | paxos p99 ms |")
+                .AppendLine(bytes ? "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" : "| ---: | ---: | ---: | ---: | ---: | ---: |");
             foreach (int clients in workload.Select(r => r.Clients).Distinct().Order())
             {
                 var etcd = workload.FirstOrDefault(r => r.Clients == clients && r.Target == "etcd");
                 var paxos = workload.FirstOrDefault(r => r.Clients == clients && r.Target == "paxos");
                 string ratio = etcd is { OpsPerSecond: > 0 } && paxos is not null ? Invariant($"{paxos.OpsPerSecond / etcd.OpsPerSecond:0.00}") : "-";
-                text.AppendLine(Invariant($"| {clients} | {Rate(etcd)} | {Rate(paxos)} | {ratio} | {P99(etcd)} | {P99(paxos)} |"));
+                text.AppendLine(bytes
+                    ? Invariant($"| {clients} | {Rate(etcd)} | {Rate(paxos)} | {MiB(etcd)} | {MiB(paxos)} | {ratio} | {P99(etcd)} | {P99(paxos)} |")
+                    : Invariant($"| {clients} | {Rate(etcd)} | {Rate(paxos)} | {ratio} | {P99(etcd)} | {P99(paxos)} |"));
             }
             long errors = workload.Sum(r => r.Errors);
             if (errors > 0)
@@ -136,6 +142,11 @@ public static class PerformanceReport
     private static string Clients(int count) => count == 1 ? "1 client" : Invariant($"{count} clients");
 
     private static string Rate(BenchResult? result) => result is null ? "-" : result.OpsPerSecond.ToString("#,0", CultureInfo.InvariantCulture);
+
+    /// <summary>Values of at least this many bytes get MiB/s columns.</summary>
+    private const int LargeValueBytes = 64 * 1024;
+
+    private static string MiB(BenchResult? result) => result is null ? "-" : result.WrittenMiBPerSecond.ToString("0.00", CultureInfo.InvariantCulture);
 
     private static string P99(BenchResult? result) => result is null ? "-" : result.Latency.P99.ToString("0.00", CultureInfo.InvariantCulture);
 
