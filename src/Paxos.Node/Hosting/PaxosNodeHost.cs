@@ -112,7 +112,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             peerClients[i] = peer;
             acceptors[i] = new GrpcAcceptorPeer(peer);
             // Half the shortest election timeout: what waited longer is resent by the protocol if it still matters.
-            outboxes[i] = new PeerOutbox(self, i, peer, bootLoggers.CreateLogger<PeerOutbox>(), options.Tick * options.ElectionTicks / 2);
+            outboxes[i] = new PeerOutbox(self, i, peer, bootLoggers.CreateLogger<PeerOutbox>(), options.Tick * options.ElectionTicks / 2, WireLimits.MaxMessageBytes);
         }
 
         // The replicated log and its state machine: restore the latest snapshot, then replay the log above it.
