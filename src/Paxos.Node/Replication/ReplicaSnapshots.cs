@@ -28,7 +28,7 @@ public sealed class ReplicaSnapshots(SnapshotStore store)
         writer.Commit();
     }
 
-    /// <summary>Starts receiving a snapshot sent by the leader; commit it, then hand it to the driver.</summary>
+    /// <summary>Starts receiving a snapshot sent by the leader; hand it to the driver, which restores it and only then commits it.</summary>
     public SnapshotWriter BeginReceive(ulong slot, ReadOnlySpan<byte> metadata)
     {
         if (metadata.Length != MetadataSize)
@@ -46,6 +46,19 @@ public sealed class ReplicaSnapshots(SnapshotStore store)
             stateMachine.RestoreSnapshot(stream);
         }
         return ((ulong)reader.Index, DecodeMetadata(reader.Metadata.Span, reader.FilePath));
+    }
+
+    /// <summary>
+    /// Restores <paramref name="stateMachine"/> from a received snapshot that is not committed yet; returns (slot,
+    /// command index) it reflects. Throws whatever the state machine throws on content it cannot parse.
+    /// </summary>
+    public static (ulong Slot, ulong CommandIndex) Restore(IStateMachine stateMachine, SnapshotWriter received)
+    {
+        using (var stream = new SnapshotContentStream(received))
+        {
+            stateMachine.RestoreSnapshot(stream);
+        }
+        return ((ulong)received.Index, BinaryPrimitives.ReadUInt64LittleEndian(received.Metadata.Span)); // its length was checked by BeginReceive
     }
 
     private static byte[] EncodeMetadata(ulong commandIndex)
