@@ -12,7 +12,8 @@ namespace Paxos.Node.Replication;
 /// </summary>
 public sealed class ReplicaSnapshots(SnapshotStore store)
 {
-    private const int MetadataSize = sizeof(ulong);
+    /// <summary>The metadata's length: the command index, 8 bytes.</summary>
+    internal const int MetadataSize = sizeof(ulong);
 
     /// <summary>The latest snapshot, verified, or null if there is none.</summary>
     public SnapshotReader? OpenLatest() => store.OpenLatest();
