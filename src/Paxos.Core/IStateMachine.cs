@@ -18,6 +18,9 @@ public interface IStateMachine
     /// <summary>Writes the whole state (as of the last applied slot) to <paramref name="destination"/>.</summary>
     void WriteSnapshot(Stream destination);
 
-    /// <summary>Replaces the whole state with one written by <see cref="WriteSnapshot"/>.</summary>
+    /// <summary>
+    /// Replaces the whole state with one written by <see cref="WriteSnapshot"/>. If it throws (a snapshot a peer
+    /// sent that does not parse), the state must be left as it was: the node refuses that snapshot and carries on.
+    /// </summary>
     void RestoreSnapshot(Stream source);
 }

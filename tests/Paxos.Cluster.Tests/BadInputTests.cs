@@ -52,6 +52,37 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(value, reply.ChosenValue);
     }
 
+    [Fact]
+    public async Task A_snapshot_from_a_peer_that_does_not_parse_is_refused_and_the_node_keeps_serving()
+    {
+        await _cluster.StartAllAsync();
+        await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        var store = _cluster.KeyValue(0);
+        await store.PutAsync(new PutRequest { Key = "k", Value = ByteString.CopyFromUtf8("before") }, deadline: DateTime.UtcNow.AddSeconds(10));
+
+        using var call = _cluster.Peer(0).InstallSnapshot(deadline: DateTime.UtcNow.AddSeconds(10));
+        await call.RequestStream.WriteAsync(new SnapshotChunk
+        {
+            FromNode = 1,
+            Index = 1_000_000,
+            Metadata = ByteString.CopyFrom(new byte[8]),
+            Data = ByteString.CopyFromUtf8("not a key-value snapshot"),
+            Last = true,
+        });
+        await call.RequestStream.CompleteAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+
+        Assert.True(error.StatusCode == StatusCode.InvalidArgument, $"got {error.Status}");
+        Assert.Contains("could not be restored", error.Status.Detail, StringComparison.Ordinal);
+        await store.PutAsync(new PutRequest { Key = "k", Value = ByteString.CopyFromUtf8("after") }, deadline: DateTime.UtcNow.AddSeconds(10));
+        Assert.True((await _cluster.StatusAsync(0)).AppliedIndex < 1_000_000);
+
+        _cluster.Kill(0); // the refused snapshot replaced nothing on disk: the node starts again
+        await _cluster.StartAndWaitAsync(0);
+        var read = await _cluster.KeyValue(0).GetAsync(new GetRequest { Key = "k" }, deadline: DateTime.UtcNow.AddSeconds(20));
+        Assert.Equal("after", read.Value.ToStringUtf8());
+    }
+
     [Theory]
     [InlineData("nodes: []\n", "'nodes' is missing or empty")]
     [InlineData("nodes:\n  - id: a\n    url: http://127.0.0.1:1\n  - id: a\n    url: http://127.0.0.1:2\n", "appears twice")]

@@ -15,6 +15,31 @@ public sealed class BadKeyValueInputTests(ITestOutputHelper output) : IDisposabl
     public void Dispose() => _cluster.Dispose();
 
     [Fact]
+    public async Task The_largest_command_the_contract_accepts_is_replicated_through_a_follower()
+    {
+        await _cluster.StartAllAsync();
+        int leader = await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        var kv = _cluster.KeyValue((leader + 1) % _cluster.Size); // forwarded to the leader, answered back
+        string key = new('k', 1024);
+        var value = ByteString.CopyFrom(Enumerable.Repeat((byte)7, 1024 * 1024).ToArray());
+        await kv.PutAsync(new PutRequest { Key = key, Value = value, ClientId = new string('c', 1024), RequestId = 1 }, deadline: DateTime.UtcNow.AddSeconds(20));
+
+        // Two values of 1 MiB in the command, and the current 1 MiB value in its result.
+        var swap = await kv.CompareAndSwapAsync(new CompareAndSwapRequest
+        {
+            Key = key,
+            ExpectedValue = ByteString.CopyFrom(new byte[1024 * 1024]),
+            NewValue = ByteString.CopyFrom(new byte[1024 * 1024]),
+            ClientId = new string('c', 1024),
+            RequestId = 2,
+        }, deadline: DateTime.UtcNow.AddSeconds(20));
+
+        Assert.False(swap.Succeeded);
+        Assert.True(swap.Found);
+        Assert.Equal(value, swap.CurrentValue);
+    }
+
+    [Fact]
     public async Task Invalid_requests_get_INVALID_ARGUMENT_and_change_nothing()
     {
         await _cluster.StartAllAsync();

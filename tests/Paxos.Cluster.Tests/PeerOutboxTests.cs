@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Paxos.Core.Replication;
 using Paxos.Node.Replication;
+using Paxos.Transport;
 using Paxos.Transport.V1;
 using Ballot = Paxos.Core.Ballot;
 using ForwardStatus = Paxos.Core.Replication.ForwardStatus;
@@ -18,12 +19,14 @@ public sealed class PeerOutboxTests
 
     private static Heartbeat Beat(ulong round) => new(0, 1, new Ballot(1, 0), 0, round);
 
+    private static ForwardProposal Forward(ulong id, int bytes) => new(0, 1, id, new byte[bytes]);
+
     [Fact]
     public async Task Protocol_messages_that_waited_out_an_outage_are_dropped_and_forwarded_results_are_kept()
     {
         var time = new FakeTimeProvider();
         var invoker = new FakeDeliverInvoker { Failing = true };
-        await using var outbox = new PeerOutbox(0, 1, new PaxosService.PaxosServiceClient(invoker), NullLogger.Instance, MaxAge, time);
+        await using var outbox = new PeerOutbox(0, 1, new PaxosService.PaxosServiceClient(invoker), NullLogger.Instance, MaxAge, WireLimits.MaxMessageBytes, time);
 
         outbox.Post(Beat(1)); // its write fails: the peer is down
         await Eventually(() => outbox.PeerDown);
@@ -47,7 +50,7 @@ public sealed class PeerOutboxTests
     {
         var time = new FakeTimeProvider();
         var invoker = new FakeDeliverInvoker { Failing = true };
-        await using var outbox = new PeerOutbox(0, 1, new PaxosService.PaxosServiceClient(invoker), NullLogger.Instance, MaxAge, time);
+        await using var outbox = new PeerOutbox(0, 1, new PaxosService.PaxosServiceClient(invoker), NullLogger.Instance, MaxAge, WireLimits.MaxMessageBytes, time);
         outbox.Post(Beat(1));
         await Eventually(() => outbox.PeerDown);
 
@@ -63,7 +66,7 @@ public sealed class PeerOutboxTests
     {
         var time = new FakeTimeProvider();
         var invoker = new FakeDeliverInvoker();
-        await using var outbox = new PeerOutbox(0, 1, new PaxosService.PaxosServiceClient(invoker), NullLogger.Instance, MaxAge, time);
+        await using var outbox = new PeerOutbox(0, 1, new PaxosService.PaxosServiceClient(invoker), NullLogger.Instance, MaxAge, WireLimits.MaxMessageBytes, time);
 
         for (ulong round = 1; round <= 3; round++)
         {
@@ -79,13 +82,49 @@ public sealed class PeerOutboxTests
     public async Task Stopping_while_a_write_hangs_ends_quietly()
     {
         var invoker = new FakeDeliverInvoker { Hanging = true };
-        var outbox = new PeerOutbox(0, 1, new PaxosService.PaxosServiceClient(invoker), NullLogger.Instance, MaxAge, new FakeTimeProvider());
+        var outbox = new PeerOutbox(0, 1, new PaxosService.PaxosServiceClient(invoker), NullLogger.Instance, MaxAge, WireLimits.MaxMessageBytes, new FakeTimeProvider());
         outbox.Post(Beat(1));
         await Eventually(() => invoker.HangingWrites > 0);
 
         await outbox.DisposeAsync(); // the write ends as gRPC ends a cancelled one, with RpcException(Cancelled)
 
         Assert.Empty(invoker.Written);
+    }
+
+    [Fact]
+    public async Task Messages_that_together_exceed_the_maximum_message_size_go_in_several_deliveries()
+    {
+        var invoker = new FakeDeliverInvoker { MaxWriteBytes = WireLimits.MaxMessageBytes };
+        await using var outbox = new PeerOutbox(0, 1, new PaxosService.PaxosServiceClient(invoker), NullLogger.Instance, MaxAge, WireLimits.MaxMessageBytes, new FakeTimeProvider());
+
+        for (ulong id = 1; id <= 8; id++)
+        {
+            outbox.Post(Forward(id, WireLimits.MaxValueBytes)); // 8 MiB in all, twice what one delivery may carry
+            outbox.Post(Beat(id));
+        }
+        await Eventually(() => invoker.Written.Count == 16);
+
+        Assert.False(outbox.PeerDown);
+        Assert.Equal(0, invoker.RejectedWrites);
+        Assert.True(invoker.Writes >= 2);
+        Assert.Equal([1ul, 2ul, 3ul, 4ul, 5ul, 6ul, 7ul, 8ul], invoker.Written.Where(m => m.ForwardProposal is not null).Select(m => m.ForwardProposal.Id));
+    }
+
+    [Fact]
+    public async Task A_message_too_large_for_any_delivery_is_dropped_alone()
+    {
+        var invoker = new FakeDeliverInvoker { MaxWriteBytes = WireLimits.MaxMessageBytes };
+        await using var outbox = new PeerOutbox(0, 1, new PaxosService.PaxosServiceClient(invoker), NullLogger.Instance, MaxAge, WireLimits.MaxMessageBytes, new FakeTimeProvider());
+
+        outbox.Post(Beat(1));
+        outbox.Post(Forward(7, WireLimits.MaxMessageBytes)); // cannot fit in any delivery
+        outbox.Post(Beat(2));
+        await Eventually(() => invoker.Written.Count == 2);
+
+        Assert.False(outbox.PeerDown);
+        Assert.Equal(0, invoker.RejectedWrites);
+        Assert.Equal([1ul, 2ul], invoker.Written.Select(m => m.Heartbeat.Round));
+        Assert.Equal(1, outbox.OversizedDropped);
     }
 
     private static async Task Eventually(Func<bool> condition)
@@ -106,9 +145,18 @@ public sealed class PeerOutboxTests
     {
         public volatile bool Failing;
         public volatile bool Hanging;
+
+        /// <summary>A write larger than this fails as gRPC fails a message over its maximum size.</summary>
+        public int MaxWriteBytes = int.MaxValue;
         private int _hangingWrites;
+        private int _writes;
+        private int _rejectedWrites;
 
         public int HangingWrites => Volatile.Read(ref _hangingWrites);
+
+        public int Writes => Volatile.Read(ref _writes);
+
+        public int RejectedWrites => Volatile.Read(ref _rejectedWrites);
 
         public ConcurrentQueue<Wire.ReplicaMessage> Written { get; } = new();
 
@@ -137,7 +185,14 @@ public sealed class PeerOutboxTests
                 {
                     throw new RpcException(new Status(StatusCode.Unavailable, "connection refused"));
                 }
-                foreach (var m in ((DeliverRequest)(object)message!).Messages)
+                var request = (DeliverRequest)(object)message!;
+                if (request.CalculateSize() > invoker.MaxWriteBytes)
+                {
+                    Interlocked.Increment(ref invoker._rejectedWrites);
+                    throw new RpcException(new Status(StatusCode.ResourceExhausted, "Sending message exceeds the maximum configured message size."));
+                }
+                Interlocked.Increment(ref invoker._writes);
+                foreach (var m in request.Messages)
                 {
                     invoker.Written.Enqueue(m);
                 }

@@ -20,6 +20,7 @@ public sealed class NodeMetrics
     private readonly Gauge _appliedIndex;
     private readonly Gauge _snapshotIndex;
     private readonly Gauge _peerReachable;
+    private readonly Counter _oversizedDropped;
     private readonly Histogram _requestDuration;
     private Func<ReplicaStatus>? _status;
     private IReadOnlyList<string> _nodeIds = [];
@@ -51,6 +52,9 @@ public sealed class NodeMetrics
         _appliedIndex = factory.CreateGauge("paxos_applied_index", "The last slot applied to the state machine here.");
         _snapshotIndex = factory.CreateGauge("paxos_snapshot_index", "The slot of this node's latest snapshot; the log before it is compacted.");
         _peerReachable = factory.CreateGauge("paxos_peer_reachable", "1 while the message stream to the peer works, 0 while it is down.", new GaugeConfiguration { LabelNames = ["peer"] });
+        _oversizedDropped = factory.CreateCounter("paxos_peer_messages_dropped_oversized_total",
+            "Messages to the peer dropped because one alone, encoded, exceeds the maximum message size (a bug: every message is bounded below it).",
+            new CounterConfiguration { LabelNames = ["peer"] });
         Registry.AddBeforeCollectCallback(UpdateGauges);
     }
 
@@ -104,6 +108,7 @@ public sealed class NodeMetrics
             if (_outboxes[node] is { } outbox)
             {
                 _peerReachable.WithLabels(_nodeIds[node]).Set(outbox.PeerDown ? 0 : 1);
+                _oversizedDropped.WithLabels(_nodeIds[node]).IncTo(outbox.OversizedDropped);
             }
         }
     }

@@ -1,5 +1,7 @@
 using Paxos.Core;
+using Paxos.Core.Replication;
 using Paxos.Node.Configuration;
+using Paxos.Transport;
 
 namespace Paxos.Node.Hosting;
 
@@ -53,9 +55,31 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     public Failpoints Failpoints { get; init; } = Failpoints.None;
 
     /// <summary>
+    /// The largest gRPC message the node sends or receives, in bytes: the server's and the peer
+    /// channels' limit, and what the outboxes pack deliveries up to. Every node of a cluster must
+    /// use the same. <see cref="Validate"/> checks that the largest command fits (<see cref="MessageBudget"/>).
+    /// </summary>
+    public int MaxMessageBytes { get; init; } = WireLimits.MaxMessageBytes;
+
+    /// <summary>
+    /// The replicated log's options for node <paramref name="self"/>: the one place the core's
+    /// limits are derived from the node's.
+    /// </summary>
+    internal ReplicaOptions ReplicaOptionsFor(int self) => new()
+    {
+        NodeId = self,
+        ClusterSize = Cluster.Size,
+        ElectionTicks = ElectionTicks,
+        PreVote = PreVote,
+        Thrifty = Thrifty,
+        MaxBatchBytes = MessageBudget.MaxBatchBytes,
+    };
+
+    /// <summary>
     /// Throws <see cref="ConfigException"/> naming the first setting that cannot work: a node id not
     /// in the cluster, a snapshot interval of zero, clock settings that are not positive or leave no
-    /// room between heartbeat and election timeout, or a metrics port that is no port or the node's own.
+    /// room between heartbeat and election timeout, a metrics port that is no port or the node's own,
+    /// or a maximum message size that cannot carry the largest command the client API accepts.
     /// </summary>
     public void Validate()
     {
@@ -76,6 +100,10 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
         if (MetricsPort is int port && (port is < 1 or > 65535 || port == own))
         {
             throw new ConfigException($"the metrics port (--metrics-port {port}) must be 1 to 65535 and not the node's own port ({own})");
+        }
+        if (MessageBudget.Problem(MaxMessageBytes, ReplicaOptionsFor(self).MaxBatchCommands) is { } problem)
+        {
+            throw new ConfigException(problem);
         }
     }
 }

@@ -17,7 +17,6 @@ using Paxos.Node.SingleDecree;
 using Paxos.Storage.Replication;
 using Paxos.Storage.SingleDecree;
 using Paxos.Storage.Snapshots;
-using Paxos.Transport;
 using Paxos.Transport.SingleDecree;
 using Paxos.Transport.V1;
 
@@ -77,12 +76,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             {
                 kestrel.ListenAnyIP(metricsPort, listen => listen.Protocols = HttpProtocols.Http1); // what Prometheus scrapes with
             }
-            kestrel.Limits.MaxRequestBodySize = WireLimits.MaxMessageBytes;
+            kestrel.Limits.MaxRequestBodySize = options.MaxMessageBytes;
         });
         builder.Services.AddGrpc(grpc =>
         {
-            grpc.MaxReceiveMessageSize = WireLimits.MaxMessageBytes;
-            grpc.MaxSendMessageSize = WireLimits.MaxMessageBytes;
+            grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
+            grpc.MaxSendMessageSize = options.MaxMessageBytes;
             // A request that does not even parse (for example a string field that is not UTF-8)
             // fails before any handler runs; its status then says why instead of "Exception was thrown by handler".
             grpc.EnableDetailedErrors = true;
@@ -107,12 +106,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
                 acceptors[i] = acceptor;
                 continue;
             }
-            channels[i] = PeerChannels.Create(options.Cluster.Nodes[i].Url);
+            channels[i] = PeerChannels.Create(options.Cluster.Nodes[i].Url, options.MaxMessageBytes);
             var peer = new PaxosService.PaxosServiceClient(channels[i]);
             peerClients[i] = peer;
             acceptors[i] = new GrpcAcceptorPeer(peer);
             // Half the shortest election timeout: what waited longer is resent by the protocol if it still matters.
-            outboxes[i] = new PeerOutbox(self, i, peer, bootLoggers.CreateLogger<PeerOutbox>(), options.Tick * options.ElectionTicks / 2);
+            outboxes[i] = new PeerOutbox(self, i, peer, bootLoggers.CreateLogger<PeerOutbox>(), options.Tick * options.ElectionTicks / 2, options.MaxMessageBytes);
         }
 
         // The replicated log and its state machine: restore the latest snapshot, then replay the log above it.
@@ -129,7 +128,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         }
         var logStore = ReplicaLogStore.Open(Path.Combine(options.DataDirectory, "log"), bootLoggers.CreateLogger<ReplicaLogStore>());
         var core = new ReplicaCore(
-            new ReplicaOptions { NodeId = self, ClusterSize = options.Cluster.Size, ElectionTicks = options.ElectionTicks, PreVote = options.PreVote, Thrifty = options.Thrifty, MaxBatchBytes = 2 * WireLimits.MaxValueBytes },
+            options.ReplicaOptionsFor(self),
             new SystemRandomSource(),
             logStore.Recover(snapshotSlot));
         var metrics = new NodeMetrics();

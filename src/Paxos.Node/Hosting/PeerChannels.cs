@@ -6,7 +6,9 @@ namespace Paxos.Node.Hosting;
 /// <summary>gRPC channels to other nodes: HTTP/2 (cleartext for http:// URLs), quick to notice a dead peer.</summary>
 public static class PeerChannels
 {
-    public static GrpcChannel Create(Uri url) => GrpcChannel.ForAddress(url, new GrpcChannelOptions
+    /// <param name="url">The node's address.</param>
+    /// <param name="maxMessageBytes">The largest message sent or received (<see cref="NodeOptions.MaxMessageBytes"/>).</param>
+    public static GrpcChannel Create(Uri url, int maxMessageBytes = WireLimits.MaxMessageBytes) => GrpcChannel.ForAddress(url, new GrpcChannelOptions
     {
         HttpHandler = new SocketsHttpHandler
         {
@@ -16,7 +18,7 @@ public static class PeerChannels
             KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
         },
-        MaxReceiveMessageSize = WireLimits.MaxMessageBytes,
-        MaxSendMessageSize = WireLimits.MaxMessageBytes,
+        MaxReceiveMessageSize = maxMessageBytes,
+        MaxSendMessageSize = maxMessageBytes,
     });
 }

@@ -1,10 +1,12 @@
 using System.Threading.Channels;
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Paxos.Core.Replication;
 using Paxos.Transport.Replication;
 using Paxos.Transport.V1;
 using ReplicaMessage = Paxos.Core.Replication.ReplicaMessage;
+using Wire = Paxos.Transport.V1;
 
 namespace Paxos.Node.Replication;
 
@@ -19,6 +21,9 @@ namespace Paxos.Node.Replication;
 /// only mislead: a pre-vote granted while no leader was known, arriving after one was elected,
 /// would start a needless election. Forwarded commands and their results are kept whatever their
 /// age: nothing resends those, and their senders wait for them with deadlines of their own.
+/// A delivery carries at most <see cref="ReplicaWire.MaxMessagesPerDelivery"/> messages and, encoded,
+/// at most the maximum message size; a message that alone would exceed it is dropped and counted
+/// (<see cref="OversizedDropped"/>), never sent to fail the delivery with the messages around it.
 /// </summary>
 public sealed partial class PeerOutbox : IAsyncDisposable
 {
@@ -34,20 +39,26 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     private readonly Channel<Queued> _queue = Channel.CreateBounded<Queued>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly TimeSpan _maxMessageAge;
+    private readonly int _maxMessageBytes;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sender;
     private volatile bool _peerDown;
+    private Queued? _carried;
+    private long _oversizedDropped;
 
     /// <param name="maxMessageAge">A protocol message still queued after this long is dropped instead of sent.</param>
+    /// <param name="maxMessageBytes">The largest encoded delivery the stream may carry (the channel's maximum send size).</param>
     /// <param name="time">The clock of message ages and retry delays (tests pass a fake one).</param>
-    public PeerOutbox(int self, int peer, PaxosService.PaxosServiceClient client, ILogger logger, TimeSpan maxMessageAge, TimeProvider? time = null)
+    public PeerOutbox(int self, int peer, PaxosService.PaxosServiceClient client, ILogger logger, TimeSpan maxMessageAge, int maxMessageBytes, TimeProvider? time = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessageBytes, EmptyDeliveryBytes(self, peer) + 1);
         _self = self;
         _peer = peer;
         _client = client;
         _logger = logger;
         _maxMessageAge = maxMessageAge;
+        _maxMessageBytes = maxMessageBytes;
         _time = time ?? TimeProvider.System;
         _sender = Task.Run(SendLoopAsync);
     }
@@ -58,6 +69,9 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     /// this turns true without waiting for a message to fail.
     /// </summary>
     public bool PeerDown => _peerDown;
+
+    /// <summary>Messages dropped because one alone, encoded, would exceed the maximum message size.</summary>
+    public long OversizedDropped => Interlocked.Read(ref _oversizedDropped);
 
     /// <summary>Queues a message; drops it if the queue is full.</summary>
     public void Post(ReplicaMessage message) => _queue.Writer.TryWrite(new Queued(message, _time.GetTimestamp()));
@@ -97,20 +111,12 @@ public sealed partial class PeerOutbox : IAsyncDisposable
                     await WriteAsync(call, new DeliverRequest { FromNode = _self, ToNode = _peer }).ConfigureAwait(false);
                     retryDelay = RetryDelay;
                 }
-                while (await reader.WaitToReadAsync(callEnded.Token).ConfigureAwait(false))
+                while (_carried is not null || await reader.WaitToReadAsync(callEnded.Token).ConfigureAwait(false))
                 {
-                    var request = new DeliverRequest { FromNode = _self, ToNode = _peer };
-                    while (request.Messages.Count < ReplicaWire.MaxMessagesPerDelivery && reader.TryRead(out var queued))
-                    {
-                        if (IsStale(queued))
-                        {
-                            continue;
-                        }
-                        request.Messages.Add(ReplicaWire.ToWire(queued.Message));
-                    }
+                    var request = NextDelivery(reader);
                     if (request.Messages.Count == 0)
                     {
-                        continue; // everything queued was stale
+                        continue; // everything queued was stale or too large
                     }
                     await WriteAsync(call, request).ConfigureAwait(false);
                 }
@@ -132,6 +138,54 @@ public sealed partial class PeerOutbox : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Takes queued messages, oldest first, into one delivery until the next would take it over the
+    /// maximum message size or count; that one is carried over to start the next delivery.
+    /// </summary>
+    private DeliverRequest NextDelivery(ChannelReader<Queued> reader)
+    {
+        var request = new DeliverRequest { FromNode = _self, ToNode = _peer };
+        int empty = request.CalculateSize();
+        int bytes = empty;
+        while (request.Messages.Count < ReplicaWire.MaxMessagesPerDelivery && TakeNext(reader, out var queued))
+        {
+            if (IsStale(queued))
+            {
+                continue;
+            }
+            var message = ReplicaWire.ToWire(queued.Message);
+            int size = CodedOutputStream.ComputeTagSize(DeliverRequest.MessagesFieldNumber) + CodedOutputStream.ComputeMessageSize(message);
+            if (empty + size > _maxMessageBytes)
+            {
+                Interlocked.Increment(ref _oversizedDropped);
+                LogOversized(_peer, message.BodyCase, empty + size, _maxMessageBytes);
+                continue;
+            }
+            if (bytes + size > _maxMessageBytes)
+            {
+                _carried = queued;
+                break;
+            }
+            request.Messages.Add(message);
+            bytes += size;
+        }
+        return request;
+    }
+
+    /// <summary>The message carried over from the last delivery, else the next queued one.</summary>
+    private bool TakeNext(ChannelReader<Queued> reader, out Queued queued)
+    {
+        if (_carried is { } carried)
+        {
+            _carried = null;
+            queued = carried;
+            return true;
+        }
+        return reader.TryRead(out queued);
+    }
+
+    private static int EmptyDeliveryBytes(int self, int peer) => new DeliverRequest { FromNode = self, ToNode = peer }.CalculateSize();
 
     /// <summary>Writes one delivery; the peer is reachable once a write succeeds.</summary>
     private async Task WriteAsync(AsyncClientStreamingCall<DeliverRequest, DeliverResponse> call, DeliverRequest request)
@@ -165,6 +219,9 @@ public sealed partial class PeerOutbox : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "peer {Peer} unreachable ({Kind}: {Detail}); retrying, and dropping protocol messages that wait too long")]
     private partial void LogPeerDown(int peer, string kind, string detail);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "dropped a {Kind} message to peer {Peer}: encoded it takes {Bytes} bytes, over the maximum message size of {MaxBytes}")]
+    private partial void LogOversized(int peer, Wire.ReplicaMessage.BodyOneofCase kind, int bytes, int maxBytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} reachable again")]
     private partial void LogPeerBack(int peer);

@@ -5,6 +5,7 @@ using Paxos.Core;
 using Paxos.Core.Replication;
 using Paxos.Node.Hosting;
 using Paxos.Storage.Replication;
+using Paxos.Storage.Snapshots;
 
 namespace Paxos.Node.Replication;
 
@@ -53,6 +54,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private readonly NodeMetrics _metrics;
     private readonly ulong _snapshotInterval;
     private readonly ILogger _logger;
+    private readonly Action<string, Exception> _fatal;
     private readonly Channel<object> _inputs = Channel.CreateBounded<object>(
         new BoundedChannelOptions(InputCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ProposalBook<PendingProposal> _proposals = new();
@@ -88,9 +90,10 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// <param name="tick">How long one core tick lasts.</param>
     /// <param name="placement">While leading, moves the leadership to the node the writes come in through; null to keep it where elections put it.</param>
     /// <param name="metrics">Where fsync times, leader changes, applied commands and snapshots are counted.</param>
+    /// <param name="fatal">How the loop stops the process when it cannot go on; null: <see cref="Environment.FailFast(string, Exception)"/>.</param>
     public ReplicaDriver(ReplicaCore core, ReplicaLogStore store, IStateMachine stateMachine, IReadOnlyList<PeerOutbox?> outboxes,
         ReplicaSnapshots snapshots, SnapshotSender snapshotSender, ulong appliedSlot, ulong appliedCommandIndex, ulong snapshotInterval, TimeSpan tick,
-        LeaderPlacement? placement, NodeMetrics metrics, ILogger logger)
+        LeaderPlacement? placement, NodeMetrics metrics, ILogger logger, Action<string, Exception>? fatal = null)
     {
         Invariant.Check(snapshotInterval >= 1, "snapshot interval must be at least one slot");
         _core = core;
@@ -103,6 +106,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _metrics = metrics;
         _snapshotInterval = snapshotInterval;
         _logger = logger;
+        _fatal = fatal ?? Environment.FailFast;
         _appliedSlot = appliedSlot;
         _lastSnapshotSlot = appliedSlot;
         _commandIndex = appliedCommandIndex;
@@ -153,13 +157,16 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     }
 
     /// <summary>
-    /// After a snapshot from the leader was received and committed to the snapshot store: installs
-    /// it if it is ahead of this replica. Returns the slot this replica has applied afterwards.
+    /// After a snapshot from the leader was received, before it is committed: if it is ahead of this
+    /// replica, restores the state machine from it and only then commits it to the snapshot store
+    /// (replacing the older ones). Returns the slot this replica has applied afterwards. Throws
+    /// <see cref="InvalidDataException"/> if the state machine cannot restore it: the replica keeps
+    /// its state and the store its snapshots. <paramref name="received"/> is read by the loop until
+    /// this completes, so once queued it is not cancelled.
     /// </summary>
-    public async Task<ulong> InstallReceivedSnapshotAsync(CancellationToken cancellationToken)
+    public async Task<ulong> InstallReceivedSnapshotAsync(SnapshotWriter received, CancellationToken cancellationToken)
     {
-        var install = new PendingInstall();
-        using var registration = cancellationToken.Register(() => install.Completion.TrySetCanceled(cancellationToken));
+        var install = new PendingInstall(received);
         await _inputs.Writer.WriteAsync(install, cancellationToken).ConfigureAwait(false);
         return await install.Completion.Task.ConfigureAwait(false);
     }
@@ -230,14 +237,26 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
         catch (InvariantViolationException e)
         {
-            Environment.FailFast("Paxos invariant violated; stopping the node rather than corrupting data.", e);
+            Stop("Paxos invariant violated; stopping the node rather than corrupting data.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A failed fsync leaves the disk state unknown: stop rather than acknowledge anything.
-            Environment.FailFast("The replica's log could not be written; stopping the node.", e);
+            Stop("The replica's log could not be written; stopping the node.", e);
+        }
+        catch (Exception e)
+        {
+            // A bug (here or in the state machine): without its loop the node would look alive and answer nothing.
+            Stop("The replica's loop failed unexpectedly; stopping the node rather than leaving it unresponsive.", e);
         }
         FailEverything(new ObjectDisposedException(nameof(ReplicaDriver), "the node is stopping"));
+    }
+
+    /// <summary>Ends the process (<see cref="Environment.FailFast(string, Exception)"/> unless a test gave another way) after logging why.</summary>
+    private void Stop(string message, Exception error)
+    {
+        LogFatal(message, error);
+        _fatal(message, error);
     }
 
     private void Handle(object input)
@@ -534,13 +553,26 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     private void InstallSnapshot(PendingInstall install)
     {
-        using var reader = _snapshots.OpenLatest();
-        if (reader is null || (ulong)reader.Index <= _appliedSlot)
+        var received = install.Received;
+        if ((ulong)received.Index <= _appliedSlot)
         {
             install.Completion.TrySetResult(_appliedSlot);
             return;
         }
-        var (slot, commandIndex) = ReplicaSnapshots.Restore(_stateMachine, reader);
+        ulong slot;
+        ulong commandIndex;
+        try
+        {
+            (slot, commandIndex) = ReplicaSnapshots.Restore(_stateMachine, received);
+        }
+        catch (Exception e) when (e is not (IOException or InvariantViolationException))
+        {
+            LogSnapshotRefused(received.Index, e.GetType().Name, e.Message, _appliedSlot);
+            install.Completion.TrySetException(new InvalidDataException(
+                $"the snapshot at slot {received.Index} could not be restored ({e.GetType().Name}: {e.Message}); node {_core.NodeId} keeps its state at slot {_appliedSlot}", e));
+            return;
+        }
+        received.Commit();
         foreach (var (covered, proposal) in _proposals.TakeThrough(slot))
         {
             proposal.Fail(new OutcomeUnknownException($"slot {covered} was covered by a snapshot from the leader before this node learned its value"));
@@ -628,6 +660,12 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "snapshot taken at slot {Slot} (command index {CommandIndex}); log compacted up to it")]
     private partial void LogSnapshot(ulong slot, ulong commandIndex);
 
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Message}")]
+    private partial void LogFatal(string message, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "refused the snapshot at slot {Slot} from the leader: it could not be restored ({Kind}: {Detail}); keeping the state at slot {Applied}")]
+    private partial void LogSnapshotRefused(long slot, string kind, string detail, ulong applied);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "installed the leader's snapshot at slot {Slot}")]
     private partial void LogInstalled(ulong slot);
 
@@ -699,8 +737,10 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
     }
 
-    private sealed class PendingInstall
+    private sealed class PendingInstall(SnapshotWriter received)
     {
+        public SnapshotWriter Received { get; } = received;
+
         public TaskCompletionSource<ulong> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 

@@ -12,7 +12,8 @@ namespace Paxos.Node.Replication;
 /// </summary>
 public sealed class ReplicaSnapshots(SnapshotStore store)
 {
-    private const int MetadataSize = sizeof(ulong);
+    /// <summary>The metadata's length: the command index, 8 bytes.</summary>
+    internal const int MetadataSize = sizeof(ulong);
 
     /// <summary>The latest snapshot, verified, or null if there is none.</summary>
     public SnapshotReader? OpenLatest() => store.OpenLatest();
@@ -28,7 +29,7 @@ public sealed class ReplicaSnapshots(SnapshotStore store)
         writer.Commit();
     }
 
-    /// <summary>Starts receiving a snapshot sent by the leader; commit it, then hand it to the driver.</summary>
+    /// <summary>Starts receiving a snapshot sent by the leader; hand it to the driver, which restores it and only then commits it.</summary>
     public SnapshotWriter BeginReceive(ulong slot, ReadOnlySpan<byte> metadata)
     {
         if (metadata.Length != MetadataSize)
@@ -46,6 +47,19 @@ public sealed class ReplicaSnapshots(SnapshotStore store)
             stateMachine.RestoreSnapshot(stream);
         }
         return ((ulong)reader.Index, DecodeMetadata(reader.Metadata.Span, reader.FilePath));
+    }
+
+    /// <summary>
+    /// Restores <paramref name="stateMachine"/> from a received snapshot that is not committed yet; returns (slot,
+    /// command index) it reflects. Throws whatever the state machine throws on content it cannot parse.
+    /// </summary>
+    public static (ulong Slot, ulong CommandIndex) Restore(IStateMachine stateMachine, SnapshotWriter received)
+    {
+        using (var stream = new SnapshotContentStream(received))
+        {
+            stateMachine.RestoreSnapshot(stream);
+        }
+        return ((ulong)received.Index, BinaryPrimitives.ReadUInt64LittleEndian(received.Metadata.Span)); // its length was checked by BeginReceive
     }
 
     private static byte[] EncodeMetadata(ulong commandIndex)

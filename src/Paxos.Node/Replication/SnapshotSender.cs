@@ -12,7 +12,8 @@ namespace Paxos.Node.Replication;
 /// </summary>
 public sealed partial class SnapshotSender(int self, ReplicaSnapshots snapshots, IReadOnlyList<PaxosService.PaxosServiceClient?> peers, ILogger logger)
 {
-    private const int ChunkBytes = 1024 * 1024;
+    /// <summary>Content bytes per chunk; a chunk with its framing fits in one message (<see cref="Hosting.MessageBudget"/>).</summary>
+    internal const int ChunkBytes = 1024 * 1024;
     private static readonly TimeSpan TransferTimeout = TimeSpan.FromMinutes(5);
     private readonly HashSet<int> _sending = [];
 

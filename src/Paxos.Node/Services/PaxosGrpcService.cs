@@ -36,30 +36,34 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         {
             return new InstallSnapshotResponse { InstalledIndex = replica.Status.AppliedIndex }; // already past it
         }
-        using (var writer = snapshots.BeginReceive(first.Index, first.Metadata.Span))
+        using var writer = snapshots.BeginReceive(first.Index, first.Metadata.Span);
+        var chunk = first;
+        while (true)
         {
-            var chunk = first;
-            while (true)
+            writer.Write(chunk.Data.Span);
+            if (writer.ContentLength > MaxSnapshotBytes)
             {
-                writer.Write(chunk.Data.Span);
-                if (writer.ContentLength > MaxSnapshotBytes)
-                {
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"snapshot larger than {MaxSnapshotBytes} bytes"));
-                }
-                if (chunk.Last)
-                {
-                    break;
-                }
-                if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
-                {
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, "snapshot stream ended before its last chunk"));
-                }
-                chunk = requestStream.Current;
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"snapshot larger than {MaxSnapshotBytes} bytes"));
             }
-            writer.Commit();
+            if (chunk.Last)
+            {
+                break;
+            }
+            if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "snapshot stream ended before its last chunk"));
+            }
+            chunk = requestStream.Current;
         }
-        ulong installed = await replica.InstallReceivedSnapshotAsync(context.CancellationToken).ConfigureAwait(false);
-        return new InstallSnapshotResponse { InstalledIndex = installed };
+        try
+        {
+            ulong installed = await replica.InstallReceivedSnapshotAsync(writer, context.CancellationToken).ConfigureAwait(false);
+            return new InstallSnapshotResponse { InstalledIndex = installed };
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
     }
 
     /// <summary>

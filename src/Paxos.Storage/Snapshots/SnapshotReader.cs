@@ -6,7 +6,7 @@ namespace Paxos.Storage.Snapshots;
 /// A verified snapshot, open for reading its content in chunks at any offset (for example to stream it to a
 /// lagging replica) without loading it into memory. Obtained from <see cref="SnapshotStore.OpenLatest"/>.
 /// </summary>
-public sealed class SnapshotReader : IDisposable
+public sealed class SnapshotReader : ISnapshotContent, IDisposable
 {
     private readonly IFileHandle _file;
     private readonly long _contentStart;

@@ -33,8 +33,11 @@ public sealed class SnapshotWriterStream(SnapshotWriter writer) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 }
 
-/// <summary>A read-only <see cref="Stream"/> over a snapshot's content, for restoring a state machine.</summary>
-public sealed class SnapshotContentStream(SnapshotReader reader) : Stream
+/// <summary>
+/// A read-only <see cref="Stream"/> over a snapshot's content, for restoring a state machine: of a committed
+/// snapshot (<see cref="SnapshotReader"/>) or of a received one before it is committed (<see cref="SnapshotWriter"/>).
+/// </summary>
+public sealed class SnapshotContentStream(ISnapshotContent reader) : Stream
 {
     private long _position;
 

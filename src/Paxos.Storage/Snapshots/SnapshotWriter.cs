@@ -5,9 +5,10 @@ namespace Paxos.Storage.Snapshots;
 
 /// <summary>
 /// Writes one snapshot in chunks to a temporary file; <see cref="Commit"/> makes it durable and atomically puts it
-/// in place. Disposing without committing discards it. Obtained from <see cref="SnapshotStore.BeginWrite"/>.
+/// in place. Disposing without committing discards it. Until then what was written can be read back, to check a
+/// snapshot received from elsewhere before it replaces the store's. Obtained from <see cref="SnapshotStore.BeginWrite"/>.
 /// </summary>
-public sealed class SnapshotWriter : IDisposable
+public sealed class SnapshotWriter : ISnapshotContent, IDisposable
 {
     private readonly SnapshotStore _store;
     private readonly IFileSystem _fs;
@@ -40,6 +41,24 @@ public sealed class SnapshotWriter : IDisposable
 
     /// <summary>How many content bytes have been written so far.</summary>
     public long ContentLength { get; private set; }
+
+    /// <summary>The caller's metadata to be stored with the snapshot.</summary>
+    public ReadOnlyMemory<byte> Metadata => _metadata;
+
+    /// <summary>Reads back content written so far, before the snapshot is committed.</summary>
+    public int ReadContent(long offset, Span<byte> destination)
+    {
+        IFileHandle file = OpenFile();
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, ContentLength);
+        int count = (int)Math.Min(destination.Length, ContentLength - offset);
+        int read = file.Read(destination[..count], _contentStart + offset);
+        if (read != count)
+        {
+            throw new SnapshotCorruptionException(_tempPath, $"content ended at {offset + read} bytes, expected {ContentLength}");
+        }
+        return read;
+    }
 
     /// <summary>Appends the next chunk of the snapshot's content.</summary>
     public void Write(ReadOnlySpan<byte> chunk)
