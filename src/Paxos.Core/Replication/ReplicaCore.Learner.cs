@@ -80,13 +80,15 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        ulong last = Math.Min(commitIndex, m.FromSlot + (ulong)options.MaxEntriesPerMessage - 1);
-        var entries = new LogEntry[last - m.FromSlot + 1];
-        for (ulong slot = m.FromSlot; slot <= last; slot++)
+        var entries = new List<LogEntry>();
+        long bytes = 0;
+        for (ulong slot = m.FromSlot; slot <= commitIndex && FitsInMessage(entries.Count, bytes, log.EntryAt(slot)); slot++)
         {
-            entries[slot - m.FromSlot] = log.EntryAt(slot);
+            entries.Add(log.EntryAt(slot));
+            bytes += WireSize.Of(entries[^1]);
         }
 
+        Invariant.Check(entries.Count >= 1 && entries[0].Slot == m.FromSlot, "a catch-up starts at the requested slot");
         Send(new CatchUp(self, m.From, commitIndex, entries));
     }
 

@@ -129,7 +129,8 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         }
         var logStore = ReplicaLogStore.Open(Path.Combine(options.DataDirectory, "log"), bootLoggers.CreateLogger<ReplicaLogStore>());
         var core = new ReplicaCore(
-            new ReplicaOptions { NodeId = self, ClusterSize = options.Cluster.Size, ElectionTicks = options.ElectionTicks, PreVote = options.PreVote, Thrifty = options.Thrifty, MaxBatchBytes = 2 * WireLimits.MaxValueBytes },
+            new ReplicaOptions { NodeId = self, ClusterSize = options.Cluster.Size, ElectionTicks = options.ElectionTicks, PreVote = options.PreVote, Thrifty = options.Thrifty, MaxBatchBytes = 2 * WireLimits.MaxValueBytes,
+                MaxMessageBytes = WireLimits.MaxMessageBytes, MaxCommandBytes = KeyValueCommandCodec.MaxEncodedLength },
             new SystemRandomSource(),
             logStore.Recover(snapshotSlot));
         var metrics = new NodeMetrics();
