@@ -20,6 +20,14 @@ public static class KeyValueCommandCodec
     /// <summary>The format version written by this codec and the only one it reads.</summary>
     public const byte FormatVersion = 1;
 
+    /// <summary>
+    /// The longest encoding of a command within <see cref="KeyValueLimits"/>: a compare-and-swap with
+    /// the longest client id and key, and an expected and a new value of the largest size.
+    /// </summary>
+    public static readonly int MaxEncodedLength =
+        2 + WireFormat.BytesSize(KeyValueLimits.MaxClientIdBytes) + sizeof(ulong) + WireFormat.BytesSize(KeyValueLimits.MaxKeyBytes)
+        + 1 + (2 * WireFormat.BytesSize(KeyValueLimits.MaxValueBytes));
+
     private const byte PutTag = 1;
     private const byte DeleteTag = 2;
     private const byte CompareAndSwapTag = 3;

@@ -9,6 +9,9 @@ public static class WireLimits
     /// <summary>Largest single-decree instance id, in UTF-8 bytes.</summary>
     public const int MaxInstanceIdBytes = 100;
 
-    /// <summary>Largest gRPC message a node receives; above the value limit so oversized values get a clear error.</summary>
-    public const int MaxMessageBytes = 4 * 1024 * 1024;
+    /// <summary>
+    /// Largest gRPC message a node sends or receives; above the value limit so oversized values get a
+    /// clear error. The replica core's default message bound, so that there is one source of truth.
+    /// </summary>
+    public const int MaxMessageBytes = Paxos.Core.Replication.ReplicaOptions.DefaultMaxMessageBytes;
 }

@@ -22,6 +22,7 @@ public sealed class ReplicaWireTests
     [
         new Prepare(2, 0, B, 4),
         new Promise(2, 0, B, 3, Entries),
+        new Promise(2, 0, B, 3, Entries, 4, 5),
         new Nack(2, 0, new Ballot(1, 1), B),
         new Accept(2, 0, B, 3, Entries),
         new AcceptReply(2, 0, B, [4, 5], 3),
@@ -50,6 +51,43 @@ public sealed class ReplicaWireTests
         var back = Assert.Single(ReplicaWire.FromWire(DeliverRequest.Parser.ParseFrom(request.ToByteArray()), self: 0, clusterSize: 3));
 
         Assert.Equal(Describe(message), Describe(back));
+    }
+
+    public static TheoryData<ReplicaMessage> LargestMessages()
+    {
+        var ballot = new Ballot(ulong.MaxValue, 30);
+        LogEntry[] entries =
+        [
+            new(ulong.MaxValue - 2, ballot, new SlotValue([new byte[(1 << 21) + 5]])),
+            new(ulong.MaxValue - 1, ballot, new SlotValue([.. Enumerable.Repeat(new byte[200], 1024).Select(b => (ReadOnlyMemory<byte>)b)])),
+            new(ulong.MaxValue, ballot, SlotValue.NoOp),
+        ];
+        return
+        [
+            new Promise(30, 29, ballot, ulong.MaxValue - 3, entries, ulong.MaxValue - 2, ulong.MaxValue - 1),
+            new Accept(30, 29, ballot, ulong.MaxValue, entries),
+            new CatchUp(30, 29, ulong.MaxValue, entries),
+            new HeartbeatReply(30, 29, ballot, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue),
+        ];
+    }
+
+    [Theory]
+    [MemberData(nameof(LargestMessages))]
+    public void The_cores_size_bounds_cover_the_encoding_of_a_delivery(ReplicaMessage message)
+    {
+        var request = new DeliverRequest { FromNode = 30, ToNode = 29 };
+        request.Messages.Add(ReplicaWire.ToWire(message));
+        IReadOnlyList<LogEntry> entries = message switch
+        {
+            Promise m => m.Accepted,
+            Accept m => m.Entries,
+            CatchUp m => m.Entries,
+            _ => [],
+        };
+
+        long bound = WireSize.MessageOverheadBytes + entries.Sum(WireSize.Of);
+
+        Assert.True(request.CalculateSize() <= bound, $"{request.CalculateSize()} bytes encoded, bound {bound}");
     }
 
     [Theory]

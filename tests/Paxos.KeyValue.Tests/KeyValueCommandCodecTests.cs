@@ -18,6 +18,19 @@ public class KeyValueCommandCodecTests
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
+    [Fact]
+    public void Max_encoded_length_is_that_of_the_largest_command_the_limits_allow()
+    {
+        string longest = new('k', KeyValueLimits.MaxKeyBytes);
+        string client = new('c', KeyValueLimits.MaxClientIdBytes);
+        byte[] value = new byte[KeyValueLimits.MaxValueBytes];
+        var cas = new CompareAndSwapCommand(longest, false, value, value, client, ulong.MaxValue);
+        var put = new PutCommand(longest, value, client, ulong.MaxValue);
+
+        Assert.Equal(KeyValueCommandCodec.MaxEncodedLength, KeyValueCommandCodec.GetEncodedLength(cas));
+        Assert.True(KeyValueCommandCodec.GetEncodedLength(put) < KeyValueCommandCodec.MaxEncodedLength);
+    }
+
     [Theory]
     [MemberData(nameof(Samples))]
     public void Round_trip_keeps_every_field(string name)

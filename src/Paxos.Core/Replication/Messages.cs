@@ -11,11 +11,15 @@ public abstract record ReplicaMessage(int From, int To);
 public sealed record Prepare(int From, int To, Ballot Ballot, ulong FromSlot) : ReplicaMessage(From, To);
 
 /// <summary>
-/// Phase 1b: the acceptor promises to accept nothing below <paramref name="Ballot"/>. It reports its
-/// commit index (slots up to it are chosen and need no re-proposal) and every entry it accepted
-/// above both that index and the prepare's first slot. The window rule bounds their number.
+/// Phase 1b, or one part of it: the acceptor promises to accept nothing below <paramref name="Ballot"/>.
+/// It reports its commit index (slots up to it are chosen and need no re-proposal) and every entry it
+/// accepted above that index in slots <paramref name="FirstSlot"/>..<paramref name="LastSlot"/>.
+/// A promise whose entries do not fit in one message comes in parts over consecutive ranges, the
+/// first from the prepare's first slot, the last up to <see cref="ulong.MaxValue"/> (the defaults:
+/// a promise in one part).
 /// </summary>
-public sealed record Promise(int From, int To, Ballot Ballot, ulong CommitIndex, IReadOnlyList<LogEntry> Accepted)
+public sealed record Promise(
+    int From, int To, Ballot Ballot, ulong CommitIndex, IReadOnlyList<LogEntry> Accepted, ulong FirstSlot = 0, ulong LastSlot = ulong.MaxValue)
     : ReplicaMessage(From, To);
 
 /// <summary>Rejection of a prepare, accept or heartbeat in <paramref name="Rejected"/>: the acceptor has promised the higher <paramref name="Promised"/>.</summary>

@@ -26,8 +26,49 @@ public sealed partial class ReplicaCore
             BecomeFollower(-1);
         }
 
-        Send(new Promise(self, m.From, m.Ballot, commitIndex, UnchosenAcceptedFrom(m.FromSlot)));
+        SendPromise(m.From, m.Ballot, m.FromSlot);
     }
+
+    /// <summary>
+    /// Promises <paramref name="ballot"/> to <paramref name="candidate"/>, reporting the unchosen
+    /// accepted entries from <paramref name="fromSlot"/> on in as many parts as it takes for each to
+    /// fit in one message; consecutive parts cover consecutive slot ranges, the last one open-ended.
+    /// </summary>
+    private void SendPromise(int candidate, Ballot ballot, ulong fromSlot)
+    {
+        Invariant.Check(promised == ballot, "a promise reports the promised ballot");
+        LogEntry[] accepted = UnchosenAcceptedFrom(fromSlot);
+        ulong first = fromSlot;
+        int start = 0;
+        int parts = 0;
+        do
+        {
+            int end = start;
+            long bytes = 0;
+            while (end < accepted.Length && FitsInMessage(end - start, bytes, accepted[end]))
+            {
+                bytes += WireSize.Of(accepted[end]);
+                end++;
+            }
+
+            ulong last = end == accepted.Length ? ulong.MaxValue : accepted[end - 1].Slot;
+            Send(new Promise(self, candidate, ballot, commitIndex, accepted[start..end], first, last));
+            parts++;
+            first = last == ulong.MaxValue ? last : last + 1;
+            start = end;
+        }
+        while (start < accepted.Length);
+
+        Invariant.Check(parts <= Math.Max(1, accepted.Length), "every promise part but an empty one carries an entry");
+    }
+
+    /// <summary>
+    /// Whether a message already carrying <paramref name="count"/> entries of <paramref name="bytes"/>
+    /// may take <paramref name="next"/> too: within the entry count and the message size, and always
+    /// when it is the first (a slot fits in a message alone, see <see cref="ReplicaOptions.Validate"/>).
+    /// </summary>
+    private bool FitsInMessage(int count, long bytes, LogEntry next) =>
+        count == 0 || (count < options.MaxEntriesPerMessage && bytes + WireSize.Of(next) <= options.EntryBudgetBytes);
 
     /// <summary>Accepted entries above the commit index and at or above <paramref name="fromSlot"/>.</summary>
     private LogEntry[] UnchosenAcceptedFrom(ulong fromSlot)

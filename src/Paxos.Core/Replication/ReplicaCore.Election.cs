@@ -10,10 +10,8 @@ namespace Paxos.Core.Replication;
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    private uint promiseMask;
-    private ulong promisedCommit;
-    private int promisedCommitFrom;
-    private readonly SortedDictionary<ulong, LogEntry> reported = [];
+    /// <summary>The candidate's phase 1; null in other roles.</summary>
+    private PromiseTally? candidacy;
 
     private void StartCandidacy()
     {
@@ -24,14 +22,8 @@ public sealed partial class ReplicaCore
         RaisePromise(ballot);
         ResetElectionTimer();
 
-        promiseMask = Bit(self);
-        promisedCommit = commitIndex;
-        promisedCommitFrom = self;
-        foreach (LogEntry entry in UnchosenAcceptedFrom(commitIndex + 1))
-        {
-            reported[entry.Slot] = entry;
-        }
-
+        candidacy = new PromiseTally(options.ClusterSize, commitIndex + 1);
+        candidacy.Add(self, commitIndex, commitIndex + 1, ulong.MaxValue, UnchosenAcceptedFrom(commitIndex + 1));
         for (int peer = 0; peer < options.ClusterSize; peer++)
         {
             if (peer != self)
@@ -40,38 +32,32 @@ public sealed partial class ReplicaCore
             }
         }
 
-        if (IsQuorum(promiseMask))
+        if (IsQuorum(candidacy.Complete))
         {
-            BecomeLeader();
+            BecomeLeader(candidacy);
         }
     }
 
     private void OnPromise(Promise m)
     {
-        if (role != ReplicaRole.Candidate || m.Ballot != ballot || (promiseMask & Bit(m.From)) != 0)
+        Invariant.Check(m.FirstSlot <= m.LastSlot, "a promise part covers a slot range");
+        if (m.Ballot != ballot || role == ReplicaRole.Follower)
         {
             return;
         }
 
-        promiseMask |= Bit(m.From);
-        if (m.CommitIndex > promisedCommit)
+        if (role == ReplicaRole.Leader)
         {
-            promisedCommit = m.CommitIndex;
-            promisedCommitFrom = m.From;
+            OnRecoveryPromise(m);
+            return;
         }
 
+        Invariant.Check(candidacy is not null, "a candidate has a phase 1 in progress");
         // Planted bug for the simulator only: ignore-accepted skips the reported values.
-        foreach (LogEntry entry in options.PlantIgnoreAccepted ? [] : m.Accepted)
+        candidacy!.Add(m.From, m.CommitIndex, m.FirstSlot, m.LastSlot, options.PlantIgnoreAccepted ? [] : m.Accepted);
+        if (IsQuorum(candidacy.Complete))
         {
-            if (!reported.TryGetValue(entry.Slot, out LogEntry known) || entry.Ballot > known.Ballot)
-            {
-                reported[entry.Slot] = entry;
-            }
-        }
-
-        if (IsQuorum(promiseMask))
-        {
-            BecomeLeader();
+            BecomeLeader(candidacy);
         }
     }
 
@@ -86,24 +72,26 @@ public sealed partial class ReplicaCore
 
     /// <summary>
     /// Phase 1 is complete. Slots up to the highest commit index among the promises are chosen
-    /// already (their values are fetched by catch-up, never re-proposed); every later slot up to the
-    /// highest reported one is re-proposed with its highest-ballot value, or a no-op if none was
-    /// reported.
+    /// already (their values are fetched by catch-up, or recovered by <see cref="RecoverChosenValues"/>,
+    /// never taken from this phase 1); every later slot up to the highest reported one is re-proposed
+    /// with its highest-ballot value, or a no-op if none was reported.
     /// </summary>
-    private void BecomeLeader()
+    private void BecomeLeader(PromiseTally phaseOne)
     {
+        Invariant.Check(role == ReplicaRole.Candidate && IsQuorum(phaseOne.Complete), "a candidate leads once a quorum's promises are complete");
         role = ReplicaRole.Leader;
         leaderId = self;
         heartbeatElapsed = 0;
         Array.Clear(ackedRound);
+        candidacy = null;
 
         // The promises just received are replies in this ballot: the first quorum check counts them
         // (it runs a full election timeout from now: the candidacy cleared its counter).
-        heardSinceCheck = promiseMask;
+        heardSinceCheck = phaseOne.Complete;
 
-        ulong chosenUpTo = Math.Max(promisedCommit, commitIndex);
+        ulong chosenUpTo = Math.Max(phaseOne.HighestCommit, commitIndex);
         ulong highest = chosenUpTo;
-        foreach (KeyValuePair<ulong, LogEntry> pair in reported)
+        foreach (KeyValuePair<ulong, LogEntry> pair in phaseOne.Reported)
         {
             highest = Math.Max(highest, pair.Key);
         }
@@ -111,29 +99,29 @@ public sealed partial class ReplicaCore
         for (ulong slot = chosenUpTo + 1; slot <= highest; slot++)
         {
             // Planted bug for the simulator only: skip-recovery proposes no-ops over the learned values.
-            SlotValue value = !options.PlantSkipRecovery && reported.TryGetValue(slot, out LogEntry entry) ? entry.Value : SlotValue.NoOp;
+            SlotValue value = !options.PlantSkipRecovery && phaseOne.Reported.TryGetValue(slot, out LogEntry entry) ? entry.Value : SlotValue.NoOp;
             ProposeAt(slot, value);
         }
 
-        reported.Clear();
         readBarrierSlot = highest + 1;
         ProposeAt(readBarrierSlot, SlotValue.NoOp);
         nextSlot = readBarrierSlot + 1;
-        StartThriftyPhase2(chosenUpTo + 1);
+        StartThriftyPhase2(chosenUpTo + 1, phaseOne.Complete);
+        StartChosenRecovery(chosenUpTo);
 
         if (chosenUpTo > commitIndex)
         {
-            RequestCatchUp(promisedCommitFrom);
+            RequestCatchUp(phaseOne.HighestCommitFrom);
         }
 
         BroadcastHeartbeat();
+        Invariant.Check(nextSlot > chosenUpTo && nextSlot > commitIndex, "a new leader proposes only above the chosen prefix");
     }
 
     private void ClearProposerState()
     {
         ClearPreVote();
-        promiseMask = 0;
-        reported.Clear();
+        candidacy = null;
         ClearLeaderState();
     }
 }

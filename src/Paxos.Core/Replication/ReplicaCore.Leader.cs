@@ -29,7 +29,7 @@ public sealed partial class ReplicaCore
             return new ProposeResult(ProposeStatus.NotLeader, 0, 0, leaderId);
         }
 
-        if (command.Length > options.MaxBatchBytes)
+        if (command.Length > options.MaxCommandBytes)
         {
             return new ProposeResult(ProposeStatus.TooLarge, 0, 0, self);
         }
@@ -78,6 +78,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
+        Invariant.Check(openBatch.Count == 1 || openBatchBytes <= options.MaxBatchBytes, "a batch exceeds its byte limit only with one command alone");
         ProposeAt(openBatchSlot, new SlotValue(openBatch));
         openBatch.Clear();
         openBatchBytes = 0;
@@ -86,6 +87,8 @@ public sealed partial class ReplicaCore
     /// <summary>Phase 2 for one slot: the leader accepts its own proposal and queues the Accepts.</summary>
     private void ProposeAt(ulong slot, SlotValue value)
     {
+        Invariant.Check(role == ReplicaRole.Leader && slot > commitIndex, "a leader proposes only above its commit index");
+        Invariant.Check(WireSize.EntryBound(value.Commands.Count, value.ByteCount) <= options.MaxSlotBytes, "a slot fits in one message");
         Persist(new LogEntry(slot, ballot, value));
         log.At(slot).AckMask = Bit(self);
         proposedSinceFlush = true;
@@ -96,6 +99,7 @@ public sealed partial class ReplicaCore
     private void SendAccepts(int peer, List<ulong> slots)
     {
         messageScratch.Clear();
+        long bytes = 0;
         foreach (ulong slot in slots)
         {
             if (!log.Contains(slot) || log.At(slot).Ballot != ballot)
@@ -103,12 +107,16 @@ public sealed partial class ReplicaCore
                 continue;
             }
 
-            messageScratch.Add(log.EntryAt(slot));
-            if (messageScratch.Count == options.MaxEntriesPerMessage)
+            LogEntry entry = log.EntryAt(slot);
+            if (!FitsInMessage(messageScratch.Count, bytes, entry))
             {
                 Send(new Accept(self, peer, ballot, commitIndex, messageScratch.ToArray()));
                 messageScratch.Clear();
+                bytes = 0;
             }
+
+            messageScratch.Add(entry);
+            bytes += WireSize.Of(entry);
         }
 
         if (messageScratch.Count > 0)
@@ -130,11 +138,7 @@ public sealed partial class ReplicaCore
             CountAcceptance(m.Slots[i], m.From);
         }
 
-        if (m.CommitIndex > commitIndex)
-        {
-            RequestCatchUp(m.From);
-        }
-
+        LearnChosenFrom(m.From, m.CommitIndex);
         TryHandOver();
     }
 
@@ -251,5 +255,6 @@ public sealed partial class ReplicaCore
         FailPendingReads();
         nextSlot = 0;
         readBarrierSlot = 0;
+        recovery = null;
     }
 }

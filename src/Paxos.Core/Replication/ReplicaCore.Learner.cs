@@ -80,13 +80,15 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        ulong last = Math.Min(commitIndex, m.FromSlot + (ulong)options.MaxEntriesPerMessage - 1);
-        var entries = new LogEntry[last - m.FromSlot + 1];
-        for (ulong slot = m.FromSlot; slot <= last; slot++)
+        var entries = new List<LogEntry>();
+        long bytes = 0;
+        for (ulong slot = m.FromSlot; slot <= commitIndex && FitsInMessage(entries.Count, bytes, log.EntryAt(slot)); slot++)
         {
-            entries[slot - m.FromSlot] = log.EntryAt(slot);
+            entries.Add(log.EntryAt(slot));
+            bytes += WireSize.Of(entries[^1]);
         }
 
+        Invariant.Check(entries.Count >= 1 && entries[0].Slot == m.FromSlot, "a catch-up starts at the requested slot");
         Send(new CatchUp(self, m.From, commitIndex, entries));
     }
 
@@ -182,7 +184,9 @@ public sealed partial class ReplicaCore
     /// <summary>
     /// The driver installed a snapshot (from <see cref="Ready.SnapshotsToSend"/> of a peer) covering
     /// every slot up to <paramref name="index"/>: those slots are chosen and applied, and dropped from
-    /// the log. Call only between an <see cref="Advance"/> and the next <see cref="TakeReady"/>.
+    /// the log. Call only between an <see cref="Advance"/> and the next <see cref="TakeReady"/>. A
+    /// leader that lagged keeps leading if the snapshot covers none of its own undecided proposals
+    /// (<see cref="SnapshotSparesOwnProposals"/>); a candidate steps down.
     /// </summary>
     public void ReportSnapshotInstalled(ulong index)
     {
@@ -192,7 +196,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        if (role != ReplicaRole.Follower)
+        if (role == ReplicaRole.Candidate || (role == ReplicaRole.Leader && !SnapshotSparesOwnProposals(index)))
         {
             BecomeFollower(-1);
         }
@@ -202,5 +206,33 @@ public sealed partial class ReplicaCore
         appliedIndex = index;
         catchUpRetryAt = 0;
         AdvanceCommit();
+        Invariant.Check(commitIndex >= index && log.SnapshotIndex >= index, "a snapshot's slots are chosen and compacted");
+        Invariant.Check(role != ReplicaRole.Leader || nextSlot > commitIndex, "a leader keeps proposing above the chosen prefix");
+    }
+
+    /// <summary>
+    /// Whether a snapshot up to <paramref name="index"/> leaves this leader's proposals as they were:
+    /// it ends below the next slot the leader would propose in (the open batch's included), and every
+    /// slot it covers where the leader holds a proposal of its own is chosen already. Otherwise the
+    /// snapshot's value there may be another leader's, which proves a newer ballot; the leader steps
+    /// down rather than tell its followers that its own proposal was chosen.
+    /// </summary>
+    private bool SnapshotSparesOwnProposals(ulong index)
+    {
+        ulong next = openBatch.Count > 0 ? openBatchSlot : nextSlot;
+        if (index >= next)
+        {
+            return false;
+        }
+
+        for (ulong slot = Math.Max(commitIndex, log.SnapshotIndex) + 1; slot <= Math.Min(index, log.LastSlot); slot++)
+        {
+            if (HoldsOwnProposal(slot) && !log.At(slot).Chosen)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

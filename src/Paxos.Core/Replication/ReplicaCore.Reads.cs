@@ -187,11 +187,7 @@ public sealed partial class ReplicaCore
         HeardFrom(m.From);
         ackedRound[m.From] = Math.Max(ackedRound[m.From], m.Round);
         ReleaseConfirmedReads();
-        if (m.CommitIndex > commitIndex)
-        {
-            RequestCatchUp(m.From);
-        }
-
+        LearnChosenFrom(m.From, m.CommitIndex);
         DecideStrandedSlots(m.LastAccepted);
     }
 

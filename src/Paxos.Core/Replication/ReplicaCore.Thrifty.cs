@@ -30,12 +30,12 @@ public sealed partial class ReplicaCore
     /// On becoming leader: every slot from <paramref name="firstSlot"/> (recovered values, no-ops and
     /// the read barrier, already proposed) goes to every follower at once; the promisers are responsive.
     /// </summary>
-    private void StartThriftyPhase2(ulong firstSlot)
+    private void StartThriftyPhase2(ulong firstSlot, uint promisers)
     {
         for (int peer = 0; peer < options.ClusterSize; peer++)
         {
             nextToSend[peer] = firstSlot;
-            lastHeard[peer] = (promiseMask & Bit(peer)) != 0 ? now : long.MinValue / 2;
+            lastHeard[peer] = (promisers & Bit(peer)) != 0 ? now : long.MinValue / 2;
         }
 
         SendUnsentAccepts(lazyToo: true);

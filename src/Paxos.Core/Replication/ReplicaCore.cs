@@ -204,6 +204,7 @@ public sealed partial class ReplicaCore
             }
 
             TickTransfer();
+            CheckChosenValuesArrive();
             CheckQuorum();
         }
         else

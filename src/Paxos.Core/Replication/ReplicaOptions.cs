@@ -37,13 +37,33 @@ public sealed record ReplicaOptions
     /// <summary>Pipelining window: at most this many slots above the commit index may be in flight.</summary>
     public int MaxInflightSlots { get; init; } = 64;
 
-    /// <summary>Maximum total command bytes batched into one slot.</summary>
+    /// <summary>
+    /// The transport's largest message (gRPC's 4 MiB), the default of <see cref="MaxMessageBytes"/>:
+    /// the one constant every message and batch bound derives from.
+    /// </summary>
+    public const int DefaultMaxMessageBytes = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest encoded message between replicas, delivery envelope included. Every message the core
+    /// sends fits, by <see cref="WireSize"/>'s bounds: Accepts and CatchUps carry as many slots as fit,
+    /// a Promise is split into parts, and <see cref="Validate"/> checks that the largest slot fits alone.
+    /// </summary>
+    public int MaxMessageBytes { get; init; } = DefaultMaxMessageBytes;
+
+    /// <summary>Largest single client command; a longer one is refused as too large.</summary>
+    public int MaxCommandBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// A slot's batch takes another command only while its command bytes stay within this; a
+    /// command that does not fit opens the next slot, where it may exceed this alone (up to
+    /// <see cref="MaxCommandBytes"/>).
+    /// </summary>
     public int MaxBatchBytes { get; init; } = 1 << 20;
 
     /// <summary>Maximum number of client commands batched into one slot.</summary>
     public int MaxBatchCommands { get; init; } = 1024;
 
-    /// <summary>Maximum number of slots carried by one Accept or CatchUp message.</summary>
+    /// <summary>Maximum number of slots carried by one Accept or CatchUp message (fewer when their bytes would not fit in one message).</summary>
     public int MaxEntriesPerMessage { get; init; } = 64;
 
     /// <summary>Maximum number of committed entries handed to the driver in one <see cref="Ready"/>.</summary>
@@ -78,6 +98,12 @@ public sealed record ReplicaOptions
     /// <summary>The number of acceptors whose agreement makes a decision.</summary>
     public int Quorum => (ClusterSize / 2) + 1;
 
+    /// <summary>Bound on the encoded size of one slot's entry: a full batch, or one command of the largest size alone.</summary>
+    internal long MaxSlotBytes => WireSize.EntryBound(MaxBatchCommands, Math.Max(MaxBatchBytes, MaxCommandBytes));
+
+    /// <summary>The bytes of entries one message may carry: the message size less its fixed part.</summary>
+    internal long EntryBudgetBytes => (long)MaxMessageBytes - WireSize.MessageOverheadBytes;
+
     internal void Validate()
     {
         Invariant.Check(ClusterSize is >= 1 and <= 31, "cluster size must be 1..31");
@@ -86,6 +112,8 @@ public sealed record ReplicaOptions
         Invariant.Check(ElectionTicks > HeartbeatTicks, "election timeout must exceed the heartbeat interval");
         Invariant.Check(MaxInflightSlots >= 1, "window must allow at least one slot");
         Invariant.Check(MaxBatchBytes >= 1 && MaxBatchCommands >= 1, "a batch must hold at least one command");
+        Invariant.Check(MaxCommandBytes >= 1, "a command of at least one byte must be allowed");
+        Invariant.Check(MaxSlotBytes <= EntryBudgetBytes, "the largest slot (a full batch, or the largest command alone) must fit in one message");
         Invariant.Check(MaxEntriesPerMessage >= 1, "a message must carry at least one entry");
         Invariant.Check(MaxCommittedEntriesPerReady >= 1, "a ready must carry at least one committed entry");
         Invariant.Check(MaxPendingReads >= 1, "at least one read must be allowed to wait");

@@ -18,9 +18,7 @@ namespace Paxos.Node.Hosting;
 public static class MessageBudget
 {
     /// <summary>The largest command the contract accepts, encoded for the log.</summary>
-    public static readonly int LargestCommandBytes = KeyValueCommandCodec.GetEncodedLength(new CompareAndSwapCommand(
-        new string('k', KeyValueLimits.MaxKeyBytes), false, new byte[KeyValueLimits.MaxValueBytes], new byte[KeyValueLimits.MaxValueBytes],
-        new string('c', KeyValueLimits.MaxClientIdBytes), ulong.MaxValue));
+    public static int LargestCommandBytes => KeyValueCommandCodec.MaxEncodedLength;
 
     /// <summary>The largest result a command has, encoded: a compare-and-swap's current value of 1 MiB.</summary>
     public static readonly int LargestResultBytes = KeyValueResultCodec.GetEncodedLength(new CasResult(false, true, new byte[KeyValueLimits.MaxValueBytes], ulong.MaxValue));

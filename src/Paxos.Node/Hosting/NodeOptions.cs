@@ -73,6 +73,8 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
         PreVote = PreVote,
         Thrifty = Thrifty,
         MaxBatchBytes = MessageBudget.MaxBatchBytes,
+        MaxCommandBytes = MessageBudget.LargestCommandBytes,
+        MaxMessageBytes = MaxMessageBytes,
     };
 
     /// <summary>

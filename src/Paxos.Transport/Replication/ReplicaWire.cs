@@ -19,7 +19,12 @@ public static class ReplicaWire
     public static Wire.ReplicaMessage ToWire(ReplicaMessage message) => message switch
     {
         Prepare m => new Wire.ReplicaMessage { Prepare = new Wire.PrepareMessage { Ballot = B(m.Ballot), FromSlot = m.FromSlot } },
-        Promise m => new Wire.ReplicaMessage { Promise = WithEntries(new Wire.PromiseMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex }, m.Accepted) },
+        Promise m => new Wire.ReplicaMessage
+        {
+            Promise = WithEntries(
+                new Wire.PromiseMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex, FirstSlot = m.FirstSlot, LastSlot = m.LastSlot == ulong.MaxValue ? 0 : m.LastSlot },
+                m.Accepted),
+        },
         Nack m => new Wire.ReplicaMessage { Nack = new Wire.NackMessage { Rejected = B(m.Rejected), Promised = B(m.Promised) } },
         Accept m => new Wire.ReplicaMessage { Accept = WithEntries(new Wire.AcceptMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex }, m.Entries) },
         AcceptReply m => new Wire.ReplicaMessage { AcceptReply = WithSlots(new Wire.AcceptReplyMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex }, m.Slots) },
@@ -70,7 +75,7 @@ public static class ReplicaWire
             messages.Add(m.BodyCase switch
             {
                 Wire.ReplicaMessage.BodyOneofCase.Prepare => new Prepare(from, self, Ballot(m.Prepare.Ballot, clusterSize), m.Prepare.FromSlot),
-                Wire.ReplicaMessage.BodyOneofCase.Promise => new Promise(from, self, Ballot(m.Promise.Ballot, clusterSize), m.Promise.CommitIndex, Entries(m.Promise.Accepted, clusterSize)),
+                Wire.ReplicaMessage.BodyOneofCase.Promise => PromisePart(m.Promise, from, self, clusterSize),
                 Wire.ReplicaMessage.BodyOneofCase.Nack => new Nack(from, self, Ballot(m.Nack.Rejected, clusterSize), Ballot(m.Nack.Promised, clusterSize)),
                 Wire.ReplicaMessage.BodyOneofCase.Accept => new Accept(from, self, Ballot(m.Accept.Ballot, clusterSize), m.Accept.CommitIndex, Entries(m.Accept.Entries, clusterSize)),
                 Wire.ReplicaMessage.BodyOneofCase.AcceptReply => new AcceptReply(from, self, Ballot(m.AcceptReply.Ballot, clusterSize), [.. m.AcceptReply.Slots], m.AcceptReply.CommitIndex),
@@ -89,6 +94,24 @@ public static class ReplicaWire
             });
         }
         return messages;
+    }
+
+    private static Promise PromisePart(Wire.PromiseMessage m, int from, int self, int clusterSize)
+    {
+        ulong last = m.LastSlot == 0 ? ulong.MaxValue : m.LastSlot;
+        if (m.FirstSlot > last)
+        {
+            throw new InvalidDataException($"promise part covers slots {m.FirstSlot}..{last}, an empty range");
+        }
+        List<LogEntry> accepted = Entries(m.Accepted, clusterSize);
+        foreach (LogEntry entry in accepted)
+        {
+            if (entry.Slot < m.FirstSlot || entry.Slot > last || entry.Slot <= m.CommitIndex)
+            {
+                throw new InvalidDataException($"promise part for slots {m.FirstSlot}..{last} above commit index {m.CommitIndex} reports slot {entry.Slot}");
+            }
+        }
+        return new Promise(from, self, Ballot(m.Ballot, clusterSize), m.CommitIndex, accepted, m.FirstSlot, last);
     }
 
     private static ForwardResult Result(Wire.ForwardResultMessage m, int from, int self, int clusterSize)

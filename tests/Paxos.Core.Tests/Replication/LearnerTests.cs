@@ -208,4 +208,37 @@ public sealed class LearnerTests
         leader.Compact(2);
         Assert.Equal([3ul], leader.RetainedEntries().Select(e => e.Slot));
     }
+
+    [Fact]
+    public void ALaggingLeaderInstallsASnapshotOfTheChosenPrefixAndKeepsLeading()
+    {
+        ReplicaCore leader = NewCore(0);
+        StartElection(leader);
+        leader.Step(new Promise(1, 0, leader.Promised, 10, []));
+        Ready first = Drain(leader);
+        Assert.Equal(11ul, SingleTo<Accept>(first, 1).Entries.Single().Slot); // the read barrier, above the chosen prefix
+        Assert.Equal(1ul, SingleTo<CatchUpRequest>(first, 1).FromSlot);
+
+        leader.ReportSnapshotInstalled(10);
+
+        Assert.Equal(ReplicaRole.Leader, leader.Role);
+        Assert.Equal(10ul, leader.CommitIndex);
+        AcknowledgeAccepts(leader, first, followerCommit: 10);
+        Assert.Equal(11ul, leader.CommitIndex);
+        Assert.Equal(12ul, leader.Propose(Bytes("x")).Slot);
+    }
+
+    [Fact]
+    public void ALeaderStepsDownForASnapshotCoveringItsOwnUndecidedProposal()
+    {
+        ReplicaCore leader = NewCore(0);
+        StartElection(leader);
+        leader.Step(new Promise(1, 0, leader.Promised, 10, []));
+        Drain(leader);
+
+        leader.ReportSnapshotInstalled(11);
+
+        Assert.Equal(ReplicaRole.Follower, leader.Role);
+        Assert.Equal(11ul, leader.CommitIndex);
+    }
 }

@@ -18,6 +18,7 @@ internal static class ReplicaTestKit
         MaxEntriesPerMessage = 16,
         MaxBatchCommands = 2,
         MaxBatchBytes = 64,
+        MaxCommandBytes = 64,
         PreVote = false, // these tests elect a core by ticking it alone; PreVoteTests cover the pre-vote
     };
 
