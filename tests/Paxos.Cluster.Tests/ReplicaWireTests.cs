@@ -14,7 +14,7 @@ public sealed class ReplicaWireTests
     private static readonly Ballot B = new(7, 2);
     private static readonly LogEntry[] Entries =
     [
-        new(4, B, new SlotValue([new byte[] { 1, 2 }, Array.Empty<byte>()])),
+        new(4, B, new SlotValue([new byte[] { 1, 2 }, Array.Empty<byte>()], new Ballot(2, 1))),
         new(5, B, SlotValue.NoOp),
     ];
 
@@ -81,6 +81,6 @@ public sealed class ReplicaWireTests
     };
 
     private static string Describe(IReadOnlyList<LogEntry> entries) =>
-        string.Join("; ", entries.Select(e => $"{e.Slot}@{e.Ballot}:" + string.Join("|", e.Value.Commands.Select(c => Convert.ToHexString(c.Span)))
+        string.Join("; ", entries.Select(e => $"{e.Slot}@{e.Ballot} from {e.Value.Origin}:" + string.Join("|", e.Value.Commands.Select(c => Convert.ToHexString(c.Span)))
             + (e.Value.IsNoOp ? "no-op" : "")));
 }

@@ -55,7 +55,7 @@ public sealed partial class ReplicaCore
 
         openBatch.Add(command);
         openBatchBytes += command.Length;
-        return new ProposeResult(ProposeStatus.Accepted, openBatchSlot, openBatch.Count - 1, self);
+        return new ProposeResult(ProposeStatus.Accepted, openBatchSlot, openBatch.Count - 1, self) { Origin = ballot };
     }
 
     /// <summary>Closes the open batch and sends the eager followers Accepts for every slot proposed since the last Ready.</summary>
@@ -78,7 +78,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        ProposeAt(openBatchSlot, new SlotValue(openBatch));
+        ProposeAt(openBatchSlot, new SlotValue(openBatch, ballot));
         openBatch.Clear();
         openBatchBytes = 0;
     }

@@ -295,7 +295,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             case ProposeStatus.Accepted:
                 _placement?.CountCommand(proposal is ForwardedCommand forwarded ? forwarded.Origin : _core.NodeId);
-                _proposals.Propose(result.Slot, result.Position, proposal.Command, proposal);
+                _proposals.Propose(result.Slot, result.Origin, result.Position, proposal);
                 return true;
             case ProposeStatus.Busy:
                 if (busyQueue)
