@@ -50,7 +50,8 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     /// </summary>
     public IStateMachine? StateMachine { get; init; }
 
-    public Failpoints Failpoints { get; init; } = Failpoints.None;
+    /// <summary>Faults planted by the test-only host; <see cref="TestHooks.None"/> otherwise.</summary>
+    internal TestHooks TestHooks { get; init; } = TestHooks.None;
 
     /// <summary>
     /// Throws <see cref="ConfigException"/> naming the first setting that cannot work: a node id not
