@@ -36,7 +36,7 @@ public class AcceptBatchBenchmarks
     {
         var command = new byte[100];
         Random.Shared.NextBytes(command);
-        _value = new SlotValue([command]);
+        _value = new SlotValue([command], _ballot);
         _core = new ReplicaCore(new ReplicaOptions { NodeId = Follower, ClusterSize = 5 }, new SeededRandom(42), DurableState.Empty);
         _lastSlot = 0;
     }

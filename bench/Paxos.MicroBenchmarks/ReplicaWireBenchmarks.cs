@@ -30,7 +30,7 @@ public class ReplicaWireBenchmarks
         {
             var command = new byte[CommandSize];
             Random.Shared.NextBytes(command);
-            entries[i] = new LogEntry((ulong)(1000 + i), ballot, new SlotValue([command]));
+            entries[i] = new LogEntry((ulong)(1000 + i), ballot, new SlotValue([command], ballot));
         }
         _accept = new Accept(0, 1, ballot, 999, entries);
         _encoded = Encode();

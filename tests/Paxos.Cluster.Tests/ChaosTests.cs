@@ -45,10 +45,9 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
     {
         // The planted bug: every node serves linearizable gets without a read index, so a client
         // can read an older value through a follower after its write through another node completed.
-        var staleReads = new Dictionary<string, string> { [Failpoints.EnvironmentVariable] = "stale-reads" };
         for (int node = 0; node < _cluster.Size; node++)
         {
-            _cluster.Start(node, staleReads);
+            _cluster.Start(node, failpoints: "stale-reads");
         }
         for (int node = 0; node < _cluster.Size; node++)
         {

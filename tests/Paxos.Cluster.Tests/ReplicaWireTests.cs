@@ -14,7 +14,7 @@ public sealed class ReplicaWireTests
     private static readonly Ballot B = new(7, 2);
     private static readonly LogEntry[] Entries =
     [
-        new(4, B, new SlotValue([new byte[] { 1, 2 }, Array.Empty<byte>()])),
+        new(4, B, new SlotValue([new byte[] { 1, 2 }, Array.Empty<byte>()], new Ballot(2, 1))),
         new(5, B, SlotValue.NoOp),
     ];
 
@@ -58,12 +58,15 @@ public sealed class ReplicaWireTests
         var ballot = new Ballot(ulong.MaxValue, 30);
         LogEntry[] entries =
         [
-            new(ulong.MaxValue - 2, ballot, new SlotValue([new byte[(1 << 21) + 5]])),
-            new(ulong.MaxValue - 1, ballot, new SlotValue([.. Enumerable.Repeat(new byte[200], 1024).Select(b => (ReadOnlyMemory<byte>)b)])),
+            new(ulong.MaxValue - 2, ballot, new SlotValue([new byte[(1 << 21) + 5]], ballot)),
+            new(ulong.MaxValue - 1, ballot, new SlotValue([.. Enumerable.Repeat(new byte[200], 1024).Select(b => (ReadOnlyMemory<byte>)b)], ballot)),
             new(ulong.MaxValue, ballot, SlotValue.NoOp),
         ];
+        // Many small slots: the per-entry overhead, not the per-message slack, must cover each one.
+        LogEntry[] many = [.. Enumerable.Range(0, 256).Select(i => new LogEntry(ulong.MaxValue - (ulong)i, ballot, new SlotValue([new byte[1]], ballot)))];
         return
         [
+            new Accept(30, 29, ballot, ulong.MaxValue, many),
             new Promise(30, 29, ballot, ulong.MaxValue - 3, entries, ulong.MaxValue - 2, ulong.MaxValue - 1),
             new Accept(30, 29, ballot, ulong.MaxValue, entries),
             new CatchUp(30, 29, ulong.MaxValue, entries),
@@ -119,6 +122,6 @@ public sealed class ReplicaWireTests
     };
 
     private static string Describe(IReadOnlyList<LogEntry> entries) =>
-        string.Join("; ", entries.Select(e => $"{e.Slot}@{e.Ballot}:" + string.Join("|", e.Value.Commands.Select(c => Convert.ToHexString(c.Span)))
+        string.Join("; ", entries.Select(e => $"{e.Slot}@{e.Ballot} from {e.Value.Origin}:" + string.Join("|", e.Value.Commands.Select(c => Convert.ToHexString(c.Span)))
             + (e.Value.IsNoOp ? "no-op" : "")));
 }

@@ -100,7 +100,7 @@ public sealed class SingleDecreeClusterTests(ITestOutputHelper output) : IDispos
         await _cluster.StartAllAsync();
         // Node 0 restarts with a failpoint: its proposer sends Accept to nodes 0 and 1 only, then stalls.
         _cluster.Kill(0);
-        await _cluster.StartAndWaitAsync(0, new Dictionary<string, string> { [Failpoints.EnvironmentVariable] = "stall-after-accepts=2" });
+        await _cluster.StartAndWaitAsync(0, failpoints: "stall-after-accepts=2");
 
         var initial = _cluster.ProposeAsync(0, "initial");
         await EventuallyAsync(async () => (await _cluster.Peer(1).LearnAsync(new LearnRequest { InstanceId = _cluster.CurrentInstance })).HasAccepted);

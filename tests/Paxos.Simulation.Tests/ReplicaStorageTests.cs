@@ -8,7 +8,7 @@ namespace Paxos.Simulation.Tests;
 public class ReplicaStorageTests
 {
     private static LogEntry Entry(ulong slot, ulong round, params byte[][] commands) =>
-        new(slot, new Ballot(round, 1), commands.Length == 0 ? SlotValue.NoOp : new SlotValue([.. commands.Select(c => (ReadOnlyMemory<byte>)c)]));
+        new(slot, new Ballot(round, 1), commands.Length == 0 ? SlotValue.NoOp : new SlotValue([.. commands.Select(c => (ReadOnlyMemory<byte>)c)], new Ballot(round, 1)));
 
     [Fact]
     public void RecoversExactlyWhatWasSyncedAndCutsATornTail()

@@ -42,6 +42,26 @@ public sealed class WalCorruptionTests
     }
 
     [Theory]
+    [InlineData(5, true)]  // a bit of the checksum
+    [InlineData(9, true)]  // a bit of the sequence number
+    [InlineData(16, true)] // a bit of the type
+    [InlineData(FrameHeaderSize + 10, true)] // a bit of the payload
+    [InlineData(FrameHeaderSize + 10, false)]
+    public void FlippedBitInTheLastSyncedRecordIsReportedNotTakenForATornWrite(int byteInFrame, bool preallocate)
+    {
+        using var dir = new TempDirectory();
+        var options = new WalOptions { PreallocateSegments = preallocate, SegmentSize = 64 * 1024 };
+        string segment = WalTornTailTests.WriteRecords(dir.Path, RecordCount, options);
+        long damaged = WalTestLog.RecordOffset(RecordCount);
+        FlipBit(segment, damaged + byteInFrame);
+
+        var ex = Assert.Throws<WalCorruptionException>(() => WalTestLog.ReadAll(dir.Path, options));
+
+        Assert.Equal(segment, ex.FilePath);
+        Assert.Equal(damaged, ex.Offset);
+    }
+
+    [Theory]
     [InlineData(0)]  // magic
     [InlineData(8)]  // first sequence number
     [InlineData(21)] // header checksum

@@ -12,6 +12,7 @@ public sealed class WalTornTailTests
     private const int RecordCount = 20;
     private const int HeaderSize = 24;
     private const int FrameHeaderSize = 17;
+    private const int SectorSize = 512;
 
     [Theory]
     [InlineData(true)]
@@ -27,9 +28,12 @@ public sealed class WalTornTailTests
         Assert.True(dataEnd - lastStart > FrameHeaderSize + 50, "the last record should have a sizeable payload");
         Assert.Equal(preallocate ? options.SegmentSize : dataEnd, original.Length);
 
-        for (long cut = lastStart; cut < dataEnd; cut++)
+        for (long end = lastStart; end < dataEnd; end++)
         {
             // What a crash leaves of the last write: its first bytes, then what the file held before (zeros, if any).
+            // A disk writes whole sectors, so in a preallocated file the write stops at a sector boundary; without
+            // preallocation the file may end anywhere.
+            long cut = preallocate ? Math.Max(lastStart, end - (end % SectorSize)) : end;
             byte[] torn = new byte[preallocate ? original.Length : cut];
             original.AsSpan(0, (int)cut).CopyTo(torn);
             File.WriteAllBytes(segment, torn);
@@ -43,6 +47,39 @@ public sealed class WalTornTailTests
                 log.Sync();
             }
             WalRoundTripTests.AssertRecords(WalTestLog.ReadAll(dir.Path, options), 1, RecordCount);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void ALargeLastRecordMissingAnySectorIsATornTail(int missingSector)
+    {
+        using var dir = new TempDirectory();
+        var options = new WalOptions { PreallocateSegments = true, SegmentSize = 64 * 1024 };
+        string segment = WriteRecords(dir.Path, RecordCount, options);
+        using (WriteAheadLog log = WalTestLog.Open(dir.Path, out _, options))
+        {
+            byte[] large = new byte[2000];
+            Array.Fill(large, (byte)0x5A);
+            log.Append(1, large);
+            log.Sync();
+        }
+        long lastStart = WalTestLog.RecordOffset(RecordCount + 1);
+        long firstSector = lastStart / SectorSize;
+        long sector = (firstSector + missingSector) * SectorSize;
+        byte[] bytes = File.ReadAllBytes(segment);
+        long from = Math.Max(sector, lastStart); // the first sector also holds earlier, synced records: they stay
+        bytes.AsSpan((int)from, (int)(sector + SectorSize - from)).Clear(); // that sector of the last write never reached the disk
+        File.WriteAllBytes(segment, bytes);
+
+        using (WriteAheadLog log = WalTestLog.Open(dir.Path, out List<RecoveredRecord> records, options))
+        {
+            WalRoundTripTests.AssertRecords(records, 1, RecordCount);
+            Assert.Equal(lastStart, log.Recovery.TornTail?.Offset);
         }
     }
 

@@ -9,7 +9,8 @@ namespace Paxos.Cli.Commands;
 /// <summary><c>paxos node --config FILE --id ID --data-dir DIR</c>: runs one node until SIGTERM/SIGINT.</summary>
 internal static class NodeCommand
 {
-    public static Command Create()
+    /// <param name="plantFaults">Used only by the test-only host (tests/Paxos.TestNode): adds its planted faults to the options.</param>
+    public static Command Create(Func<NodeOptions, NodeOptions>? plantFaults = null)
     {
         var config = new Option<FileInfo>("--config") { Description = "The cluster file (YAML).", Required = true };
         var id = new Option<string>("--id") { Description = "This node's id in the cluster file.", Required = true };
@@ -41,13 +42,13 @@ internal static class NodeCommand
                 var cluster = ClusterFile.Load(parse.GetRequiredValue(config).FullName);
                 options = new NodeOptions(cluster, parse.GetRequiredValue(id), parse.GetRequiredValue(dataDir).FullName)
                 {
-                    Failpoints = Failpoints.FromEnvironment(),
                     SnapshotInterval = parse.GetValue(snapshotInterval),
                     LeaderFollowsWrites = parse.GetValue(followWrites),
                     PreVote = parse.GetValue(preVote),
                     Thrifty = parse.GetValue(thrifty),
                     MetricsPort = parse.GetValue(metricsPort),
                 };
+                options = plantFaults?.Invoke(options) ?? options;
                 options.Validate();
             }
             catch (ConfigException e)

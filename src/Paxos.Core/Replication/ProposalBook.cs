@@ -2,10 +2,11 @@ namespace Paxos.Core.Replication;
 
 /// <summary>
 /// The commands a driver proposed on this node, waiting for their slots to be applied, each with its
-/// caller's <typeparamref name="TWaiter"/>. <see cref="Propose"/> gives a command its slot and its
-/// position in the slot's batch; once the slot is applied, the command was chosen if the slot holds
-/// that very command at that position (the leader's batch it joined was chosen), and was not chosen
-/// otherwise (a later leader's value took the slot). The node's driver and the simulator's share
+/// caller's <typeparamref name="TWaiter"/>. <see cref="Propose"/> gives a command its slot, the
+/// origin of the batch it joined (<see cref="SlotValue.Origin"/>) and its position there; once the
+/// slot is applied, the command was chosen if the slot holds that batch (a batch's origin and slot
+/// identify it), and was not chosen otherwise (a later leader's value took the slot), even if that
+/// value holds the same bytes at that position. The node's driver and the simulator's share
 /// this bookkeeping, so the simulator's linearizability check covers it. Not thread-safe: a driver's
 /// loop owns it.
 /// </summary>
@@ -17,18 +18,21 @@ public sealed class ProposalBook<TWaiter>
     /// <summary>How many slots have commands waiting.</summary>
     public int SlotCount => bySlot.Count;
 
-    /// <summary>Records that <paramref name="command"/> went into slot <paramref name="slot"/> at <paramref name="position"/> of its batch.</summary>
-    public void Propose(ulong slot, int position, ReadOnlyMemory<byte> command, TWaiter waiter)
+    /// <summary>Records that a command went into slot <paramref name="slot"/> at <paramref name="position"/> of the batch composed in <paramref name="origin"/>.</summary>
+    public void Propose(ulong slot, Ballot origin, int position, TWaiter waiter)
     {
         Invariant.Check(position >= 0, "a proposed command has a position in its slot's batch");
+        Invariant.Check(!origin.IsZero, "a batch proposed afresh has its leader's ballot as origin");
         if (!bySlot.TryGetValue(slot, out List<Waiting>? list))
         {
             list = [];
             bySlot.Add(slot, list);
         }
 
-        Invariant.Check(list.Count == 0 || list[^1].Position < position, "a slot's commands are proposed in position order");
-        list.Add(new Waiting(position, command, waiter));
+        // A node composes at most one batch per slot: a later leadership of its own re-proposes what
+        // its log holds there instead (phase 1 reports its own acceptances too).
+        Invariant.Check(list.Count == 0 || (list[^1].Origin == origin && list[^1].Position < position), "a slot's commands join one batch, in position order");
+        list.Add(new Waiting(position, origin, waiter));
     }
 
     /// <summary>
@@ -39,7 +43,7 @@ public sealed class ProposalBook<TWaiter>
     public SlotWaiters Settle(LogEntry entry)
     {
         bySlot.Remove(entry.Slot, out List<Waiting>? list);
-        return new SlotWaiters(list, entry.Value.Commands);
+        return new SlotWaiters(list, entry.Value);
     }
 
     /// <summary>
@@ -70,17 +74,17 @@ public sealed class ProposalBook<TWaiter>
     public readonly struct SlotWaiters
     {
         private readonly List<Waiting>? waiting;
-        private readonly IReadOnlyList<ReadOnlyMemory<byte>> applied;
+        private readonly SlotValue applied;
 
-        internal SlotWaiters(List<Waiting>? waiting, IReadOnlyList<ReadOnlyMemory<byte>> applied)
+        internal SlotWaiters(List<Waiting>? waiting, SlotValue applied)
         {
             this.waiting = waiting;
             this.applied = applied;
         }
 
         /// <summary>
-        /// True, with its waiter, if a command was proposed at <paramref name="position"/> of this slot
-        /// and the slot holds that very command there: it was chosen.
+        /// True, with its waiter, if a command was proposed at <paramref name="position"/> of the batch
+        /// the slot holds: it was chosen.
         /// </summary>
         public bool TryGetChosen(int position, out TWaiter waiter)
         {
@@ -118,7 +122,7 @@ public sealed class ProposalBook<TWaiter>
             }
         }
 
-        private bool IsChosen(Waiting w) => w.Position < applied.Count && applied[w.Position].Span.SequenceEqual(w.Command.Span);
+        private bool IsChosen(Waiting w) => w.Origin == applied.Origin && w.Position < applied.Commands.Count;
     }
 
     /// <summary>Orders a slot's waiting commands by position (they are proposed in position order).</summary>
@@ -129,5 +133,5 @@ public sealed class ProposalBook<TWaiter>
         public int Compare(Waiting x, Waiting y) => x.Position.CompareTo(y.Position);
     }
 
-    internal readonly record struct Waiting(int Position, ReadOnlyMemory<byte> Command, TWaiter Waiter);
+    internal readonly record struct Waiting(int Position, Ballot Origin, TWaiter Waiter);
 }

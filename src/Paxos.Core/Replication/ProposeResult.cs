@@ -22,9 +22,14 @@ public enum ProposeStatus
 /// <summary>
 /// Result of proposing a client command. Being accepted into a slot is no promise: if leadership
 /// changes before the slot is chosen, another value (for example a no-op) may be chosen there, so the
-/// driver recognises its command when that slot is applied.
+/// driver recognises its command when that slot is applied: by the slot, the position and the
+/// <see cref="Origin"/> of the batch (<see cref="SlotValue.Origin"/>), never by its bytes.
 /// </summary>
-public readonly record struct ProposeResult(ProposeStatus Status, ulong Slot, int Position, int LeaderHint);
+public readonly record struct ProposeResult(ProposeStatus Status, ulong Slot, int Position, int LeaderHint)
+{
+    /// <summary>For <see cref="ProposeStatus.Accepted"/>: the leader's ballot, the origin of the batch the command joined.</summary>
+    public Ballot Origin { get; init; }
+}
 
 /// <summary>Outcome of <see cref="ReplicaCore.ReadIndex"/>.</summary>
 public enum ReadIndexStatus

@@ -55,7 +55,7 @@ public sealed partial class ReplicaCore
 
         openBatch.Add(command);
         openBatchBytes += command.Length;
-        return new ProposeResult(ProposeStatus.Accepted, openBatchSlot, openBatch.Count - 1, self);
+        return new ProposeResult(ProposeStatus.Accepted, openBatchSlot, openBatch.Count - 1, self) { Origin = ballot };
     }
 
     /// <summary>Closes the open batch and sends the eager followers Accepts for every slot proposed since the last Ready.</summary>
@@ -79,7 +79,7 @@ public sealed partial class ReplicaCore
         }
 
         Invariant.Check(openBatch.Count == 1 || openBatchBytes <= options.MaxBatchBytes, "a batch exceeds its byte limit only with one command alone");
-        ProposeAt(openBatchSlot, new SlotValue(openBatch));
+        ProposeAt(openBatchSlot, new SlotValue(openBatch, ballot));
         openBatch.Clear();
         openBatchBytes = 0;
     }

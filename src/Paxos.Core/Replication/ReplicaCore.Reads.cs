@@ -24,8 +24,11 @@ public sealed partial class ReplicaCore
     /// <summary>A read waiting on the leader: its own (<paramref name="Origin"/> is this node) or a follower's batch (the request id is its token).</summary>
     private readonly record struct PendingRead(ulong RequestId, ulong CommitIndex, ulong Round, int Origin);
 
-    /// <summary>A read this follower asked its leader about, in the batch <paramref name="Token"/> (the batch's first request id).</summary>
-    private readonly record struct ForwardedRead(ulong RequestId, ulong Token, long AskedAt);
+    /// <summary>
+    /// A read this follower asked its leader about, in the batch <paramref name="Token"/> (the batch's
+    /// first request id): <paramref name="Leader"/>, which it asked, leading in <paramref name="LeaderBallot"/>.
+    /// </summary>
+    private readonly record struct ForwardedRead(ulong RequestId, ulong Token, long AskedAt, int Leader, Ballot LeaderBallot);
 
     /// <summary>
     /// Requests a read index for <paramref name="requestId"/>; the answer comes as a
@@ -34,13 +37,14 @@ public sealed partial class ReplicaCore
     /// leader, the leader is asked for the index.
     /// </summary>
     /// <param name="requestId">
-    /// Unique among every read this node ever requests, also across restarts: a follower names a
-    /// batch of reads after its first request id, and a leader's late answer to a batch of an
-    /// earlier run must not be taken for one of this run. Derive ids from the clock as etcd does
-    /// (a run starts above the clock's value in ticks, which no earlier run's ids can have reached).
+    /// Unique among every read this node ever requests, also across restarts, and not 0: a follower
+    /// names a batch of reads after its first request id, and a leader's late answer to a batch of
+    /// an earlier run must not be taken for one of this run. Derive them without the clock (which
+    /// may step back across a restart): count from a random 64-bit start chosen at each start.
     /// </param>
     public ReadIndexResult ReadIndex(ulong requestId)
     {
+        Invariant.Check(requestId != 0, "a read request id is not 0 (0 means no batch)");
         if (role == ReplicaRole.Follower && leaderId >= 0)
         {
             return ForwardRead(requestId);
@@ -80,13 +84,15 @@ public sealed partial class ReplicaCore
             return new ReadIndexResult(ReadIndexStatus.Busy, leaderId);
         }
 
+        // A follower's promise is its leader's ballot: a higher prepare makes it forget the leader.
+        Invariant.Check(promised.NodeId == leaderId, "a follower that knows its leader has promised the leader's ballot");
         if (unsentReadToken == 0)
         {
             unsentReadToken = requestId;
             Send(new ReadIndexRequest(self, leaderId, unsentReadToken));
         }
 
-        forwardedReads.Add(new ForwardedRead(requestId, unsentReadToken, now));
+        forwardedReads.Add(new ForwardedRead(requestId, unsentReadToken, now, leaderId, promised));
         return new ReadIndexResult(ReadIndexStatus.Accepted, leaderId);
     }
 
@@ -103,8 +109,21 @@ public sealed partial class ReplicaCore
         ReleaseConfirmedReads();
     }
 
+    /// <summary>
+    /// Serves the reads of the reply's batch if it comes from the leader asked, in a ballot at least
+    /// the one it led when asked. A token alone could match another request's answer (an earlier
+    /// run's, were its tokens ever reused); a leader answers only after a quorum round started after
+    /// the request arrived, and an answer in a higher ballot of the same node is such an answer too
+    /// (it led again after the request, so its index covers every write the request followed), while
+    /// one in a lower ballot was confirmed before it led in the ballot the follower knew.
+    /// </summary>
     private void OnReadIndexReply(ReadIndexReply m)
     {
+        if (m.Ballot.NodeId != m.From)
+        {
+            return; // only the leader of a ballot speaks in it
+        }
+
         // The index is at most the commit index of the leader of m.Ballot, so its slots accepted in
         // that ballot are chosen, as with a heartbeat.
         LearnCommitFromLeader(m.Ballot, m.Index, catchUp: true);
@@ -112,7 +131,7 @@ public sealed partial class ReplicaCore
         for (int i = 0; i < forwardedReads.Count; i++)
         {
             ForwardedRead read = forwardedReads[i];
-            if (read.Token == m.Token)
+            if (read.Token == m.Token && read.Leader == m.From && m.Ballot >= read.LeaderBallot)
             {
                 readStates.Add(new ReadState(read.RequestId, m.Index));
             }

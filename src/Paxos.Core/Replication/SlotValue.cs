@@ -2,21 +2,32 @@ namespace Paxos.Core.Replication;
 
 /// <summary>
 /// The value proposed for, accepted in and chosen for one slot: a batch of client commands, applied
-/// in order. An empty batch is the no-op a new leader uses to fill holes in the log. Paxos compares
-/// values only for identity, so <see cref="ContentEquals"/> is what "the chosen value never
-/// changes" means.
+/// in order, and its <see cref="Origin"/>: the ballot of the leader that composed it. An empty batch
+/// is the no-op a new leader uses to fill holes in the log. Paxos compares values only for identity,
+/// so <see cref="ContentEquals"/> is what "the chosen value never changes" means.
 /// </summary>
+/// <remarks>
+/// The origin makes every batch proposed afresh unique: a leader composes at most one batch per slot
+/// in its ballot, and no node leads twice in one ballot (a candidate's promise to its own ballot is
+/// durable before any Accept leaves, and a restarted node picks a ballot above its promise). A
+/// re-proposal keeps the origin, so "my command was chosen" is (slot, origin, position), never bytes.
+/// </remarks>
 public sealed class SlotValue
 {
     private readonly ReadOnlyMemory<byte>[] commands;
 
     /// <summary>The no-op: chosen to fill a hole, applies nothing.</summary>
-    public static SlotValue NoOp { get; } = new([]);
+    public static SlotValue NoOp { get; } = new([], Ballot.Zero);
 
-    /// <summary>Creates a batch of the given commands (the list is copied, the bytes are not).</summary>
-    public SlotValue(IReadOnlyList<ReadOnlyMemory<byte>> commands)
+    /// <summary>
+    /// Creates a batch of the given commands (the list is copied, the bytes are not) composed by the
+    /// leader of <paramref name="origin"/> (<see cref="Ballot.Zero"/>: unknown, as in records written
+    /// before origins were kept).
+    /// </summary>
+    public SlotValue(IReadOnlyList<ReadOnlyMemory<byte>> commands, Ballot origin)
     {
         ArgumentNullException.ThrowIfNull(commands);
+        Origin = origin;
         this.commands = new ReadOnlyMemory<byte>[commands.Count];
         for (int i = 0; i < commands.Count; i++)
         {
@@ -24,6 +35,9 @@ public sealed class SlotValue
             ByteCount += commands[i].Length;
         }
     }
+
+    /// <summary>The ballot of the leader that composed this batch (kept when another leader re-proposes it).</summary>
+    public Ballot Origin { get; }
 
     /// <summary>The client commands of this slot, in apply order.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> Commands => commands;
@@ -34,7 +48,7 @@ public sealed class SlotValue
     /// <summary>Total command bytes.</summary>
     public int ByteCount { get; }
 
-    /// <summary>True if both batches hold the same commands, byte for byte, in the same order.</summary>
+    /// <summary>True if both batches have the same origin and hold the same commands, byte for byte, in the same order.</summary>
     public bool ContentEquals(SlotValue other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -43,7 +57,7 @@ public sealed class SlotValue
             return true;
         }
 
-        if (commands.Length != other.commands.Length || ByteCount != other.ByteCount)
+        if (Origin != other.Origin || commands.Length != other.commands.Length || ByteCount != other.ByteCount)
         {
             return false;
         }

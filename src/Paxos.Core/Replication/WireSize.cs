@@ -10,9 +10,9 @@ public static class WireSize
 {
     /// <summary>
     /// A <c>SlotEntry</c> beyond its commands: its tag and length in the message (1 + 5), the slot
-    /// (1 + 10), the ballot (1 + 1, then round 1 + 10 and node index 1 + 10).
+    /// (1 + 10), the ballot and the origin (each 1 + 1, then round 1 + 10 and node index 1 + 10).
     /// </summary>
-    public const int EntryOverheadBytes = 48;
+    public const int EntryOverheadBytes = 72;
 
     /// <summary>One command's tag and length prefix (1 + 5).</summary>
     public const int CommandOverheadBytes = 6;

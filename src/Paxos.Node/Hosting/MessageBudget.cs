@@ -77,7 +77,7 @@ public static class MessageBudget
     {
         var commands = new ReadOnlyMemory<byte>[maxBatchCommands];
         Array.Fill(commands, ReadOnlyMemory<byte>.Empty);
-        var entry = new LogEntry(ulong.MaxValue, LargestBallot, new SlotValue(commands));
+        var entry = new LogEntry(ulong.MaxValue, LargestBallot, new SlotValue(commands, LargestBallot));
         int skeleton = Delivery(new Accept(30, 30, LargestBallot, ulong.MaxValue, [entry]));
         int prefix = CodedOutputStream.ComputeLengthSize(maxMessageBytes);
         const int EnclosingMessages = 3; // the slot entry in the Accept, the Accept in its ReplicaMessage, that in the delivery

@@ -52,7 +52,8 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     /// </summary>
     public IStateMachine? StateMachine { get; init; }
 
-    public Failpoints Failpoints { get; init; } = Failpoints.None;
+    /// <summary>Faults planted by the test-only host; <see cref="TestHooks.None"/> otherwise.</summary>
+    internal TestHooks TestHooks { get; init; } = TestHooks.None;
 
     /// <summary>
     /// The largest gRPC message the node sends or receives, in bytes: the server's and the peer

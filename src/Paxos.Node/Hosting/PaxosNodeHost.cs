@@ -138,7 +138,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         metrics.Observe(() => replica.Status, identity.NodeIds, outboxes);
 
         builder.Services.AddSingleton(identity);
-        builder.Services.AddSingleton(options.Failpoints);
+        builder.Services.AddSingleton(options.TestHooks);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(acceptor);
         builder.Services.AddSingleton(replica);
@@ -149,7 +149,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             builder.Services.AddSingleton(keyValue);
         }
         builder.Services.AddSingleton(provider => new SingleDecreeEngine(
-            self, acceptors, acceptor, options.Failpoints, provider.GetRequiredService<ILoggerFactory>().CreateLogger<SingleDecreeEngine>(), options.RoundTimeout));
+            self, acceptors, acceptor, options.TestHooks, provider.GetRequiredService<ILoggerFactory>().CreateLogger<SingleDecreeEngine>(), options.RoundTimeout));
 
         var app = builder.Build();
         app.MapGrpcService<PaxosGrpcService>();

@@ -68,8 +68,8 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private readonly Task _loop;
     private readonly Task _clock;
     private int _leaderSeen = -1;
-    private ulong _nextReadId;
-    private ulong _nextForwardId;
+    private readonly RunUniqueIds _readIds = RunUniqueIds.StartRandom();
+    private readonly RunUniqueIds _forwardIds = RunUniqueIds.StartRandom();
     private long _ticks;
     private int _tickPending;
     private ulong _commandIndex;
@@ -110,9 +110,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _appliedSlot = appliedSlot;
         _lastSnapshotSlot = appliedSlot;
         _commandIndex = appliedCommandIndex;
-        // Read request ids must never repeat across restarts (ReplicaCore.ReadIndex): this run's start
-        // above the wall clock in 100 ns ticks, which no earlier run's ids (one per read) can reach.
-        _nextReadId = (ulong)DateTime.UtcNow.Ticks;
         _forwardTimeoutTicks = Math.Max(1, (long)Math.Ceiling(ForwardTimeout / tick));
         _forwardGraceTicks = Math.Max(1, (long)Math.Ceiling(ForwardGraceAfterLeaderChange / tick));
         _status = Snapshot();
@@ -314,7 +311,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             case ProposeStatus.Accepted:
                 _placement?.CountCommand(proposal is ForwardedCommand forwarded ? forwarded.Origin : _core.NodeId);
-                _proposals.Propose(result.Slot, result.Position, proposal.Command, proposal);
+                _proposals.Propose(result.Slot, result.Origin, result.Position, proposal);
                 return true;
             case ProposeStatus.Busy:
                 if (busyQueue)
@@ -372,7 +369,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             proposal.Fail(new OverloadedException($"{_forwarded.Count} forwarded commands are already waiting for the leader"));
             return true;
         }
-        ulong id = ++_nextForwardId;
+        ulong id = _forwardIds.Next(); // a late answer to an earlier run's forward must match nothing
         _forwarded.Add(id, new ForwardedProposal(proposal, leader) { ExpiresAt = _ticks + _forwardTimeoutTicks });
         outbox.Post(new ForwardProposal(_core.NodeId, leader, id, proposal.Command));
         return true;
@@ -447,7 +444,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             return;
         }
-        ulong id = ++_nextReadId;
+        ulong id = _readIds.Next(); // unique across restarts (ReplicaCore.ReadIndex)
         var result = _core.ReadIndex(id);
         switch (result.Status)
         {

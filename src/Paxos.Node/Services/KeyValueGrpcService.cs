@@ -16,7 +16,7 @@ namespace Paxos.Node.Services;
 /// forwarded read that finds no leader fails with UNAVAILABLE. Its methods are bound to the
 /// service's routes by <see cref="KeyValueMethodProvider"/>.
 /// </summary>
-public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachine store, LeaderDirectory leaders, Failpoints failpoints)
+internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachine store, LeaderDirectory leaders, TestHooks testHooks)
 {
     private const string ForwardedHeader = "paxos-forwarded-by";
     private static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(10);
@@ -74,7 +74,7 @@ public sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachi
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"consistency {(int)request.Consistency} is not a ReadConsistency value"));
         }
-        if (request.Consistency == ReadConsistency.Linearizable && !failpoints.StaleReads)
+        if (request.Consistency == ReadConsistency.Linearizable && !testHooks.SkipReadIndex)
         {
             using var deadline = Deadline(context);
             while (true)

@@ -19,7 +19,7 @@ public sealed partial class SingleDecreeEngine
     private readonly int _self;
     private readonly IReadOnlyList<IAcceptorPeer> _acceptors;
     private readonly AcceptorLoop _local;
-    private readonly Failpoints _failpoints;
+    private readonly TestHooks _testHooks;
     private readonly ILogger _logger;
     private readonly TimeSpan _roundTimeout;
     private const int AnnounceAttempts = 6;
@@ -27,13 +27,13 @@ public sealed partial class SingleDecreeEngine
 
     /// <param name="self">This node's index in the cluster.</param>
     /// <param name="acceptors">Every acceptor of the cluster by index; entry <paramref name="self"/> is <paramref name="local"/>.</param>
-    public SingleDecreeEngine(int self, IReadOnlyList<IAcceptorPeer> acceptors, AcceptorLoop local, Failpoints failpoints, ILogger logger, TimeSpan roundTimeout)
+    internal SingleDecreeEngine(int self, IReadOnlyList<IAcceptorPeer> acceptors, AcceptorLoop local, TestHooks testHooks, ILogger logger, TimeSpan roundTimeout)
     {
         Invariant.Check(self >= 0 && self < acceptors.Count && ReferenceEquals(acceptors[self], local), "this node's own acceptor is the local loop");
         _self = self;
         _acceptors = acceptors;
         _local = local;
-        _failpoints = failpoints;
+        _testHooks = testHooks;
         _logger = logger;
         _roundTimeout = roundTimeout;
     }
@@ -146,7 +146,7 @@ public sealed partial class SingleDecreeEngine
         {
             return (action, answered);
         }
-        if (_failpoints.StallAfterAccepts is { } stallAfter)
+        if (_testHooks.StallAfterAccepts is { } stallAfter)
         {
             await BroadcastAsync(Math.Min(stallAfter, ClusterSize), acceptor => acceptor.AcceptAsync(instanceId, send.Proposal, round.Token), (_, _) => ProposerAction.Wait.Instance).ConfigureAwait(false);
             LogStalled(instanceId, stallAfter);
@@ -229,7 +229,7 @@ public sealed partial class SingleDecreeEngine
     [LoggerMessage(Level = LogLevel.Information, Message = "instance '{InstanceId}': round {Ballot} failed ({Answered} acceptors answered); retrying in {DelayMs} ms")]
     private partial void LogRetry(string instanceId, Ballot ballot, int answered, int delayMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "instance '{InstanceId}': failpoint stall-after-accepts={Count} reached; stalling")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "instance '{InstanceId}': planted stall after {Count} accepts reached; stalling")]
     private partial void LogStalled(string instanceId, int count);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "instance '{InstanceId}': could not announce the chosen value to a peer: {Reason}")]

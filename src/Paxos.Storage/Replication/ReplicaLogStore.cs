@@ -56,8 +56,8 @@ public sealed class ReplicaLogStore : IDisposable
                     Invariant.Check(next.Promised >= hardState.Promised, "the promised ballot never goes down in the log");
                     hardState = next;
                     break;
-                case ReplicaRecordCodec.EntryType:
-                    var entry = ReplicaRecordCodec.ReadEntry(record.Payload);
+                case ReplicaRecordCodec.EntryType or ReplicaRecordCodec.EntryWithoutOriginType:
+                    var entry = ReplicaRecordCodec.ReadEntry(record.Type, record.Payload);
                     entries[entry.Slot] = entry;
                     break;
                 default:

@@ -8,7 +8,10 @@ namespace Paxos.Storage.Replication;
 /// The write-ahead-log records of a Multi-Paxos replica (little-endian):
 /// <list type="bullet">
 /// <item><c>HardState</c> (type 1): promised round u64, promised node i32, commit index u64.</item>
-/// <item><c>Entry</c> (type 2): slot u64, ballot round u64, ballot node i32, command count u32, then per command length u32 and bytes.</item>
+/// <item><c>Entry</c> (type 3): slot u64, ballot round u64, ballot node i32, origin round u64, origin
+/// node i32 (<see cref="SlotValue.Origin"/>), command count u32, then per command length u32 and bytes.</item>
+/// <item>Type 2, written before origins were kept, is type 3 without the origin; it reads back with
+/// origin zero, which no proposal of a running node has.</item>
 /// </list>
 /// The WAL frames and checksums each record; this codec only lays out the payload and rejects a
 /// payload that does not parse (which the checksum should make impossible).
@@ -16,9 +19,11 @@ namespace Paxos.Storage.Replication;
 internal static class ReplicaRecordCodec
 {
     public const byte HardStateType = 1;
-    public const byte EntryType = 2;
+    public const byte EntryWithoutOriginType = 2;
+    public const byte EntryType = 3;
     private const int HardStateSize = sizeof(ulong) + sizeof(int) + sizeof(ulong);
-    private const int EntryHeaderSize = sizeof(ulong) + sizeof(ulong) + sizeof(int) + sizeof(uint);
+    private const int BallotSize = sizeof(ulong) + sizeof(int);
+    private const int EntryHeaderSize = sizeof(ulong) + BallotSize + BallotSize + sizeof(uint);
 
     public static int HardStateLength => HardStateSize;
 
@@ -55,7 +60,9 @@ internal static class ReplicaRecordCodec
         BinaryPrimitives.WriteUInt64LittleEndian(destination, entry.Slot);
         BinaryPrimitives.WriteUInt64LittleEndian(destination[8..], entry.Ballot.Round);
         BinaryPrimitives.WriteInt32LittleEndian(destination[16..], entry.Ballot.NodeId);
-        BinaryPrimitives.WriteUInt32LittleEndian(destination[20..], (uint)entry.Value.Commands.Count);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[20..], entry.Value.Origin.Round);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[28..], entry.Value.Origin.NodeId);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[32..], (uint)entry.Value.Commands.Count);
         int offset = EntryHeaderSize;
         foreach (var command in entry.Value.Commands)
         {
@@ -65,21 +72,25 @@ internal static class ReplicaRecordCodec
         }
     }
 
-    public static LogEntry ReadEntry(ReadOnlySpan<byte> payload)
+    /// <summary>Reads an entry record of <paramref name="type"/> (<see cref="EntryType"/> or <see cref="EntryWithoutOriginType"/>).</summary>
+    public static LogEntry ReadEntry(byte type, ReadOnlySpan<byte> payload)
     {
-        if (payload.Length < EntryHeaderSize)
+        bool hasOrigin = type == EntryType;
+        int headerSize = hasOrigin ? EntryHeaderSize : EntryHeaderSize - BallotSize;
+        if (payload.Length < headerSize)
         {
             throw new InvalidDataException("entry record is shorter than its header");
         }
         ulong slot = BinaryPrimitives.ReadUInt64LittleEndian(payload);
-        var ballot = new Ballot(BinaryPrimitives.ReadUInt64LittleEndian(payload[8..]), BinaryPrimitives.ReadInt32LittleEndian(payload[16..]));
-        uint count = BinaryPrimitives.ReadUInt32LittleEndian(payload[20..]);
+        var ballot = ReadBallot(payload[8..]);
+        Ballot origin = hasOrigin ? ReadBallot(payload[20..]) : Ballot.Zero;
+        uint count = BinaryPrimitives.ReadUInt32LittleEndian(payload[(headerSize - sizeof(uint))..]);
         if (count > payload.Length)
         {
             throw new InvalidDataException($"entry record claims {count} commands in {payload.Length} bytes");
         }
         var commands = new ReadOnlyMemory<byte>[count];
-        int offset = EntryHeaderSize;
+        int offset = headerSize;
         for (int i = 0; i < commands.Length; i++)
         {
             if (payload.Length - offset < sizeof(uint))
@@ -99,6 +110,9 @@ internal static class ReplicaRecordCodec
         {
             throw new InvalidDataException("entry record has trailing bytes");
         }
-        return new LogEntry(slot, ballot, commands.Length == 0 ? SlotValue.NoOp : new SlotValue(commands));
+        return new LogEntry(slot, ballot, commands.Length == 0 ? SlotValue.NoOp : new SlotValue(commands, origin));
     }
+
+    private static Ballot ReadBallot(ReadOnlySpan<byte> source) =>
+        new(BinaryPrimitives.ReadUInt64LittleEndian(source), BinaryPrimitives.ReadInt32LittleEndian(source[sizeof(ulong)..]));
 }

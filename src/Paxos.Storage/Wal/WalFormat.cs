@@ -18,6 +18,9 @@ internal static class WalFormat
     public const int FrameHeaderSize = 17;
     public const ushort Version = 1;
 
+    /// <summary>The unit a disk writes whole: a write cut short by a crash leaves whole sectors unwritten.</summary>
+    public const int SectorSize = 512;
+
     /// <summary>The hard ceiling for <see cref="WalOptions.MaxRecordSize"/>.</summary>
     public const int MaxPayloadLimit = 256 * 1024 * 1024;
 

@@ -1,3 +1,4 @@
+using Paxos.Core;
 using Paxos.Storage.Files;
 
 namespace Paxos.Storage.Wal;
@@ -5,8 +6,9 @@ namespace Paxos.Storage.Wal;
 /// <summary>
 /// Reads every segment of a log directory in order at open, passing each record to a callback. A segment's records
 /// end where zeros begin that run to the end of the file (the rest of a preallocated segment). Damage at the very
-/// end of the last segment (nothing valid after it) is a torn, never-acknowledged write and is truncated away;
-/// any other damage throws <see cref="WalCorruptionException"/>.
+/// end of the last segment (nothing valid after it) that a cut-short write explains is a torn, never-acknowledged
+/// write and is truncated away (see <see cref="WriteAheadLog"/> for the rule); any other damage throws
+/// <see cref="WalCorruptionException"/>.
 /// </summary>
 internal static class WalRecovery
 {
@@ -71,6 +73,10 @@ internal static class WalRecovery
                     {
                         throw new WalCorruptionException(segment.Path, offset, reason + ", followed by valid records");
                     }
+                    if (status == FrameStatus.BadChecksum && !HasUnwrittenSector(offset, frame))
+                    {
+                        throw new WalCorruptionException(segment.Path, offset, reason + " in the last record, whose every sector holds data: a damaged record, not a torn write");
+                    }
                     tornTail = new WalTornTail(segment.Path, offset, dataEnd - offset);
                     WalLog.TornTailTruncated(options.Logger, segment.Path, offset, dataEnd - offset);
                     file.SetLength(offset);
@@ -98,6 +104,28 @@ internal static class WalRecovery
         long next = expected ?? 1;
         long firstRetained = segments.Count > 0 ? segments[0].FirstSequence : next;
         return new Result(segments, next, lastSegmentEnd, new WalRecoveryResult(recordCount, firstRetained, next, tornTail));
+    }
+
+    /// <summary>
+    /// Whether some disk sector (<see cref="WalFormat.SectorSize"/> bytes, aligned in the file) holds only zeros where
+    /// <paramref name="frame"/>, at <paramref name="offset"/>, overlaps it: the mark of a write cut short, whose
+    /// unwritten sectors read as the zeros the segment was preallocated or extended with.
+    /// </summary>
+    private static bool HasUnwrittenSector(long offset, ReadOnlySpan<byte> frame)
+    {
+        Invariant.Check(frame.Length >= WalFormat.FrameHeaderSize, "a frame with a bad checksum was read whole");
+        int start = 0;
+        while (start < frame.Length)
+        {
+            long sectorEnd = ((offset + start) / WalFormat.SectorSize + 1) * WalFormat.SectorSize;
+            int end = (int)Math.Min(frame.Length, sectorEnd - offset);
+            if (!frame[start..end].ContainsAnyExcept((byte)0))
+            {
+                return true;
+            }
+            start = end;
+        }
+        return false;
     }
 
     private static long ReadHeader(SegmentScanner scanner, WalSegment segment, long? expected)

@@ -31,8 +31,13 @@ namespace Paxos.Storage.Wal;
 /// </para>
 /// <para>
 /// Recovery (<see cref="Open"/>) treats a damaged or incomplete record at the end of the last segment as a torn,
-/// never-acknowledged write only if no checksum-valid record follows it; it truncates it and logs a warning. Any other
-/// damage throws <see cref="WalCorruptionException"/>. Consequently, if a crash persisted a later page of an
+/// never-acknowledged write only if no checksum-valid record follows it and a crash explains the damage: the record
+/// (or its header) runs past the end of the file, its length is impossible, or, for a whole record with a bad
+/// checksum, one of the 512-byte sectors it overlaps holds only zeros within it (a disk writes whole sectors, and an
+/// unwritten one reads as the zeros the segment was preallocated or extended with). It truncates it and logs a
+/// warning. Any other damage throws <see cref="WalCorruptionException"/>, notably a flipped bit in a fully written,
+/// synced last record. A record whose own data fills a sector with zeros is the one case where such damage would
+/// still be taken for a torn write; a damaged length field likewise reads as a torn header. Consequently, if a crash persisted a later page of an
 /// unacknowledged batch but not an earlier one, recovery reports corruption rather than guess: that case cannot be
 /// told apart from media damage.
 /// </para>

@@ -152,14 +152,15 @@ public static class ReplicaWire
             {
                 commands[i] = entry.Commands[i].Memory;
             }
-            result.Add(new LogEntry(entry.Slot, Ballot(entry.Ballot, clusterSize), commands.Length == 0 ? SlotValue.NoOp : new SlotValue(commands)));
+            CoreBallot origin = entry.Origin is null ? CoreBallot.Zero : Ballot(entry.Origin, clusterSize);
+            result.Add(new LogEntry(entry.Slot, Ballot(entry.Ballot, clusterSize), commands.Length == 0 ? SlotValue.NoOp : new SlotValue(commands, origin)));
         }
         return result;
     }
 
     private static Wire.SlotEntry ToWire(LogEntry entry)
     {
-        var wire = new Wire.SlotEntry { Slot = entry.Slot, Ballot = B(entry.Ballot) };
+        var wire = new Wire.SlotEntry { Slot = entry.Slot, Ballot = B(entry.Ballot), Origin = entry.Value.IsNoOp ? null : B(entry.Value.Origin) };
         foreach (var command in entry.Value.Commands)
         {
             wire.Commands.Add(UnsafeByteOperations.UnsafeWrap(command));

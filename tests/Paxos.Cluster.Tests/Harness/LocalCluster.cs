@@ -107,8 +107,12 @@ internal sealed class LocalCluster : IDisposable
     /// <summary>Extra arguments for every <c>paxos node</c> started from now on.</summary>
     public IReadOnlyList<string> NodeArguments { get; set; } = [];
 
-    /// <summary>Starts node <paramref name="node"/> (again) on its data directory, with <paramref name="arguments"/> after <see cref="NodeArguments"/>.</summary>
-    public NodeProcess Start(int node, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? arguments = null)
+    /// <summary>
+    /// Starts node <paramref name="node"/> (again) on its data directory, with <paramref name="arguments"/> after
+    /// <see cref="NodeArguments"/>: a <c>paxos node</c>, or with <paramref name="failpoints"/> the test-only
+    /// <c>paxos-test-node node</c> with those faults planted.
+    /// </summary>
+    public NodeProcess Start(int node, string? failpoints = null, IReadOnlyList<string>? arguments = null)
     {
         Invariant(_processes[node] is null || _processes[node]!.HasExited, $"node {node} is already running");
         _processes[node]?.Dispose();
@@ -116,14 +120,16 @@ internal sealed class LocalCluster : IDisposable
             ["node", "--config", ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node),
                 // Should this test process die without cleaning up, its nodes stop by themselves.
                 "--watch-parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                .. NodeArguments, .. arguments ?? []], environment);
+                .. NodeArguments, .. arguments ?? []],
+            failpoints is null ? "paxos" : "paxos-test-node",
+            failpoints is null ? null : new Dictionary<string, string> { [Paxos.TestNode.Failpoints.EnvironmentVariable] = failpoints });
         _processes[node] = process;
         return process;
     }
 
-    public async Task StartAndWaitAsync(int node, IReadOnlyDictionary<string, string>? environment = null)
+    public async Task StartAndWaitAsync(int node, string? failpoints = null)
     {
-        Start(node, environment);
+        Start(node, failpoints);
         await WaitListeningAsync(node).ConfigureAwait(false);
     }
 

@@ -28,9 +28,10 @@ internal sealed class NodeProcess : IDisposable
         }
     }
 
-    public static NodeProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts <paramref name="program"/> (next to the tests' assembly) with <paramref name="arguments"/> and extra <paramref name="environment"/>.</summary>
+    public static NodeProcess Start(IEnumerable<string> arguments, string program = "paxos", IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "paxos"))
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, program))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -44,7 +45,7 @@ internal sealed class NodeProcess : IDisposable
         {
             start.Environment[name] = value;
         }
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start paxos");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
         var node = new NodeProcess(process);
         process.OutputDataReceived += (_, e) => node.Append(e.Data);
         process.ErrorDataReceived += (_, e) => node.Append(e.Data);

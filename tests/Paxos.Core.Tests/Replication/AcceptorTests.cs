@@ -51,7 +51,7 @@ public sealed class AcceptorTests
         LogEntry reported = Assert.Single(promise.Accepted);
         Assert.Equal(3ul, reported.Slot);
         Assert.Equal(Low, reported.Ballot);
-        Assert.True(reported.Value.ContentEquals(Value("c")));
+        Assert.True(reported.Value.SameCommands(Value("c")));
     }
 
     [Fact]

@@ -51,9 +51,9 @@ public sealed class ElectionTests
         Accept accept = SingleTo<Accept>(Drain(candidate), 3);
         Assert.Equal([1ul, 2ul, 3ul, 4ul], accept.Entries.Select(e => e.Slot));
         Assert.All(accept.Entries, e => Assert.Equal(ballot, e.Ballot));
-        Assert.True(accept.Entries[0].Value.ContentEquals(Value("newer")));
+        Assert.True(accept.Entries[0].Value.SameCommands(Value("newer")));
         Assert.True(accept.Entries[1].Value.IsNoOp);
-        Assert.True(accept.Entries[2].Value.ContentEquals(Value("c")));
+        Assert.True(accept.Entries[2].Value.SameCommands(Value("c")));
         Assert.True(accept.Entries[3].Value.IsNoOp);
     }
 

@@ -18,7 +18,7 @@ public sealed class LeaderTests
 
         Assert.Equal(2ul, leader.CommitIndex);
         LogEntry applied = Assert.Single(Drain(leader).CommittedEntries);
-        Assert.True(applied.Value.ContentEquals(Value("x")));
+        Assert.True(applied.Value.SameCommands(Value("x")));
     }
 
     [Fact]
@@ -59,15 +59,16 @@ public sealed class LeaderTests
     {
         ReplicaCore leader = EstablishedLeader();
 
-        Assert.Equal(new ProposeResult(ProposeStatus.Accepted, 2, 0, 0), leader.Propose(Bytes("a")));
-        Assert.Equal(new ProposeResult(ProposeStatus.Accepted, 2, 1, 0), leader.Propose(Bytes("b")));
-        Assert.Equal(new ProposeResult(ProposeStatus.Accepted, 3, 0, 0), leader.Propose(Bytes("c")));
+        Ballot origin = leader.Promised;
+        Assert.Equal(new ProposeResult(ProposeStatus.Accepted, 2, 0, 0) { Origin = origin }, leader.Propose(Bytes("a")));
+        Assert.Equal(new ProposeResult(ProposeStatus.Accepted, 2, 1, 0) { Origin = origin }, leader.Propose(Bytes("b")));
+        Assert.Equal(new ProposeResult(ProposeStatus.Accepted, 3, 0, 0) { Origin = origin }, leader.Propose(Bytes("c")));
         Ready ready = Drain(leader);
 
         Accept accept = SingleTo<Accept>(ready, 1);
         Assert.Equal([2ul, 3ul], accept.Entries.Select(e => e.Slot));
-        Assert.True(accept.Entries[0].Value.ContentEquals(Value("a", "b")));
-        Assert.True(accept.Entries[1].Value.ContentEquals(Value("c")));
+        Assert.True(accept.Entries[0].Value.ContentEquals(ValueFrom(origin, "a", "b")));
+        Assert.True(accept.Entries[1].Value.ContentEquals(ValueFrom(origin, "c")));
         Assert.Equal(1ul, accept.CommitIndex);
         Assert.Equal(2, ready.Entries.Count);
     }

@@ -20,7 +20,7 @@ public sealed class LearnerTests
 
         Assert.Equal(1ul, follower.CommitIndex);
         Assert.Equal(1ul, ready.HardState!.Value.CommitIndex);
-        Assert.True(Assert.Single(ready.CommittedEntries).Value.ContentEquals(Value("a")));
+        Assert.True(Assert.Single(ready.CommittedEntries).Value.SameCommands(Value("a")));
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class LearnerTests
         Assert.Equal(2ul, follower.CommitIndex);
         Assert.Equal([1ul, 2ul], ready.Entries.Select(e => e.Slot));
         Assert.Equal([1ul, 2ul], ready.CommittedEntries.Select(e => e.Slot));
-        Assert.True(ready.CommittedEntries[0].Value.ContentEquals(Value("a")));
+        Assert.True(ready.CommittedEntries[0].Value.SameCommands(Value("a")));
     }
 
     [Fact]
@@ -169,7 +169,7 @@ public sealed class LearnerTests
 
         Assert.Equal(ReplicaRole.Follower, leader.Role);
         Assert.Equal(2ul, leader.CommitIndex);
-        Assert.True(Drain(leader).CommittedEntries[0].Value.ContentEquals(Value("theirs")));
+        Assert.True(Drain(leader).CommittedEntries[0].Value.SameCommands(Value("theirs")));
     }
 
     [Fact]
@@ -203,7 +203,7 @@ public sealed class LearnerTests
         Drain(leader);
 
         Assert.Equal([1ul, 2ul, 3ul], leader.RetainedEntries().Select(e => e.Slot));
-        Assert.True(leader.RetainedEntries().Last().Value.ContentEquals(Value("z")));
+        Assert.True(leader.RetainedEntries().Last().Value.SameCommands(Value("z")));
 
         leader.Compact(2);
         Assert.Equal([3ul], leader.RetainedEntries().Select(e => e.Slot));

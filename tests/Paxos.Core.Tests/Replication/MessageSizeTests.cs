@@ -72,7 +72,7 @@ public sealed class MessageSizeTests
         // Node 1 accepted six full slots of node 0's ballot, none known chosen; node 2 runs for leader.
         var old = new Ballot(1, 0);
         ReplicaCore acceptor = new(Small(1), new FixedRandomSource(0), DurableState.Empty);
-        LogEntry[] accepted = [.. Enumerable.Range(1, 6).Select(i => new LogEntry((ulong)i, old, new SlotValue([Command((byte)i)])))];
+        LogEntry[] accepted = [.. Enumerable.Range(1, 6).Select(i => new LogEntry((ulong)i, old, new SlotValue([Command((byte)i)], old)))];
         acceptor.Step(new Accept(0, 1, old, 0, accepted));
         Drain(acceptor);
 

@@ -13,7 +13,7 @@ public sealed class ProposalBookTests
         var book = new ProposalBook<string>();
         for (int i = 0; i < commands.Length; i++)
         {
-            book.Propose(slot, i, Bytes(commands[i]), "waiter " + commands[i]);
+            book.Propose(slot, B, i, "waiter " + commands[i]);
         }
 
         return book;
@@ -38,7 +38,7 @@ public sealed class ProposalBookTests
     {
         ProposalBook<string> book = BookWith(5, "a", "b", "c");
 
-        var waiting = book.Settle(new LogEntry(5, B, Value("a", "b", "c")));
+        var waiting = book.Settle(new LogEntry(5, B, ValueFrom(B, "a", "b", "c")));
 
         Assert.Equal(["waiter a", "waiter b", "waiter c"], Chosen(waiting, 3));
         Assert.Empty(waiting.NotChosen);
@@ -46,14 +46,25 @@ public sealed class ProposalBookTests
     }
 
     [Fact]
-    public void Commands_whose_slot_holds_another_value_are_not_chosen()
+    public void Commands_whose_slot_holds_another_leaders_batch_are_not_chosen_even_with_the_same_bytes()
     {
         ProposalBook<string> book = BookWith(5, "a", "b");
 
-        var waiting = book.Settle(new LogEntry(5, new Ballot(2, 1), Value("x", "b", "y")));
+        var waiting = book.Settle(new LogEntry(5, new Ballot(2, 1), ValueFrom(new Ballot(2, 1), "a", "b")));
 
-        Assert.Equal(["waiter b"], Chosen(waiting, 3)); // the same bytes at the same position: that command was chosen
-        Assert.Equal(["waiter a"], waiting.NotChosen);
+        Assert.Empty(Chosen(waiting, 2)); // another client's identical commands: not ours
+        Assert.Equal(["waiter a", "waiter b"], waiting.NotChosen);
+    }
+
+    [Fact]
+    public void A_batch_another_leader_re_proposed_is_still_ours()
+    {
+        ProposalBook<string> book = BookWith(5, "a", "b");
+
+        var waiting = book.Settle(new LogEntry(5, new Ballot(2, 1), ValueFrom(B, "a", "b")));
+
+        Assert.Equal(["waiter a", "waiter b"], Chosen(waiting, 2));
+        Assert.Empty(waiting.NotChosen);
     }
 
     [Fact]
@@ -72,7 +83,7 @@ public sealed class ProposalBookTests
     {
         ProposalBook<string> book = BookWith(5, "a");
 
-        var waiting = book.Settle(new LogEntry(6, B, Value("a")));
+        var waiting = book.Settle(new LogEntry(6, B, ValueFrom(B, "a")));
 
         Assert.Empty(Chosen(waiting, 1));
         Assert.Empty(waiting.NotChosen);
@@ -83,10 +94,10 @@ public sealed class ProposalBookTests
     public void A_snapshot_takes_the_commands_of_every_slot_it_covers_in_slot_order()
     {
         var book = new ProposalBook<string>();
-        book.Propose(9, 0, Bytes("c"), "c");
-        book.Propose(7, 0, Bytes("b"), "b");
-        book.Propose(3, 0, Bytes("a"), "a");
-        book.Propose(3, 1, Bytes("a2"), "a2");
+        book.Propose(9, B, 0, "c");
+        book.Propose(7, B, 0, "b");
+        book.Propose(3, B, 0, "a");
+        book.Propose(3, B, 1, "a2");
 
         Assert.Equal([(3ul, "a"), (3ul, "a2"), (7ul, "b")], book.TakeThrough(7));
         Assert.Equal(["c"], book.TakeAll());
@@ -98,6 +109,14 @@ public sealed class ProposalBookTests
     {
         ProposalBook<string> book = BookWith(5, "a", "b");
 
-        Assert.Throws<InvariantViolationException>(() => book.Propose(5, 1, Bytes("again"), "again"));
+        Assert.Throws<InvariantViolationException>(() => book.Propose(5, B, 1, "again"));
+    }
+
+    [Fact]
+    public void A_slot_takes_commands_of_one_batch_only()
+    {
+        ProposalBook<string> book = BookWith(5, "a");
+
+        Assert.Throws<InvariantViolationException>(() => book.Propose(5, new Ballot(2, 0), 1, "other batch"));
     }
 }

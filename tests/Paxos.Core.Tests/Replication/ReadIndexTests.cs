@@ -35,6 +35,26 @@ public sealed class ReadIndexTests
     }
 
     [Fact]
+    public void FollowerTakesAReadIndexOnlyFromTheLeaderItAskedInTheBallotItKnew()
+    {
+        ReplicaCore follower = NewCore(1);
+        var leaderBallot = new Ballot(2, 0);
+        follower.Step(new Heartbeat(0, 1, leaderBallot, 0, 1));
+        Drain(follower);
+        follower.ReadIndex(7);
+        ReadIndexRequest request = SingleTo<ReadIndexRequest>(Drain(follower), 0);
+
+        // Same token, but from a node it did not ask, or in a ballot older than its leader's: an
+        // answer to another request (say, of an earlier run of this node).
+        follower.Step(new ReadIndexReply(2, 1, new Ballot(3, 2), request.Token, 0));
+        follower.Step(new ReadIndexReply(0, 1, new Ballot(1, 0), request.Token, 0));
+        Assert.Empty(Drain(follower).ReadStates);
+
+        follower.Step(new ReadIndexReply(0, 1, leaderBallot, request.Token, 0));
+        Assert.Equal(new ReadState(7, 0), Assert.Single(Drain(follower).ReadStates));
+    }
+
+    [Fact]
     public void LeaderAnswersAFollowersBatchOnlyAfterAQuorumConfirmsARoundStartedAfterIt()
     {
         ReplicaCore leader = EstablishedLeader();

@@ -52,7 +52,11 @@ internal static class ReplicaTestKit
         where T : ReplicaMessage =>
         Assert.Single(MessagesOf<T>(ready), m => m.To == to);
 
-    public static SlotValue Value(params string[] commands)
+    /// <summary>A batch of <paramref name="commands"/> with no known origin, as recovered from an old record.</summary>
+    public static SlotValue Value(params string[] commands) => ValueFrom(Ballot.Zero, commands);
+
+    /// <summary>A batch of <paramref name="commands"/> composed by the leader of <paramref name="origin"/>.</summary>
+    public static SlotValue ValueFrom(Ballot origin, params string[] commands)
     {
         var bytes = new ReadOnlyMemory<byte>[commands.Length];
         for (int i = 0; i < commands.Length; i++)
@@ -60,8 +64,13 @@ internal static class ReplicaTestKit
             bytes[i] = Encoding.ASCII.GetBytes(commands[i]);
         }
 
-        return new SlotValue(bytes);
+        return new SlotValue(bytes, origin);
     }
+
+    /// <summary>True if both batches hold the same commands, whatever their origins.</summary>
+    public static bool SameCommands(this SlotValue value, SlotValue other) =>
+        value.Commands.Count == other.Commands.Count
+        && value.Commands.Zip(other.Commands).All(pair => pair.First.Span.SequenceEqual(pair.Second.Span));
 
     public static byte[] Bytes(string text) => Encoding.ASCII.GetBytes(text);
 

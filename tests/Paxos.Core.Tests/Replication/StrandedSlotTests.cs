@@ -85,9 +85,9 @@ public sealed class StrandedSlotTests
 
         Assert.Equal(4ul, later.Slot);
         Assert.Equal([2ul, 3ul, 4ul], ready.Entries.Select(entry => entry.Slot));
-        Assert.True(ready.Entries[0].Value.ContentEquals(Value("x")));
+        Assert.True(ready.Entries[0].Value.SameCommands(Value("x")));
         Assert.True(ready.Entries[1].Value.IsNoOp);
-        Assert.True(ready.Entries[2].Value.ContentEquals(Value("y")));
+        Assert.True(ready.Entries[2].Value.SameCommands(Value("y")));
     }
 
     /// <summary>Ticks <paramref name="candidate"/> into phase 1 and gives it the promise of <paramref name="voter"/> alone.</summary>

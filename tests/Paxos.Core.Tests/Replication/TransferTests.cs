@@ -47,7 +47,7 @@ public sealed class TransferTests
 
         Assert.Empty(MessagesOf<TakeOver>(ready));
         Accept accept = SingleTo<Accept>(ready, 1);
-        Assert.True(Assert.Single(accept.Entries).Value.ContentEquals(Value("x")));
+        Assert.True(Assert.Single(accept.Entries).Value.SameCommands(Value("x")));
     }
 
     [Theory]

@@ -189,7 +189,7 @@ internal sealed class PaxosNode
         switch (result.Status)
         {
             case ProposeStatus.Accepted:
-                _writes.Propose(result.Slot, result.Position, command, request);
+                _writes.Propose(result.Slot, result.Origin, result.Position, request);
                 break;
             case ProposeStatus.NotLeader:
                 Reply(request, ClientResponseKind.NotLeader, null);

@@ -174,12 +174,13 @@ internal sealed class ReplicaStorage
     private static byte[] EncodeEntry(LogEntry entry)
     {
         IReadOnlyList<ReadOnlyMemory<byte>> commands = entry.Value.Commands;
-        byte[] payload = new byte[25 + (4 * commands.Count) + entry.Value.ByteCount];
+        byte[] payload = new byte[37 + (4 * commands.Count) + entry.Value.ByteCount];
         payload[0] = EntryRecord;
         BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(1), entry.Slot);
         WriteBallot(payload.AsSpan(9), entry.Ballot);
-        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(21), commands.Count);
-        int offset = 25;
+        WriteBallot(payload.AsSpan(21), entry.Value.Origin);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(33), commands.Count);
+        int offset = 37;
         foreach (ReadOnlyMemory<byte> command in commands)
         {
             BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(offset), command.Length);
@@ -194,9 +195,10 @@ internal sealed class ReplicaStorage
     {
         ulong slot = BinaryPrimitives.ReadUInt64LittleEndian(payload[1..]);
         Ballot ballot = ReadBallot(payload, 9);
-        int count = BinaryPrimitives.ReadInt32LittleEndian(payload[21..]);
+        Ballot origin = ReadBallot(payload, 21);
+        int count = BinaryPrimitives.ReadInt32LittleEndian(payload[33..]);
         var commands = new ReadOnlyMemory<byte>[count];
-        int offset = 25;
+        int offset = 37;
         for (int i = 0; i < count; i++)
         {
             int length = BinaryPrimitives.ReadInt32LittleEndian(payload[offset..]);
@@ -204,7 +206,7 @@ internal sealed class ReplicaStorage
             offset += 4 + length;
         }
 
-        return new LogEntry(slot, ballot, count == 0 ? SlotValue.NoOp : new SlotValue(commands));
+        return new LogEntry(slot, ballot, count == 0 ? SlotValue.NoOp : new SlotValue(commands, origin));
     }
 
     private static void WriteBallot(Span<byte> destination, Ballot ballot)

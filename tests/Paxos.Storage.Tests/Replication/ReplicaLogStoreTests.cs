@@ -12,7 +12,7 @@ public sealed class ReplicaLogStoreTests
     private static readonly Ballot B2 = new(2, 1);
 
     private static LogEntry Entry(ulong slot, Ballot ballot, string command) =>
-        new(slot, ballot, new SlotValue([System.Text.Encoding.ASCII.GetBytes(command)]));
+        new(slot, ballot, new SlotValue([System.Text.Encoding.ASCII.GetBytes(command)], ballot));
 
     private static ReplicaLogStore Open(TempDirectory dir) => ReplicaLogStore.Open(dir.Path, NullLogger.Instance);
 
@@ -40,6 +40,46 @@ public sealed class ReplicaLogStoreTests
             Assert.Equal(new HardState(B2, 3), state.HardState);
             Assert.Equal(["1@1.0:a", "2@2.1:b2", "3@2.1:c"], state.Entries.Select(Text));
         }
+    }
+
+    [Fact]
+    public void An_entry_keeps_the_origin_of_its_batch_through_a_reopen()
+    {
+        using var dir = new TempDirectory();
+        var reproposed = new LogEntry(4, B2, new SlotValue([System.Text.Encoding.ASCII.GetBytes("x")], B1));
+        using (var store = Open(dir))
+        {
+            store.Recover(0);
+            store.Persist(new HardState(B2, 0), [reproposed], sync: true);
+        }
+
+        using (var store = Open(dir))
+        {
+            Assert.True(Assert.Single(store.Recover(0).Entries).Value.ContentEquals(reproposed.Value));
+        }
+    }
+
+    [Fact]
+    public void An_entry_written_before_origins_were_kept_reads_back_with_origin_zero()
+    {
+        using var dir = new TempDirectory();
+        byte[] payload = new byte[8 + 8 + 4 + 4 + 4 + 1];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(payload, 4); // slot
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(8), B2.Round);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(16), B2.NodeId);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(20), 1); // one command
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(24), 1); // of one byte
+        payload[28] = (byte)'x';
+        using (var wal = Paxos.Storage.Wal.WriteAheadLog.Open(dir.Path, _ => { }))
+        {
+            wal.Append(2, payload);
+            wal.Sync();
+        }
+
+        using var store = Open(dir);
+        LogEntry entry = Assert.Single(store.Recover(0).Entries);
+        Assert.Equal("4@2.1:x", Text(entry));
+        Assert.Equal(Ballot.Zero, entry.Value.Origin);
     }
 
     [Fact]
