@@ -10,7 +10,8 @@ namespace Paxos.Core.Tests.Replication;
 /// </summary>
 public sealed class MessageSizeTests
 {
-    private const int Budget = 250;
+    /// <summary>Room for two entries of one 64-byte command, short of a third.</summary>
+    private static readonly int Budget = (int)(2 * WireSize.EntryBound(1, 64)) + 10;
 
     private static ReplicaOptions Small(int node, int size = 3) =>
         Options(node, size) with { MaxMessageBytes = WireSize.MessageOverheadBytes + Budget };
