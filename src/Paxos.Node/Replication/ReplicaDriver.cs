@@ -38,9 +38,11 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private const int ForwardSweepTicks = 4;
 
     /// <summary>
-    /// Also snapshot once this many bytes of commands were applied since the last snapshot: the log
-    /// before a snapshot stays in memory, and slots of large batches fill it long before the slot
-    /// interval is reached.
+    /// Also snapshot once this many bytes of commands were applied since the last snapshot, or as
+    /// many as the last snapshot held if that is more: the log before a snapshot stays in memory, and
+    /// slots of large batches fill it long before the slot interval is reached; but writing a state
+    /// larger than the commands it replaces would write every byte several times over (50 values of
+    /// 1 MiB were rewritten, and sent to lagging followers, every 16 writes).
     /// </summary>
     private const long SnapshotCommandBytes = 16L * 1024 * 1024;
 
@@ -76,6 +78,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private ulong _appliedSlot;
     private ulong _lastSnapshotSlot;
     private long _commandBytesSinceSnapshot;
+    private long _lastSnapshotBytes;
     private volatile ReplicaStatus _status;
 
     /// <param name="core">The replica, recovered from <paramref name="store"/>.</param>
@@ -225,7 +228,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                 {
                     Process(_core.TakeReady());
                 }
-                if (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval || _commandBytesSinceSnapshot >= SnapshotCommandBytes)
+                if (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval || _commandBytesSinceSnapshot >= Math.Max(SnapshotCommandBytes, _lastSnapshotBytes))
                 {
                     TakeSnapshot();
                 }
@@ -539,7 +542,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// <summary>Snapshot the state machine at the applied slot, then forget the log up to it.</summary>
     private void TakeSnapshot()
     {
-        _snapshots.Take(_stateMachine, _appliedSlot, _commandIndex);
+        _lastSnapshotBytes = _snapshots.Take(_stateMachine, _appliedSlot, _commandIndex);
         _core.Compact(_appliedSlot);
         _store.Checkpoint(_appliedSlot, _core.RetainedEntries());
         _lastSnapshotSlot = _appliedSlot;
@@ -577,6 +580,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _appliedSlot = slot;
         _commandIndex = commandIndex;
         _lastSnapshotSlot = slot;
+        _lastSnapshotBytes = received.ContentLength;
         _commandBytesSinceSnapshot = 0;
         _core.ReportSnapshotInstalled(slot);
         _store.Checkpoint(slot, _core.RetainedEntries());

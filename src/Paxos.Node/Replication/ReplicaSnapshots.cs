@@ -18,8 +18,8 @@ public sealed class ReplicaSnapshots(SnapshotStore store)
     /// <summary>The latest snapshot, verified, or null if there is none.</summary>
     public SnapshotReader? OpenLatest() => store.OpenLatest();
 
-    /// <summary>Writes the state machine's snapshot at <paramref name="slot"/> durably.</summary>
-    public void Take(IStateMachine stateMachine, ulong slot, ulong commandIndex)
+    /// <summary>Writes the state machine's snapshot at <paramref name="slot"/> durably; returns its content's size in bytes.</summary>
+    public long Take(IStateMachine stateMachine, ulong slot, ulong commandIndex)
     {
         using var writer = store.BeginWrite(checked((long)slot), EncodeMetadata(commandIndex));
         using (var stream = new SnapshotWriterStream(writer))
@@ -27,6 +27,7 @@ public sealed class ReplicaSnapshots(SnapshotStore store)
             stateMachine.WriteSnapshot(stream);
         }
         writer.Commit();
+        return writer.ContentLength;
     }
 
     /// <summary>Starts receiving a snapshot sent by the leader; hand it to the driver, which restores it and only then commits it.</summary>
