@@ -16,7 +16,9 @@ namespace Paxos.Cluster.Tests.Chaos;
 /// first result. A write still unanswered when the run gives up stays in the history with an
 /// unknown outcome. A get that fails is not retried (a read whose outcome is unknown constrains
 /// nothing). Only UNAVAILABLE and DEADLINE_EXCEEDED (no quorum in time, as the contract allows),
-/// RESOURCE_EXHAUSTED (overloaded) and CANCELLED (the run gave up) count as "try again"; any other
+/// RESOURCE_EXHAUSTED (overloaded), CANCELLED (the run gave up) and the client's own INTERNAL for an
+/// HTTP/2 handshake a paused or starting node did not complete (<see cref="LocalCluster.IsHandshakeFailure"/>)
+/// count as "try again"; any other
 /// status (INTERNAL, UNKNOWN, ...) is a failure of the system, recorded in <see cref="ChaosClientStats.Failures"/>
 /// for the test to fail on, and the operation keeps an unknown outcome.
 /// </summary>
@@ -145,7 +147,7 @@ internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry,
 
     /// <summary>Errors after which the operation may or may not have taken effect and may be tried again; any other error fails the run.</summary>
     private static bool IsIndefinite(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
-        or StatusCode.Cancelled or StatusCode.ResourceExhausted;
+        or StatusCode.Cancelled or StatusCode.ResourceExhausted || LocalCluster.IsHandshakeFailure(e);
 
     private void Fail(KvInput input, int node, RpcException e) =>
         Stats.Fail($"client {id}: {input} through node {node} at {history.Now.TotalSeconds:0.000} s failed with {e.StatusCode}: {e.Status.Detail}");

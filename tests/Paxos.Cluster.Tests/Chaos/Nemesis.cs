@@ -4,7 +4,7 @@ namespace Paxos.Cluster.Tests.Chaos;
 
 /// <summary>
 /// The faults of a chaos run, on real processes of a cluster with proxies: one episode at a time, each a fault, a hold of
-/// 0.5 to 3 seconds, then recovery, with 0.5 to 2 seconds of calm between episodes. The kinds of
+/// 0.5 to 3 seconds (3 to 4 with a majority down), then recovery, with 0.5 to 2 seconds of calm between episodes. The kinds of
 /// episode (<see cref="EpisodeKind"/>) come in rounds, each kind once per round in an order the
 /// seed shuffles: SIGKILL a random node or the leader and restart it on its data; SIGSTOP a random
 /// node or the leader (past the election timeout, so a new leader is elected while the old one
@@ -141,7 +141,9 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan
         {
             log($"episode {kind} did not run as intended: {down} nodes down of {expectedDown}{(wantsLeader && leader is null ? ", no leader found" : "")}");
         }
-        await Task.Delay(Between(500, 3_000)).ConfigureAwait(false);
+        // A majority stays down for 3 to 4 s: several times a call's 1 s timeout, so writes sent and
+        // timed out while it is down are there to check (none may be acknowledged).
+        await Task.Delay(down > cluster.Size / 2 ? Between(3_000, 4_000) : Between(500, 3_000)).ConfigureAwait(false);
         await HealAsync().ConfigureAwait(false);
     }
 

@@ -261,4 +261,15 @@ internal sealed class LocalCluster : IDisposable
     }
 
     public static bool IsUnavailable(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded;
+
+    /// <summary>
+    /// True if the client never got an HTTP/2 connection to the node: the TCP connection opened
+    /// (the kernel accepts for a paused or still starting node), but the node did not complete the
+    /// HTTP/2 handshake before the client gave up. grpc-dotnet reports that as INTERNAL ("Error
+    /// starting gRPC call"), made up by the client, with no node involved; the call never reached
+    /// one. Every other INTERNAL or UNKNOWN is an answer from a node, and a failure of the system.
+    /// </summary>
+    public static bool IsHandshakeFailure(RpcException e) =>
+        e.StatusCode == StatusCode.Internal && e.Status.DebugException is HttpRequestException handshake
+        && handshake.Message.Contains("HTTP/2 connection could not be established", StringComparison.Ordinal);
 }
