@@ -106,7 +106,8 @@ public sealed class SingleDecreeClusterTests(ITestOutputHelper output) : IDispos
         await EventuallyAsync(async () => (await _cluster.Peer(1).LearnAsync(new LearnRequest { InstanceId = _cluster.CurrentInstance })).HasAccepted);
         Assert.False(initial.IsCompleted);
         _cluster.Kill(0);
-        await Assert.ThrowsAsync<RpcException>(() => initial);
+        var lost = await Assert.ThrowsAsync<RpcException>(() => initial);
+        Assert.True(LocalCluster.IsUnavailable(lost), $"the call to the killed proposer ended with {lost.StatusCode}: {lost.Status.Detail}");
 
         string recovered = await _cluster.ProposeAsync(1, "recovery");
 

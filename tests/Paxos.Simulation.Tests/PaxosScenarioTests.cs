@@ -1,10 +1,11 @@
 using Paxos.Simulation.Infrastructure;
 using Paxos.Simulation.Paxos;
 using Paxos.Simulation.Running;
+using Xunit.Abstractions;
 
 namespace Paxos.Simulation.Tests;
 
-public class PaxosScenarioTests
+public class PaxosScenarioTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData(3, 200)]
@@ -23,9 +24,40 @@ public class PaxosScenarioTests
     }
 
     /// <summary>
-    /// Leadership handed to a random node every 100 to 800 ms, on top of the faults: every check
-    /// still holds, and most transfers end with the chosen successor leading.
+    /// Seeds from <see cref="FreshSeeds.Start"/> (PAXOS_SIM_SEED_START; CI picks a new start every
+    /// run), so each run explores schedules no earlier run did; a failure names the command that
+    /// replays it. Add a seed that fails to <see cref="RegressionSeeds"/>.
     /// </summary>
+    [Theory]
+    [InlineData(3, 100)]
+    [InlineData(5, 80)]
+    [InlineData(7, 40)]
+    public void CleanClusterPassesFreshSeedsUnderFaults(int nodes, int seeds)
+    {
+        ulong start = FreshSeeds.Start;
+        output.WriteLine($"{FreshSeeds.EnvironmentVariable}={start}: seeds {start} to {start + (ulong)seeds - 1}, {nodes} nodes");
+        for (ulong seed = start; seed < start + (ulong)seeds; seed++)
+        {
+            SimulationResult result = PaxosScenario.Run(new SimulationRunOptions(seed, nodes, PlantedBug.None));
+
+            Assert.True(result.Passed, $"seed {seed}, {nodes} nodes ({FreshSeeds.EnvironmentVariable}={start}): {result.Failure}\n"
+                + $"Replay: dotnet run -c Release --project tests/Paxos.Simulation -- --seed {seed} --nodes {nodes}");
+            AssertTheClientsWereBusy(seed, result);
+        }
+    }
+
+    [Theory]
+    [InlineData("", FreshSeeds.DefaultStart)]
+    [InlineData("123456789", 123456789UL)]
+    public void FreshSeedsStartWhereTheEnvironmentSays(string text, ulong start) => Assert.Equal(start, FreshSeeds.Parse(text));
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("12abc")]
+    public void FreshSeedsRejectAStartThatIsNotAPositiveNumber(string text) =>
+        Assert.Contains(FreshSeeds.EnvironmentVariable, Assert.Throws<InvalidOperationException>(() => FreshSeeds.Parse(text)).Message, StringComparison.Ordinal);
+
     /// <summary>Replicas that run phase 1 as soon as their election timer runs out (no pre-vote): every check still holds.</summary>
     [Theory]
     [InlineData(3, 60)]
@@ -41,6 +73,10 @@ public class PaxosScenarioTests
         }
     }
 
+    /// <summary>
+    /// Leadership handed to a random node every 100 to 800 ms, on top of the faults: every check
+    /// still holds, and most transfers end with the chosen successor leading.
+    /// </summary>
     [Theory]
     [InlineData(3, 60)]
     [InlineData(5, 60)]

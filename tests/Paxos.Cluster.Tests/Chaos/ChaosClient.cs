@@ -15,7 +15,12 @@ namespace Paxos.Cluster.Tests.Chaos;
 /// until some node answers: the exactly-once table must then apply it once and answer with the
 /// first result. A write still unanswered when the run gives up stays in the history with an
 /// unknown outcome. A get that fails is not retried (a read whose outcome is unknown constrains
-/// nothing).
+/// nothing). Only UNAVAILABLE and DEADLINE_EXCEEDED (no quorum in time, as the contract allows),
+/// RESOURCE_EXHAUSTED (overloaded), CANCELLED (the run gave up) and the client's own INTERNAL for an
+/// HTTP/2 handshake a paused or starting node did not complete (<see cref="LocalCluster.IsHandshakeFailure"/>)
+/// count as "try again"; any other
+/// status (INTERNAL, UNKNOWN, ...) is a failure of the system, recorded in <see cref="ChaosClientStats.Failures"/>
+/// for the test to fail on, and the operation keeps an unknown outcome.
 /// </summary>
 internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry, ChaosHistory history, IReadOnlyList<string> keys, int seed)
 {
@@ -83,16 +88,21 @@ internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry,
     private async Task GetAsync(string key, CancellationToken abandon)
     {
         int op = history.Invoke(id, KvInput.Get(key));
+        int node = entry.Pick(_random);
         try
         {
-            var reply = await cluster.KeyValue(entry.Pick(_random)).GetAsync(new GetRequest { Key = key }, Options(abandon)).ConfigureAwait(false);
+            var reply = await cluster.KeyValue(node).GetAsync(new GetRequest { Key = key }, Options(abandon)).ConfigureAwait(false);
             string? value = reply.Found ? reply.Value.ToStringUtf8() : null;
             history.Complete(op, KvOutput.GetResult(reply.Found, value));
             _seen[key] = value;
             Stats.Count(KvOperationKind.Get, known: true, attempts: 1);
         }
-        catch (RpcException e) when (IsIndefinite(e))
+        catch (RpcException e)
         {
+            if (!IsIndefinite(e))
+            {
+                Fail(KvInput.Get(key), node, e);
+            }
             Stats.Count(KvOperationKind.Get, known: false, attempts: 1);
         }
     }
@@ -103,16 +113,21 @@ internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry,
         int op = history.Invoke(id, input);
         for (int attempts = 1; ; attempts++)
         {
+            int node = attempts == 1 ? entry.Pick(_random) : _random.Next(cluster.Size);
             try
             {
-                var output = await attempt(cluster.KeyValue(attempts == 1 ? entry.Pick(_random) : _random.Next(cluster.Size)), Options(abandon)).ConfigureAwait(false);
+                var output = await attempt(cluster.KeyValue(node), Options(abandon)).ConfigureAwait(false);
                 history.Complete(op, output);
                 Stats.Count(input.Kind, known: true, attempts);
                 return;
             }
-            catch (RpcException e) when (IsIndefinite(e))
+            catch (RpcException e)
             {
-                if (abandon.IsCancellationRequested)
+                if (!IsIndefinite(e))
+                {
+                    Fail(input, node, e);
+                }
+                if (!IsIndefinite(e) || abandon.IsCancellationRequested)
                 {
                     Stats.Count(input.Kind, known: false, attempts);
                     return; // the outcome stays unknown
@@ -130,9 +145,12 @@ internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry,
         }
     }
 
-    /// <summary>Errors after which the operation may or may not have taken effect; any other error fails the run.</summary>
+    /// <summary>Errors after which the operation may or may not have taken effect and may be tried again; any other error fails the run.</summary>
     private static bool IsIndefinite(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
-        or StatusCode.Cancelled or StatusCode.ResourceExhausted or StatusCode.Internal or StatusCode.Unknown;
+        or StatusCode.Cancelled or StatusCode.ResourceExhausted || LocalCluster.IsHandshakeFailure(e);
+
+    private void Fail(KvInput input, int node, RpcException e) =>
+        Stats.Fail($"client {id}: {input} through node {node} at {history.Now.TotalSeconds:0.000} s failed with {e.StatusCode}: {e.Status.Detail}");
 
     private static CallOptions Options(CancellationToken abandon) => new(deadline: DateTime.UtcNow + AttemptTimeout, cancellationToken: abandon);
 

@@ -12,6 +12,9 @@ internal sealed class ChaosHistory
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly HistoryRecorder _recorder = new();
 
+    /// <summary>The time on the history's clock.</summary>
+    public TimeSpan Now => _clock.Elapsed;
+
     public int Invoke(int client, KvInput input)
     {
         lock (_recorder)

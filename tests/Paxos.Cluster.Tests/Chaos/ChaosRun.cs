@@ -11,19 +11,31 @@ namespace Paxos.Cluster.Tests.Chaos;
 /// injects faults for the run's duration; then every node is brought back, the clients finish,
 /// every key is read once more (linearizably, retried until a node answers), and the whole
 /// history is checked for linearizability (<see cref="LinearizabilityChecker"/>, the one the
-/// simulator uses).
+/// simulator uses). The run also keeps what the test checks besides: which kinds of episode ran,
+/// the writes acknowledged while a majority of nodes was down, and the calls that failed in a way
+/// the contract does not allow.
 /// </summary>
 internal sealed class ChaosRun
 {
     /// <summary>How long clients may take to resolve their last writes once every node is back.</summary>
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(60);
 
-    private ChaosRun(IReadOnlyList<HistoryOperation> history, IReadOnlyDictionary<string, string?> finalValues, IReadOnlyList<ChaosClientStats> clients, int episodes, LinearizabilityResult result, TimeSpan checkTime)
+    /// <summary>
+    /// How long after a majority went down a write must have been invoked to count as sent while it
+    /// was down: the last fault is in effect when the nemesis notes the time (a killed node has been
+    /// reaped, a proxy cut forwards nothing it had not read before), but a SIGSTOP reaches a thread
+    /// running on another core a moment later.
+    /// </summary>
+    private static readonly TimeSpan MajorityDownMargin = TimeSpan.FromMilliseconds(50);
+
+    private ChaosRun(IReadOnlyList<HistoryOperation> history, IReadOnlyDictionary<string, string?> finalValues, IReadOnlyList<ChaosClientStats> clients, Nemesis nemesis, LinearizabilityResult result, TimeSpan checkTime)
     {
         History = history;
         FinalValues = finalValues;
         Clients = clients;
-        Episodes = episodes;
+        Episodes = nemesis.Episodes;
+        EpisodesRun = new Dictionary<EpisodeKind, int>(nemesis.Ran);
+        MajorityDown = [.. nemesis.MajorityDown];
         Result = result;
         CheckTime = checkTime;
     }
@@ -36,6 +48,27 @@ internal sealed class ChaosRun
     public IReadOnlyList<ChaosClientStats> Clients { get; }
 
     public int Episodes { get; }
+
+    /// <summary>How many episodes of each kind ran as intended.</summary>
+    public IReadOnlyDictionary<EpisodeKind, int> EpisodesRun { get; }
+
+    /// <summary>The stretches of time, on the history's clock, during which a majority of nodes was killed, paused or cut off.</summary>
+    public IReadOnlyList<(TimeSpan From, TimeSpan To)> MajorityDown { get; }
+
+    /// <summary>Calls that failed with a status the contract does not allow (INTERNAL, UNKNOWN, ...), each described.</summary>
+    public IReadOnlyList<string> Failures => [.. Clients.SelectMany(c => c.Failures)];
+
+    /// <summary>
+    /// Writes acknowledged although their whole call, from invocation to reply, lay inside a stretch
+    /// during which a majority of nodes was down: no majority could store them, so none may succeed
+    /// (a write is acknowledged only once chosen). The interval of a write sent before the majority
+    /// went down, or answered after the healing began, proves nothing and is not counted.
+    /// </summary>
+    public IReadOnlyList<HistoryOperation> WritesAcknowledgedWithoutMajority =>
+    [
+        .. History.Where(op => op.Input.Kind != KvOperationKind.Get && op.Completed is { } completed
+            && MajorityDown.Any(down => op.Invoked >= down.From + MajorityDownMargin && completed <= down.To)),
+    ];
 
     public LinearizabilityResult Result { get; }
 
@@ -52,7 +85,7 @@ internal sealed class ChaosRun
         var history = new ChaosHistory();
         var entry = new EntryNode(cluster.Size);
         var clients = Enumerable.Range(0, settings.Clients).Select(c => new ChaosClient(c, cluster, entry, history, keys, random.Next())).ToList();
-        var nemesis = new Nemesis(cluster, new Random(random.Next()), log);
+        var nemesis = new Nemesis(cluster, new Random(random.Next()), () => history.Now, log);
 
         using var stop = new CancellationTokenSource();
         using var abandon = new CancellationTokenSource();
@@ -88,7 +121,7 @@ internal sealed class ChaosRun
         var operations = history.Operations;
         var watch = Stopwatch.StartNew();
         var result = new LinearizabilityChecker().Check(operations);
-        return new ChaosRun(operations, finalValues, [.. clients.Select(c => c.Stats)], nemesis.Episodes, result, watch.Elapsed);
+        return new ChaosRun(operations, finalValues, [.. clients.Select(c => c.Stats)], nemesis, result, watch.Elapsed);
     }
 
     /// <summary>A summary of what the clients did, for the test's output.</summary>
@@ -100,6 +133,7 @@ internal sealed class ChaosRun
             lines.Add($"{kind}: {Clients.Sum(c => c.Known(kind))} answered, {Clients.Sum(c => c.Unknown(kind))} with unknown outcome");
         }
         lines.Add($"writes sent more than once (same ids): {Clients.Sum(c => c.Retried)}");
+        lines.Add($"episodes: {Episodes} ({string.Join(", ", EpisodesRun.Select(e => $"{e.Key} {e.Value}"))}); a majority down for {MajorityDown.Sum(d => (d.To - d.From).TotalSeconds):0.0} s in {MajorityDown.Count} stretches");
         lines.Add($"history: {History.Count} operations; checked in {CheckTime.TotalSeconds:0.0} s ({Result.Steps} search steps): {Result.Verdict}");
         return string.Join(Environment.NewLine, lines);
     }

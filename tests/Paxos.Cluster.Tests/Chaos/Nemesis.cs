@@ -4,28 +4,55 @@ namespace Paxos.Cluster.Tests.Chaos;
 
 /// <summary>
 /// The faults of a chaos run, on real processes of a cluster with proxies: one episode at a time, each a fault, a hold of
-/// 0.5 to 3 seconds, then recovery, with 0.5 to 2 seconds of calm between episodes. Episodes:
-/// SIGKILL a random node or the leader and restart it on its data; SIGSTOP a random node or the
-/// leader (past the election timeout, so a new leader is elected while the old one sleeps and
-/// wakes up believing it leads) and SIGCONT it; cut a random node or the leader off the network
-/// (its <see cref="TcpProxy"/>: it hears nobody, the others still hear it) and heal it; kill two nodes; take three of five down (the cluster must block,
-/// never answer wrongly); kill all five and restart them. The schedule comes from the seed; when it
-/// runs depends on the processes.
+/// 0.5 to 3 seconds (3 to 4 with a majority down), then recovery, with 0.5 to 2 seconds of calm between episodes. The kinds of
+/// episode (<see cref="EpisodeKind"/>) come in rounds, each kind once per round in an order the
+/// seed shuffles: SIGKILL a random node or the leader and restart it on its data; SIGSTOP a random
+/// node or the leader (past the election timeout, so a new leader is elected while the old one
+/// sleeps and wakes up believing it leads) and SIGCONT it; cut a random node or the leader off the
+/// network (its <see cref="TcpProxy"/>: it hears nobody, the others still hear it) and heal it;
+/// kill two nodes; take three of five down (the cluster must block, never answer wrongly); kill
+/// all five and restart them. Faults go on for the run's duration and then until every kind has
+/// run at least once (<see cref="Ran"/>; at most a minute longer). The schedule comes from the
+/// seed; when it runs depends on the processes. Each stretch of time during which a majority of
+/// nodes was killed, paused or cut off is recorded in <see cref="MajorityDown"/>, on the clock of
+/// the run's history.
 /// </summary>
-internal sealed class Nemesis(LocalCluster cluster, Random random, Action<string> log)
+internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan> clock, Action<string> log)
 {
+    /// <summary>How long faults may go on past the run's duration for a kind of episode that has not run yet.</summary>
+    private static readonly TimeSpan Overtime = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan LeaderWait = TimeSpan.FromSeconds(5);
+
     private readonly HashSet<int> _killed = [];
     private readonly HashSet<int> _paused = [];
     private readonly HashSet<int> _cut = [];
+    private readonly Dictionary<EpisodeKind, int> _ran = Enum.GetValues<EpisodeKind>().ToDictionary(kind => kind, _ => 0);
+    private readonly List<(TimeSpan From, TimeSpan To)> _majorityDown = [];
+    private TimeSpan? _majorityDownSince;
 
     public int Episodes { get; private set; }
+
+    /// <summary>How many episodes of each kind ran as intended (a leader episode whose target was the leader, every fault of it in effect at once).</summary>
+    public IReadOnlyDictionary<EpisodeKind, int> Ran => _ran;
+
+    /// <summary>Intervals (on the history's clock) from the moment a majority of nodes was down to the first step of healing them.</summary>
+    public IReadOnlyList<(TimeSpan From, TimeSpan To)> MajorityDown => _majorityDown;
 
     public async Task RunAsync(TimeSpan duration)
     {
         var end = DateTime.UtcNow + duration;
-        while (DateTime.UtcNow < end)
+        var deck = new Queue<EpisodeKind>();
+        while (DateTime.UtcNow < end || (_ran.Values.Any(count => count == 0) && DateTime.UtcNow < end + Overtime))
         {
-            await EpisodeAsync().ConfigureAwait(false);
+            if (deck.Count == 0)
+            {
+                var kinds = Enum.GetValues<EpisodeKind>();
+                random.Shuffle(kinds);
+                deck = new Queue<EpisodeKind>(kinds);
+            }
+            cluster.AssertNoNodeExitedByItself();
+            await EpisodeAsync(deck.Dequeue()).ConfigureAwait(false);
             Episodes++;
             await Task.Delay(Between(500, 2_000)).ConfigureAwait(false);
         }
@@ -34,6 +61,11 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Action<string
     /// <summary>Resumes every paused node and restarts every killed one.</summary>
     public async Task HealAsync()
     {
+        if (_majorityDownSince is { } since)
+        {
+            _majorityDown.Add((since, clock()));
+            _majorityDownSince = null;
+        }
         foreach (int node in _cut)
         {
             cluster.Proxy(node).Heal();
@@ -58,54 +90,60 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Action<string
         _killed.Clear();
     }
 
-    private async Task EpisodeAsync()
+    private async Task EpisodeAsync(EpisodeKind kind)
     {
-        int roll = random.Next(100);
-        if (roll < 14)
+        bool wantsLeader = kind is EpisodeKind.KillLeader or EpisodeKind.PauseLeader or EpisodeKind.CutOffLeader or EpisodeKind.KillLeaderAndAnother or EpisodeKind.MajorityDown;
+        int? leader = wantsLeader ? await LeaderAsync().ConfigureAwait(false) : null;
+        int target = leader ?? RandomNode();
+        int expectedDown = 1;
+        switch (kind)
         {
-            Kill(RandomNode());
+            case EpisodeKind.KillRandom or EpisodeKind.KillLeader:
+                Kill(target);
+                break;
+            case EpisodeKind.PauseRandom or EpisodeKind.PauseLeader:
+                Pause(target);
+                break;
+            case EpisodeKind.CutOffRandom or EpisodeKind.CutOffLeader:
+                CutOff(target);
+                break;
+            case EpisodeKind.KillLeaderAndAnother:
+                Kill(target);
+                Kill(RandomNode());
+                expectedDown = 2;
+                break;
+            case EpisodeKind.MajorityDown:
+                log("taking a majority down: the cluster must block, not answer wrongly");
+                Pause(target);
+                Kill(RandomNode());
+                CutOff(RandomNode());
+                expectedDown = 3;
+                break;
+            case EpisodeKind.KillAll:
+                log("killing every node");
+                for (int node = 0; node < cluster.Size; node++)
+                {
+                    Kill(node);
+                }
+                expectedDown = cluster.Size;
+                break;
         }
-        else if (roll < 26)
+        int down = Enumerable.Range(0, cluster.Size).Count(IsDown);
+        if (down > cluster.Size / 2)
         {
-            Kill(await LeaderOrRandomAsync().ConfigureAwait(false));
+            _majorityDownSince = clock();
         }
-        else if (roll < 38)
+        if (down == expectedDown && (!wantsLeader || leader is not null))
         {
-            Pause(RandomNode());
-        }
-        else if (roll < 50)
-        {
-            Pause(await LeaderOrRandomAsync().ConfigureAwait(false));
-        }
-        else if (roll < 62)
-        {
-            CutOff(RandomNode());
-        }
-        else if (roll < 74)
-        {
-            CutOff(await LeaderOrRandomAsync().ConfigureAwait(false));
-        }
-        else if (roll < 84)
-        {
-            Kill(await LeaderOrRandomAsync().ConfigureAwait(false));
-            Kill(RandomNode());
-        }
-        else if (roll < 93)
-        {
-            log("taking a majority down: the cluster must block, not answer wrongly");
-            Pause(await LeaderOrRandomAsync().ConfigureAwait(false));
-            Kill(RandomNode());
-            CutOff(RandomNode());
+            _ran[kind]++;
         }
         else
         {
-            log("killing every node");
-            for (int node = 0; node < cluster.Size; node++)
-            {
-                Kill(node);
-            }
+            log($"episode {kind} did not run as intended: {down} nodes down of {expectedDown}{(wantsLeader && leader is null ? ", no leader found" : "")}");
         }
-        await Task.Delay(Between(500, 3_000)).ConfigureAwait(false);
+        // A majority stays down for 3 to 4 s: several times a call's 1 s timeout, so writes sent and
+        // timed out while it is down are there to check (none may be acknowledged).
+        await Task.Delay(down > cluster.Size / 2 ? Between(3_000, 4_000) : Between(500, 3_000)).ConfigureAwait(false);
         await HealAsync().ConfigureAwait(false);
     }
 
@@ -148,17 +186,16 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Action<string
         return up[random.Next(up.Length)];
     }
 
-    /// <summary>The node that says it leads, if a running node does; otherwise a random running node.</summary>
-    private async Task<int> LeaderOrRandomAsync()
+    /// <summary>The node that says it leads, waiting a few seconds for one (a fault just healed may have left none); null if none does.</summary>
+    private async Task<int?> LeaderAsync()
     {
-        int fallback = RandomNode();
         try
         {
-            return await cluster.WaitForLeaderAsync(TimeSpan.Zero, Enumerable.Range(0, cluster.Size).Where(IsDown).ToHashSet()).ConfigureAwait(false);
+            return await cluster.WaitForLeaderAsync(LeaderWait, Enumerable.Range(0, cluster.Size).Where(IsDown).ToHashSet()).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            return fallback; // no running node says it leads (one pass over them)
+            return null;
         }
     }
 

@@ -19,6 +19,7 @@ internal sealed class LocalCluster : IDisposable
     private readonly NodeProcess?[] _processes;
     private readonly GrpcChannel[] _channels;
     private readonly TcpProxy[] _proxies;
+    private readonly List<string> _exitedByThemselves = [];
 
     /// <param name="proxies">Put a <see cref="TcpProxy"/> in front of every node (the cluster file's url names it), so tests can cut nodes off.</param>
     public LocalCluster(ITestOutputHelper log, int size = 5, bool proxies = false)
@@ -79,7 +80,7 @@ internal sealed class LocalCluster : IDisposable
                         return node;
                     }
                 }
-                catch (RpcException)
+                catch (RpcException e) when (IsUnavailable(e))
                 {
                     // not up (yet)
                 }
@@ -115,6 +116,10 @@ internal sealed class LocalCluster : IDisposable
     public NodeProcess Start(int node, string? failpoints = null, IReadOnlyList<string>? arguments = null)
     {
         Invariant(_processes[node] is null || _processes[node]!.HasExited, $"node {node} is already running");
+        if (_processes[node]?.ExitedByItself() is { } reason)
+        {
+            _exitedByThemselves.Add($"node {node} {reason}");
+        }
         _processes[node]?.Dispose();
         var process = NodeProcess.Start(
             ["node", "--config", ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node),
@@ -131,6 +136,24 @@ internal sealed class LocalCluster : IDisposable
     {
         Start(node, failpoints);
         await WaitListeningAsync(node).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Fails if any node process this cluster started, also one since restarted, ended without the
+    /// test ending it (<see cref="NodeProcess.ExitedByItself"/>): a node that dies of an invariant
+    /// failure must not pass unseen because a fault injector killed and restarted it afterwards.
+    /// </summary>
+    public void AssertNoNodeExitedByItself()
+    {
+        var found = new List<string>(_exitedByThemselves);
+        for (int node = 0; node < Size; node++)
+        {
+            if (_processes[node]?.ExitedByItself() is { } reason)
+            {
+                found.Add($"node {node} {reason}");
+            }
+        }
+        Assert.True(found.Count == 0, string.Join("\n\n", found));
     }
 
     /// <summary>SIGKILL: the node dies at once, keeping only what it fsynced.</summary>
@@ -244,4 +267,15 @@ internal sealed class LocalCluster : IDisposable
     }
 
     public static bool IsUnavailable(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded;
+
+    /// <summary>
+    /// True if the client never got an HTTP/2 connection to the node: the TCP connection opened
+    /// (the kernel accepts for a paused or still starting node), but the node did not complete the
+    /// HTTP/2 handshake before the client gave up. grpc-dotnet reports that as INTERNAL ("Error
+    /// starting gRPC call"), made up by the client, with no node involved; the call never reached
+    /// one. Every other INTERNAL or UNKNOWN is an answer from a node, and a failure of the system.
+    /// </summary>
+    public static bool IsHandshakeFailure(RpcException e) =>
+        e.StatusCode == StatusCode.Internal && e.Status.DebugException is HttpRequestException handshake
+        && handshake.Message.Contains("HTTP/2 connection could not be established", StringComparison.Ordinal);
 }

@@ -8,6 +8,7 @@ internal sealed class NodeProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private volatile int _stopSignal;
 
     private NodeProcess(Process process) => _process = process;
 
@@ -54,16 +55,50 @@ internal sealed class NodeProcess : IDisposable
         return node;
     }
 
-    public void Signal(int signal) => Signals.Send(_process.Id, signal);
+    /// <summary>Sends <paramref name="signal"/>; any but SIGSTOP and SIGCONT counts as the test ending the process.</summary>
+    public void Signal(int signal)
+    {
+        if (signal is not (Signals.SigStop or Signals.SigCont))
+        {
+            _stopSignal = signal;
+        }
+        Signals.Send(_process.Id, signal);
+    }
 
     /// <summary>SIGKILL, and wait until the process is gone.</summary>
     public void Kill()
     {
         if (!_process.HasExited)
         {
+            _stopSignal = Signals.SigKill;
             _process.Kill();
         }
         _process.WaitForExit();
+    }
+
+    /// <summary>
+    /// Why the process ended without the test ending it, or null: it exited while no signal of the
+    /// test's asked it to, a SIGKILL found it dying of something else (its exit code is not the
+    /// signal's), or its output says the runtime stopped it (Environment.FailFast, an unhandled exception).
+    /// </summary>
+    public string? ExitedByItself()
+    {
+        if (!_process.HasExited)
+        {
+            return null;
+        }
+        int signal = _stopSignal;
+        string output = Output;
+        string? reason = signal == 0 ? $"exited with code {_process.ExitCode} while the test did not stop it"
+            : signal == Signals.SigKill && _process.ExitCode != 128 + Signals.SigKill ? $"exited with code {_process.ExitCode}, not of the SIGKILL the test sent"
+            : output.Contains("Process terminated.", StringComparison.Ordinal) || output.Contains("Unhandled exception.", StringComparison.Ordinal) ? $"stopped by the runtime (exit code {_process.ExitCode})"
+            : null;
+        if (reason is null)
+        {
+            return null;
+        }
+        string[] lines = output.Split('\n');
+        return $"pid {Pid} {reason}; the last lines of its output:\n{string.Join('\n', lines[Math.Max(0, lines.Length - 40)..])}";
     }
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);

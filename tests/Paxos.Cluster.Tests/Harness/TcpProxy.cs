@@ -101,13 +101,24 @@ internal sealed class TcpProxy : IDisposable
         Track(server);
         try
         {
-            await server.ConnectAsync(IPAddress.Loopback, _target, _stop.Token).ConfigureAwait(false);
+            try
+            {
+                await server.ConnectAsync(IPAddress.Loopback, _target, _stop.Token).ConfigureAwait(false);
+            }
+            catch (SocketException)
+            {
+                // The node is down: reset the client's connection, as the node's closed port would
+                // have refused it, so the client sees a connection error (UNAVAILABLE), not a
+                // server that accepted and then broke the HTTP/2 handshake (INTERNAL).
+                client.LingerState = new LingerOption(true, 0);
+                return;
+            }
             // Either side ending ends both: a node that died closes its clients' connections too.
             await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
-            // the node is down, or the proxy is stopping: the client sees its connection close
+            // the proxy is stopping, or a side went away: the client sees its connection close
         }
         finally
         {
