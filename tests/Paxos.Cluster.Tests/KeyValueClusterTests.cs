@@ -417,6 +417,33 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task With_a_majority_down_calls_through_the_others_end_unavailable_or_past_their_deadline_never_unknown()
+    {
+        // A call whose deadline ran out while its node waited for a leader used to escape as
+        // UNKNOWN ("Exception was thrown by handler"): the wait sat inside a catch block.
+        await _cluster.StartAllAsync();
+        await PutAsync(0, "before", "v");
+        for (int node = 2; node < 5; node++)
+        {
+            _cluster.Kill(node);
+        }
+        for (int attempt = 0; attempt < 6; attempt++)
+        {
+            int node = attempt % 2;
+            var deadline = DateTime.UtcNow.AddMilliseconds(300 + (attempt * 200));
+            var put = await Assert.ThrowsAsync<RpcException>(() => _cluster.KeyValue(node).PutAsync(new PutRequest { Key = "k", Value = V("v") }, deadline: deadline).ResponseAsync);
+            Assert.True(put.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded, $"put through node {node}: {put.Status}");
+            var get = await Assert.ThrowsAsync<RpcException>(() => _cluster.KeyValue(node).GetAsync(new GetRequest { Key = "before" }, deadline: deadline).ResponseAsync);
+            Assert.True(get.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded, $"get through node {node}: {get.Status}");
+        }
+        for (int node = 2; node < 5; node++)
+        {
+            await _cluster.StartAndWaitAsync(node);
+        }
+        Assert.Equal("v", (await GetAsync(3, "before")).Value.ToStringUtf8());
+    }
+
+    [Fact]
     public async Task All_five_killed_and_restarted_keep_every_acknowledged_write()
     {
         await _cluster.StartAllAsync();

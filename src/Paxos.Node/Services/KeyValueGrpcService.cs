@@ -77,26 +77,30 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         if (request.Consistency == ReadConsistency.Linearizable && !testHooks.SkipReadIndex)
         {
             using var deadline = Deadline(context);
-            while (true)
+            try
             {
-                try
+                while (true)
                 {
-                    await driver.ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
-                    break;
-                }
-                catch (NotLeaderException e)
-                {
-                    int leader = await LeaderToForwardToAsync(e, context, deadline.Token).ConfigureAwait(false);
-                    if (leader != leaders.Self
-                        && await TryForwardAsync(leader, context, (client, options) => client.GetAsync(request, options).ResponseAsync, deadline.Token).ConfigureAwait(false) is { } forwarded)
+                    try
                     {
-                        return forwarded;
+                        await driver.ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (NotLeaderException e)
+                    {
+                        int leader = await LeaderToForwardToAsync(e, context, deadline.Token).ConfigureAwait(false);
+                        if (leader != leaders.Self
+                            && await TryForwardAsync(leader, context, (client, options) => client.GetAsync(request, options).ResponseAsync, deadline.Token).ConfigureAwait(false) is { } forwarded)
+                        {
+                            return forwarded;
+                        }
                     }
                 }
-                catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-                {
-                    throw NoQuorum("read");
-                }
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                // Outside the loop's own catch blocks: the waits inside them are cancelled by the deadline too.
+                throw NoQuorum("read");
             }
         }
         return store.TryGet(request.Key, out var value, out ulong index)
@@ -121,11 +125,24 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
     {
         byte[] encoded = KeyValueCommandCodec.Encode(command);
         using var deadline = Deadline(context);
+        try
+        {
+            return await ReplicateUntilDoneAsync(command, encoded, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            // Outside the loop's own catch blocks: the waits inside them are cancelled by the deadline too.
+            throw NoQuorum("write");
+        }
+    }
+
+    private async Task<KeyValueResult> ReplicateUntilDoneAsync(KeyValueCommand command, byte[] encoded, CancellationToken deadline)
+    {
         while (true)
         {
             try
             {
-                var replicated = await driver.ReplicateAsync(encoded, deadline.Token).ConfigureAwait(false);
+                var replicated = await driver.ReplicateAsync(encoded, deadline).ConfigureAwait(false);
                 var result = KeyValueResultCodec.Decode(replicated.Result);
                 return result switch
                 {
@@ -154,12 +171,8 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
             catch (NotLeaderException)
             {
                 // No leader is known, or the one asked no longer leads; the command was not proposed: retry once one is.
-                await Task.Delay(RetryDelay, deadline.Token).ConfigureAwait(false);
-                await leaders.WaitForLeaderAsync(deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-            {
-                throw NoQuorum("write");
+                await Task.Delay(RetryDelay, deadline).ConfigureAwait(false);
+                await leaders.WaitForLeaderAsync(deadline).ConfigureAwait(false);
             }
         }
     }
