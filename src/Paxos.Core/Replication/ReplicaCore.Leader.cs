@@ -4,7 +4,8 @@ namespace Paxos.Core.Replication;
 /// The stable leader (distinguished proposer): after phase 1 it serves commands with phase 2 only.
 /// Commands are batched into one slot per Ready cycle (bounded in bytes and count); one Accept
 /// message carries many slots; at most <see cref="ReplicaOptions.MaxInflightSlots"/> slots above the
-/// commit index are in flight, beyond which <see cref="Propose"/> reports backpressure. A slot is
+/// commit index, and about <see cref="ReplicaOptions.MaxInflightBytes"/> of their commands, are in
+/// flight, beyond which <see cref="Propose"/> reports backpressure. A slot is
 /// chosen when a quorum accepted it in the leader's ballot; the commit index is the end of the
 /// chosen prefix and rides on every Accept and Heartbeat.
 /// </summary>
@@ -44,7 +45,8 @@ public sealed partial class ReplicaCore
             && openBatchBytes + command.Length <= options.MaxBatchBytes;
         if (!fits)
         {
-            if (nextSlot - 1 - commitIndex >= (ulong)options.MaxInflightSlots)
+            if (nextSlot - 1 - commitIndex >= (ulong)options.MaxInflightSlots
+                || (nextSlot - 1 > commitIndex && InflightBytes() + command.Length > options.MaxInflightBytes))
             {
                 return new ProposeResult(ProposeStatus.Busy, 0, 0, self);
             }
@@ -56,6 +58,21 @@ public sealed partial class ReplicaCore
         openBatch.Add(command);
         openBatchBytes += command.Length;
         return new ProposeResult(ProposeStatus.Accepted, openBatchSlot, openBatch.Count - 1, self) { Origin = ballot };
+    }
+
+    /// <summary>Command bytes of the slots above the commit index that this leader proposed, the open batch's included.</summary>
+    private long InflightBytes()
+    {
+        long bytes = openBatchBytes;
+        for (ulong slot = commitIndex + 1; slot < nextSlot; slot++)
+        {
+            if (log.Contains(slot) && log.At(slot).Ballot == ballot)
+            {
+                bytes += log.EntryAt(slot).Value.ByteCount;
+            }
+        }
+
+        return bytes;
     }
 
     /// <summary>Closes the open batch and sends the eager followers Accepts for every slot proposed since the last Ready.</summary>

@@ -38,6 +38,17 @@ public sealed record ReplicaOptions
     public int MaxInflightSlots { get; init; } = 64;
 
     /// <summary>
+    /// Pipelining window in bytes: a new slot opens only while the commands of the slots above the
+    /// commit index (the open batch's included) stay within this many bytes, or when none is in
+    /// flight (so the largest command always goes); at most this plus one batch
+    /// (<see cref="MaxBatchBytes"/>) is in flight. Everything in flight is queued to the eager
+    /// followers ahead of the next heartbeat, so this bounds how long a heartbeat can wait behind
+    /// Accepts on a peer stream (raft's <c>MaxInflightBytes</c>): 64 slots of 2 MiB made heartbeats
+    /// late by more than an election timeout.
+    /// </summary>
+    public long MaxInflightBytes { get; init; } = 4L * 1024 * 1024;
+
+    /// <summary>
     /// The transport's largest message (gRPC's 4 MiB), the default of <see cref="MaxMessageBytes"/>:
     /// the one constant every message and batch bound derives from.
     /// </summary>
@@ -111,6 +122,7 @@ public sealed record ReplicaOptions
         Invariant.Check(HeartbeatTicks >= 1, "heartbeat interval must be at least one tick");
         Invariant.Check(ElectionTicks > HeartbeatTicks, "election timeout must exceed the heartbeat interval");
         Invariant.Check(MaxInflightSlots >= 1, "window must allow at least one slot");
+        Invariant.Check(MaxInflightBytes >= 1, "window must allow at least one byte");
         Invariant.Check(MaxBatchBytes >= 1 && MaxBatchCommands >= 1, "a batch must hold at least one command");
         Invariant.Check(MaxCommandBytes >= 1, "a command of at least one byte must be allowed");
         Invariant.Check(MaxSlotBytes <= EntryBudgetBytes, "the largest slot (a full batch, or the largest command alone) must fit in one message");

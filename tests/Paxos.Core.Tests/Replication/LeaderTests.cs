@@ -100,6 +100,23 @@ public sealed class LeaderTests
     }
 
     [Fact]
+    public void TheWindowInBytesHoldsNewSlotsUntilTheOnesInFlightAreChosenButNeverTheFirst()
+    {
+        ReplicaCore leader = EstablishedLeader(Options(0) with { MaxInflightBytes = 100, MaxBatchBytes = 60, MaxCommandBytes = 200 });
+
+        Assert.Equal(2ul, leader.Propose(new byte[60]).Slot);
+        Assert.Equal(ProposeStatus.Busy, leader.Propose(new byte[41]).Status); // 60 + 41 in flight would pass 100
+        Assert.Equal(3ul, leader.Propose(new byte[40]).Slot);
+        Assert.Equal(3ul, leader.Propose(new byte[1]).Slot); // the open batch still has room
+        Assert.Equal(ProposeStatus.Busy, leader.Propose(new byte[20]).Status); // a new slot would pass 100
+
+        AcknowledgeAccepts(leader, Drain(leader));
+        Assert.Equal(3ul, leader.CommitIndex);
+        Assert.Equal(4ul, leader.Propose(new byte[200]).Slot); // nothing in flight: the largest command goes alone
+        Assert.Equal(ProposeStatus.Busy, leader.Propose(new byte[1]).Status);
+    }
+
+    [Fact]
     public void FollowerRejectsProposalsNamingTheLeader()
     {
         ReplicaCore follower = NewCore(1);
