@@ -5,8 +5,7 @@ namespace Paxos.MicroBenchmarks;
 
 /// <summary>
 /// Group commit in the write-ahead log, on the real file system in a temporary directory: a driver
-/// loop's <c>Append</c> of a batch followed by one <c>Sync</c>, and a batch of <c>AppendAsync</c>
-/// calls in flight at once that the writer thread makes durable together.
+/// loop's <c>Append</c> of a batch followed by one <c>Sync</c>.
 /// </summary>
 [MemoryDiagnoser]
 public class WalAppendBenchmarks
@@ -14,7 +13,6 @@ public class WalAppendBenchmarks
     private const byte RecordType = 1;
 
     private readonly byte[] _payload = new byte[128];
-    private readonly ValueTask<long>[] _pending = new ValueTask<long>[64];
     private string _directory = "";
     private WriteAheadLog? _log;
 
@@ -50,24 +48,6 @@ public class WalAppendBenchmarks
             last = log.Append(RecordType, _payload);
         }
         log.Sync();
-        return last;
-    }
-
-    /// <summary><see cref="Records"/> <c>AppendAsync</c> calls in flight at once, then awaited: the group-commit writer batches them.</summary>
-    [Benchmark]
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2012:Use ValueTasks correctly", Justification = "Each stored ValueTask is awaited exactly once, after all are in flight.")]
-    public async Task<long> AppendAsyncConcurrent()
-    {
-        WriteAheadLog log = _log!;
-        for (int i = 0; i < Records; i++)
-        {
-            _pending[i] = log.AppendAsync(RecordType, _payload);
-        }
-        long last = 0;
-        for (int i = 0; i < Records; i++)
-        {
-            last = await _pending[i].ConfigureAwait(false);
-        }
         return last;
     }
 }

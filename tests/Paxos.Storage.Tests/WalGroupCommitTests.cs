@@ -1,62 +1,35 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
+using Paxos.Core;
 using Paxos.Storage.Wal;
-using Xunit.Abstractions;
 
 namespace Paxos.Storage.Tests;
 
-public sealed class WalGroupCommitTests(ITestOutputHelper output)
+public sealed class WalGroupCommitTests
 {
     private const string Dir = "/sim/wal";
 
     [Fact]
-    public async Task ThousandConcurrentAppendsShareFewFsyncsAndCompleteOnlyOnceDurable()
+    public void FailedFsyncFailsTheSyncAndFaultsTheLog()
     {
         var fs = new SimulatedFileSystem();
-        var options = new WalOptions { FileSystem = fs };
-        const int callers = 1000;
-        var notDurableAtCompletion = new ConcurrentBag<long>();
-        long[] sequences;
-        int syncs;
-        await using (WriteAheadLog log = WalTestLog.Open(Dir, out _, options))
-        {
-            int syncsBefore = fs.FileSyncCount;
-            fs.BeforeFileSync = () => Thread.Sleep(10); // a slow disk: callers pile up behind an fsync, and an early ack would be seen
-            var start = new TaskCompletionSource();
-            Task<long>[] tasks = [.. Enumerable.Range(0, callers).Select(i => Task.Run(async () =>
-            {
-                await start.Task;
-                long sequence = await log.AppendAsync(1, CallerPayload(i));
-                if (DurableLastSequence(fs) < sequence)
-                {
-                    notDurableAtCompletion.Add(sequence);
-                }
-                return sequence;
-            }))];
-            start.SetResult();
-            sequences = await Task.WhenAll(tasks);
-            syncs = fs.FileSyncCount - syncsBefore;
-        }
+        using WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs });
+        log.Append(1, [1]);
+        fs.BeforeFileSync = () => throw new IOException("disk on fire");
 
-        output.WriteLine($"{callers} concurrent appends were made durable by {syncs} fsyncs");
-        Assert.Empty(notDurableAtCompletion);
-        Assert.InRange(syncs, 1, callers / 10);
-        Assert.Equal(Enumerable.Range(1, callers).Select(i => (long)i), sequences.Order());
-        List<RecoveredRecord> records = WalTestLog.ReadAll(Dir, new WalOptions { FileSystem = fs });
-        Assert.Equal(callers, records.Count);
-        for (int caller = 0; caller < callers; caller++)
-        {
-            RecoveredRecord record = records[(int)sequences[caller] - 1];
-            Assert.Equal(sequences[caller], record.Sequence);
-            Assert.Equal(CallerPayload(caller), record.Payload);
-        }
+        var error = Assert.Throws<IOException>(log.Sync);
+        Assert.Equal("disk on fire", error.Message);
+        fs.BeforeFileSync = null;
+        Assert.Same(error, Assert.Throws<IOException>(() => log.Append(1, [2])).InnerException);
+        Assert.Throws<IOException>(log.Flush);
+        Assert.Throws<IOException>(log.Sync);
+        Assert.Equal(0, log.DurableSequence);
     }
 
     [Fact]
-    public async Task FullQueueMakesCallersWaitAndTheirWaitCanBeCancelled()
+    public async Task ACallThatOverlapsAnotherBreaksTheSingleWriterRuleAndThrows()
     {
         var fs = new SimulatedFileSystem();
-        await using WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs, QueueCapacity = 2 });
+        using WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs });
         using var syncEntered = new ManualResetEventSlim();
         using var releaseSync = new ManualResetEventSlim();
         fs.BeforeFileSync = () =>
@@ -64,41 +37,22 @@ public sealed class WalGroupCommitTests(ITestOutputHelper output)
             syncEntered.Set();
             releaseSync.Wait();
         };
-
-        ValueTask<long> first = log.AppendAsync(1, new byte[] { 1 });
+        log.Append(1, [1]);
+        var writer = Task.Run(log.Sync);
         try
         {
             Assert.True(syncEntered.Wait(TimeSpan.FromSeconds(10)));
-            ValueTask<long> second = log.AppendAsync(1, new byte[] { 2 });
-            ValueTask<long> third = log.AppendAsync(1, new byte[] { 3 });
-            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-            ValueTask<long> blocked = log.AppendAsync(1, new byte[] { 4 }, cts.Token);
-
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await blocked);
-            Assert.False(first.IsCompleted, "an append completed while its fsync was still running");
-            releaseSync.Set();
-            Assert.Equal(2, await second);
-            Assert.Equal(3, await third);
+            Assert.Throws<InvariantViolationException>(() => log.Append(1, [2]));
+            Assert.Throws<InvariantViolationException>(log.Sync);
         }
         finally
         {
             fs.BeforeFileSync = null;
             releaseSync.Set();
         }
-        Assert.Equal(1, await first);
-    }
-
-    [Fact]
-    public async Task FailedFsyncFailsTheWaitingCallersAndFaultsTheLog()
-    {
-        var fs = new SimulatedFileSystem();
-        await using WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs });
-        fs.BeforeFileSync = () => throw new IOException("disk on fire");
-
-        var error = await Assert.ThrowsAsync<IOException>(async () => await log.AppendAsync(1, new byte[] { 1 }));
-        Assert.Equal("disk on fire", error.Message);
-        Assert.Throws<IOException>(() => log.Append(1, [2]));
-        await Assert.ThrowsAsync<IOException>(async () => await log.AppendAsync(1, new byte[] { 3 }));
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, log.DurableSequence);
+        Assert.Equal(2, log.Append(1, [2]));
     }
 
     [Fact]
@@ -179,12 +133,5 @@ public sealed class WalGroupCommitTests(ITestOutputHelper output)
         BinaryPrimitives.WriteInt32LittleEndian(payload, caller);
         BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(4), ~caller);
         return payload;
-    }
-
-    /// <summary>The last sequence number that would survive a crash right now.</summary>
-    private static long DurableLastSequence(SimulatedFileSystem fs)
-    {
-        using WriteAheadLog recovered = WriteAheadLog.Open(Dir, _ => { }, new WalOptions { FileSystem = fs.CrashCopy() });
-        return recovered.NextSequence - 1;
     }
 }

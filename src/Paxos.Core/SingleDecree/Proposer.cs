@@ -124,14 +124,6 @@ public sealed class Proposer
         return ProposerAction.Wait.Instance;
     }
 
-    /// <summary>Learns from outside (another proposer's decision) that a value is chosen.</summary>
-    public void OnDecided(byte[] value)
-    {
-        Invariant.Check(Chosen is null || Chosen.AsSpan().SequenceEqual(value), "two different values chosen");
-        Chosen = value;
-        Phase = ProposerPhase.Decided;
-    }
-
     private ProposerAction.Retry Reject(Ballot promised)
     {
         if (promised > HighestSeen)

@@ -34,10 +34,13 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     private readonly ReplicaDriver _replica;
     private readonly IReadOnlyList<GrpcChannel?> _channels;
     private readonly SingleDecreeEngine _engine;
+    private readonly ILoggerFactory _nodeLoggers;
 
-    private PaxosNodeHost(WebApplication app, AcceptorLoop acceptor, ReplicaDriver replica, IReadOnlyList<GrpcChannel?> channels, SingleDecreeEngine engine, NodeIdentity identity)
+    private PaxosNodeHost(WebApplication app, AcceptorLoop acceptor, ReplicaDriver replica, IReadOnlyList<GrpcChannel?> channels, SingleDecreeEngine engine, NodeIdentity identity,
+        ILoggerFactory nodeLoggers)
     {
         _app = app;
+        _nodeLoggers = nodeLoggers;
         _acceptor = acceptor;
         _replica = replica;
         _channels = channels;
@@ -61,14 +64,28 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        // The loggers of what lives as long as the node (log store, driver, peer outboxes, snapshot sender): these are
+        // made before the application exists, and they log until the driver has stopped, which is after the application
+        // (and its logger factory) is disposed. So they have a factory of their own, disposed last, with the node.
+        var nodeLoggers = LoggerFactory.Create(logging => AddNodeLogging(logging, options.NodeId));
+        try
+        {
+            return await StartAsync(options, nodeLoggers, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            nodeLoggers.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<PaxosNodeHost> StartAsync(NodeOptions options, ILoggerFactory nodeLoggers, CancellationToken cancellationToken)
+    {
         int self = options.Cluster.IndexOf(options.NodeId);
         var identity = new NodeIdentity(options.NodeId, self, [.. options.Cluster.Nodes.Select(n => n.Id)]);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(console => console.FormatterName = NodeLogFormatter.Name)
-            .AddConsoleFormatter<NodeLogFormatter, NodeLogFormatterOptions>(format => format.NodeId = options.NodeId);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        AddNodeLogging(builder.Logging, options.NodeId);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.ListenAnyIP(options.Cluster.Nodes[self].Port, listen => listen.Protocols = HttpProtocols.Http2);
@@ -87,9 +104,6 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             grpc.EnableDetailedErrors = true;
         });
         builder.Services.AddSingleton<IServiceMethodProvider<KeyValueGrpcService>, KeyValueMethodProvider>();
-        using var bootLoggers = LoggerFactory.Create(logging => logging.AddConsole(console => console.FormatterName = NodeLogFormatter.Name)
-            .AddConsoleFormatter<NodeLogFormatter, NodeLogFormatterOptions>(format => format.NodeId = options.NodeId));
-
         // Single-decree instances.
         var store = SingleDecreeStore.Open(Path.Combine(options.DataDirectory, "single-decree"));
         var acceptor = new AcceptorLoop(store);
@@ -111,7 +125,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             peerClients[i] = peer;
             acceptors[i] = new GrpcAcceptorPeer(peer);
             // Half the shortest election timeout: what waited longer is resent by the protocol if it still matters.
-            outboxes[i] = new PeerOutbox(self, i, peer, bootLoggers.CreateLogger<PeerOutbox>(), options.Tick * options.ElectionTicks / 2, options.MaxMessageBytes);
+            outboxes[i] = new PeerOutbox(self, i, peer, nodeLoggers.CreateLogger<PeerOutbox>(), options.Tick * options.ElectionTicks / 2, options.MaxMessageBytes);
         }
 
         // The replicated log and its state machine: restore the latest snapshot, then replay the log above it.
@@ -126,15 +140,15 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
                 (snapshotSlot, snapshotCommandIndex) = ReplicaSnapshots.Restore(stateMachine, latest);
             }
         }
-        var logStore = ReplicaLogStore.Open(Path.Combine(options.DataDirectory, "log"), bootLoggers.CreateLogger<ReplicaLogStore>());
+        var logStore = ReplicaLogStore.Open(Path.Combine(options.DataDirectory, "log"), nodeLoggers.CreateLogger<ReplicaLogStore>());
         var core = new ReplicaCore(
             options.ReplicaOptionsFor(self),
             new SystemRandomSource(),
             logStore.Recover(snapshotSlot));
         var metrics = new NodeMetrics();
-        var sender = new SnapshotSender(self, snapshots, peerClients, bootLoggers.CreateLogger<SnapshotSender>());
+        var sender = new SnapshotSender(self, snapshots, peerClients, nodeLoggers.CreateLogger<SnapshotSender>());
         var replica = new ReplicaDriver(core, logStore, stateMachine, outboxes, snapshots, sender,
-            snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, Placement(options, self), metrics, bootLoggers.CreateLogger<ReplicaDriver>());
+            snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, Placement(options, self), metrics, nodeLoggers.CreateLogger<ReplicaDriver>());
         metrics.Observe(() => replica.Status, identity.NodeIds, outboxes);
 
         builder.Services.AddSingleton(identity);
@@ -174,7 +188,16 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         string dataDirectory = Path.GetFullPath(options.DataDirectory);
         string cluster = peers.ToString();
         LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, snapshotSlot, core.CommitIndex, cluster);
-        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity);
+        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, nodeLoggers);
+    }
+
+    /// <summary>One line per event on stdout, prefixed with the node's id; ASP.NET Core and gRPC only from warnings up.</summary>
+    private static void AddNodeLogging(ILoggingBuilder logging, string nodeId)
+    {
+        logging.AddConsole(console => console.FormatterName = NodeLogFormatter.Name)
+            .AddConsoleFormatter<NodeLogFormatter, NodeLogFormatterOptions>(format => format.NodeId = nodeId);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Grpc", LogLevel.Warning);
     }
 
     /// <summary>Leader placement as <see cref="NodeOptions.LeaderFollowsWrites"/> describes it: 2 s windows, 200 writes, 90%.</summary>
@@ -198,5 +221,6 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         {
             channel?.Dispose();
         }
+        _nodeLoggers.Dispose();
     }
 }

@@ -28,12 +28,6 @@ public sealed class WalOptions
     /// </summary>
     public int MaxRecordSize { get; init; } = 1024 * 1024;
 
-    /// <summary>
-    /// How many <see cref="WriteAheadLog.AppendAsync"/> / <see cref="WriteAheadLog.AppendBatchAsync"/> calls may be
-    /// outstanding, queued or being written (default 4096); further callers wait for room (backpressure).
-    /// </summary>
-    public int QueueCapacity { get; init; } = 4096;
-
     /// <summary>The file layer (default the real one, <see cref="PhysicalFileSystem.Instance"/>).</summary>
     public IFileSystem FileSystem { get; init; } = PhysicalFileSystem.Instance;
 
@@ -45,7 +39,6 @@ public sealed class WalOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordSize, 0, nameof(MaxRecordSize));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxRecordSize, WalFormat.MaxPayloadLimit, nameof(MaxRecordSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(SegmentSize, WalFormat.SegmentHeaderSize + WalFormat.FrameHeaderSize, nameof(SegmentSize));
-        ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1, nameof(QueueCapacity));
         ArgumentNullException.ThrowIfNull(FileSystem, nameof(FileSystem));
         ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));
     }

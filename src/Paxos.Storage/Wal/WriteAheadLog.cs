@@ -1,24 +1,23 @@
 using System.Buffers;
-using System.Collections.Concurrent;
+using Paxos.Core;
 using Paxos.Storage.Files;
 
 namespace Paxos.Storage.Wal;
 
 /// <summary>
 /// A write-ahead log of opaque records (a type byte and payload bytes) in append-only segment files, with group
-/// commit: records from many concurrent callers are written together and made durable with one fsync, and no
-/// caller is acknowledged before the fsync that covers its record.
+/// commit: its one writer <see cref="Append"/>s any number of records and then makes them all durable with one
+/// fsync (<see cref="Sync"/>); a record is durable only once a <see cref="Sync"/> after its append has returned.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The log assigns each record its sequence number: consecutive, starting at 1 in a new log, continuing after the
-/// last recovered record on reopen. Appends return it.
+/// Single writer: the log takes no locks, so its members (properties included) must be used by one caller at a
+/// time, such as a driver loop (which may move between threads, but never runs two calls at once). Calls that
+/// overlap are a bug: those that change the log detect it and throw <see cref="InvariantViolationException"/>.
 /// </para>
 /// <para>
-/// Two ways to append, which may be mixed: <see cref="AppendAsync"/> / <see cref="AppendBatchAsync"/> from any
-/// number of concurrent callers (queued for the group-commit writer, bounded by <see cref="WalOptions.QueueCapacity"/>),
-/// or, for a single-writer driver loop, <see cref="Append"/> any number of records and then <see cref="Sync"/>;
-/// a record appended with <see cref="Append"/> is durable only once <see cref="Sync"/> has returned.
+/// The log assigns each record its sequence number: consecutive, starting at 1 in a new log, continuing after the
+/// last recovered record on reopen. <see cref="Append"/> returns it.
 /// </para>
 /// <para>
 /// On disk: segment files <c>{first sequence as 16 hex digits}.seg</c>, each a 24-byte checksummed header (magic
@@ -42,8 +41,8 @@ namespace Paxos.Storage.Wal;
 /// told apart from media damage.
 /// </para>
 /// <para>
-/// If writing or fsyncing fails, the log is faulted: every waiting and later append fails with that error, because
-/// after a failed fsync it is unknown what reached the disk. Reopen the log to recover.
+/// If writing or fsyncing fails, the log is faulted: every later append, flush and sync fails with that error,
+/// because after a failed fsync it is unknown what reached the disk. Reopen the log to recover.
 /// </para>
 /// </remarks>
 public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
@@ -54,11 +53,6 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
     private readonly WalOptions _options;
     private readonly IFileSystem _fs;
     private readonly List<WalSegment> _segments;
-    private readonly Lock _gate = new();
-    private readonly Lock _lifecycle = new();
-    private readonly AppendQueue _queue;
-    private readonly ConcurrentQueue<PendingAppend> _pool = new();
-    private Thread? _writer;
     private byte[] _buffer;
     private int _buffered;
     private IFileHandle _active;
@@ -66,7 +60,8 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
     private long _nextSequence;
     private long _durableSequence;
     private Exception? _fault;
-    private volatile bool _disposed;
+    private bool _disposed;
+    private int _writing; // 1 while a call that changes the log runs: overlapping calls break the single-writer rule
 
     private WriteAheadLog(string directory, WalOptions options, WalRecovery.Result recovered)
     {
@@ -91,47 +86,19 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
                 _active.Reserve(_options.SegmentSize); // a segment cut back at a torn tail, or written without preallocation
             }
         }
-        _queue = new AppendQueue(options.QueueCapacity);
     }
 
     /// <summary>What recovery found when the log was opened.</summary>
     public WalRecoveryResult Recovery { get; }
 
     /// <summary>The sequence number of the oldest record still on disk (or of the next record if there is none).</summary>
-    public long FirstSequence
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _segments[0].FirstSequence;
-            }
-        }
-    }
+    public long FirstSequence => _segments[0].FirstSequence;
 
     /// <summary>The sequence number the next appended record gets.</summary>
-    public long NextSequence
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _nextSequence;
-            }
-        }
-    }
+    public long NextSequence => _nextSequence;
 
     /// <summary>The highest sequence number known to be durable.</summary>
-    public long DurableSequence
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _durableSequence;
-            }
-        }
-    }
+    public long DurableSequence => _durableSequence;
 
     /// <summary>
     /// Opens (creating if needed) the log in <paramref name="directory"/>, passing every recovered record to
@@ -152,25 +119,22 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Appends one record from the single-writer driver loop and returns its sequence number. The record is buffered
-    /// (and possibly written) but not durable until <see cref="Sync"/> returns.
+    /// Appends one record and returns its sequence number. The record is buffered (and possibly written) but not
+    /// durable until <see cref="Sync"/> returns.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The payload is larger than <see cref="WalOptions.MaxRecordSize"/>.</exception>
     public long Append(byte type, ReadOnlySpan<byte> payload)
     {
         CheckSize(payload.Length, nameof(payload));
-        lock (_gate)
+        using WriterCall call = EnterUsable();
+        try
         {
-            ThrowIfUnusable();
-            try
-            {
-                return AppendLocked(type, payload);
-            }
-            catch (Exception ex)
-            {
-                _fault = ex;
-                throw;
-            }
+            return AppendRecord(type, payload);
+        }
+        catch (Exception ex)
+        {
+            _fault = ex;
+            throw;
         }
     }
 
@@ -178,75 +142,10 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
     /// Hands every record appended so far to the operating system, without an fsync: they survive this
     /// process crashing (the kernel holds them) but not the machine losing power, until <see cref="Sync"/>.
     /// </summary>
-    public void Flush()
-    {
-        lock (_gate)
-        {
-            ThrowIfUnusable();
-            try
-            {
-                WriteBufferLocked();
-            }
-            catch (Exception ex)
-            {
-                _fault = ex;
-                throw;
-            }
-        }
-    }
+    public void Flush() => Write(durably: false);
 
     /// <summary>Makes every record appended so far durable with one fsync (none if they already are).</summary>
-    public void Sync()
-    {
-        lock (_gate)
-        {
-            ThrowIfUnusable();
-            try
-            {
-                SyncLocked();
-            }
-            catch (Exception ex)
-            {
-                _fault = ex;
-                throw;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Queues one record for the group-commit writer. The returned task completes with the record's sequence number
-    /// only after the fsync that makes it durable. <paramref name="payload"/> must stay unchanged until then.
-    /// </summary>
-    /// <param name="type">The caller's record type byte.</param>
-    /// <param name="payload">The record's payload.</param>
-    /// <param name="cancellationToken">Cancels waiting for room in a full queue; a queued record is written regardless.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The payload is larger than <see cref="WalOptions.MaxRecordSize"/>.</exception>
-    public ValueTask<long> AppendAsync(byte type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
-    {
-        CheckSize(payload.Length, nameof(payload));
-        return Enqueue(PendingAppend.Rent(_pool, type, payload, default), cancellationToken);
-    }
-
-    /// <summary>
-    /// Queues records to be written consecutively by the group-commit writer. The returned task completes with the
-    /// last record's sequence number only after the fsync that makes them all durable.
-    /// </summary>
-    /// <param name="records">The records; they and their payloads must stay unchanged until the task completes.</param>
-    /// <param name="cancellationToken">Cancels waiting for room in a full queue; queued records are written regardless.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A payload is larger than <see cref="WalOptions.MaxRecordSize"/>.</exception>
-    /// <exception cref="ArgumentException">The batch is empty.</exception>
-    public ValueTask<long> AppendBatchAsync(ReadOnlyMemory<WalAppend> records, CancellationToken cancellationToken = default)
-    {
-        if (records.IsEmpty)
-        {
-            throw new ArgumentException("A batch must hold at least one record.", nameof(records));
-        }
-        foreach (WalAppend record in records.Span)
-        {
-            CheckSize(record.Payload.Length, nameof(records));
-        }
-        return Enqueue(PendingAppend.Rent(_pool, 0, default, records), cancellationToken);
-    }
+    public void Sync() => Write(durably: true);
 
     /// <summary>
     /// Deletes every segment file all of whose records have sequence numbers below <paramref name="upToSequence"/>,
@@ -255,59 +154,44 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
     /// <returns>How many segment files were deleted.</returns>
     public int TruncatePrefix(long upToSequence)
     {
-        lock (_gate)
+        using WriterCall call = new(this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int deleted = 0;
+        while (_segments.Count > 1 && _segments[1].FirstSequence <= upToSequence)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            int deleted = 0;
-            while (_segments.Count > 1 && _segments[1].FirstSequence <= upToSequence)
-            {
-                _fs.DeleteFile(_segments[0].Path);
-                WalLog.SegmentDeleted(_options.Logger, _segments[0].Path, upToSequence);
-                _segments.RemoveAt(0);
-                deleted++;
-            }
-            if (deleted > 0)
-            {
-                _fs.SyncDirectory(_directory);
-            }
-            return deleted;
+            _fs.DeleteFile(_segments[0].Path);
+            WalLog.SegmentDeleted(_options.Logger, _segments[0].Path, upToSequence);
+            _segments.RemoveAt(0);
+            deleted++;
         }
+        if (deleted > 0)
+        {
+            _fs.SyncDirectory(_directory);
+        }
+        return deleted;
     }
 
-    /// <summary>
-    /// Completes the records already queued, makes records from <see cref="Append"/> durable, and closes the files.
-    /// Blocks until the writer has finished its last batch.
-    /// </summary>
+    /// <summary>Makes records from <see cref="Append"/> durable (unless the log is faulted) and closes the files.</summary>
     public void Dispose()
     {
-        Thread? writer;
-        lock (_lifecycle)
+        using WriterCall call = new(this);
+        if (_disposed)
         {
-            if (_disposed)
-            {
-                return;
-            }
-            _disposed = true;
-            writer = _writer;
+            return;
         }
-        _queue.Complete();
-        writer?.Join();
-        lock (_gate)
+        _disposed = true;
+        try
         {
-            try
+            if (_fault is null)
             {
-                if (_fault is null)
-                {
-                    SyncLocked();
-                }
+                SyncToDisk();
             }
-            finally
-            {
-                _active.Dispose();
-                _queue.Dispose();
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = [];
-            }
+        }
+        finally
+        {
+            _active.Dispose();
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
         }
     }
 
@@ -318,112 +202,39 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask<long> Enqueue(PendingAppend item, CancellationToken cancellationToken)
+    /// <summary><see cref="Flush"/> or, <paramref name="durably"/>, <see cref="Sync"/>.</summary>
+    private void Write(bool durably)
     {
-        lock (_lifecycle)
-        {
-            if (_disposed)
-            {
-                item.ReturnUnused();
-                throw new ObjectDisposedException(nameof(WriteAheadLog));
-            }
-            if (_writer is null)
-            {
-                _writer = new Thread(RunWriter) { IsBackground = true, Name = "WAL group commit" };
-                _writer.Start();
-            }
-        }
-        ValueTask<long> completion = item.Completion;
-        ValueTask enqueued = _queue.EnqueueAsync(item, cancellationToken);
-        if (enqueued.IsCompletedSuccessfully)
-        {
-            return completion;
-        }
-        return EnqueueSlowAsync(enqueued, item, completion);
-    }
-
-    private static async ValueTask<long> EnqueueSlowAsync(ValueTask enqueued, PendingAppend item, ValueTask<long> completion)
-    {
+        using WriterCall call = EnterUsable();
         try
         {
-            await enqueued.ConfigureAwait(false);
+            if (durably)
+            {
+                SyncToDisk();
+            }
+            else
+            {
+                WriteBuffer();
+            }
         }
-        catch
+        catch (Exception ex)
         {
-            item.ReturnUnused();
+            _fault = ex;
             throw;
         }
-        return await completion.ConfigureAwait(false);
     }
 
-    /// <summary>The group-commit loop, on its own thread: write everything queued, fsync once, then complete those callers.</summary>
-    private void RunWriter()
-    {
-        var batch = new List<PendingAppend>();
-        while (_queue.TakeAll(batch))
-        {
-            Exception? error = null;
-            lock (_gate)
-            {
-                try
-                {
-                    if (_fault is not null)
-                    {
-                        throw new IOException("The write-ahead log failed earlier; reopen it.", _fault);
-                    }
-                    foreach (PendingAppend item in batch)
-                    {
-                        item.Result = WriteItemLocked(item);
-                    }
-                    SyncLocked();
-                }
-                catch (Exception ex)
-                {
-                    _fault ??= ex;
-                    error = ex;
-                }
-            }
-            foreach (PendingAppend item in batch)
-            {
-                if (error is null)
-                {
-                    item.SetResult(item.Result);
-                }
-                else
-                {
-                    item.SetException(error);
-                }
-            }
-            _queue.Release(batch.Count);
-            batch.Clear();
-        }
-    }
-
-    private long WriteItemLocked(PendingAppend item)
-    {
-        if (item.Batch.IsEmpty)
-        {
-            return AppendLocked(item.Type, item.Payload.Span);
-        }
-        long last = 0;
-        foreach (WalAppend record in item.Batch.Span)
-        {
-            last = AppendLocked(record.Type, record.Payload.Span);
-        }
-        return last;
-    }
-
-    private long AppendLocked(byte type, ReadOnlySpan<byte> payload)
+    private long AppendRecord(byte type, ReadOnlySpan<byte> payload)
     {
         int frameLength = WalFormat.FrameHeaderSize + payload.Length;
         long segmentLength = _activeLength + _buffered;
         if (segmentLength > WalFormat.SegmentHeaderSize && segmentLength + frameLength > _options.SegmentSize)
         {
-            RollLocked();
+            Roll();
         }
         if (_buffered + frameLength > _buffer.Length)
         {
-            WriteBufferLocked();
+            WriteBuffer();
         }
         long sequence = _nextSequence;
         WalFormat.WriteFrame(_buffer.AsSpan(_buffered, frameLength), sequence, type, payload);
@@ -432,18 +243,18 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
         return sequence;
     }
 
-    private void SyncLocked()
+    private void SyncToDisk()
     {
         if (_durableSequence == _nextSequence - 1)
         {
             return;
         }
-        WriteBufferLocked();
+        WriteBuffer();
         _active.FlushDataToDisk();
         _durableSequence = _nextSequence - 1;
     }
 
-    private void WriteBufferLocked()
+    private void WriteBuffer()
     {
         if (_buffered == 0)
         {
@@ -454,9 +265,9 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
         _buffered = 0;
     }
 
-    private void RollLocked()
+    private void Roll()
     {
-        SyncLocked();
+        SyncToDisk();
         _active.Dispose();
         _active = CreateSegment(_nextSequence);
     }
@@ -500,12 +311,33 @@ public sealed class WriteAheadLog : IAsyncDisposable, IDisposable
         }
     }
 
-    private void ThrowIfUnusable()
+    /// <summary>Starts a call that writes: the log must be neither disposed nor faulted.</summary>
+    private WriterCall EnterUsable()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_fault is not null)
+        var call = new WriterCall(this);
+        if (_disposed || _fault is not null)
         {
+            call.Dispose();
+            ObjectDisposedException.ThrowIf(_disposed, this);
             throw new IOException("The write-ahead log failed earlier; reopen it.", _fault);
         }
+        return call;
+    }
+
+    /// <summary>
+    /// Marks a call that changes the log as running, for its duration, and fails one that starts while another
+    /// runs: a cheap check of the single-writer rule (an atomic exchange, never a wait), not a lock.
+    /// </summary>
+    private readonly ref struct WriterCall
+    {
+        private readonly WriteAheadLog _log;
+
+        public WriterCall(WriteAheadLog log)
+        {
+            Invariant.Check(Interlocked.Exchange(ref log._writing, 1) == 0, "a write-ahead log has a single writer, but two calls overlapped");
+            _log = log;
+        }
+
+        public void Dispose() => Volatile.Write(ref _log._writing, 0);
     }
 }
