@@ -52,7 +52,7 @@ public sealed class HealthTests(ITestOutputHelper output) : IDisposable
 
         _cluster.Proxy(cut).Cut();
         string reason = await EventuallyAsync(cut, HttpStatusCode.ServiceUnavailable, HealthCheckResponse.Types.ServingStatus.NotServing, health[cut]);
-        Assert.StartsWith("not heard from the leader", reason, StringComparison.Ordinal);
+        Assert.Matches("^(not heard from the leader node-[0-9] for an election timeout|no leader known)", reason); // it may give up on that leader
         Assert.Equal((HttpStatusCode.OK, "ok"), await GetAsync(cut, "/healthz")); // cut off, but its process works
         await EventuallyAsync(leader, HttpStatusCode.OK, HealthCheckResponse.Types.ServingStatus.Serving, health[leader]);
 
