@@ -12,6 +12,9 @@ public sealed partial class ReplicaCore
     private readonly SnapshotOffer[] snapshotOffered;
     private long catchUpRetryAt;
 
+    /// <summary>The highest commit index the leader this node follows told it of (see <see cref="LeaderCommitIndex"/>).</summary>
+    private ulong leaderCommitIndex;
+
     private readonly record struct SnapshotOffer(ulong Index, long At);
 
     /// <summary>
@@ -22,6 +25,11 @@ public sealed partial class ReplicaCore
     /// </summary>
     private void LearnCommitFromLeader(Ballot leaderBallot, ulong leaderCommit, bool catchUp)
     {
+        if (leaderBallot.NodeId == leaderId && leaderCommit > leaderCommitIndex)
+        {
+            leaderCommitIndex = leaderCommit;
+        }
+
         while (commitIndex < leaderCommit && log.Contains(commitIndex + 1))
         {
             ref LogSlot next = ref log.At(commitIndex + 1);

@@ -116,6 +116,19 @@ public sealed partial class ReplicaCore
     /// <summary>The last slot the driver reported applied (through <see cref="Advance"/> or a snapshot).</summary>
     public ulong AppliedIndex => appliedIndex;
 
+    /// <summary>
+    /// The highest commit index the leader this node follows told it of, or this node's own commit
+    /// index if that is higher (on the leader, before the leader said any): how far this replica
+    /// should have applied to be current.
+    /// </summary>
+    public ulong LeaderCommitIndex => Math.Max(commitIndex, role == ReplicaRole.Leader ? 0 : leaderCommitIndex);
+
+    /// <summary>
+    /// Ticks since this node last heard from the leader it follows, counted up to
+    /// <see cref="ReplicaOptions.ElectionTicks"/> and no further; 0 on the leader.
+    /// </summary>
+    public int LeaderSilentTicks => role == ReplicaRole.Leader ? 0 : leaderSilentTicks;
+
     /// <summary>Slots up to this one were compacted into a snapshot.</summary>
     public ulong SnapshotIndex => log.SnapshotIndex;
 
@@ -342,6 +355,7 @@ public sealed partial class ReplicaCore
     {
         role = ReplicaRole.Follower;
         leaderId = leader;
+        leaderCommitIndex = 0;
         ballot = Ballot.Zero;
         ClearProposerState();
         ResetElectionTimer();

@@ -2,6 +2,7 @@ using System.Text;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Prometheus;
@@ -150,6 +151,20 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var replica = new ReplicaDriver(core, logStore, stateMachine, outboxes, snapshots, sender,
             snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, Placement(options, self), metrics, nodeLoggers.CreateLogger<ReplicaDriver>());
         metrics.Observe(() => replica.Status, identity.NodeIds, outboxes);
+        var health = new NodeHealth(() => replica.Status, identity.NodeIds, options.Tick * options.ElectionTicks);
+        bool keyValueService = stateMachine is KeyValueStateMachine;
+        builder.Services.AddGrpcHealthChecks(grpc =>
+            {
+                // The node as a whole ("") and its client API serve exactly when the node is ready.
+                grpc.Services.Clear();
+                grpc.Services.Map("", check => check.Tags.Contains(NodeHealth.ReadyTag));
+                if (keyValueService)
+                {
+                    grpc.Services.Map(KeyValueService.Descriptor.FullName, check => check.Tags.Contains(NodeHealth.ReadyTag));
+                }
+            })
+            .AddCheck("live", health.CheckLive, [NodeHealth.LiveTag])
+            .AddCheck("ready", health.CheckReady, [NodeHealth.ReadyTag]);
 
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(options.TestHooks);
@@ -168,13 +183,16 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<PaxosGrpcService>();
         app.MapGrpcService<ConsensusGrpcService>();
-        if (stateMachine is KeyValueStateMachine)
+        if (keyValueService)
         {
             app.MapGrpcService<KeyValueGrpcService>();
         }
+        app.MapGrpcHealthChecksService();
         if (options.MetricsPort is int port)
         {
             app.MapMetrics("/metrics", metrics.Registry).RequireHost($"*:{port}");
+            app.MapHealthChecks("/healthz", HealthEndpoint(NodeHealth.LiveTag)).RequireHost($"*:{port}");
+            app.MapHealthChecks("/readyz", HealthEndpoint(NodeHealth.ReadyTag)).RequireHost($"*:{port}");
         }
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
@@ -199,6 +217,13 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Grpc", LogLevel.Warning);
     }
+
+    /// <summary>An HTTP health endpoint of the checks tagged <paramref name="tag"/>: 200 "ok" or 503 and the reason, one line.</summary>
+    private static HealthCheckOptions HealthEndpoint(string tag) => new()
+    {
+        Predicate = check => check.Tags.Contains(tag),
+        ResponseWriter = NodeHealth.WriteOneLine,
+    };
 
     /// <summary>Leader placement as <see cref="NodeOptions.LeaderFollowsWrites"/> describes it: 2 s windows, 200 writes, 90%.</summary>
     private static LeaderPlacement? Placement(NodeOptions options, int self) => options.LeaderFollowsWrites

@@ -55,6 +55,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private readonly LeaderPlacement? _placement;
     private readonly NodeMetrics _metrics;
     private readonly ulong _snapshotInterval;
+    private readonly TimeSpan _tick;
     private readonly ILogger _logger;
     private readonly Action<string, Exception> _fatal;
     private readonly Channel<object> _inputs = Channel.CreateBounded<object>(
@@ -108,6 +109,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _placement = placement;
         _metrics = metrics;
         _snapshotInterval = snapshotInterval;
+        _tick = tick;
         _logger = logger;
         _fatal = fatal ?? Environment.FailFast;
         _appliedSlot = appliedSlot;
@@ -656,7 +658,8 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     private ReplicaStatus Snapshot() => new(
         _core.Role switch { ReplicaRole.Leader => "leader", ReplicaRole.Candidate => "candidate", _ => "follower" },
-        _core.Promised, _core.LeaderId, _core.CommitIndex, _appliedSlot, _core.SnapshotIndex);
+        _core.Promised, _core.LeaderId, _core.CommitIndex, _appliedSlot, _core.SnapshotIndex,
+        _core.LeaderCommitIndex, _core.LeaderSilentTicks * _tick, Stopwatch.GetTimestamp());
 
     [LoggerMessage(Level = LogLevel.Information, Message = "snapshot taken at slot {Slot} (command index {CommandIndex}); log compacted up to it")]
     private partial void LogSnapshot(ulong slot, ulong commandIndex);

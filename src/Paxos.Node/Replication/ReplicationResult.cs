@@ -7,5 +7,12 @@ namespace Paxos.Node.Replication;
 /// </summary>
 public sealed record ReplicationResult(ulong Slot, ulong Index, byte[] Result);
 
-/// <summary>What a node reports about itself.</summary>
-public sealed record ReplicaStatus(string Role, Paxos.Core.Ballot Ballot, int LeaderId, ulong CommitIndex, ulong AppliedIndex, ulong SnapshotIndex);
+/// <summary>
+/// What a node reports about itself. <paramref name="LeaderCommitIndex"/>: the highest commit index
+/// its leader told it of (its own on the leader); <paramref name="LeaderSilence"/>: how long since it
+/// last heard from that leader, counted up to an election timeout (zero on the leader);
+/// <paramref name="Taken"/>: when the replica's loop took this status (a
+/// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), at least once a tick while it runs.
+/// </summary>
+public sealed record ReplicaStatus(string Role, Paxos.Core.Ballot Ballot, int LeaderId, ulong CommitIndex, ulong AppliedIndex, ulong SnapshotIndex,
+    ulong LeaderCommitIndex, TimeSpan LeaderSilence, long Taken);
