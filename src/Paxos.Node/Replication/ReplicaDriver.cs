@@ -29,10 +29,12 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     /// <summary>
     /// Once the node a command was forwarded to no longer leads, how long it still has to answer: a
-    /// running node settles its proposals within a few round trips of the new leader's; a stopped one
-    /// never answers, and its callers should hear so without waiting for their deadlines.
+    /// running node settles its proposals once the new leader's phase 1 has decided their slots and
+    /// it has applied them (with slots of 1 MiB values on a loaded machine, more than a second: at
+    /// 1 s such writes failed as outcome unknown although they were applied); a stopped one never
+    /// answers, and its callers should hear so without waiting for their deadlines.
     /// </summary>
-    private static readonly TimeSpan ForwardGraceAfterLeaderChange = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ForwardGraceAfterLeaderChange = TimeSpan.FromSeconds(5);
 
     /// <summary>How often (in ticks) forwards that were cancelled or timed out are swept.</summary>
     private const int ForwardSweepTicks = 4;
