@@ -134,6 +134,28 @@ public sealed class ListTxnClusterTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_transaction_whose_gets_would_return_too_much_is_refused_when_applied_and_changes_nothing()
+    {
+        await _cluster.StartAllAsync();
+        var kv = _cluster.KeyValue(2);
+        var mebibyte = ByteString.CopyFrom(new byte[1024 * 1024]);
+        await kv.PutAsync(new PutRequest { Key = "big", Value = mebibyte }, deadline: Deadline);
+        var txn = new TxnRequest { ClientId = "reader", RequestId = 1 };
+        txn.Success.Add(new TxnOp { Put = new PutRequest { Key = "marker", Value = ByteString.CopyFromUtf8("x") } });
+        txn.Success.Add(new TxnOp { Get = new GetRequest { Key = "big" } });
+        txn.Success.Add(new TxnOp { Get = new GetRequest { Key = "big" } });
+        txn.Success.Add(new TxnOp { Get = new GetRequest { Key = "big" } });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => kv.TxnAsync(txn, deadline: Deadline).ResponseAsync);
+        var retry = await Assert.ThrowsAsync<RpcException>(() => kv.TxnAsync(txn, deadline: Deadline).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("the transaction's result would take", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(error.Status, retry.Status);
+        Assert.False((await kv.GetAsync(new GetRequest { Key = "marker" }, deadline: Deadline)).Found);
+    }
+
+    [Fact]
     public async Task The_cli_runs_transactions_and_lists_keys()
     {
         await _cluster.StartAllAsync();
