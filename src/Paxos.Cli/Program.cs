@@ -9,6 +9,8 @@ var root = new RootCommand("Paxos for .NET: consensus nodes, a local cluster, an
     KeyValueCommands.CreateGet(),
     KeyValueCommands.CreateDelete(),
     KeyValueCommands.CreateLeader(),
+    ListTxnCommands.CreateList(),
+    ListTxnCommands.CreateTxn(),
     StatusCommand.Create(),
     ConsensusCommands.CreatePropose(),
     ConsensusCommands.CreateLearned(),

@@ -4,7 +4,7 @@ namespace Paxos.KeyValue;
 /// Sets <see cref="KeyValueCommand.Key"/> to <see cref="NewValue"/> only if the key is currently
 /// absent (<see cref="ExpectAbsent"/>) or holds exactly <see cref="ExpectedValue"/>.
 /// </summary>
-public sealed class CompareAndSwapCommand : KeyValueCommand
+public sealed class CompareAndSwapCommand : SingleKeyCommand
 {
     /// <summary>Creates a compare-and-swap; the arrays are kept, not copied.</summary>
     public CompareAndSwapCommand(

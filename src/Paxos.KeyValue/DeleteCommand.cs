@@ -2,4 +2,4 @@ namespace Paxos.KeyValue;
 
 /// <summary>Removes <see cref="KeyValueCommand.Key"/> if present.</summary>
 public sealed class DeleteCommand(string key, string clientId = "", ulong requestId = 0)
-    : KeyValueCommand(key, clientId, requestId);
+    : SingleKeyCommand(key, clientId, requestId);

@@ -2,22 +2,18 @@ namespace Paxos.KeyValue;
 
 /// <summary>
 /// A write replicated through the log and applied by <see cref="KeyValueStateMachine"/>:
-/// <see cref="PutCommand"/>, <see cref="DeleteCommand"/> or <see cref="CompareAndSwapCommand"/>.
-/// Encoded with <see cref="KeyValueCommandCodec"/>.
+/// <see cref="PutCommand"/>, <see cref="DeleteCommand"/>, <see cref="CompareAndSwapCommand"/>
+/// (each a <see cref="SingleKeyCommand"/>) or <see cref="TxnCommand"/>. Encoded with
+/// <see cref="KeyValueCommandCodec"/>.
 /// </summary>
 public abstract class KeyValueCommand
 {
-    private protected KeyValueCommand(string key, string clientId, ulong requestId)
+    private protected KeyValueCommand(string clientId, ulong requestId)
     {
-        ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(clientId);
-        Key = key;
         ClientId = clientId;
         RequestId = requestId;
     }
-
-    /// <summary>The key written. Checked against <see cref="KeyValueLimits"/> when applied.</summary>
-    public string Key { get; }
 
     /// <summary>
     /// The client that sent the write, for exactly-once retries together with

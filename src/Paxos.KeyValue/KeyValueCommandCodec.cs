@@ -3,17 +3,22 @@ namespace Paxos.KeyValue;
 /// <summary>
 /// Binary encoding of <see cref="KeyValueCommand"/>s as stored in the log. Format version 1:
 /// <code>
-/// command  = version:u8(=1) tag:u8 client_id:string request_id:u64 key:string body
-/// body     = value:bytes                                  ; tag 1, Put
-///          |                                              ; tag 2, Delete (empty)
-///          | flags:u8 expected_value:bytes new_value:bytes ; tag 3, CompareAndSwap, flags bit 0 = expect_absent
+/// command  = version:u8(=1) tag:u8 client_id:string request_id:u64 body
+/// body     = key:string value:bytes                                  ; tag 1, Put
+///          | key:string                                              ; tag 2, Delete
+///          | key:string flags:u8 expected_value:bytes new_value:bytes ; tag 3, CompareAndSwap, flags bit 0 = expect_absent
+///          | count:varint { compare } success:ops failure:ops        ; tag 4, Txn
+/// compare  = key:string target:u8 operator:u8 operand                ; target and operator as CompareTarget and CompareOperator
+/// operand  = value:bytes | index:u64 | exists:u8(0 or 1)             ; of target Value, Index, Exists
+/// ops      = count:varint { kind:u8 key:string [value:bytes] }       ; kind 1 put (with the value), 2 delete, 3 get
 /// string   = bytes holding strict UTF-8
-/// bytes    = length:varint data:length bytes              ; varint = unsigned LEB128, shortest form, ≤ 32 bits
+/// bytes    = length:varint data:length bytes                         ; varint = unsigned LEB128, shortest form, ≤ 32 bits
 /// u64      = 8 bytes little-endian
 /// </code>
-/// Decoding is strict (unknown version, tag or flag bits, truncation, trailing bytes and invalid
-/// UTF-8 throw <see cref="FormatException"/>), so every encoding has exactly one meaning. Limits
-/// are not checked here: see <see cref="KeyValueLimits"/>.
+/// Tag 4 was added after tags 1 to 3 without changing their bytes. Decoding is strict (unknown
+/// version, tag, flag bits, target, operator or kind, truncation, trailing bytes and invalid UTF-8
+/// throw <see cref="FormatException"/>), so every encoding has exactly one meaning. Limits are not
+/// checked here: see <see cref="KeyValueLimits"/>.
 /// </summary>
 public static class KeyValueCommandCodec
 {
@@ -22,7 +27,8 @@ public static class KeyValueCommandCodec
 
     /// <summary>
     /// The longest encoding of a command within <see cref="KeyValueLimits"/>: a compare-and-swap with
-    /// the longest client id and key, and an expected and a new value of the largest size.
+    /// the longest client id and key, and an expected and a new value of the largest size. A
+    /// transaction must fit it too (<see cref="KeyValueLimits.ValidateCommand"/>).
     /// </summary>
     public static readonly int MaxEncodedLength =
         2 + WireFormat.BytesSize(KeyValueLimits.MaxClientIdBytes) + sizeof(ulong) + WireFormat.BytesSize(KeyValueLimits.MaxKeyBytes)
@@ -31,19 +37,24 @@ public static class KeyValueCommandCodec
     private const byte PutTag = 1;
     private const byte DeleteTag = 2;
     private const byte CompareAndSwapTag = 3;
+    private const byte TxnTag = 4;
     private const byte ExpectAbsentFlag = 1;
+    private const byte PutKind = 1;
+    private const byte DeleteKind = 2;
+    private const byte GetKind = 3;
 
     /// <summary>The exact number of bytes <see cref="Encode(KeyValueCommand, Span{byte})"/> writes.</summary>
     /// <exception cref="ArgumentException">A string is not valid UTF-16 (lone surrogate).</exception>
     public static int GetEncodedLength(KeyValueCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        int header = 2 + WireFormat.StringSize(command.ClientId) + sizeof(ulong) + WireFormat.StringSize(command.Key);
+        int header = 2 + WireFormat.StringSize(command.ClientId) + sizeof(ulong);
         return header + command switch
         {
-            PutCommand put => WireFormat.BytesSize(put.Value.Length),
-            DeleteCommand => 0,
-            CompareAndSwapCommand cas => 1 + WireFormat.BytesSize(cas.ExpectedValue.Length) + WireFormat.BytesSize(cas.NewValue.Length),
+            PutCommand put => WireFormat.StringSize(put.Key) + WireFormat.BytesSize(put.Value.Length),
+            DeleteCommand delete => WireFormat.StringSize(delete.Key),
+            CompareAndSwapCommand cas => WireFormat.StringSize(cas.Key) + 1 + WireFormat.BytesSize(cas.ExpectedValue.Length) + WireFormat.BytesSize(cas.NewValue.Length),
+            TxnCommand txn => TxnLength(txn),
             _ => throw UnknownType(command),
         };
     }
@@ -64,20 +75,28 @@ public static class KeyValueCommandCodec
             PutCommand => PutTag,
             DeleteCommand => DeleteTag,
             CompareAndSwapCommand => CompareAndSwapTag,
+            TxnCommand => TxnTag,
             _ => throw UnknownType(command),
         });
         writer.WriteString(command.ClientId);
         writer.WriteUInt64(command.RequestId);
-        writer.WriteString(command.Key);
         switch (command)
         {
             case PutCommand put:
+                writer.WriteString(put.Key);
                 writer.WriteBytes(put.Value.Span);
                 break;
+            case DeleteCommand delete:
+                writer.WriteString(delete.Key);
+                break;
             case CompareAndSwapCommand cas:
+                writer.WriteString(cas.Key);
                 writer.WriteByte(cas.ExpectAbsent ? ExpectAbsentFlag : (byte)0);
                 writer.WriteBytes(cas.ExpectedValue.Span);
                 writer.WriteBytes(cas.NewValue.Span);
+                break;
+            case TxnCommand txn:
+                WriteTxn(ref writer, txn);
                 break;
         }
         return writer.Position;
@@ -103,23 +122,24 @@ public static class KeyValueCommandCodec
             throw reader.Malformed($"unsupported format version {version} (this build reads version {FormatVersion})");
         }
         byte tag = reader.ReadByte();
-        if (tag is not (PutTag or DeleteTag or CompareAndSwapTag))
+        if (tag is not (PutTag or DeleteTag or CompareAndSwapTag or TxnTag))
         {
             throw reader.Malformed($"unknown command tag {tag}");
         }
         string clientId = reader.ReadString("client id");
         ulong requestId = reader.ReadUInt64();
-        string key = reader.ReadString("key");
         KeyValueCommand command;
         switch (tag)
         {
             case PutTag:
-                command = new PutCommand(key, reader.ReadBytes("value").ToArray(), clientId, requestId);
+                string putKey = reader.ReadString("key");
+                command = new PutCommand(putKey, reader.ReadBytes("value").ToArray(), clientId, requestId);
                 break;
             case DeleteTag:
-                command = new DeleteCommand(key, clientId, requestId);
+                command = new DeleteCommand(reader.ReadString("key"), clientId, requestId);
                 break;
-            default: // CompareAndSwapTag, the only tag left
+            case CompareAndSwapTag:
+                string casKey = reader.ReadString("key");
                 byte flags = reader.ReadByte();
                 if ((flags & ~ExpectAbsentFlag) != 0)
                 {
@@ -127,11 +147,144 @@ public static class KeyValueCommandCodec
                 }
                 byte[] expected = reader.ReadBytes("expected value").ToArray();
                 byte[] newValue = reader.ReadBytes("new value").ToArray();
-                command = new CompareAndSwapCommand(key, flags == ExpectAbsentFlag, expected, newValue, clientId, requestId);
+                command = new CompareAndSwapCommand(casKey, flags == ExpectAbsentFlag, expected, newValue, clientId, requestId);
+                break;
+            default: // TxnTag, the only tag left
+                command = ReadTxn(ref reader, clientId, requestId);
                 break;
         }
         reader.ExpectEnd();
         return command;
+    }
+
+    private static int TxnLength(TxnCommand txn)
+    {
+        int length = WireFormat.VarUInt32Size((uint)txn.Compares.Count);
+        foreach (TxnCompare compare in txn.Compares)
+        {
+            length += WireFormat.StringSize(compare.Key) + 2 + compare.Target switch
+            {
+                CompareTarget.Value => WireFormat.BytesSize(compare.Value.Length),
+                CompareTarget.Index => sizeof(ulong),
+                _ => 1,
+            };
+        }
+        return length + OperationsLength(txn.Success) + OperationsLength(txn.Failure);
+    }
+
+    private static int OperationsLength(IReadOnlyList<TxnOperation> operations)
+    {
+        int length = WireFormat.VarUInt32Size((uint)operations.Count);
+        foreach (TxnOperation operation in operations)
+        {
+            length += 1 + WireFormat.StringSize(operation.Key) + (operation is TxnPut put ? WireFormat.BytesSize(put.Value.Length) : 0);
+        }
+        return length;
+    }
+
+    private static void WriteTxn(ref SpanWriter writer, TxnCommand txn)
+    {
+        writer.WriteVarUInt32((uint)txn.Compares.Count);
+        foreach (TxnCompare compare in txn.Compares)
+        {
+            writer.WriteString(compare.Key);
+            writer.WriteByte((byte)compare.Target);
+            writer.WriteByte((byte)compare.Operator);
+            switch (compare.Target)
+            {
+                case CompareTarget.Value:
+                    writer.WriteBytes(compare.Value.Span);
+                    break;
+                case CompareTarget.Index:
+                    writer.WriteUInt64(compare.Index);
+                    break;
+                default:
+                    writer.WriteByte(compare.Exists ? (byte)1 : (byte)0);
+                    break;
+            }
+        }
+        WriteOperations(ref writer, txn.Success);
+        WriteOperations(ref writer, txn.Failure);
+    }
+
+    private static void WriteOperations(ref SpanWriter writer, IReadOnlyList<TxnOperation> operations)
+    {
+        writer.WriteVarUInt32((uint)operations.Count);
+        foreach (TxnOperation operation in operations)
+        {
+            writer.WriteByte(operation switch
+            {
+                TxnPut => PutKind,
+                TxnDelete => DeleteKind,
+                TxnGet => GetKind,
+                _ => throw new ArgumentException($"Unknown transaction operation type {operation.GetType().Name}.", nameof(operations)),
+            });
+            writer.WriteString(operation.Key);
+            if (operation is TxnPut put)
+            {
+                writer.WriteBytes(put.Value.Span);
+            }
+        }
+    }
+
+    private static TxnCommand ReadTxn(ref SpanReader reader, string clientId, ulong requestId)
+    {
+        uint count = reader.ReadVarUInt32();
+        var compares = new List<TxnCompare>();
+        for (uint i = 0; i < count; i++)
+        {
+            string key = reader.ReadString("compare key");
+            byte target = reader.ReadByte();
+            byte op = reader.ReadByte();
+            if (op > (byte)CompareOperator.Greater)
+            {
+                throw reader.Malformed($"unknown compare operator {op}");
+            }
+            var compareOperator = (CompareOperator)op;
+            compares.Add(target switch
+            {
+                (byte)CompareTarget.Value => TxnCompare.OnValue(key, compareOperator, reader.ReadBytes("compare value").ToArray()),
+                (byte)CompareTarget.Index => TxnCompare.OnIndex(key, compareOperator, reader.ReadUInt64()),
+                (byte)CompareTarget.Exists => TxnCompare.OnExists(key, compareOperator, ReadBoolean(ref reader)),
+                _ => throw reader.Malformed($"unknown compare target {target}"),
+            });
+        }
+        List<TxnOperation> success = ReadOperations(ref reader);
+        List<TxnOperation> failure = ReadOperations(ref reader);
+        return new TxnCommand(compares, success, failure, clientId, requestId);
+    }
+
+    private static bool ReadBoolean(ref SpanReader reader)
+    {
+        byte b = reader.ReadByte();
+        return b switch
+        {
+            0 => false,
+            1 => true,
+            _ => throw reader.Malformed($"compare exists is {b}, neither 0 nor 1"),
+        };
+    }
+
+    private static List<TxnOperation> ReadOperations(ref SpanReader reader)
+    {
+        uint count = reader.ReadVarUInt32();
+        var operations = new List<TxnOperation>();
+        for (uint i = 0; i < count; i++)
+        {
+            byte kind = reader.ReadByte();
+            if (kind is not (PutKind or DeleteKind or GetKind))
+            {
+                throw reader.Malformed($"unknown transaction operation kind {kind}");
+            }
+            string key = reader.ReadString("operation key");
+            operations.Add(kind switch
+            {
+                PutKind => new TxnPut(key, reader.ReadBytes("operation value").ToArray()),
+                DeleteKind => new TxnDelete(key),
+                _ => new TxnGet(key),
+            });
+        }
+        return operations;
     }
 
     private static ArgumentException UnknownType(KeyValueCommand command) =>

@@ -23,8 +23,8 @@ internal static class KeyValueSnapshot
 
     private const uint Magic = 0x564B5850; // "PXKV" read as a little-endian u32
 
-    /// <summary>A cached result is at most a compare-and-swap result carrying a full value.</summary>
-    private const int MaxResultBytes = KeyValueLimits.MaxValueBytes + 64;
+    /// <summary>A cached result is at most the longest result (a transaction's gets may return up to that).</summary>
+    private static int MaxResultBytes => KeyValueResultCodec.MaxEncodedLength;
 
     public static void Write(Stream destination, ulong lastAppliedIndex, ConcurrentDictionary<string, StoredValue> data, ClientTable clients)
     {

@@ -27,17 +27,32 @@ namespace Paxos.KeyValue;
 /// <para><b>Invalid commands.</b> Malformed bytes or a command outside
 /// <see cref="KeyValueLimits"/> get a <see cref="RejectedResult"/> and change nothing but the
 /// last applied index: every replica rejects it alike and carries on.</para>
+/// <para><b>Transactions.</b> A <see cref="TxnCommand"/> evaluates its compares, then runs one
+/// branch's operations in order (a get sees the branch's earlier puts and deletes), all at its one
+/// index, and changes the store only if its result fits <see cref="KeyValueResultCodec.MaxEncodedLength"/>;
+/// otherwise it gets a <see cref="RejectedResult"/> and changes nothing, alike on every replica.</para>
 /// <para><b>Threads.</b> <see cref="Apply"/>, <see cref="WriteSnapshot"/> and
 /// <see cref="RestoreSnapshot"/> must be called from one thread at a time (the apply loop).
-/// <see cref="TryGet"/>, <see cref="LastAppliedIndex"/> and <see cref="Count"/> may be called
-/// from any thread concurrently with them. Once a reader sees <see cref="LastAppliedIndex"/> at
-/// or above an index, <see cref="TryGet"/> reflects every write up to that index (the read-index
-/// wait).</para>
+/// <see cref="TryGet"/>, <see cref="List"/>, <see cref="LastAppliedIndex"/> and <see cref="Count"/>
+/// may be called from any thread concurrently with them. Once a reader sees
+/// <see cref="LastAppliedIndex"/> at or above an index, <see cref="TryGet"/> and <see cref="List"/>
+/// reflect every write up to that index (the read-index wait). <see cref="TryGet"/> takes no lock;
+/// <see cref="List"/> takes the lock that each whole <see cref="Apply"/> holds, so a page is the
+/// state between two commands, never in the middle of a transaction.</para>
 /// </remarks>
 public sealed class KeyValueStateMachine : IStateMachine
 {
+    /// <summary>Keys after every valid key that starts with a given prefix: U+10FFFF (the highest code point) more times than a key has bytes.</summary>
+    private static readonly string AboveEveryKey = string.Concat(Enumerable.Repeat(char.ConvertFromUtf32(0x10FFFF), KeyValueLimits.MaxKeyBytes + 1));
+
     private readonly KeyValueStateMachineOptions _options;
+
+    /// <summary>Held by each whole <see cref="Apply"/> and <see cref="RestoreSnapshot"/>, and by <see cref="List"/>: guards <see cref="_keys"/> and makes pages consistent cuts.</summary>
+    private readonly Lock _cut = new();
     private volatile ConcurrentDictionary<string, StoredValue> _data = new(StringComparer.Ordinal);
+
+    /// <summary>The keys of <see cref="_data"/> in UTF-8 byte order, for <see cref="List"/>.</summary>
+    private SortedSet<string> _keys = new(Utf8Order.Instance);
     private ClientTable _clients = new();
     private ulong _lastAppliedIndex;
 
@@ -97,13 +112,62 @@ public sealed class KeyValueStateMachine : IStateMachine
     public byte[] Apply(ulong index, ReadOnlySpan<byte> command)
     {
         Invariant.Check(index > _lastAppliedIndex, $"command index {index} must be above the last applied index {_lastAppliedIndex}");
-        if (_options.ClientExpiryIndexes is { } window && index > window)
+        lock (_cut)
         {
-            _clients.ExpireBefore(index - window);
+            if (_options.ClientExpiryIndexes is { } window && index > window)
+            {
+                _clients.ExpireBefore(index - window);
+            }
+            byte[] result = ApplyCommand(index, command);
+            Volatile.Write(ref _lastAppliedIndex, index);
+            return result;
         }
-        byte[] result = ApplyCommand(index, command);
-        Volatile.Write(ref _lastAppliedIndex, index);
-        return result;
+    }
+
+    /// <summary>
+    /// Reads one page of the keys that start with <paramref name="prefix"/> and come after
+    /// <paramref name="startAfter"/> in UTF-8 byte order: at most <paramref name="limit"/> of them,
+    /// and no more than <see cref="KeyValueLimits.MaxListPageBytes"/> (each item counted as its key
+    /// and value bytes plus <see cref="KeyValueLimits.ListItemOverheadBytes"/>). The page is one
+    /// consistent cut at its <see cref="KeyValuePage.ReadIndex"/>.
+    /// </summary>
+    /// <param name="prefix">The prefix; empty for every key.</param>
+    /// <param name="startAfter">Only keys after this one; empty for no such bound.</param>
+    /// <param name="limit">The most items, at least 1.</param>
+    public KeyValuePage List(string prefix, string startAfter, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(startAfter);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        string upper = prefix + AboveEveryKey;
+        bool afterPrefix = Utf8Order.Instance.Compare(startAfter, prefix) >= 0;
+        string lower = afterPrefix ? startAfter : prefix;
+        var items = new List<KeyValueEntry>();
+        lock (_cut)
+        {
+            ulong readIndex = _lastAppliedIndex;
+            if (Utf8Order.Instance.Compare(lower, upper) > 0)
+            {
+                return new KeyValuePage(items, false, readIndex);
+            }
+            long bytes = 0;
+            foreach (string key in _keys.GetViewBetween(lower, upper))
+            {
+                if (afterPrefix && key.Equals(startAfter, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                StoredValue stored = _data[key];
+                long itemBytes = WireFormat.StrictUtf8.GetByteCount(key) + stored.Value.Length + KeyValueLimits.ListItemOverheadBytes;
+                if (items.Count == limit || bytes + itemBytes > KeyValueLimits.MaxListPageBytes)
+                {
+                    return new KeyValuePage(items, true, readIndex);
+                }
+                items.Add(new KeyValueEntry(key, stored.Value, stored.Index));
+                bytes += itemBytes;
+            }
+            return new KeyValuePage(items, false, readIndex);
+        }
     }
 
     /// <summary>
@@ -125,9 +189,14 @@ public sealed class KeyValueStateMachine : IStateMachine
     {
         ArgumentNullException.ThrowIfNull(source);
         SnapshotContents contents = KeyValueSnapshot.Read(source);
-        _data = contents.Data;
-        _clients = contents.Clients;
-        Volatile.Write(ref _lastAppliedIndex, contents.LastAppliedIndex);
+        var keys = new SortedSet<string>(contents.Data.Keys, Utf8Order.Instance);
+        lock (_cut)
+        {
+            _data = contents.Data;
+            _keys = keys;
+            _clients = contents.Clients;
+            Volatile.Write(ref _lastAppliedIndex, contents.LastAppliedIndex);
+        }
     }
 
     private byte[] ApplyCommand(ulong index, ReadOnlySpan<byte> encoded)
@@ -168,25 +237,105 @@ public sealed class KeyValueStateMachine : IStateMachine
 
     private KeyValueResult Execute(ulong index, KeyValueCommand command)
     {
-        ConcurrentDictionary<string, StoredValue> data = _data;
         switch (command)
         {
             case PutCommand put:
-                data[put.Key] = new StoredValue(put.ValueArray, index);
+                Set(put.Key, new StoredValue(put.ValueArray, index));
                 return new PutResult(index);
             case DeleteCommand delete:
-                return new DeleteResult(data.TryRemove(delete.Key, out _), index);
+                return new DeleteResult(Remove(delete.Key), index);
             case CompareAndSwapCommand cas:
-                bool found = data.TryGetValue(cas.Key, out StoredValue current);
+                bool found = _data.TryGetValue(cas.Key, out StoredValue current);
                 bool holds = cas.ExpectAbsent ? !found : found && current.Value.AsSpan().SequenceEqual(cas.ExpectedValue.Span);
                 if (!holds)
                 {
                     return found ? new CasResult(false, true, current.Value, current.Index) : new CasResult(false, false, ReadOnlyMemory<byte>.Empty, 0);
                 }
-                data[cas.Key] = new StoredValue(cas.NewValueArray, index);
+                Set(cas.Key, new StoredValue(cas.NewValueArray, index));
                 return new CasResult(true, found, ReadOnlyMemory<byte>.Empty, index);
+            case TxnCommand txn:
+                return ExecuteTxn(index, txn);
             default:
                 throw new UnreachableException($"The codec decoded an unknown command type {command.GetType().Name}.");
         }
+    }
+
+    /// <summary>
+    /// Runs the branch against a staged overlay of the store (null: deleted), then writes the
+    /// overlay only if the result fits; a transaction never changes the store half way.
+    /// </summary>
+    private KeyValueResult ExecuteTxn(ulong index, TxnCommand txn)
+    {
+        bool succeeded = true;
+        foreach (TxnCompare compare in txn.Compares)
+        {
+            bool found = _data.TryGetValue(compare.Key, out StoredValue current);
+            succeeded &= compare.Holds(found, current);
+        }
+        IReadOnlyList<TxnOperation> operations = succeeded ? txn.Success : txn.Failure;
+        var staged = new Dictionary<string, StoredValue?>(StringComparer.Ordinal);
+        var results = new List<KeyValueResult>(operations.Count);
+        foreach (TxnOperation operation in operations)
+        {
+            StoredValue? visible = staged.TryGetValue(operation.Key, out StoredValue? overlay) ? overlay
+                : _data.TryGetValue(operation.Key, out StoredValue stored) ? (StoredValue?)stored : null;
+            switch (operation)
+            {
+                case TxnPut put:
+                    staged[put.Key] = new StoredValue(put.ValueArray, index);
+                    results.Add(new PutResult(index));
+                    break;
+                case TxnDelete delete:
+                    staged[delete.Key] = null;
+                    results.Add(new DeleteResult(visible is not null, index));
+                    break;
+                default:
+                    results.Add(visible is { } seen ? new GetResult(true, seen.Value, seen.Index) : new GetResult(false, ReadOnlyMemory<byte>.Empty, 0));
+                    break;
+            }
+        }
+        var result = new TxnResult(succeeded, results, index);
+        int length = KeyValueResultCodec.GetEncodedLength(result);
+        if (length > KeyValueResultCodec.MaxEncodedLength)
+        {
+            return new RejectedResult(
+                $"the transaction's result would take {length} bytes (its gets return too much); the limit is {KeyValueResultCodec.MaxEncodedLength} bytes, and nothing was changed");
+        }
+        foreach (var (key, value) in staged)
+        {
+            if (value is { } stored)
+            {
+                Set(key, stored);
+            }
+            else
+            {
+                Remove(key);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Writes a key; called with <see cref="_cut"/> held, so <see cref="_keys"/> changes only then.</summary>
+    private void Set(string key, StoredValue value)
+    {
+        if (_data.TryAdd(key, value))
+        {
+            _keys.Add(key);
+        }
+        else
+        {
+            _data[key] = value;
+        }
+    }
+
+    /// <summary>Deletes a key; returns whether it existed. Called with <see cref="_cut"/> held.</summary>
+    private bool Remove(string key)
+    {
+        if (!_data.TryRemove(key, out _))
+        {
+            return false;
+        }
+        _keys.Remove(key);
+        return true;
     }
 }

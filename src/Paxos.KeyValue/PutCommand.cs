@@ -1,7 +1,7 @@
 namespace Paxos.KeyValue;
 
 /// <summary>Sets <see cref="KeyValueCommand.Key"/> to <see cref="Value"/>, creating it if absent.</summary>
-public sealed class PutCommand : KeyValueCommand
+public sealed class PutCommand : SingleKeyCommand
 {
     /// <summary>Creates a put; <paramref name="value"/> is kept, not copied.</summary>
     public PutCommand(string key, byte[] value, string clientId = "", ulong requestId = 0)

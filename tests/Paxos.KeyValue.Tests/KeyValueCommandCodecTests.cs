@@ -41,7 +41,7 @@ public class KeyValueCommandCodecTests
         KeyValueCommand decoded = KeyValueCommandCodec.Decode(encoded);
 
         Assert.Equal(command.GetType(), decoded.GetType());
-        Assert.Equal(command.Key, decoded.Key);
+        Assert.Equal(((SingleKeyCommand)command).Key, ((SingleKeyCommand)decoded).Key);
         Assert.Equal(command.ClientId, decoded.ClientId);
         Assert.Equal(command.RequestId, decoded.RequestId);
         switch (command)
@@ -193,6 +193,6 @@ public class KeyValueCommandCodecTests
     {
         string key = "naïve-日本-🙂";
         var decoded = KeyValueCommandCodec.Decode(KeyValueCommandCodec.Encode(new DeleteCommand(key)));
-        Assert.Equal(key, decoded.Key);
+        Assert.Equal(key, Assert.IsType<DeleteCommand>(decoded).Key);
     }
 }

@@ -70,7 +70,7 @@ public class KeyValueResultCodecTests
     public void Unknown_version_tag_and_flags_are_format_errors()
     {
         Assert.Throws<FormatException>(() => KeyValueResultCodec.Decode([2, 1, 0, 0, 0, 0, 0, 0, 0, 0]));
-        Assert.Throws<FormatException>(() => KeyValueResultCodec.Decode([1, 6, 0, 0, 0, 0, 0, 0, 0, 0]));
+        Assert.Throws<FormatException>(() => KeyValueResultCodec.Decode([1, 8, 0, 0, 0, 0, 0, 0, 0, 0]));
         Assert.Throws<FormatException>(() => KeyValueResultCodec.Decode([1, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0]));
         Assert.Throws<FormatException>(() => KeyValueResultCodec.Decode([1, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
     }

@@ -7,10 +7,10 @@ public class PropertyTests
     private static readonly string[] Clients = ["", "", "p", "q", "r"];
 
     /// <summary>
-    /// Random command sequences (puts, deletes, compare-and-swaps, retries, stale requests, invalid
-    /// keys) applied to a model and to two replicas, the second snapshotted and restored into a
-    /// fresh instance midway: every result matches the model and the other replica, and the end
-    /// states are equal.
+    /// Random command sequences (puts, deletes, compare-and-swaps, transactions, retries, stale
+    /// requests, invalid keys) applied to a model and to two replicas, the second snapshotted and
+    /// restored into a fresh instance midway: every result matches the model and the other replica,
+    /// and the end states are equal, also as listed in UTF-8 byte order.
     /// </summary>
     [Theory]
     [InlineData(1)]
@@ -71,6 +71,9 @@ public class PropertyTests
             Assert.Equal(valueIndex, actualIndex);
         }
         Assert.Equal(a.Snapshot(), b.Snapshot());
+        string[] utf8Order = [.. model.Data.Keys.OrderBy(key => Kv.Bytes(key), Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y)))];
+        Assert.Equal(utf8Order, b.List("", "", 1000).Items.Select(item => item.Key));
+        Assert.Equal(utf8Order, a.List("", "", 1000).Items.Select(item => item.Key));
     }
 
     private static KeyValueCommand NextCommand(Random random, Dictionary<string, KeyValueCommand> lastSent, Dictionary<string, ulong> lastRequestId)
@@ -91,13 +94,36 @@ public class PropertyTests
         ulong requestId = client.Length == 0 ? 0 : lastRequestId.GetValueOrDefault(client) + (ulong)random.Next(1, 3);
         string key = random.Next(50) == 0 ? "" : Keys[random.Next(Keys.Length)];
         byte[] Value() => Kv.Bytes(Values[random.Next(Values.Length)]);
-        KeyValueCommand command = random.Next(3) switch
+        string Key() => random.Next(50) == 0 ? "" : Keys[random.Next(Keys.Length)];
+        TxnOperation Operation() => random.Next(3) switch
+        {
+            0 => new TxnPut(Key(), Value()),
+            1 => new TxnDelete(Key()),
+            _ => new TxnGet(Key()),
+        };
+        TxnCompare Compare()
+        {
+            var op = (CompareOperator)random.Next(4);
+            return random.Next(3) switch
+            {
+                0 => TxnCompare.OnValue(Key(), op, Value()),
+                1 => TxnCompare.OnIndex(Key(), op, (ulong)random.Next(0, 40)),
+                _ => TxnCompare.OnExists(Key(), (CompareOperator)random.Next(2), random.Next(2) == 0),
+            };
+        }
+        KeyValueCommand command = random.Next(4) switch
         {
             0 => new PutCommand(key, Value(), client, requestId),
             1 => new DeleteCommand(key, client, requestId),
-            _ => new CompareAndSwapCommand(key, random.Next(3) == 0, Value(), Value(), client, requestId),
+            2 => new CompareAndSwapCommand(key, random.Next(3) == 0, Value(), Value(), client, requestId),
+            _ => new TxnCommand(
+                [.. Enumerable.Range(0, random.Next(3)).Select(_ => Compare())],
+                [.. Enumerable.Range(0, random.Next(4)).Select(_ => Operation())],
+                [.. Enumerable.Range(0, random.Next(4)).Select(_ => Operation())],
+                client,
+                requestId),
         };
-        if (client.Length > 0 && key.Length > 0)
+        if (client.Length > 0 && KeyValueLimits.ValidateCommand(command) is null)
         {
             lastSent[client] = command;
             lastRequestId[client] = requestId;

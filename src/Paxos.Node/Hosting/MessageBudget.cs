@@ -12,16 +12,16 @@ namespace Paxos.Node.Hosting;
 /// What one gRPC message between nodes must hold, measured in the wire's own encoding, against the
 /// one maximum message size (<see cref="NodeOptions.MaxMessageBytes"/>) that the server, the peer
 /// channels and the outboxes' packing all use: the largest command the client API accepts (a
-/// compare-and-swap of two 1 MiB values with the longest key and client id) forwarded to the leader,
-/// its largest result sent back, one slot of a full batch in an Accept, and a snapshot chunk.
+/// compare-and-swap of two 1 MiB values with the longest key and client id; a transaction must fit
+/// it too) forwarded to the leader, its largest result (a transaction's, as long) sent back, one slot of a full batch in an Accept, and a snapshot chunk.
 /// </summary>
 public static class MessageBudget
 {
     /// <summary>The largest command the contract accepts, encoded for the log.</summary>
     public static int LargestCommandBytes => KeyValueCommandCodec.MaxEncodedLength;
 
-    /// <summary>The largest result a command has, encoded: a compare-and-swap's current value of 1 MiB.</summary>
-    public static readonly int LargestResultBytes = KeyValueResultCodec.GetEncodedLength(new CasResult(false, true, new byte[KeyValueLimits.MaxValueBytes], ulong.MaxValue));
+    /// <summary>The largest result a command has, encoded: a transaction's, whose gets may return up to that many bytes.</summary>
+    public static int LargestResultBytes => KeyValueResultCodec.MaxEncodedLength;
 
     /// <summary>The most command bytes the leader batches into one slot (<see cref="ReplicaOptions.MaxBatchBytes"/>): the largest command fits alone.</summary>
     public static int MaxBatchBytes => LargestCommandBytes;

@@ -45,6 +45,8 @@ public sealed class NodeMetrics
         Delete = _requestDuration.WithLabels("delete");
         CompareAndSwap = _requestDuration.WithLabels("compare_and_swap");
         Get = _requestDuration.WithLabels("get");
+        List = _requestDuration.WithLabels("list");
+        Txn = _requestDuration.WithLabels("txn");
         _isLeader = factory.CreateGauge("paxos_is_leader", "1 if this node leads, 0 otherwise.");
         _hasLeader = factory.CreateGauge("paxos_has_leader", "1 if this node knows a leader (itself included), 0 otherwise.");
         _ballotRound = factory.CreateGauge("paxos_ballot_round", "The round of the highest ballot this node promised.");
@@ -78,6 +80,10 @@ public sealed class NodeMetrics
     public Histogram.Child CompareAndSwap { get; }
 
     public Histogram.Child Get { get; }
+
+    public Histogram.Child List { get; }
+
+    public Histogram.Child Txn { get; }
 
     /// <summary>
     /// Where the gauges read the replica's state and the peers' streams when the metrics are

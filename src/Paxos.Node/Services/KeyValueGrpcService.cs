@@ -4,6 +4,7 @@ using Paxos.KeyValue;
 using Paxos.Node.Hosting;
 using Paxos.Node.Replication;
 using Paxos.Transport.V1;
+using WireKeyValue = Paxos.Transport.V1.KeyValue;
 
 namespace Paxos.Node.Services;
 
@@ -14,7 +15,7 @@ namespace Paxos.Node.Services;
 /// this node's replica, as serializable reads are. When its own barrier fails (no leader known, or
 /// the leader changed) a node forwards a linearizable read to the leader as a gRPC call; a
 /// forwarded read that finds no leader fails with UNAVAILABLE. Its methods are bound to the
-/// service's routes by <see cref="KeyValueMethodProvider"/>.
+/// service's routes by <see cref="KeyValueMethodProvider"/>. List reads like Get; Txn writes like Put.
 /// </summary>
 internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachine store, LeaderDirectory leaders, TestHooks testHooks)
 {
@@ -70,42 +71,47 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
     public async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         Check(KeyValueLimits.ValidateKey(request.Key));
-        if (request.Consistency is not (ReadConsistency.Linearizable or ReadConsistency.Serializable))
+        if (await ReadBarrierAsync(request.Consistency, context, (client, options) => client.GetAsync(request, options).ResponseAsync).ConfigureAwait(false) is { } forwarded)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"consistency {(int)request.Consistency} is not a ReadConsistency value"));
-        }
-        if (request.Consistency == ReadConsistency.Linearizable && !testHooks.SkipReadIndex)
-        {
-            using var deadline = Deadline(context);
-            try
-            {
-                while (true)
-                {
-                    try
-                    {
-                        await driver.ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
-                        break;
-                    }
-                    catch (NotLeaderException e)
-                    {
-                        int leader = await LeaderToForwardToAsync(e, context, deadline.Token).ConfigureAwait(false);
-                        if (leader != leaders.Self
-                            && await TryForwardAsync(leader, context, (client, options) => client.GetAsync(request, options).ResponseAsync, deadline.Token).ConfigureAwait(false) is { } forwarded)
-                        {
-                            return forwarded;
-                        }
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-            {
-                // Outside the loop's own catch blocks: the waits inside them are cancelled by the deadline too.
-                throw NoQuorum("read");
-            }
+            return forwarded;
         }
         return store.TryGet(request.Key, out var value, out ulong index)
             ? new GetResponse { Found = true, Value = ByteString.CopyFrom(value.Span), Index = index }
             : new GetResponse { Found = false, Index = 0 };
+    }
+
+    /// <summary>
+    /// One page of keys with the prefix after start_after, read from this replica after the same
+    /// barrier as <see cref="Get"/>, as one consistent cut (<see cref="KeyValueStateMachine.List"/>).
+    /// </summary>
+    public async Task<ListResponse> List(ListRequest request, ServerCallContext context)
+    {
+        Check(KeyValueLimits.ValidateListBound(request.Prefix, "prefix") ?? KeyValueLimits.ValidateListBound(request.StartAfter, "start_after"));
+        if (await ReadBarrierAsync(request.Consistency, context, (client, options) => client.ListAsync(request, options).ResponseAsync).ConfigureAwait(false) is { } forwarded)
+        {
+            return forwarded;
+        }
+        int limit = request.Limit == 0 ? KeyValueLimits.DefaultListLimit : (int)Math.Min(request.Limit, int.MaxValue);
+        var page = store.List(request.Prefix, request.StartAfter, limit);
+        var response = new ListResponse { More = page.More, ReadIndex = page.ReadIndex };
+        foreach (var item in page.Items)
+        {
+            response.Items.Add(new WireKeyValue { Key = item.Key, Value = ByteString.CopyFrom(item.Value.Span), Index = item.Index });
+        }
+        return response;
+    }
+
+    /// <summary>A transaction, through the log like <see cref="Put"/>; see <see cref="TxnTranslation"/> for what is refused.</summary>
+    public async Task<TxnResponse> Txn(TxnRequest request, ServerCallContext context)
+    {
+        var command = TxnTranslation.ToCommand(request);
+        Check(KeyValueLimits.ValidateCommand(command));
+        var result = await WriteAsync(command, context).ConfigureAwait(false);
+        return result switch
+        {
+            TxnResult txn => TxnTranslation.ToResponse(txn),
+            _ => throw Unexpected(result),
+        };
     }
 
     public Task<GetLeaderResponse> GetLeader(GetLeaderRequest request, ServerCallContext context)
@@ -119,6 +125,50 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
                 LeaderId = leaders.Cluster.Nodes[leader].Id,
                 LeaderUrl = leaders.Cluster.Nodes[leader].Url.GetLeftPart(UriPartial.Authority),
             });
+    }
+
+    /// <summary>
+    /// For a linearizable read, waits until this replica has applied everything chosen before the
+    /// call (a read-index barrier), or forwards the read to the leader when the barrier fails here
+    /// and returns the leader's answer; returns null when the read is to be answered locally.
+    /// </summary>
+    private async Task<T?> ReadBarrierAsync<T>(ReadConsistency consistency, ServerCallContext context,
+        Func<KeyValueService.KeyValueServiceClient, CallOptions, Task<T>> forward)
+        where T : class
+    {
+        if (consistency is not (ReadConsistency.Linearizable or ReadConsistency.Serializable))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"consistency {(int)consistency} is not a ReadConsistency value"));
+        }
+        if (consistency == ReadConsistency.Serializable || testHooks.SkipReadIndex)
+        {
+            return null;
+        }
+        using var deadline = Deadline(context);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    await driver.ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+                    return null;
+                }
+                catch (NotLeaderException e)
+                {
+                    int leader = await LeaderToForwardToAsync(e, context, deadline.Token).ConfigureAwait(false);
+                    if (leader != leaders.Self && await TryForwardAsync(leader, context, forward, deadline.Token).ConfigureAwait(false) is { } forwarded)
+                    {
+                        return forwarded;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            // Outside the loop's own catch blocks: the waits inside them are cancelled by the deadline too.
+            throw NoQuorum("read");
+        }
     }
 
     private async Task<KeyValueResult> WriteAsync(KeyValueCommand command, ServerCallContext context)

@@ -13,7 +13,7 @@ namespace Paxos.Node.Services;
 /// (the generated binding's names and message types), with one difference: a request that does not
 /// parse (a string field that is not UTF-8, a truncated field) is rejected with INVALID_ARGUMENT and
 /// the parser's reason, where the generated marshaller's exception would surface as UNKNOWN. Every
-/// call of Put, Get, Delete and CompareAndSwap is timed into <see cref="NodeMetrics"/>.
+/// call of Put, Get, Delete, CompareAndSwap, List and Txn is timed into <see cref="NodeMetrics"/>.
 /// </summary>
 internal sealed class KeyValueMethodProvider(NodeMetrics metrics) : IServiceMethodProvider<KeyValueGrpcService>
 {
@@ -25,6 +25,8 @@ internal sealed class KeyValueMethodProvider(NodeMetrics metrics) : IServiceMeth
         Add(context, "CompareAndSwap", CompareAndSwapRequest.Parser,
             Timed<CompareAndSwapRequest, CompareAndSwapResponse>(metrics.CompareAndSwap, (service, request, call) => service.CompareAndSwap(request, call)));
         Add<GetLeaderRequest, GetLeaderResponse>(context, "GetLeader", GetLeaderRequest.Parser, (service, request, call) => service.GetLeader(request, call));
+        Add(context, "List", ListRequest.Parser, Timed<ListRequest, ListResponse>(metrics.List, (service, request, call) => service.List(request, call)));
+        Add(context, "Txn", TxnRequest.Parser, Timed<TxnRequest, TxnResponse>(metrics.Txn, (service, request, call) => service.Txn(request, call)));
     }
 
     /// <summary><paramref name="invoker"/>, with the time from its start to its end (answer or error) observed in <paramref name="duration"/>.</summary>
