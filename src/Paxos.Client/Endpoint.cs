@@ -1,0 +1,31 @@
+using Grpc.Core;
+using Paxos.Transport.V1;
+
+namespace Paxos.Client;
+
+/// <summary>One node: its URL and the one channel to it, opened on first use and shared by every call.</summary>
+internal sealed class Endpoint(Uri url, Func<Uri, ChannelBase> connect) : IDisposable
+{
+    private readonly Lazy<(ChannelBase Channel, KeyValueService.KeyValueServiceClient Client)> _connection =
+        new(() =>
+        {
+            var channel = connect(url);
+            return (channel, new KeyValueService.KeyValueServiceClient(channel));
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public Uri Url { get; } = url;
+
+    /// <summary>The URL's scheme, host and port, as the nodes name the leader.</summary>
+    public string Authority { get; } = url.GetLeftPart(UriPartial.Authority);
+
+    public KeyValueService.KeyValueServiceClient Client => _connection.Value.Client;
+
+    /// <summary>Closes the channel if it was opened (a GrpcChannel is closed by Dispose; its ShutdownAsync does nothing).</summary>
+    public void Dispose()
+    {
+        if (_connection.IsValueCreated && _connection.Value.Channel is IDisposable channel)
+        {
+            channel.Dispose();
+        }
+    }
+}

@@ -1,0 +1,366 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using V1 = Paxos.Transport.V1;
+
+namespace Paxos.Client;
+
+/// <summary>
+/// A client of a Paxos for .NET cluster's key-value API (CONTRACT.md section 1). Thread-safe; make
+/// one per application and share it, as its connections are reused across calls.
+/// </summary>
+/// <remarks>
+/// <para><b>Connections.</b> One gRPC channel per endpoint, opened on first use and closed by
+/// <see cref="DisposeAsync"/>.</para>
+/// <para><b>Leader.</b> Writes and linearizable reads go to the leader, learned with GetLeader and
+/// forgotten when a call to it fails; until it is known again they go to the other endpoints in
+/// turn. Any node serves any call (a follower forwards), so this only saves a hop.</para>
+/// <para><b>Retries.</b> A call that finds a node unreachable, or a node that cannot reach a quorum
+/// in time, is retried at the next endpoint after a growing pause, until the call's deadline. A
+/// write is retried with the same client id and request id, so the cluster applies it at most once
+/// and a retry gets the first attempt's result. Other errors are not retried.</para>
+/// <para><b>Errors.</b> <see cref="PaxosNoQuorumException"/> (nothing reachable or no quorum, and a
+/// write certainly not applied), <see cref="PaxosOutcomeUnknownException"/> (a write that may or may
+/// not have been applied), <see cref="PaxosInvalidArgumentException"/>, <see cref="PaxosRpcException"/>
+/// (any other error answer), and <see cref="OperationCanceledException"/> when the caller's token is
+/// cancelled (a write's outcome is then unknown too).</para>
+/// </remarks>
+public sealed class PaxosClient : IAsyncDisposable
+{
+    private const int NoLeader = -1;
+
+    private readonly Endpoint[] _endpoints;
+    private readonly TimeSpan _timeout;
+    private readonly TimeSpan _attemptTimeout;
+    private readonly RetryBackoff _backoff;
+    private readonly WriterSessions _sessions;
+    private int _leader = NoLeader;
+    private int _preferred;
+    private int _disposed;
+
+    /// <summary>A client of the nodes at <paramref name="endpoints"/>, with the default <see cref="PaxosClientOptions"/> otherwise.</summary>
+    public PaxosClient(IEnumerable<Uri> endpoints)
+        : this(new PaxosClientOptions { Endpoints = [.. endpoints ?? throw new ArgumentNullException(nameof(endpoints))] })
+    {
+    }
+
+    /// <summary>A client with the given <paramref name="options"/>.</summary>
+    public PaxosClient(PaxosClientOptions options)
+        : this(options, url => OpenChannel(url, options))
+    {
+    }
+
+    /// <summary>A client whose connections <paramref name="connect"/> opens: real gRPC channels, or test doubles.</summary>
+    internal PaxosClient(PaxosClientOptions options, Func<Uri, ChannelBase> connect)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _endpoints = [.. options.Endpoints.Select(url => new Endpoint(url, connect))];
+        _timeout = options.Timeout;
+        _attemptTimeout = options.AttemptTimeout;
+        _backoff = new RetryBackoff(options.InitialBackoff, options.MaxBackoff, Random.Shared.NextDouble);
+        ClientId = options.ClientId ?? "dotnet-" + Guid.NewGuid().ToString("N");
+        _sessions = new WriterSessions(ClientId);
+    }
+
+    /// <summary>The id under which the cluster deduplicates this client's writes.</summary>
+    public string ClientId { get; }
+
+    /// <summary>Writes <paramref name="value"/> under <paramref name="key"/>.</summary>
+    /// <param name="key">1 to 1024 UTF-8 bytes.</param>
+    /// <param name="value">Up to 1 MiB.</param>
+    /// <param name="timeout">The call's overall deadline, retries included; <see cref="PaxosClientOptions.Timeout"/> if null.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<PutResult> PutAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        return WriteAsync("put", (clientId, requestId) => new V1.PutRequest
+        {
+            Key = key,
+            Value = ByteString.CopyFrom(value.Span),
+            ClientId = clientId,
+            RequestId = requestId,
+        }, async (client, request, options) => new PutResult((await client.PutAsync(request, options).ConfigureAwait(false)).Index), timeout, cancellationToken);
+    }
+
+    /// <summary>Writes the UTF-8 bytes of <paramref name="value"/> under <paramref name="key"/>.</summary>
+    /// <inheritdoc cref="PutAsync(string, ReadOnlyMemory{byte}, TimeSpan?, CancellationToken)"/>
+    public Task<PutResult> PutAsync(string key, string value, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return PutAsync(key, System.Text.Encoding.UTF8.GetBytes(value), timeout, cancellationToken);
+    }
+
+    /// <summary>Reads <paramref name="key"/>.</summary>
+    /// <param name="key">1 to 1024 UTF-8 bytes.</param>
+    /// <param name="consistency">Linearizable (the default, through the leader) or serializable (any node's replica, may be stale).</param>
+    /// <param name="timeout">The call's overall deadline, retries included; <see cref="PaxosClientOptions.Timeout"/> if null.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<GetResult> GetAsync(string key, ReadConsistency consistency = ReadConsistency.Linearizable, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        var request = new V1.GetRequest
+        {
+            Key = key,
+            Consistency = consistency switch
+            {
+                ReadConsistency.Linearizable => V1.ReadConsistency.Linearizable,
+                ReadConsistency.Serializable => V1.ReadConsistency.Serializable,
+                _ => throw new ArgumentOutOfRangeException(nameof(consistency), consistency, "not a ReadConsistency value"),
+            },
+        };
+        return CallAsync("the get", consistency == ReadConsistency.Linearizable ? Route.Leader : Route.AnyNode, isWrite: false, async (client, options) =>
+        {
+            var reply = await client.GetAsync(request, options).ConfigureAwait(false);
+            return new GetResult(reply.Found, reply.Value.Memory, reply.Index);
+        }, Deadline(timeout), cancellationToken);
+    }
+
+    /// <summary>Deletes <paramref name="key"/>.</summary>
+    /// <param name="key">1 to 1024 UTF-8 bytes.</param>
+    /// <param name="timeout">The call's overall deadline, retries included; <see cref="PaxosClientOptions.Timeout"/> if null.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<DeleteResult> DeleteAsync(string key, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        return WriteAsync("delete", (clientId, requestId) => new V1.DeleteRequest
+        {
+            Key = key,
+            ClientId = clientId,
+            RequestId = requestId,
+        }, async (client, request, options) =>
+        {
+            var reply = await client.DeleteAsync(request, options).ConfigureAwait(false);
+            return new DeleteResult(reply.Existed, reply.Index);
+        }, timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="newValue"/> under <paramref name="key"/> if the key's value is
+    /// <paramref name="expectedValue"/>, or, when that is null, if the key does not exist.
+    /// </summary>
+    /// <param name="key">1 to 1024 UTF-8 bytes.</param>
+    /// <param name="expectedValue">The value the key must have; null: the key must be absent.</param>
+    /// <param name="newValue">Up to 1 MiB.</param>
+    /// <param name="timeout">The call's overall deadline, retries included; <see cref="PaxosClientOptions.Timeout"/> if null.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<CompareAndSwapResult> CompareAndSwapAsync(string key, ReadOnlyMemory<byte>? expectedValue, ReadOnlyMemory<byte> newValue, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        return WriteAsync("compare-and-swap", (clientId, requestId) => new V1.CompareAndSwapRequest
+        {
+            Key = key,
+            ExpectAbsent = expectedValue is null,
+            ExpectedValue = expectedValue is { } expected ? ByteString.CopyFrom(expected.Span) : ByteString.Empty,
+            NewValue = ByteString.CopyFrom(newValue.Span),
+            ClientId = clientId,
+            RequestId = requestId,
+        }, async (client, request, options) =>
+        {
+            var reply = await client.CompareAndSwapAsync(request, options).ConfigureAwait(false);
+            return new CompareAndSwapResult(reply.Succeeded, reply.Found, reply.CurrentValue.Memory, reply.Index);
+        }, timeout, cancellationToken);
+    }
+
+    /// <summary>Asks a node who leads the cluster (and remembers the answer for later calls).</summary>
+    /// <param name="timeout">The call's overall deadline, retries included; <see cref="PaxosClientOptions.Timeout"/> if null.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<LeaderInfo> GetLeaderAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        CallAsync("the leader query", Route.AnyNode, isWrite: false, async (client, options) =>
+        {
+            var reply = await client.GetLeaderAsync(new V1.GetLeaderRequest(), options).ConfigureAwait(false);
+            Volatile.Write(ref _leader, Find(reply));
+            return reply.Known
+                ? new LeaderInfo(true, reply.LeaderId, Uri.TryCreate(reply.LeaderUrl, UriKind.Absolute, out var url) ? url : null)
+                : new LeaderInfo(false, null, null);
+        }, Deadline(timeout), cancellationToken);
+
+    /// <summary>Closes every connection this client opened. Calls made afterwards throw <see cref="ObjectDisposedException"/>.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            foreach (var endpoint in _endpoints)
+            {
+                endpoint.Dispose();
+            }
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private enum Route
+    {
+        /// <summary>The leader when known, else the endpoints in turn.</summary>
+        Leader,
+
+        /// <summary>The endpoint that last answered, else the others in turn.</summary>
+        AnyNode,
+    }
+
+    /// <summary>A write: one session (client id) and one request id for all its attempts.</summary>
+    private async Task<TResult> WriteAsync<TRequest, TResult>(
+        string operation,
+        Func<string, ulong, TRequest> createRequest,
+        Func<V1.KeyValueService.KeyValueServiceClient, TRequest, CallOptions, Task<TResult>> send,
+        TimeSpan? timeout,
+        CancellationToken cancellationToken)
+    {
+        var deadline = Deadline(timeout);
+        var session = _sessions.Take();
+        try
+        {
+            ulong requestId = session.NextRequestId();
+            var request = createRequest(session.ClientId, requestId);
+            return await CallAsync($"the {operation} (client id '{session.ClientId}', request id {requestId})", Route.Leader, isWrite: true,
+                (client, options) => send(client, request, options), deadline, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sessions.Return(session);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> at one endpoint after another until one answers, an error is
+    /// final, or <paramref name="deadline"/> passes.
+    /// </summary>
+    private async Task<TResult> CallAsync<TResult>(
+        string operation,
+        Route route,
+        bool isWrite,
+        Func<V1.KeyValueService.KeyValueServiceClient, CallOptions, Task<TResult>> call,
+        DateTime deadline,
+        CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        bool maybeDelivered = false;
+        RpcException? last = null;
+        int lastFailed = NoLeader;
+        int start = Volatile.Read(ref _preferred);
+        for (int attempt = 0; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (attempt > 0)
+            {
+                var pause = Min(_backoff.Delay(attempt), deadline - DateTime.UtcNow);
+                if (pause > TimeSpan.Zero)
+                {
+                    await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            if (DateTime.UtcNow >= deadline)
+            {
+                break;
+            }
+            int target = (start + attempt) % _endpoints.Length;
+            try
+            {
+                if (route == Route.Leader)
+                {
+                    // A leader that just failed this call is passed over, even if a node (not having noticed yet) names it.
+                    int leader = Volatile.Read(ref _leader);
+                    if (leader == NoLeader)
+                    {
+                        leader = await LearnLeaderAsync(target, lastFailed, deadline, cancellationToken).ConfigureAwait(false);
+                    }
+                    if (leader != NoLeader && leader != lastFailed)
+                    {
+                        target = leader;
+                    }
+                }
+                var options = new CallOptions(deadline: Min(deadline, DateTime.UtcNow + _attemptTimeout), cancellationToken: cancellationToken);
+                var result = await call(_endpoints[target].Client, options).ConfigureAwait(false);
+                Volatile.Write(ref _preferred, target);
+                return result;
+            }
+            catch (RpcException e) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("the call was cancelled", e, cancellationToken);
+            }
+            catch (RpcException e)
+            {
+                var failure = RpcFailures.Classify(e);
+                if (failure == AttemptFailure.Final)
+                {
+                    throw RpcFailures.Translate(e);
+                }
+                maybeDelivered |= failure == AttemptFailure.MaybeDelivered;
+                last = e;
+                lastFailed = target;
+                // The node may be down: ask again who leads before the next leader-bound call goes there.
+                Interlocked.CompareExchange(ref _leader, NoLeader, target);
+            }
+        }
+        string tried = $"tried {string.Join(", ", _endpoints.Select(e => e.Url))}; last error: {(last is null ? "none (no time for an attempt)" : $"{last.StatusCode} {last.Status.Detail}")}";
+        if (isWrite && maybeDelivered)
+        {
+            throw new PaxosOutcomeUnknownException($"{operation} was sent but no node confirmed it before the deadline, so it may or may not have been applied ({tried})", last);
+        }
+        throw new PaxosNoQuorumException($"{operation} did not complete before the deadline: no node could be reached, or none could reach a quorum ({tried})", last);
+    }
+
+    /// <summary>
+    /// Asks endpoint <paramref name="ask"/> who leads and remembers the answer; returns the leader's
+    /// endpoint, or <see cref="NoLeader"/> when no leader is known, it is not one of the endpoints,
+    /// it is <paramref name="failed"/> (which just failed the call, so the node's news is old), or
+    /// the node did not answer. The call then goes to <paramref name="ask"/>, which forwards it, or
+    /// fails and the call moves on.
+    /// </summary>
+    private async Task<int> LearnLeaderAsync(int ask, int failed, DateTime deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reply = await _endpoints[ask].Client.GetLeaderAsync(new V1.GetLeaderRequest(),
+                new CallOptions(deadline: Min(deadline, DateTime.UtcNow + _attemptTimeout), cancellationToken: cancellationToken)).ConfigureAwait(false);
+            int leader = Find(reply);
+            if (leader == failed)
+            {
+                return NoLeader;
+            }
+            Volatile.Write(ref _leader, leader);
+            return leader;
+        }
+        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return NoLeader;
+        }
+    }
+
+    /// <summary>The endpoint of the leader a node named, or <see cref="NoLeader"/>.</summary>
+    private int Find(V1.GetLeaderResponse reply) =>
+        reply.Known ? Array.FindIndex(_endpoints, e => string.Equals(e.Authority, reply.LeaderUrl.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)) : NoLeader;
+
+    private DateTime Deadline(TimeSpan? timeout)
+    {
+        var limit = timeout ?? _timeout;
+        if (limit <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), limit, "must be positive");
+        }
+        return DateTime.UtcNow + limit;
+    }
+
+    private static void CheckKey(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
+    private static GrpcChannel OpenChannel(Uri url, PaxosClientOptions options) => GrpcChannel.ForAddress(url, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            ConnectTimeout = options.ConnectTimeout,
+            EnableMultipleHttp2Connections = true,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(5),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        },
+        // Values are at most 1 MiB; a compare-and-swap answer carries one, plus a little framing.
+        MaxReceiveMessageSize = 4 * 1024 * 1024,
+        DisposeHttpClient = true,
+    });
+}

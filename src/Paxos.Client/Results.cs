@@ -1,0 +1,45 @@
+using System.Text;
+
+namespace Paxos.Client;
+
+/// <summary>How a read is served.</summary>
+public enum ReadConsistency
+{
+    /// <summary>The read takes effect at one instant between its call and its reply: it sees every write acknowledged before it was sent.</summary>
+    Linearizable = 0,
+
+    /// <summary>Answered by the replica of whichever node is asked, without consulting the leader: faster, but it may be stale.</summary>
+    Serializable = 1,
+}
+
+/// <summary>The answer to a put.</summary>
+/// <param name="Index">The log index the write was chosen at; it grows strictly with every write.</param>
+public sealed record PutResult(ulong Index);
+
+/// <summary>The answer to a get.</summary>
+/// <param name="Found">Whether the key exists.</param>
+/// <param name="Value">The key's value; empty when it does not exist.</param>
+/// <param name="Index">The index of the last write to the key; 0 when it does not exist.</param>
+public sealed record GetResult(bool Found, ReadOnlyMemory<byte> Value, ulong Index)
+{
+    /// <summary>The value decoded as UTF-8.</summary>
+    public string ValueAsString() => Encoding.UTF8.GetString(Value.Span);
+}
+
+/// <summary>The answer to a delete.</summary>
+/// <param name="Existed">Whether the key existed before the delete.</param>
+/// <param name="Index">The log index the delete was chosen at.</param>
+public sealed record DeleteResult(bool Existed, ulong Index);
+
+/// <summary>The answer to a compare-and-swap.</summary>
+/// <param name="Succeeded">Whether the comparison held and the new value was written.</param>
+/// <param name="Found">Whether the key existed when the comparison was made.</param>
+/// <param name="CurrentValue">The key's value when the comparison was made (empty if it did not exist).</param>
+/// <param name="Index">The log index the compare-and-swap was chosen at.</param>
+public sealed record CompareAndSwapResult(bool Succeeded, bool Found, ReadOnlyMemory<byte> CurrentValue, ulong Index);
+
+/// <summary>Who leads the cluster, as the node asked believes.</summary>
+/// <param name="Known">Whether the node knows a leader (false during an election, or without a majority).</param>
+/// <param name="Id">The leader's node id, when known.</param>
+/// <param name="Url">The leader's URL as the cluster file names it, when known.</param>
+public sealed record LeaderInfo(bool Known, string? Id, Uri? Url);
