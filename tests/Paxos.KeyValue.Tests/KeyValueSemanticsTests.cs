@@ -49,14 +49,21 @@ public class KeyValueSemanticsTests
         _machine.TryGet("present", out _, out _);
         _machine.TryGet("absent", out _, out _);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        // The least of a few rounds: the runtime may allocate on this thread while it recompiles the
+        // loop (tiered compilation, on-stack replacement); a Get that allocates does so in every round.
+        long least = long.MaxValue;
+        for (int round = 0; round < 5; round++)
         {
-            _machine.TryGet("present", out _, out _);
-            _machine.TryGet("absent", out _, out _);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+            {
+                _machine.TryGet("present", out _, out _);
+                _machine.TryGet("absent", out _, out _);
+            }
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, least);
     }
 
     [Fact]

@@ -36,6 +36,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// </summary>
     private static readonly TimeSpan ForwardGraceAfterLeaderChange = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a command forwarded to a deposed leader whose stream is down still waits for an answer.</summary>
+    private static readonly TimeSpan ForwardGraceAfterLeaderGone = TimeSpan.FromSeconds(1);
+
     /// <summary>How often (in ticks) forwards that were cancelled or timed out are swept.</summary>
     private const int ForwardSweepTicks = 4;
 
@@ -68,6 +71,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private readonly Dictionary<ulong, ForwardedProposal> _forwarded = [];
     private readonly long _forwardTimeoutTicks;
     private readonly long _forwardGraceTicks;
+    private readonly long _forwardGoneTicks;
     private readonly List<(ulong Index, PendingRead Read)> _readsAwaitingApply = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -119,6 +123,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _commandIndex = appliedCommandIndex;
         _forwardTimeoutTicks = Math.Max(1, (long)Math.Ceiling(ForwardTimeout / tick));
         _forwardGraceTicks = Math.Max(1, (long)Math.Ceiling(ForwardGraceAfterLeaderChange / tick));
+        _forwardGoneTicks = Math.Max(1, (long)Math.Ceiling(ForwardGraceAfterLeaderGone / tick));
         _status = Snapshot();
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _clock = Task.Run(() => TickAsync(tick));
@@ -426,6 +431,11 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     {
         foreach (var (id, forwarded) in _forwarded)
         {
+            if (forwarded.Leader != _leaderSeen && _outboxes[forwarded.Leader]?.PeerDown == true)
+            {
+                // A deposed leader that is gone will never answer: its callers hear so soon.
+                forwarded.ExpiresAt = Math.Min(forwarded.ExpiresAt, _ticks + _forwardGoneTicks);
+            }
             if (_ticks >= forwarded.ExpiresAt)
             {
                 forwarded.Proposal.Fail(new OutcomeUnknownException($"node {forwarded.Leader}, which the command was forwarded to, did not answer in time"));
