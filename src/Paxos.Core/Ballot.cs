@@ -11,8 +11,10 @@ public readonly record struct Ballot(ulong Round, int NodeId) : IComparable<Ball
     /// <summary>The ballot below every real ballot: "nothing promised", "nothing accepted".</summary>
     public static readonly Ballot Zero = new(0, 0);
 
+    /// <summary>True for <see cref="Zero"/>, which no proposer uses.</summary>
     public bool IsZero => Round == 0;
 
+    /// <summary>Orders by <see cref="Round"/>, then by <see cref="NodeId"/>.</summary>
     public int CompareTo(Ballot other)
     {
         int byRound = Round.CompareTo(other.Round);
@@ -29,10 +31,15 @@ public readonly record struct Ballot(ulong Round, int NodeId) : IComparable<Ball
         return next;
     }
 
+    /// <summary>True if <paramref name="left"/> is lower than <paramref name="right"/>.</summary>
     public static bool operator <(Ballot left, Ballot right) => left.CompareTo(right) < 0;
+    /// <summary>True if <paramref name="left"/> is higher than <paramref name="right"/>.</summary>
     public static bool operator >(Ballot left, Ballot right) => left.CompareTo(right) > 0;
+    /// <summary>True if <paramref name="left"/> is at most <paramref name="right"/>.</summary>
     public static bool operator <=(Ballot left, Ballot right) => left.CompareTo(right) <= 0;
+    /// <summary>True if <paramref name="left"/> is at least <paramref name="right"/>.</summary>
     public static bool operator >=(Ballot left, Ballot right) => left.CompareTo(right) >= 0;
 
+    /// <summary>"round.node", e.g. "3.1".</summary>
     public override string ToString() => $"{Round}.{NodeId}";
 }

@@ -6,6 +6,7 @@ namespace Paxos.Core;
 /// <summary>CRC-32C (Castagnoli), hardware accelerated where the CPU has it: the checksum of every file and record on disk.</summary>
 public static class Crc32C
 {
+    /// <summary>The CRC-32C of <paramref name="data"/>.</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => Append(0, data);
 
     /// <summary>Continues a CRC computed over earlier bytes with <paramref name="data"/>.</summary>

@@ -7,6 +7,7 @@ namespace Paxos.Core;
 /// </summary>
 public static class Invariant
 {
+    /// <summary>Throws <see cref="InvariantViolationException"/> with <paramref name="message"/> unless <paramref name="condition"/> holds.</summary>
     public static void Check(bool condition, string message)
     {
         if (!condition)

@@ -1,7 +1,7 @@
 namespace Paxos.KeyValue;
 
 /// <summary>
-/// Sets <see cref="KeyValueCommand.Key"/> to <see cref="NewValue"/> only if the key is currently
+/// Sets <see cref="SingleKeyCommand.Key"/> to <see cref="NewValue"/> only if the key is currently
 /// absent (<see cref="ExpectAbsent"/>) or holds exactly <see cref="ExpectedValue"/>.
 /// </summary>
 public sealed class CompareAndSwapCommand : SingleKeyCommand

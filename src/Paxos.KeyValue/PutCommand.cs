@@ -1,6 +1,6 @@
 namespace Paxos.KeyValue;
 
-/// <summary>Sets <see cref="KeyValueCommand.Key"/> to <see cref="Value"/>, creating it if absent.</summary>
+/// <summary>Sets <see cref="SingleKeyCommand.Key"/> to <see cref="Value"/>, creating it if absent.</summary>
 public sealed class PutCommand : SingleKeyCommand
 {
     /// <summary>Creates a put; <paramref name="value"/> is kept, not copied.</summary>

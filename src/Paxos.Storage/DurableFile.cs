@@ -9,8 +9,10 @@ namespace Paxos.Storage;
 /// </summary>
 public static partial class DurableFile
 {
+    /// <summary>The suffix of the temporary file written before the rename (left over only by a crash in between).</summary>
     public const string TemporarySuffix = ".tmp";
 
+    /// <summary>Replaces the file at <paramref name="path"/> with <paramref name="content"/>, durably and atomically.</summary>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> content)
     {
         string temporary = path + TemporarySuffix;

@@ -7,7 +7,9 @@ namespace Paxos.Storage;
 public sealed class StorageCorruptionException(string path, long offset, string problem)
     : Exception($"Corrupt storage file '{path}' at byte offset {offset}: {problem}. The node refuses to start rather than forget what it promised; restore the file or replace this node's data directory from a healthy replica.")
 {
+    /// <summary>The corrupt file.</summary>
     public string FilePath { get; } = path;
 
+    /// <summary>Where in the file the problem was found.</summary>
     public long Offset { get; } = offset;
 }

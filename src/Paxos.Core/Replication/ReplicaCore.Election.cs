@@ -72,7 +72,7 @@ public sealed partial class ReplicaCore
 
     /// <summary>
     /// Phase 1 is complete. Slots up to the highest commit index among the promises are chosen
-    /// already (their values are fetched by catch-up, or recovered by <see cref="RecoverChosenValues"/>,
+    /// already (their values are fetched by catch-up, or recovered by a phase 1 re-run (ReplicaCore.Recovery.cs),
     /// never taken from this phase 1); every later slot up to the highest reported one is re-proposed
     /// with its highest-ballot value, or a no-op if none was reported.
     /// </summary>

@@ -6,5 +6,6 @@ namespace Paxos.Core.SingleDecree;
 /// </summary>
 public sealed record AcceptorState(Ballot Promised, Proposal? Accepted)
 {
+    /// <summary>A new acceptor: nothing promised, nothing accepted.</summary>
     public static readonly AcceptorState Initial = new(Ballot.Zero, null);
 }

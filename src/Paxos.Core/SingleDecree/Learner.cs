@@ -10,6 +10,7 @@ public sealed class Learner
     private readonly int _quorum;
     private readonly Dictionary<Ballot, (Proposal Proposal, HashSet<int> Acceptors)> _votes = [];
 
+    /// <summary>A learner of a cluster of <paramref name="clusterSize"/> acceptors (a value is chosen once a majority accepted it in one ballot).</summary>
     public Learner(int clusterSize)
     {
         Invariant.Check(clusterSize >= 1, "a cluster has at least one node");

@@ -6,5 +6,6 @@ namespace Paxos.Core.SingleDecree;
 /// </summary>
 public sealed record Proposal(Ballot Ballot, byte[] Value)
 {
+    /// <summary>True if this proposal's value is byte for byte <paramref name="other"/>.</summary>
     public bool HasSameValue(byte[] other) => Value.AsSpan().SequenceEqual(other);
 }

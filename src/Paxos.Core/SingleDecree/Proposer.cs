@@ -36,6 +36,7 @@ public sealed class Proposer
     private Learner _learner;
     private Proposal? _proposal;
 
+    /// <summary>A proposer on node <paramref name="nodeId"/> of <paramref name="clusterSize"/> that proposes <paramref name="ownValue"/> unless phase 1 finds an accepted value it must propose instead.</summary>
     public Proposer(int nodeId, int clusterSize, byte[] ownValue)
     {
         Invariant.Check(nodeId >= 0 && nodeId < clusterSize, "the proposer must be a node of the cluster");
@@ -51,6 +52,7 @@ public sealed class Proposer
     /// <summary>The highest ballot this proposer has seen, its own included.</summary>
     public Ballot HighestSeen { get; private set; } = Ballot.Zero;
 
+    /// <summary>Where the current round is: preparing (phase 1), accepting (phase 2) or decided.</summary>
     public ProposerPhase Phase { get; private set; } = ProposerPhase.Preparing;
 
     /// <summary>The chosen value once <see cref="Phase"/> is <see cref="ProposerPhase.Decided"/>.</summary>

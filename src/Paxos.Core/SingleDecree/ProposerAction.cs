@@ -8,6 +8,7 @@ public abstract record ProposerAction
     /// <summary>Nothing to do: keep waiting for replies.</summary>
     public sealed record Wait : ProposerAction
     {
+        /// <summary>The one instance.</summary>
         public static readonly Wait Instance = new();
     }
 

@@ -9,6 +9,7 @@ public sealed record NodeEntry(string Id, Uri Url, int Port);
 /// </summary>
 public sealed class ClusterConfig
 {
+    /// <summary>A cluster of <paramref name="nodes"/>, in ballot order; a <see cref="ConfigException"/> if the list is empty or an id repeats.</summary>
     public ClusterConfig(IReadOnlyList<NodeEntry> nodes)
     {
         if (nodes.Count == 0)
@@ -26,8 +27,10 @@ public sealed class ClusterConfig
         Nodes = nodes;
     }
 
+    /// <summary>The nodes; a node's index here is its number in ballots.</summary>
     public IReadOnlyList<NodeEntry> Nodes { get; }
 
+    /// <summary>How many nodes; a quorum is a majority of them.</summary>
     public int Size => Nodes.Count;
 
     /// <summary>The index of the node with id <paramref name="id"/>; a clear error if there is none.</summary>

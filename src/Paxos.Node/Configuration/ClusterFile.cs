@@ -19,6 +19,7 @@ public static class ClusterFile
         public int? Port { get; set; }
     }
 
+    /// <summary>Reads the cluster file at <paramref name="path"/>; a <see cref="ConfigException"/> saying what is wrong if it cannot be used.</summary>
     public static ClusterConfig Load(string path)
     {
         string text;
@@ -33,6 +34,7 @@ public static class ClusterFile
         return Parse(text, path);
     }
 
+    /// <summary>Reads a cluster file's text; <paramref name="source"/> names it in errors.</summary>
     public static ClusterConfig Parse(string yaml, string source)
     {
         FileModel? model;
@@ -74,6 +76,7 @@ public static class ClusterFile
         return new ClusterConfig(entries);
     }
 
+    /// <summary>The cluster file of <paramref name="config"/>, as <c>paxos cluster</c> writes it.</summary>
     public static string Render(ClusterConfig config)
     {
         var writer = new StringWriter();

@@ -16,6 +16,7 @@ public sealed class ConsensusInstance
         Id = id;
     }
 
+    /// <summary>The instance's id: each id chooses one value, once.</summary>
     public string Id { get; }
 
     /// <summary>Proposes <paramref name="value"/> and returns the chosen value (another proposer's, if that one won).</summary>

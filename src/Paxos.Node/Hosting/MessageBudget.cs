@@ -32,6 +32,7 @@ public static class MessageBudget
     /// Why messages of the largest command, result, batch or snapshot chunk would not fit into
     /// <paramref name="maxMessageBytes"/> with their framing, or null if they all fit.
     /// </summary>
+    /// <param name="maxMessageBytes">The largest message a node sends or accepts.</param>
     /// <param name="maxBatchCommands">The most commands in one slot (<see cref="ReplicaOptions.MaxBatchCommands"/>): each adds framing.</param>
     public static string? Problem(int maxMessageBytes, int maxBatchCommands)
     {

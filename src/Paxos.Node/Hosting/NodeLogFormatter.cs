@@ -8,14 +8,17 @@ namespace Paxos.Node.Hosting;
 /// <summary>Options of <see cref="NodeLogFormatter"/>: the node id printed on every line.</summary>
 public sealed class NodeLogFormatterOptions : ConsoleFormatterOptions
 {
+    /// <summary>The id printed after the time on every line.</summary>
     public string NodeId { get; set; } = "";
 }
 
 /// <summary>One readable line per log event: <c>2026-11-26T15:04:05.123Z node-2 INFO  Category: message</c>.</summary>
 public sealed class NodeLogFormatter(IOptionsMonitor<NodeLogFormatterOptions> options) : ConsoleFormatter(Name)
 {
+    /// <summary>The formatter's name, for <c>ConsoleLoggerOptions.FormatterName</c>.</summary>
     public new const string Name = "paxos-node";
 
+    /// <inheritdoc/>
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
         string message = logEntry.Formatter(logEntry.State, logEntry.Exception);

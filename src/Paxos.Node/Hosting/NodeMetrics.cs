@@ -26,6 +26,7 @@ public sealed class NodeMetrics
     private IReadOnlyList<string> _nodeIds = [];
     private IReadOnlyList<PeerOutbox?> _outboxes = [];
 
+    /// <summary>A registry of its own (not the process-wide default), so several embedded nodes each count their own.</summary>
     public NodeMetrics()
     {
         Registry = Metrics.NewCustomRegistry();
@@ -63,26 +64,37 @@ public sealed class NodeMetrics
     /// <summary>Where the metrics are registered; the metrics endpoint serves this registry.</summary>
     public CollectorRegistry Registry { get; }
 
+    /// <summary>How long each fsync of the write-ahead log took.</summary>
     public Histogram WalFsyncDuration { get; }
 
+    /// <summary>How often the leader this node knows changed.</summary>
     public Counter LeaderChanges { get; }
 
+    /// <summary>Commands applied to the state machine.</summary>
     public Counter CommandsApplied { get; }
 
+    /// <summary>Snapshots this node took.</summary>
     public Counter SnapshotsTaken { get; }
 
+    /// <summary>Snapshots this node installed from its leader.</summary>
     public Counter SnapshotsInstalled { get; }
 
+    /// <summary>How long put calls took.</summary>
     public Histogram.Child Put { get; }
 
+    /// <summary>How long delete calls took.</summary>
     public Histogram.Child Delete { get; }
 
+    /// <summary>How long compare-and-swap calls took.</summary>
     public Histogram.Child CompareAndSwap { get; }
 
+    /// <summary>How long get calls took.</summary>
     public Histogram.Child Get { get; }
 
+    /// <summary>How long list calls took.</summary>
     public Histogram.Child List { get; }
 
+    /// <summary>How long transactions took.</summary>
     public Histogram.Child Txn { get; }
 
     /// <summary>

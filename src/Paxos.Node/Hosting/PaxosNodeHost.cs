@@ -26,7 +26,7 @@ namespace Paxos.Node.Hosting;
 /// <summary>
 /// A running Paxos node: its durable state, its gRPC server (PaxosService for peers,
 /// KeyValueService and ConsensusService for clients, on the one port of the cluster file) and its
-/// clients to the other nodes. Start it with <see cref="StartAsync"/>, stop it with <see cref="DisposeAsync"/>.
+/// clients to the other nodes. Start it with <see cref="StartAsync(NodeOptions, CancellationToken)"/>, stop it with <see cref="DisposeAsync"/>.
 /// </summary>
 public sealed partial class PaxosNodeHost : IAsyncDisposable
 {
@@ -49,6 +49,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         Identity = identity;
     }
 
+    /// <summary>This node's id and index, and every node's id.</summary>
     public NodeIdentity Identity { get; }
 
     /// <summary>The replicated log (Multi-Paxos): replicate commands to the state machine, read-index barriers, status.</summary>
@@ -236,6 +237,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     /// <summary>Completes when the host is asked to stop (SIGTERM, SIGINT).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
 
+    /// <summary>Stops the node gracefully: its server, its replica's loop (everything acknowledged is on disk already) and its peer channels.</summary>
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync().ConfigureAwait(false);

@@ -47,6 +47,10 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     private Queued? _carried;
     private long _oversizedDropped;
 
+    /// <param name="self">This node's index.</param>
+    /// <param name="peer">The index of the node this outbox sends to.</param>
+    /// <param name="client">The gRPC client of that node.</param>
+    /// <param name="logger">Where unreachable and reachable-again are logged.</param>
     /// <param name="maxMessageAge">A protocol message still queued after this long is dropped instead of sent.</param>
     /// <param name="maxMessageBytes">The largest encoded delivery the stream may carry (the channel's maximum send size).</param>
     /// <param name="time">The clock of message ages and retry delays (tests pass a fake one).</param>
@@ -76,6 +80,7 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     /// <summary>Queues a message; drops it if the queue is full.</summary>
     public void Post(ReplicaMessage message) => _queue.Writer.TryWrite(new Queued(message, _time.GetTimestamp()));
 
+    /// <summary>Stops sending; messages still queued are dropped (the protocol resends what matters).</summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();

@@ -100,6 +100,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// <param name="tick">How long one core tick lasts.</param>
     /// <param name="placement">While leading, moves the leadership to the node the writes come in through; null to keep it where elections put it.</param>
     /// <param name="metrics">Where fsync times, leader changes, applied commands and snapshots are counted.</param>
+    /// <param name="logger">Where the loop logs leader changes, snapshots and why it stopped.</param>
     /// <param name="fatal">How the loop stops the process when it cannot go on; null: <see cref="Environment.FailFast(string, Exception)"/>.</param>
     public ReplicaDriver(ReplicaCore core, ReplicaLogStore store, IStateMachine stateMachine, IReadOnlyList<PeerOutbox?> outboxes,
         ReplicaSnapshots snapshots, SnapshotSender snapshotSender, ulong appliedSlot, ulong appliedCommandIndex, ulong snapshotInterval, TimeSpan tick,
@@ -183,6 +184,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// <summary>Hands messages from a peer to the loop; drops them if the loop is overloaded (peers retry).</summary>
     public void Deliver(List<ReplicaMessage> messages) => _inputs.Writer.TryWrite(messages);
 
+    /// <summary>Stops the loop and the clock, fails what still waits, closes the outboxes and the log.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);

@@ -4,6 +4,7 @@ namespace Paxos.Node.Replication;
 public sealed class NotLeaderException(int leaderHint)
     : Exception(leaderHint >= 0 ? $"this node is not the leader; node {leaderHint} is" : "this node is not the leader and knows no leader")
 {
+    /// <summary>The index of the node believed to lead, or -1.</summary>
     public int LeaderHint { get; } = leaderHint;
 }
 
@@ -11,6 +12,7 @@ public sealed class NotLeaderException(int leaderHint)
 public sealed class NotChosenException(ulong slot)
     : Exception($"leadership changed before slot {slot} was chosen: the command was not applied; retry it")
 {
+    /// <summary>The slot the command had been proposed in.</summary>
     public ulong Slot { get; } = slot;
 }
 

@@ -7,5 +7,6 @@ public sealed class SystemRandomSource : IRandomSource
 {
     private readonly Random _random = new();
 
+    /// <inheritdoc/>
     public int NextBelow(int maxExclusive) => _random.Next(maxExclusive);
 }

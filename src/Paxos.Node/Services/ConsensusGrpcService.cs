@@ -12,6 +12,7 @@ public sealed class ConsensusGrpcService(SingleDecreeEngine engine) : ConsensusS
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>Proposes a value for a single-decree instance and answers with the value chosen (maybe another).</summary>
     public override async Task<ProposeResponse> Propose(ProposeRequest request, ServerCallContext context)
     {
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
@@ -34,6 +35,7 @@ public sealed class ConsensusGrpcService(SingleDecreeEngine engine) : ConsensusS
         }
     }
 
+    /// <summary>The value chosen for an instance, if this node learned it.</summary>
     public override async Task<GetLearnedResponse> GetLearned(GetLearnedRequest request, ServerCallContext context)
     {
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);

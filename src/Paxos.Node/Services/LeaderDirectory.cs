@@ -10,8 +10,10 @@ public sealed class LeaderDirectory(ClusterConfig cluster, ReplicaDriver driver,
 {
     private static readonly TimeSpan LeaderPoll = TimeSpan.FromMilliseconds(25);
 
+    /// <summary>The cluster whose leader this tracks.</summary>
     public ClusterConfig Cluster => cluster;
 
+    /// <summary>This node's index.</summary>
     public int Self => self;
 
     /// <summary>The node believed to lead (possibly this one), or -1.</summary>

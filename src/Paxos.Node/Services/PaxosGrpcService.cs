@@ -21,6 +21,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
 {
     private const long MaxSnapshotBytes = 64L * 1024 * 1024 * 1024;
 
+    /// <summary>Receives a snapshot from the leader in chunks, verifies it and installs it if it is ahead of this replica.</summary>
     public override async Task<InstallSnapshotResponse> InstallSnapshot(IAsyncStreamReader<SnapshotChunk> requestStream, ServerCallContext context)
     {
         if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
@@ -103,6 +104,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         }
     }
 
+    /// <summary>This node's role, ballot, leader and log positions.</summary>
     public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
         var status = replica.Status;
@@ -118,6 +120,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         });
     }
 
+    /// <summary>Single-decree phase 1a: the acceptor's promise (fsynced) or refusal.</summary>
     public override async Task<PrepareResponse> Prepare(PrepareRequest request, ServerCallContext context)
     {
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
@@ -133,6 +136,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         return response;
     }
 
+    /// <summary>Single-decree phase 2a: the acceptor's acceptance (fsynced) or refusal.</summary>
     public override async Task<AcceptResponse> Accept(AcceptRequest request, ServerCallContext context)
     {
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
@@ -142,6 +146,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         return new AcceptResponse { Accepted = reply.Granted, PromisedBallot = SingleDecreeWire.ToWire(reply.Promised) };
     }
 
+    /// <summary>Single-decree: a value was chosen; the learner records it.</summary>
     public override async Task<DecideResponse> Decide(DecideRequest request, ServerCallContext context)
     {
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
@@ -150,6 +155,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         return new DecideResponse();
     }
 
+    /// <summary>Single-decree: what this node learned and accepted for an instance.</summary>
     public override async Task<LearnResponse> Learn(LearnRequest request, ServerCallContext context)
     {
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);

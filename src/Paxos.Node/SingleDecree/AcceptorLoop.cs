@@ -21,12 +21,14 @@ public sealed class AcceptorLoop : IAcceptorPeer, IAsyncDisposable
         new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Task _loop;
 
+    /// <summary>Serves the acceptor of every instance kept in <paramref name="store"/> from one loop.</summary>
     public AcceptorLoop(SingleDecreeStore store)
     {
         _store = store;
         _loop = Task.Run(RunAsync);
     }
 
+    /// <inheritdoc/>
     public Task<PromiseReply> PrepareAsync(string instanceId, Ballot ballot, CancellationToken cancellationToken) =>
         EnqueueAsync(() =>
         {
@@ -39,6 +41,7 @@ public sealed class AcceptorLoop : IAcceptorPeer, IAsyncDisposable
             return step.Reply;
         }, cancellationToken);
 
+    /// <inheritdoc/>
     public Task<AcceptReply> AcceptAsync(string instanceId, Proposal proposal, CancellationToken cancellationToken) =>
         EnqueueAsync(() =>
         {
@@ -51,6 +54,7 @@ public sealed class AcceptorLoop : IAcceptorPeer, IAsyncDisposable
             return step.Reply;
         }, cancellationToken);
 
+    /// <inheritdoc/>
     public Task DecideAsync(string instanceId, byte[] value, CancellationToken cancellationToken) =>
         EnqueueAsync(() =>
         {
@@ -66,6 +70,7 @@ public sealed class AcceptorLoop : IAcceptorPeer, IAsyncDisposable
             return true;
         }, cancellationToken);
 
+    /// <inheritdoc/>
     public Task<LearnReport> LearnAsync(string instanceId, CancellationToken cancellationToken) =>
         EnqueueAsync(() =>
         {
@@ -93,6 +98,7 @@ public sealed class AcceptorLoop : IAcceptorPeer, IAsyncDisposable
     public Task<ulong> LastProposerRoundAsync(CancellationToken cancellationToken) =>
         EnqueueAsync(() => _store.LastProposerRound, cancellationToken);
 
+    /// <summary>Finishes the queued requests and stops the loop.</summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();

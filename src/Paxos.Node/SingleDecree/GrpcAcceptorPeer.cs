@@ -10,6 +10,7 @@ namespace Paxos.Node.SingleDecree;
 /// <summary>A remote acceptor and learner, reached over gRPC's <c>PaxosService</c>.</summary>
 public sealed class GrpcAcceptorPeer(PaxosService.PaxosServiceClient client) : IAcceptorPeer
 {
+    /// <inheritdoc/>
     public async Task<PromiseReply> PrepareAsync(string instanceId, Ballot ballot, CancellationToken cancellationToken)
     {
         var reply = await client.PrepareAsync(
@@ -22,6 +23,7 @@ public sealed class GrpcAcceptorPeer(PaxosService.PaxosServiceClient client) : I
             SingleDecreeWire.ParseAccepted(reply.HasAccepted, reply.AcceptedBallot, reply.AcceptedValue));
     }
 
+    /// <inheritdoc/>
     public async Task<AcceptReply> AcceptAsync(string instanceId, Proposal proposal, CancellationToken cancellationToken)
     {
         var reply = await client.AcceptAsync(
@@ -30,9 +32,11 @@ public sealed class GrpcAcceptorPeer(PaxosService.PaxosServiceClient client) : I
         return new AcceptReply(reply.Accepted, proposal.Ballot, SingleDecreeWire.ParseReportedBallot(reply.PromisedBallot));
     }
 
+    /// <inheritdoc/>
     public async Task DecideAsync(string instanceId, byte[] value, CancellationToken cancellationToken) =>
         await client.DecideAsync(new DecideRequest { InstanceId = instanceId, Value = ByteString.CopyFrom(value) }, cancellationToken: cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc/>
     public async Task<LearnReport> LearnAsync(string instanceId, CancellationToken cancellationToken)
     {
         var reply = await client.LearnAsync(new LearnRequest { InstanceId = instanceId }, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -4,5 +4,6 @@ namespace Paxos.Node.SingleDecree;
 public sealed class NoQuorumException(int answered, int needed, int clusterSize)
     : Exception($"no quorum: only {answered} of {clusterSize} acceptors answered the last round ({needed} needed); the proposal's outcome is unknown")
 {
+    /// <summary>How many acceptors answered the last round.</summary>
     public int Answered { get; } = answered;
 }

@@ -27,6 +27,10 @@ public sealed partial class SingleDecreeEngine
 
     /// <param name="self">This node's index in the cluster.</param>
     /// <param name="acceptors">Every acceptor of the cluster by index; entry <paramref name="self"/> is <paramref name="local"/>.</param>
+    /// <param name="local">This node's acceptor.</param>
+    /// <param name="testHooks">Faults the test-only host plants; none in the shipped program.</param>
+    /// <param name="logger">Where rounds that fail are logged.</param>
+    /// <param name="roundTimeout">How long one round waits for a quorum.</param>
     internal SingleDecreeEngine(int self, IReadOnlyList<IAcceptorPeer> acceptors, AcceptorLoop local, TestHooks testHooks, ILogger logger, TimeSpan roundTimeout)
     {
         Invariant.Check(self >= 0 && self < acceptors.Count && ReferenceEquals(acceptors[self], local), "this node's own acceptor is the local loop");

@@ -138,6 +138,7 @@ public sealed class ReplicaLogStore : IDisposable
         _wal.TruncatePrefix(firstNeeded);
     }
 
+    /// <summary>Closes the log's files; everything appended and synced stays on disk.</summary>
     public void Dispose() => _wal.Dispose();
 
     private void AppendHardState(HardState state)

@@ -54,6 +54,7 @@ public sealed class SingleDecreeStore
         return new SingleDecreeStore(directory, instances, round);
     }
 
+    /// <summary>What this node keeps about instance <paramref name="instanceId"/>; <see cref="InstanceRecord.Empty"/> if nothing.</summary>
     public InstanceRecord Get(string instanceId) =>
         _instances.TryGetValue(instanceId, out var record) ? record : InstanceRecord.Empty;
 

@@ -13,7 +13,10 @@ namespace Paxos.Storage.Wal;
 internal static class WalRecovery
 {
     /// <summary>The segments found and the state the appender continues from.</summary>
+    /// <param name="Segments">The segments recovered, oldest first.</param>
+    /// <param name="NextSequence">The sequence number of the next record appended.</param>
     /// <param name="LastSegmentEnd">Where the last segment's records end: the offset the next record is written at.</param>
+    /// <param name="Summary">What recovery found, for the node's start-up log.</param>
     internal sealed record Result(List<WalSegment> Segments, long NextSequence, long LastSegmentEnd, WalRecoveryResult Summary);
 
     public static Result Recover(string directory, WalOptions options, WalRecordHandler onRecord)

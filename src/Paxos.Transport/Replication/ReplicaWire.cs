@@ -16,6 +16,7 @@ public static class ReplicaWire
     /// <summary>The most messages one Deliver call may carry.</summary>
     public const int MaxMessagesPerDelivery = 4096;
 
+    /// <summary>The protobuf form of a core message, as sent on the peer stream.</summary>
     public static Wire.ReplicaMessage ToWire(ReplicaMessage message) => message switch
     {
         Prepare m => new Wire.ReplicaMessage { Prepare = new Wire.PrepareMessage { Ballot = B(m.Ballot), FromSlot = m.FromSlot } },
@@ -53,7 +54,7 @@ public static class ReplicaWire
         _ => throw new ArgumentException($"unknown replica message {message.GetType().Name}", nameof(message)),
     };
 
-    /// <summary>Converts a delivery from <paramref name="from"/> to <paramref name="to"/>; throws <see cref="InvalidDataException"/> on anything malformed.</summary>
+    /// <summary>Converts a delivery addressed to node <paramref name="self"/> of a <paramref name="clusterSize"/>-node cluster; throws <see cref="InvalidDataException"/> on anything malformed.</summary>
     public static List<ReplicaMessage> FromWire(Wire.DeliverRequest request, int self, int clusterSize)
     {
         if (request.ToNode != self)

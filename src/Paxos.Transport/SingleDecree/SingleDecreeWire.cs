@@ -13,6 +13,7 @@ namespace Paxos.Transport.SingleDecree;
 /// </summary>
 public static class SingleDecreeWire
 {
+    /// <summary>The protobuf form of a ballot.</summary>
     public static WireBallot ToWire(CoreBallot ballot) => new() { Round = ballot.Round, NodeIndex = ballot.NodeId };
 
     /// <summary>A ballot a proposer of this cluster could have used: present, round above 0, node index in range.</summary>
@@ -37,6 +38,7 @@ public static class SingleDecreeWire
     public static CoreBallot ParseReportedBallot(WireBallot? ballot) =>
         ballot is null ? CoreBallot.Zero : new CoreBallot(ballot.Round, ballot.NodeIndex);
 
+    /// <summary>A request's instance id: not empty, at most <see cref="WireLimits.MaxInstanceIdBytes"/> UTF-8 bytes; else INVALID_ARGUMENT.</summary>
     public static string ParseInstanceId(string instanceId)
     {
         if (string.IsNullOrEmpty(instanceId))
@@ -51,6 +53,7 @@ public static class SingleDecreeWire
         return instanceId;
     }
 
+    /// <summary>A proposed or accepted value of at most <see cref="WireLimits.MaxValueBytes"/> bytes; else INVALID_ARGUMENT naming <paramref name="field"/>.</summary>
     public static byte[] ParseValue(Google.Protobuf.ByteString value, string field)
     {
         if (value.Length > WireLimits.MaxValueBytes)
@@ -60,6 +63,7 @@ public static class SingleDecreeWire
         return value.ToByteArray();
     }
 
+    /// <summary>The proposal a promise reports as accepted, or null if the acceptor accepted nothing.</summary>
     public static Proposal? ParseAccepted(bool hasAccepted, WireBallot? ballot, Google.Protobuf.ByteString value) =>
         hasAccepted ? new Proposal(ParseReportedBallot(ballot), value.ToByteArray()) : null;
 
