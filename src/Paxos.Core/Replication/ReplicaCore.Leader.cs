@@ -165,6 +165,7 @@ public sealed partial class ReplicaCore
     /// <summary>Records that <paramref name="node"/> accepted <paramref name="slot"/> in this leader's ballot.</summary>
     private void CountAcceptance(ulong slot, int node)
     {
+        Invariant.Check(role == ReplicaRole.Leader && node >= 0 && node < options.ClusterSize, "a leader counts the acceptances of its cluster's nodes");
         if (slot <= commitIndex || !log.Contains(slot))
         {
             return;
@@ -182,6 +183,8 @@ public sealed partial class ReplicaCore
             s.Chosen = true;
             AdvanceCommit();
         }
+
+        Invariant.Check(log.At(slot).Chosen || !IsQuorum(log.At(slot).AckMask), "a slot a quorum accepted in this ballot is chosen");
     }
 
     /// <summary>

@@ -444,6 +444,7 @@ public sealed partial class ReplicaCore
     {
         Invariant.Check(log.SnapshotIndex <= appliedIndex && appliedIndex <= commitIndex && commitIndex <= log.LastSlot, "snapshot <= applied <= commit <= last accepted");
         Invariant.Check(highestSeen >= promised, "the promised ballot was seen");
+        Invariant.Check(electionElapsed < electionTimeout && leaderSilentTicks <= options.ElectionTicks, "the election timer and the leader's silence stay within their limits");
         Invariant.Check(forwardedReads.Count <= options.MaxPendingReads, "forwarded reads are bounded");
         CheckRoleState();
     }
@@ -460,6 +461,9 @@ public sealed partial class ReplicaCore
             Invariant.Check(lead.NextSlot > commitIndex && lead.ReadBarrierSlot > 0 && lead.ReadBarrierSlot < lead.NextSlot, "a leader proposes above its commit index and its read barrier");
             Invariant.Check(lead.OpenBatch.Count == 0 || (lead.OpenBatchSlot == lead.NextSlot - 1 && lead.OpenBatch.Count <= options.MaxBatchCommands), "the open batch fills the last slot allocated, within its count");
             Invariant.Check(lead.PendingReads.Count <= options.MaxPendingReads, "pending reads are bounded");
+            Invariant.Check(
+                lead.HeartbeatElapsed < options.HeartbeatTicks && lead.QuorumCheckElapsed < options.ElectionTicks && lead.StalledTicks < options.ElectionTicks,
+                "the leader's timers stay within their intervals");
             Invariant.Check(lead.Transfer is null || (lead.Transfer.Successor != self && lead.Transfer.Elapsed < options.ElectionTicks), "a transfer hands over to another node, for at most an election timeout");
         }
     }
