@@ -8,9 +8,6 @@ namespace Paxos.Core.Replication;
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    /// <summary>Reused list of slot numbers while building one message.</summary>
-    private readonly List<ulong> slotScratch = [];
-
     private void OnPrepare(Prepare m)
     {
         Observe(m.Ballot);
@@ -27,6 +24,7 @@ public sealed partial class ReplicaCore
         }
 
         SendPromise(m.From, m.Ballot, m.FromSlot);
+        Invariant.Check(role == ReplicaRole.Follower || m.Ballot == ballot, "a proposer promises no other node's ballot but stepping down");
     }
 
     /// <summary>
@@ -93,6 +91,8 @@ public sealed partial class ReplicaCore
             return;
         }
 
+        Invariant.Check(role == ReplicaRole.Follower && promised == m.Ballot, "an acceptor accepts in the ballot it promised");
+
         // Learn the leader's commit index first, so that the window below starts from it: a full
         // window of new slots is accepted whole instead of waiting for a later heartbeat. (Again
         // afterwards, for slots this Accept itself fills in.)
@@ -113,6 +113,7 @@ public sealed partial class ReplicaCore
                 Persist(entry);
             }
 
+            Invariant.Check(log.At(entry.Slot).Ballot == m.Ballot, "an acknowledged slot holds the leader's entry");
             slotScratch.Add(entry.Slot);
         }
 
@@ -128,6 +129,7 @@ public sealed partial class ReplicaCore
         }
 
         LearnCommitFromLeader(m.Ballot, m.CommitIndex, catchUp: true);
+        Invariant.Check(role == ReplicaRole.Follower && leaderId == m.From && promised == m.Ballot, "a heartbeat is answered by a follower of its sender");
         Send(new HeartbeatReply(self, m.From, m.Ballot, m.Round, commitIndex, log.LastSlot));
     }
 
@@ -160,6 +162,7 @@ public sealed partial class ReplicaCore
             HeardFromLeader();
         }
 
+        Invariant.Check(promised == leaderBallot && leaderId == from && leaderSilentTicks == 0, "a follower promised its leader's ballot and just heard from it");
         return true;
     }
 }

@@ -10,20 +10,32 @@ namespace Paxos.Core.Replication;
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    /// <summary>The candidate's phase 1; null in other roles.</summary>
-    private PromiseTally? candidacy;
-
     private void StartCandidacy()
     {
-        ClearProposerState();
+        Invariant.Check(role != ReplicaRole.Leader, "a leader does not run for election");
+        Ballot seenBefore = highestSeen;
+        LeaveProposerRole();
         role = ReplicaRole.Candidate;
         leaderId = -1;
         ballot = Ballot.NextAbove(highestSeen, self);
         RaisePromise(ballot);
         ResetElectionTimer();
 
-        candidacy = new PromiseTally(options.ClusterSize, commitIndex + 1);
-        candidacy.Add(self, commitIndex, commitIndex + 1, ulong.MaxValue, UnchosenAcceptedFrom(commitIndex + 1));
+        candidacy = PreparePhaseOne();
+        Invariant.Check(ballot > seenBefore && promised == ballot && highestSeen == ballot, "a candidate's ballot is above every ballot it saw, and promised");
+        CheckRoleState();
+        if (IsQuorum(candidacy.Complete))
+        {
+            BecomeLeader(candidacy);
+        }
+    }
+
+    /// <summary>Phase 1 in this node's ballot for every slot from its first unchosen one: its own promise counted, a Prepare to every peer.</summary>
+    private PromiseTally PreparePhaseOne()
+    {
+        Invariant.Check(role != ReplicaRole.Follower && promised == ballot && ballot.NodeId == self, "phase 1 runs in this node's own ballot, promised");
+        var tally = new PromiseTally(options.ClusterSize, commitIndex + 1);
+        tally.Add(self, commitIndex, commitIndex + 1, ulong.MaxValue, UnchosenAcceptedFrom(commitIndex + 1));
         for (int peer = 0; peer < options.ClusterSize; peer++)
         {
             if (peer != self)
@@ -32,10 +44,7 @@ public sealed partial class ReplicaCore
             }
         }
 
-        if (IsQuorum(candidacy.Complete))
-        {
-            BecomeLeader(candidacy);
-        }
+        return tally;
     }
 
     private void OnPromise(Promise m)
@@ -46,13 +55,13 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        if (role == ReplicaRole.Leader)
+        if (leader is { } lead)
         {
-            OnRecoveryPromise(m);
+            OnRecoveryPromise(lead, m);
             return;
         }
 
-        Invariant.Check(candidacy is not null, "a candidate has a phase 1 in progress");
+        Invariant.Check(candidacy is not null && promised == ballot, "a candidate has a phase 1 in progress in the ballot it promised");
         // Planted bug for the simulator only: ignore-accepted skips the reported values.
         candidacy!.Add(m.From, m.CommitIndex, m.FirstSlot, m.LastSlot, options.PlantIgnoreAccepted ? [] : m.Accepted);
         if (IsQuorum(candidacy.Complete))
@@ -68,6 +77,8 @@ public sealed partial class ReplicaCore
         {
             BecomeFollower(-1);
         }
+
+        Invariant.Check(role == ReplicaRole.Follower || highestSeen >= m.Promised, "a nack's ballot is seen");
     }
 
     /// <summary>
@@ -79,16 +90,7 @@ public sealed partial class ReplicaCore
     private void BecomeLeader(PromiseTally phaseOne)
     {
         Invariant.Check(role == ReplicaRole.Candidate && IsQuorum(phaseOne.Complete), "a candidate leads once a quorum's promises are complete");
-        role = ReplicaRole.Leader;
-        leaderId = self;
-        heartbeatElapsed = 0;
-        Array.Clear(ackedRound);
-        candidacy = null;
-
-        // The promises just received are replies in this ballot: the first quorum check counts them
-        // (it runs a full election timeout from now: the candidacy cleared its counter).
-        heardSinceCheck = phaseOne.Complete;
-
+        Invariant.Check(ReferenceEquals(phaseOne, candidacy) && promised == ballot, "a leader is elected by its own phase 1 in the ballot it promised");
         ulong chosenUpTo = Math.Max(phaseOne.HighestCommit, commitIndex);
         ulong highest = chosenUpTo;
         foreach (KeyValuePair<ulong, LogEntry> pair in phaseOne.Reported)
@@ -96,32 +98,37 @@ public sealed partial class ReplicaCore
             highest = Math.Max(highest, pair.Key);
         }
 
+        role = ReplicaRole.Leader;
+        leaderId = self;
+        candidacy = null;
+
+        // The promises just received are replies in this ballot: the first quorum check counts them
+        // (it runs a full election timeout from now), and thrifty phase 2 takes the promisers for
+        // responsive; every slot from the first unchosen one goes to every follower at once.
+        var lead = new LeaderState(options.ClusterSize, chosenUpTo, phaseOne.Complete, now);
+        leader = lead;
         for (ulong slot = chosenUpTo + 1; slot <= highest; slot++)
         {
             // Planted bug for the simulator only: skip-recovery proposes no-ops over the learned values.
             SlotValue value = !options.PlantSkipRecovery && phaseOne.Reported.TryGetValue(slot, out LogEntry entry) ? entry.Value : SlotValue.NoOp;
-            ProposeAt(slot, value);
+            ProposeAt(lead, slot, value);
         }
 
-        readBarrierSlot = highest + 1;
-        ProposeAt(readBarrierSlot, SlotValue.NoOp);
-        nextSlot = readBarrierSlot + 1;
-        StartThriftyPhase2(chosenUpTo + 1, phaseOne.Complete);
-        StartChosenRecovery(chosenUpTo);
+        lead.ReadBarrierSlot = highest + 1;
+        ProposeAt(lead, lead.ReadBarrierSlot, SlotValue.NoOp);
+        lead.NextSlot = lead.ReadBarrierSlot + 1;
+        SendUnsentAccepts(lazyToo: true);
+        lead.ProposedSinceFlush = false;
+        lead.StalledCommit = commitIndex;
 
         if (chosenUpTo > commitIndex)
         {
             RequestCatchUp(phaseOne.HighestCommitFrom);
         }
 
-        BroadcastHeartbeat();
-        Invariant.Check(nextSlot > chosenUpTo && nextSlot > commitIndex, "a new leader proposes only above the chosen prefix");
-    }
-
-    private void ClearProposerState()
-    {
-        ClearPreVote();
-        candidacy = null;
-        ClearLeaderState();
+        BroadcastHeartbeat(lead);
+        Invariant.Check(lead.NextSlot > chosenUpTo && lead.NextSlot > commitIndex, "a new leader proposes only above the chosen prefix");
+        Invariant.Check(lead.NextToSend.Count(next => next == lead.NextSlot) == options.ClusterSize - 1, "every follower was sent every slot proposed on election");
+        CheckRoleState();
     }
 }

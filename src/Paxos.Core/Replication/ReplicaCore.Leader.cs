@@ -7,26 +7,19 @@ namespace Paxos.Core.Replication;
 /// commit index, and about <see cref="ReplicaOptions.MaxInflightBytes"/> of their commands, are in
 /// flight, beyond which <see cref="Propose"/> reports backpressure. A slot is
 /// chosen when a quorum accepted it in the leader's ballot; the commit index is the end of the
-/// chosen prefix and rides on every Accept and Heartbeat.
+/// chosen prefix and rides on every Accept and Heartbeat. Its state is <see cref="LeaderState"/>.
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    private readonly List<ReadOnlyMemory<byte>> openBatch = [];
-    private readonly List<LogEntry> messageScratch = [];
-    private int openBatchBytes;
-    private ulong openBatchSlot;
-    private ulong nextSlot;
-    private int quorumCheckElapsed;
-    private uint heardSinceCheck;
-
     /// <summary>
     /// Adds a client command to the batch of the next slot. Only the leader accepts commands;
     /// otherwise the result names the leader this node knows of.
     /// </summary>
     public ProposeResult Propose(ReadOnlyMemory<byte> command)
     {
-        if (role != ReplicaRole.Leader)
+        if (leader is not { } lead)
         {
+            Invariant.Check(role != ReplicaRole.Leader, "leader state exists while leading");
             return new ProposeResult(ProposeStatus.NotLeader, 0, 0, leaderId);
         }
 
@@ -35,38 +28,40 @@ public sealed partial class ReplicaCore
             return new ProposeResult(ProposeStatus.TooLarge, 0, 0, self);
         }
 
-        if (transferTarget >= 0)
+        if (lead.Transfer is not null)
         {
             return new ProposeResult(ProposeStatus.Busy, 0, 0, self); // handing over: held until the successor leads
         }
 
-        bool fits = openBatch.Count > 0
-            && openBatch.Count < options.MaxBatchCommands
-            && openBatchBytes + command.Length <= options.MaxBatchBytes;
+        bool fits = lead.OpenBatch.Count > 0
+            && lead.OpenBatch.Count < options.MaxBatchCommands
+            && lead.OpenBatchBytes + command.Length <= options.MaxBatchBytes;
         if (!fits)
         {
-            if (nextSlot - 1 - commitIndex >= (ulong)options.MaxInflightSlots
-                || (nextSlot - 1 > commitIndex && InflightBytes() + command.Length > options.MaxInflightBytes))
+            if (lead.NextSlot - 1 - commitIndex >= (ulong)options.MaxInflightSlots
+                || (lead.NextSlot - 1 > commitIndex && InflightBytes(lead) + command.Length > options.MaxInflightBytes))
             {
                 return new ProposeResult(ProposeStatus.Busy, 0, 0, self);
             }
 
-            CloseBatch();
-            openBatchSlot = nextSlot++;
+            CloseBatch(lead);
+            lead.OpenBatchSlot = lead.NextSlot++;
         }
 
-        openBatch.Add(command);
-        openBatchBytes += command.Length;
-        return new ProposeResult(ProposeStatus.Accepted, openBatchSlot, openBatch.Count - 1, self) { Origin = ballot };
+        lead.OpenBatch.Add(command);
+        lead.OpenBatchBytes += command.Length;
+        Invariant.Check(lead.OpenBatchSlot > commitIndex && lead.OpenBatchSlot - commitIndex <= (ulong)options.MaxInflightSlots, "a new command's slot is within the in-flight window");
+        CheckRoleState();
+        return new ProposeResult(ProposeStatus.Accepted, lead.OpenBatchSlot, lead.OpenBatch.Count - 1, self) { Origin = ballot };
     }
 
     /// <summary>Command bytes of the slots above the commit index that this leader proposed, the open batch's included.</summary>
-    private long InflightBytes()
+    private long InflightBytes(LeaderState lead)
     {
-        long bytes = openBatchBytes;
-        for (ulong slot = commitIndex + 1; slot < nextSlot; slot++)
+        long bytes = lead.OpenBatchBytes;
+        for (ulong slot = commitIndex + 1; slot < lead.NextSlot; slot++)
         {
-            if (log.Contains(slot) && log.At(slot).Ballot == ballot)
+            if (HoldsOwnProposal(slot))
             {
                 bytes += log.EntryAt(slot).Value.ByteCount;
             }
@@ -78,48 +73,55 @@ public sealed partial class ReplicaCore
     /// <summary>Closes the open batch and sends the eager followers Accepts for every slot proposed since the last Ready.</summary>
     private void FlushProposals()
     {
-        CloseBatch();
-        if (!proposedSinceFlush)
+        if (leader is not { } lead)
+        {
+            return;
+        }
+
+        CloseBatch(lead);
+        if (!lead.ProposedSinceFlush)
         {
             return;
         }
 
         SendUnsentAccepts(lazyToo: false);
-        proposedSinceFlush = false;
+        lead.ProposedSinceFlush = false;
     }
 
-    private void CloseBatch()
+    private void CloseBatch(LeaderState lead)
     {
-        if (openBatch.Count == 0)
+        if (lead.OpenBatch.Count == 0)
         {
             return;
         }
 
-        Invariant.Check(openBatch.Count == 1 || openBatchBytes <= options.MaxBatchBytes, "a batch exceeds its byte limit only with one command alone");
-        ProposeAt(openBatchSlot, new SlotValue(openBatch, ballot));
-        openBatch.Clear();
-        openBatchBytes = 0;
+        Invariant.Check(lead.OpenBatch.Count == 1 || lead.OpenBatchBytes <= options.MaxBatchBytes, "a batch exceeds its byte limit only with one command alone");
+        ProposeAt(lead, lead.OpenBatchSlot, new SlotValue(lead.OpenBatch, ballot));
+        lead.OpenBatch.Clear();
+        lead.OpenBatchBytes = 0;
     }
 
     /// <summary>Phase 2 for one slot: the leader accepts its own proposal and queues the Accepts.</summary>
-    private void ProposeAt(ulong slot, SlotValue value)
+    private void ProposeAt(LeaderState lead, ulong slot, SlotValue value)
     {
         Invariant.Check(role == ReplicaRole.Leader && slot > commitIndex, "a leader proposes only above its commit index");
         Invariant.Check(WireSize.EntryBound(value.Commands.Count, value.ByteCount) <= options.MaxSlotBytes, "a slot fits in one message");
         Persist(new LogEntry(slot, ballot, value));
         log.At(slot).AckMask = Bit(self);
-        proposedSinceFlush = true;
+        lead.ProposedSinceFlush = true;
         CountAcceptance(slot, self);
+        Invariant.Check(HoldsOwnProposal(slot), "a proposal is accepted by its leader first");
     }
 
     /// <summary>Sends <paramref name="peer"/> Accepts for those of <paramref name="slots"/> still holding this ballot's proposal.</summary>
     private void SendAccepts(int peer, List<ulong> slots)
     {
+        Invariant.Check(role == ReplicaRole.Leader && peer != self, "a leader sends Accepts to its followers");
         messageScratch.Clear();
         long bytes = 0;
         foreach (ulong slot in slots)
         {
-            if (!log.Contains(slot) || log.At(slot).Ballot != ballot)
+            if (!HoldsOwnProposal(slot))
             {
                 continue;
             }
@@ -144,24 +146,26 @@ public sealed partial class ReplicaCore
 
     private void OnAcceptReply(AcceptReply m)
     {
-        if (role != ReplicaRole.Leader || m.Ballot != ballot)
+        if (leader is not { } lead || m.Ballot != ballot)
         {
             return;
         }
 
-        HeardFrom(m.From);
+        lead.Heard(m.From, now);
         for (int i = 0; i < m.Slots.Count; i++)
         {
             CountAcceptance(m.Slots[i], m.From);
         }
 
-        LearnChosenFrom(m.From, m.CommitIndex);
-        TryHandOver();
+        LearnChosenFrom(lead, m.From, m.CommitIndex);
+        TryHandOver(lead);
+        Invariant.Check(role == ReplicaRole.Leader, "an acknowledgement never deposes the leader");
     }
 
     /// <summary>Records that <paramref name="node"/> accepted <paramref name="slot"/> in this leader's ballot.</summary>
     private void CountAcceptance(ulong slot, int node)
     {
+        Invariant.Check(role == ReplicaRole.Leader && node >= 0 && node < options.ClusterSize, "a leader counts the acceptances of its cluster's nodes");
         if (slot <= commitIndex || !log.Contains(slot))
         {
             return;
@@ -179,6 +183,8 @@ public sealed partial class ReplicaCore
             s.Chosen = true;
             AdvanceCommit();
         }
+
+        Invariant.Check(log.At(slot).Chosen || !IsQuorum(log.At(slot).AckMask), "a slot a quorum accepted in this ballot is chosen");
     }
 
     /// <summary>
@@ -189,24 +195,26 @@ public sealed partial class ReplicaCore
     /// up to that slot (any value is safe where phase 1 found none), within its window; the
     /// follower's next reply asks for the rest.
     /// </summary>
-    private void DecideStrandedSlots(ulong followerLastAccepted)
+    private void DecideStrandedSlots(LeaderState lead, ulong followerLastAccepted)
     {
         // Planted bug for the simulator only: leave-stranded never decides such slots.
-        if (followerLastAccepted < nextSlot || transferTarget >= 0 || options.PlantLeaveStranded)
+        if (followerLastAccepted < lead.NextSlot || lead.Transfer is not null || options.PlantLeaveStranded)
         {
             return;
         }
 
-        CloseBatch();
+        CloseBatch(lead);
         ulong last = Math.Min(followerLastAccepted, commitIndex + (ulong)options.MaxInflightSlots);
-        for (; nextSlot <= last; nextSlot++)
+        for (; lead.NextSlot <= last; lead.NextSlot++)
         {
-            ProposeAt(nextSlot, SlotValue.NoOp);
+            ProposeAt(lead, lead.NextSlot, SlotValue.NoOp);
         }
+
+        Invariant.Check(lead.NextSlot > last && lead.OpenBatch.Count == 0, "the stranded slots up to the window's end are proposed");
     }
 
     /// <summary>Re-sends Accepts for in-flight slots to the acceptors that were sent them and have not acknowledged them.</summary>
-    private void RetransmitAccepts()
+    private void RetransmitAccepts(LeaderState lead)
     {
         for (int peer = 0; peer < options.ClusterSize; peer++)
         {
@@ -216,7 +224,7 @@ public sealed partial class ReplicaCore
             }
 
             slotScratch.Clear();
-            for (ulong slot = commitIndex + 1; slot < nextToSend[peer]; slot++)
+            for (ulong slot = commitIndex + 1; slot < lead.NextToSend[peer]; slot++)
             {
                 if (!log.Contains(slot))
                 {
@@ -234,44 +242,25 @@ public sealed partial class ReplicaCore
         }
     }
 
-    /// <summary>A reply in this leader's ballot: counted by the quorum check, and marks <paramref name="peer"/> responsive for thrifty phase 2.</summary>
-    private void HeardFrom(int peer)
-    {
-        heardSinceCheck |= Bit(peer);
-        lastHeard[peer] = now;
-    }
-
     /// <summary>
     /// Every election timeout, a leader that heard no reply in its ballot from a quorum steps down,
     /// so clients of a partitioned leader are redirected instead of waiting on it.
     /// </summary>
-    private void CheckQuorum()
+    private void CheckQuorum(LeaderState lead)
     {
-        if (++quorumCheckElapsed < options.ElectionTicks)
+        if (++lead.QuorumCheckElapsed < options.ElectionTicks)
         {
             return;
         }
 
-        bool heardFromQuorum = IsQuorum(heardSinceCheck | Bit(self));
-        quorumCheckElapsed = 0;
-        heardSinceCheck = 0;
+        bool heardFromQuorum = IsQuorum(lead.HeardSinceCheck | Bit(self));
+        lead.QuorumCheckElapsed = 0;
+        lead.HeardSinceCheck = 0;
         if (!heardFromQuorum)
         {
             BecomeFollower(-1);
         }
-    }
 
-    private void ClearLeaderState()
-    {
-        quorumCheckElapsed = 0;
-        heardSinceCheck = 0;
-        openBatch.Clear();
-        openBatchBytes = 0;
-        proposedSinceFlush = false;
-        ClearTransferState();
-        FailPendingReads();
-        nextSlot = 0;
-        readBarrierSlot = 0;
-        recovery = null;
+        Invariant.Check((role == ReplicaRole.Leader) == heardFromQuorum, "a leader keeps leading exactly when a quorum replied");
     }
 }

@@ -9,12 +9,7 @@ namespace Paxos.Core.Replication;
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    private readonly SnapshotOffer[] snapshotOffered;
-    private long catchUpRetryAt;
-
-    /// <summary>The highest commit index the leader this node follows told it of (see <see cref="LeaderCommitIndex"/>).</summary>
-    private ulong leaderCommitIndex;
-
+    /// <summary>The snapshot last offered to a node, and when.</summary>
     private readonly record struct SnapshotOffer(ulong Index, long At);
 
     /// <summary>
@@ -25,6 +20,7 @@ public sealed partial class ReplicaCore
     /// </summary>
     private void LearnCommitFromLeader(Ballot leaderBallot, ulong leaderCommit, bool catchUp)
     {
+        ulong before = commitIndex;
         if (leaderBallot.NodeId == leaderId && leaderCommit > leaderCommitIndex)
         {
             leaderCommitIndex = leaderCommit;
@@ -42,6 +38,7 @@ public sealed partial class ReplicaCore
             commitIndex++;
         }
 
+        Invariant.Check(commitIndex >= before && (commitIndex == before || commitIndex <= leaderCommit), "a leader's commit index extends the chosen prefix up to it at most");
         if (catchUp && commitIndex < leaderCommit)
         {
             RequestCatchUp(leaderId);
@@ -57,10 +54,12 @@ public sealed partial class ReplicaCore
             commitIndex++;
         }
 
-        if (commitIndex != before && role == ReplicaRole.Leader)
+        if (commitIndex != before && leader is { } lead)
         {
-            ReleaseConfirmedReads();
+            ReleaseConfirmedReads(lead);
         }
+
+        Invariant.Check(!log.Contains(commitIndex + 1) || !log.At(commitIndex + 1).Chosen, "the commit index reaches the end of the chosen prefix");
     }
 
     /// <summary>Asks <paramref name="source"/> for chosen values after the commit index; one request at a time, retried after a while.</summary>
@@ -71,6 +70,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
+        Invariant.Check(source < options.ClusterSize, "catch-up is asked of a node of the cluster");
         catchUpRetryAt = now + (2L * options.HeartbeatTicks);
         Send(new CatchUpRequest(self, source, commitIndex + 1));
     }
@@ -96,7 +96,7 @@ public sealed partial class ReplicaCore
             bytes += WireSize.Of(entries[^1]);
         }
 
-        Invariant.Check(entries.Count >= 1 && entries[0].Slot == m.FromSlot, "a catch-up starts at the requested slot");
+        Invariant.Check(entries.Count >= 1 && entries[0].Slot == m.FromSlot && entries[^1].Slot <= commitIndex, "a catch-up starts at the requested slot and carries chosen slots only");
         Send(new CatchUp(self, m.From, commitIndex, entries));
     }
 
@@ -120,6 +120,7 @@ public sealed partial class ReplicaCore
     /// </summary>
     private void OnCatchUp(CatchUp m)
     {
+        ulong before = commitIndex;
         for (int i = 0; i < m.Entries.Count; i++)
         {
             LogEntry entry = m.Entries[i];
@@ -153,6 +154,7 @@ public sealed partial class ReplicaCore
         }
 
         AdvanceCommit();
+        Invariant.Check(commitIndex >= before, "catch-up only extends the commit index");
         catchUpRetryAt = 0;
         if (commitIndex < m.CommitIndex)
         {
@@ -171,6 +173,9 @@ public sealed partial class ReplicaCore
         Invariant.Check(index <= appliedIndex, "only applied slots can be compacted");
         SendUnsentAccepts(lazyToo: true); // a lazy follower is sent every slot before the log forgets it
         log.CompactTo(index);
+        Invariant.Check(log.SnapshotIndex >= index && log.SnapshotIndex <= appliedIndex, "the log keeps every slot above the snapshot");
+        Invariant.Check(leader is null || Enumerable.Range(0, options.ClusterSize).All(peer => peer == self || leader.NextToSend[peer] > index), "every follower was sent every slot compacted");
+        CheckInvariants();
     }
 
     /// <summary>
@@ -204,6 +209,8 @@ public sealed partial class ReplicaCore
             return;
         }
 
+        Progress before = CurrentProgress;
+
         if (role == ReplicaRole.Candidate || (role == ReplicaRole.Leader && !SnapshotSparesOwnProposals(index)))
         {
             BecomeFollower(-1);
@@ -214,8 +221,9 @@ public sealed partial class ReplicaCore
         appliedIndex = index;
         catchUpRetryAt = 0;
         AdvanceCommit();
-        Invariant.Check(commitIndex >= index && log.SnapshotIndex >= index, "a snapshot's slots are chosen and compacted");
-        Invariant.Check(role != ReplicaRole.Leader || nextSlot > commitIndex, "a leader keeps proposing above the chosen prefix");
+        Invariant.Check(commitIndex >= index && log.SnapshotIndex >= index && appliedIndex == index, "a snapshot's slots are chosen, applied and compacted");
+        Invariant.Check(leader is null || leader.NextSlot > commitIndex, "a leader keeps proposing above the chosen prefix");
+        CheckProgress(before);
     }
 
     /// <summary>
@@ -227,8 +235,8 @@ public sealed partial class ReplicaCore
     /// </summary>
     private bool SnapshotSparesOwnProposals(ulong index)
     {
-        ulong next = openBatch.Count > 0 ? openBatchSlot : nextSlot;
-        if (index >= next)
+        Invariant.Check(leader is not null, "only a leader has proposals to spare");
+        if (index >= leader!.ProposedEnd)
         {
             return false;
         }

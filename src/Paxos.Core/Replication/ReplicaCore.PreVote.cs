@@ -11,15 +11,9 @@ namespace Paxos.Core.Replication;
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    /// <summary>The ballot this node would prepare if its pre-vote wins; <see cref="Ballot.Zero"/> when none is under way.</summary>
-    private Ballot preVoteBallot;
-    private uint preVoteMask;
-
-    /// <summary>Ticks since this node last heard from the leader it follows (capped).</summary>
-    private int leaderSilentTicks;
-
     private void StartPreVote()
     {
+        Invariant.Check(role != ReplicaRole.Leader, "a leader does not ask for an election");
         ResetElectionTimer();
         preVoteBallot = Ballot.NextAbove(highestSeen, self);
         preVoteMask = Bit(self);
@@ -36,6 +30,8 @@ public sealed partial class ReplicaCore
                 Send(new PreVote(self, peer, preVoteBallot));
             }
         }
+
+        Invariant.Check(preVoteBallot > highestSeen && preVoteBallot.NodeId == self, "a pre-vote asks for a ballot of this node above every one it saw");
     }
 
     private void OnPreVote(PreVote m)
@@ -52,6 +48,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
+        Invariant.Check((preVoteMask & Bit(self)) != 0, "a pre-vote counts its own node");
         preVoteMask |= Bit(m.From);
         if (IsQuorum(preVoteMask))
         {
@@ -62,8 +59,9 @@ public sealed partial class ReplicaCore
     /// <summary>The leader this node follows was heard from: its pre-vote, if any, is moot.</summary>
     private void HeardFromLeader()
     {
+        Invariant.Check(role == ReplicaRole.Follower && leaderId >= 0, "a follower hears from the leader it follows");
         leaderSilentTicks = 0;
-        ClearPreVote();
+        CancelPreVote();
     }
 
     /// <summary>On a follower or candidate, once per tick.</summary>
@@ -75,7 +73,7 @@ public sealed partial class ReplicaCore
         }
     }
 
-    private void ClearPreVote()
+    private void CancelPreVote()
     {
         preVoteBallot = Ballot.Zero;
         preVoteMask = 0;

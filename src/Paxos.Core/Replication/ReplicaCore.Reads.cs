@@ -12,18 +12,6 @@ namespace Paxos.Core.Replication;
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    private readonly Queue<PendingRead> pendingReads = new();
-    private readonly List<ForwardedRead> forwardedReads = [];
-    private readonly List<ulong> failedReads = [];
-    private readonly ulong[] ackedRound;
-    private ulong heartbeatRound;
-    private ulong unsentReadRound;
-    private ulong readBarrierSlot;
-    private ulong unsentReadToken;
-
-    /// <summary>A read waiting on the leader: its own (<paramref name="Origin"/> is this node) or a follower's batch (the request id is its token).</summary>
-    private readonly record struct PendingRead(ulong RequestId, ulong CommitIndex, ulong Round, int Origin);
-
     /// <summary>
     /// A read this follower asked its leader about, in the batch <paramref name="Token"/> (the batch's
     /// first request id): <paramref name="Leader"/>, which it asked, leading in <paramref name="LeaderBallot"/>.
@@ -50,31 +38,34 @@ public sealed partial class ReplicaCore
             return ForwardRead(requestId);
         }
 
-        if (role != ReplicaRole.Leader)
+        if (leader is not { } lead)
         {
+            Invariant.Check(role != ReplicaRole.Leader, "leader state exists while leading");
             return new ReadIndexResult(ReadIndexStatus.NotLeader, leaderId);
         }
 
-        if (pendingReads.Count >= options.MaxPendingReads)
+        if (lead.PendingReads.Count >= options.MaxPendingReads)
         {
             return new ReadIndexResult(ReadIndexStatus.Busy, self);
         }
 
-        EnqueueRead(requestId, self);
-        ReleaseConfirmedReads();
+        EnqueueRead(lead, requestId, self);
+        ReleaseConfirmedReads(lead);
+        CheckRoleState();
         return new ReadIndexResult(ReadIndexStatus.Accepted, self);
     }
 
     /// <summary>Queues a read behind the heartbeat round that the current Ready sends (starting it if needed).</summary>
-    private void EnqueueRead(ulong requestId, int origin)
+    private void EnqueueRead(LeaderState lead, ulong requestId, int origin)
     {
         if (unsentReadRound == 0)
         {
-            BroadcastHeartbeat();
+            BroadcastHeartbeat(lead);
             unsentReadRound = heartbeatRound;
         }
 
-        pendingReads.Enqueue(new PendingRead(requestId, commitIndex, unsentReadRound, origin));
+        Invariant.Check(unsentReadRound <= heartbeatRound && lead.PendingReads.Count < options.MaxPendingReads, "a read joins a round not yet sent, within the bound");
+        lead.PendingReads.Enqueue(new LeaderState.PendingRead(requestId, commitIndex, unsentReadRound, origin));
     }
 
     private ReadIndexResult ForwardRead(ulong requestId)
@@ -85,7 +76,7 @@ public sealed partial class ReplicaCore
         }
 
         // A follower's promise is its leader's ballot: a higher prepare makes it forget the leader.
-        Invariant.Check(promised.NodeId == leaderId, "a follower that knows its leader has promised the leader's ballot");
+        Invariant.Check(role == ReplicaRole.Follower && promised.NodeId == leaderId, "a follower that knows its leader has promised the leader's ballot");
         if (unsentReadToken == 0)
         {
             unsentReadToken = requestId;
@@ -93,20 +84,22 @@ public sealed partial class ReplicaCore
         }
 
         forwardedReads.Add(new ForwardedRead(requestId, unsentReadToken, now, leaderId, promised));
+        Invariant.Check(forwardedReads.Count <= options.MaxPendingReads, "forwarded reads are bounded");
         return new ReadIndexResult(ReadIndexStatus.Accepted, leaderId);
     }
 
     /// <summary>A follower's batch of reads: answered like the leader's own, once a quorum confirmed a later round.</summary>
     private void OnReadIndexRequest(ReadIndexRequest m)
     {
-        if (role != ReplicaRole.Leader || pendingReads.Count >= options.MaxPendingReads)
+        if (leader is not { } lead || lead.PendingReads.Count >= options.MaxPendingReads)
         {
             return; // the follower fails the batch when its leader changes or after a timeout
         }
 
-        EnqueueRead(m.Token, m.From);
+        EnqueueRead(lead, m.Token, m.From);
         SendUnsent(m.From); // a lazy follower will serve the reads once it has applied that far
-        ReleaseConfirmedReads();
+        ReleaseConfirmedReads(lead);
+        Invariant.Check(lead.NextToSend[m.From] >= lead.ProposedEnd, "a follower asking for a read index was sent every slot proposed");
     }
 
     /// <summary>
@@ -142,6 +135,7 @@ public sealed partial class ReplicaCore
         }
 
         forwardedReads.RemoveRange(kept, forwardedReads.Count - kept);
+        Invariant.Check(forwardedReads.TrueForAll(read => read.Token != m.Token || read.Leader != m.From || m.Ballot < read.LeaderBallot), "an answer serves every read of its batch");
     }
 
     /// <summary>
@@ -159,20 +153,25 @@ public sealed partial class ReplicaCore
         }
 
         forwardedReads.RemoveRange(0, expired);
+        Invariant.Check(forwardedReads.Count == 0 || forwardedReads[0].AskedAt > limit, "every expired read fails");
     }
 
     /// <summary>Every read waiting on this node's leadership, or on the leader it followed, fails.</summary>
     private void FailPendingReads()
     {
-        foreach (PendingRead read in pendingReads)
+        if (leader is { } lead)
         {
-            if (read.Origin == self)
+            foreach (LeaderState.PendingRead read in lead.PendingReads)
             {
-                failedReads.Add(read.RequestId);
+                if (read.Origin == self)
+                {
+                    failedReads.Add(read.RequestId);
+                }
             }
+
+            lead.PendingReads.Clear();
         }
 
-        pendingReads.Clear();
         foreach (ForwardedRead read in forwardedReads)
         {
             failedReads.Add(read.RequestId);
@@ -183,10 +182,11 @@ public sealed partial class ReplicaCore
     }
 
     /// <summary>Starts a new heartbeat round: every follower gets the ballot and the commit index.</summary>
-    private void BroadcastHeartbeat()
+    private void BroadcastHeartbeat(LeaderState lead)
     {
+        Invariant.Check(role == ReplicaRole.Leader, "only the leader starts heartbeat rounds");
         heartbeatRound++;
-        ackedRound[self] = heartbeatRound;
+        lead.AckedRound[self] = heartbeatRound;
         for (int peer = 0; peer < options.ClusterSize; peer++)
         {
             if (peer != self)
@@ -198,45 +198,38 @@ public sealed partial class ReplicaCore
 
     private void OnHeartbeatReply(HeartbeatReply m)
     {
-        if (role != ReplicaRole.Leader || m.Ballot != ballot)
+        if (leader is not { } lead || m.Ballot != ballot)
         {
             return;
         }
 
-        HeardFrom(m.From);
-        ackedRound[m.From] = Math.Max(ackedRound[m.From], m.Round);
-        ReleaseConfirmedReads();
-        LearnChosenFrom(m.From, m.CommitIndex);
-        DecideStrandedSlots(m.LastAccepted);
+        lead.Heard(m.From, now);
+        lead.AckedRound[m.From] = Math.Max(lead.AckedRound[m.From], m.Round);
+        ReleaseConfirmedReads(lead);
+        LearnChosenFrom(lead, m.From, m.CommitIndex);
+        DecideStrandedSlots(lead, m.LastAccepted);
+        Invariant.Check(role == ReplicaRole.Leader, "a heartbeat reply never deposes the leader");
     }
 
     /// <summary>Emits read states for the reads whose round a quorum confirmed, once the read barrier is chosen.</summary>
-    private void ReleaseConfirmedReads()
+    private void ReleaseConfirmedReads(LeaderState lead)
     {
-        if (commitIndex < readBarrierSlot)
+        if (commitIndex < lead.ReadBarrierSlot)
         {
             return;
         }
 
-        while (pendingReads.Count > 0)
+        while (lead.PendingReads.Count > 0)
         {
-            PendingRead read = pendingReads.Peek();
-            int confirmations = 0;
-            foreach (ulong round in ackedRound)
-            {
-                if (round >= read.Round)
-                {
-                    confirmations++;
-                }
-            }
-
-            if (confirmations < quorum)
+            LeaderState.PendingRead read = lead.PendingReads.Peek();
+            if (lead.Confirmations(read.Round) < quorum)
             {
                 return;
             }
 
-            pendingReads.Dequeue();
-            ulong index = Math.Max(read.CommitIndex, readBarrierSlot);
+            lead.PendingReads.Dequeue();
+            ulong index = Math.Max(read.CommitIndex, lead.ReadBarrierSlot);
+            Invariant.Check(index <= commitIndex && read.Round <= heartbeatRound, "a read is answered at a chosen index, after a round this leader started");
             if (read.Origin == self)
             {
                 readStates.Add(new ReadState(read.RequestId, index));

@@ -12,86 +12,70 @@ namespace Paxos.Core.Replication;
 /// ballot with its highest-ballot reported value, the ordinary rule of phase 1: a quorum that chose
 /// the slot intersects the one that reported, and every entry there in a ballot at least the
 /// choosing one holds the chosen value. Nothing is marked chosen that a quorum did not accept in
-/// this ballot or another node reported chosen, so safety is phase 1's and phase 2's.
+/// this ballot or another node reported chosen, so safety is phase 1's and phase 2's. Its state
+/// is in <see cref="LeaderState"/>.
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    /// <summary>On the leader: every slot up to this one is known to be chosen.</summary>
-    private ulong knownChosen;
-
-    /// <summary>On the leader: the commit index at the last tick, and for how many ticks it stayed below <see cref="knownChosen"/>.</summary>
-    private ulong stalledCommit;
-    private int stalledTicks;
-
-    /// <summary>On the leader: the phase 1 re-run for the chosen slots it lacks, while one is in progress.</summary>
-    private PromiseTally? recovery;
-
     /// <summary>A peer reported its commit index in this leader's ballot: it knows those slots chosen, and has their values.</summary>
-    private void LearnChosenFrom(int peer, ulong peerCommit)
+    private void LearnChosenFrom(LeaderState lead, int peer, ulong peerCommit)
     {
         if (peerCommit <= commitIndex)
         {
             return;
         }
 
-        knownChosen = Math.Max(knownChosen, peerCommit);
+        lead.KnownChosen = Math.Max(lead.KnownChosen, peerCommit);
         RequestCatchUp(peer);
+        Invariant.Check(lead.KnownChosen > commitIndex, "a leader knows chosen what a peer reported");
     }
 
-    /// <summary>Once per leader tick: starts a phase 1 re-run after an election timeout without progress towards <see cref="knownChosen"/>.</summary>
-    private void CheckChosenValuesArrive()
+    /// <summary>Once per leader tick: starts a phase 1 re-run after an election timeout without progress towards <see cref="LeaderState.KnownChosen"/>.</summary>
+    private void CheckChosenValuesArrive(LeaderState lead)
     {
         Invariant.Check(role == ReplicaRole.Leader, "only a leader recovers chosen values");
-        if (commitIndex >= knownChosen || commitIndex != stalledCommit)
+        if (commitIndex >= lead.KnownChosen || commitIndex != lead.StalledCommit)
         {
-            stalledCommit = commitIndex;
-            stalledTicks = 0;
+            lead.StalledCommit = commitIndex;
+            lead.StalledTicks = 0;
             return;
         }
 
-        if (++stalledTicks < options.ElectionTicks)
+        if (++lead.StalledTicks < options.ElectionTicks)
         {
             return;
         }
 
-        stalledTicks = 0;
-        recovery = new PromiseTally(options.ClusterSize, commitIndex + 1);
-        recovery.Add(self, commitIndex, commitIndex + 1, ulong.MaxValue, UnchosenAcceptedFrom(commitIndex + 1));
-        for (int peer = 0; peer < options.ClusterSize; peer++)
-        {
-            if (peer != self)
-            {
-                Send(new Prepare(self, peer, ballot, commitIndex + 1));
-            }
-        }
+        lead.StalledTicks = 0;
+        lead.Recovery = PreparePhaseOne();
     }
 
     /// <summary>A promise in this leader's own ballot: a part of the answer to a phase 1 re-run.</summary>
-    private void OnRecoveryPromise(Promise m)
+    private void OnRecoveryPromise(LeaderState lead, Promise m)
     {
-        Invariant.Check(role == ReplicaRole.Leader && m.Ballot == ballot, "a leader takes promises of its own ballot only");
-        HeardFrom(m.From);
-        if (recovery is null)
+        Invariant.Check(role == ReplicaRole.Leader && m.Ballot == ballot && promised == ballot, "a leader takes promises of its own ballot only");
+        lead.Heard(m.From, now);
+        if (lead.Recovery is null)
         {
             return;
         }
 
-        recovery.Add(m.From, m.CommitIndex, m.FirstSlot, m.LastSlot, m.Accepted);
-        if (!IsQuorum(recovery.Complete))
+        lead.Recovery.Add(m.From, m.CommitIndex, m.FirstSlot, m.LastSlot, m.Accepted);
+        if (!IsQuorum(lead.Recovery.Complete))
         {
             return;
         }
 
-        PromiseTally phaseOne = recovery;
-        recovery = null;
-        knownChosen = Math.Max(knownChosen, phaseOne.HighestCommit);
+        PromiseTally phaseOne = lead.Recovery;
+        lead.Recovery = null;
+        lead.KnownChosen = Math.Max(lead.KnownChosen, phaseOne.HighestCommit);
         if (phaseOne.HighestCommit > commitIndex)
         {
             RequestCatchUp(phaseOne.HighestCommitFrom);
         }
 
         slotScratch.Clear();
-        for (ulong slot = Math.Max(commitIndex, phaseOne.HighestCommit) + 1; slot <= knownChosen; slot++)
+        for (ulong slot = Math.Max(commitIndex, phaseOne.HighestCommit) + 1; slot <= lead.KnownChosen; slot++)
         {
             if (HoldsOwnProposal(slot) || (log.Contains(slot) && log.At(slot).Chosen))
             {
@@ -100,7 +84,7 @@ public sealed partial class ReplicaCore
 
             bool reported = phaseOne.Reported.TryGetValue(slot, out LogEntry entry);
             Invariant.Check(reported, "a chosen slot is reported by an acceptor of every quorum above its commit index");
-            ProposeAt(slot, entry.Value);
+            ProposeAt(lead, slot, entry.Value);
             slotScratch.Add(slot);
         }
 
@@ -111,14 +95,7 @@ public sealed partial class ReplicaCore
                 SendAccepts(peer, slotScratch);
             }
         }
-    }
 
-    /// <summary>On becoming leader: slots up to <paramref name="chosenUpTo"/> are chosen; none is being recovered yet.</summary>
-    private void StartChosenRecovery(ulong chosenUpTo)
-    {
-        knownChosen = chosenUpTo;
-        stalledCommit = commitIndex;
-        stalledTicks = 0;
-        recovery = null;
+        Invariant.Check(role == ReplicaRole.Leader && lead.Recovery is null, "a completed recovery leaves the leader leading");
     }
 }

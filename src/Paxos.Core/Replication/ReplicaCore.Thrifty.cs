@@ -17,35 +17,15 @@ namespace Paxos.Core.Replication;
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    /// <summary>Per peer: the first slot of this leadership not yet sent to it.</summary>
-    private readonly ulong[] nextToSend;
-
-    /// <summary>Per peer: the tick of its last reply in this leader's ballot.</summary>
-    private readonly long[] lastHeard;
-
-    /// <summary>True while slots were proposed that the eager followers have not been sent.</summary>
-    private bool proposedSinceFlush;
-
-    /// <summary>
-    /// On becoming leader: every slot from <paramref name="firstSlot"/> (recovered values, no-ops and
-    /// the read barrier, already proposed) goes to every follower at once; the promisers are responsive.
-    /// </summary>
-    private void StartThriftyPhase2(ulong firstSlot, uint promisers)
-    {
-        for (int peer = 0; peer < options.ClusterSize; peer++)
-        {
-            nextToSend[peer] = firstSlot;
-            lastHeard[peer] = (promisers & Bit(peer)) != 0 ? now : long.MinValue / 2;
-        }
-
-        SendUnsentAccepts(lazyToo: true);
-        proposedSinceFlush = false;
-    }
-
     /// <summary>Sends the eager followers (and the lazy ones too if <paramref name="lazyToo"/>) the Accepts of the slots they were not sent yet.</summary>
     private void SendUnsentAccepts(bool lazyToo)
     {
-        uint eager = lazyToo ? uint.MaxValue : EagerFollowers();
+        if (leader is not { } lead)
+        {
+            return;
+        }
+
+        uint eager = lazyToo ? uint.MaxValue : EagerFollowers(lead);
         for (int peer = 0; peer < options.ClusterSize; peer++)
         {
             if (peer != self && (eager & Bit(peer)) != 0)
@@ -58,24 +38,24 @@ public sealed partial class ReplicaCore
     /// <summary>Sends <paramref name="peer"/> the Accepts of every slot proposed so far that it was not sent (the open batch is not proposed yet).</summary>
     private void SendUnsent(int peer)
     {
-        ulong end = openBatch.Count > 0 ? openBatchSlot : nextSlot;
-        if (role != ReplicaRole.Leader || nextToSend[peer] >= end)
+        if (leader is not { } lead || lead.NextToSend[peer] >= lead.ProposedEnd)
         {
             return;
         }
 
+        Invariant.Check(peer != self, "a leader sends its own slots to its followers only");
         slotScratch.Clear();
-        for (ulong slot = nextToSend[peer]; slot < end; slot++)
+        for (ulong slot = lead.NextToSend[peer]; slot < lead.ProposedEnd; slot++)
         {
             slotScratch.Add(slot);
         }
 
         SendAccepts(peer, slotScratch);
-        nextToSend[peer] = end;
+        lead.NextToSend[peer] = lead.ProposedEnd;
     }
 
     /// <summary>The first quorum - 1 responsive followers in ring order after this node, or every follower if there are fewer.</summary>
-    private uint EagerFollowers()
+    private uint EagerFollowers(LeaderState lead)
     {
         if (!options.Thrifty)
         {
@@ -87,7 +67,7 @@ public sealed partial class ReplicaCore
         for (int step = 1; step < options.ClusterSize && needed > 0; step++)
         {
             int peer = (self + step) % options.ClusterSize;
-            if (now - lastHeard[peer] <= 2L * options.HeartbeatTicks)
+            if (now - lead.LastHeard[peer] <= 2L * options.HeartbeatTicks)
             {
                 eager |= Bit(peer);
                 needed--;

@@ -10,12 +10,8 @@ namespace Paxos.Core.Replication;
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    private int transferTarget = -1;
-    private int transferElapsed;
-    private bool takeOverSent;
-
     /// <summary>The node this leader is handing its leadership to, or -1.</summary>
-    public int TransferTarget => transferTarget;
+    public int TransferTarget => leader?.Transfer?.Successor ?? -1;
 
     /// <summary>
     /// Starts handing the leadership to <paramref name="successor"/>. False (and nothing changes)
@@ -24,37 +20,38 @@ public sealed partial class ReplicaCore
     /// </summary>
     public bool TransferLeadership(int successor)
     {
-        if (role != ReplicaRole.Leader || transferTarget >= 0 || successor == self || successor < 0 || successor >= options.ClusterSize)
+        if (leader is not { } lead || lead.Transfer is not null || successor == self || successor < 0 || successor >= options.ClusterSize)
         {
             return false;
         }
 
-        ClearTransferState();
-        transferTarget = successor;
-        TryHandOver();
+        lead.Transfer = new LeaderState.LeadershipTransfer(successor);
+        TryHandOver(lead);
+        Invariant.Check(TransferTarget == successor, "a transfer is under way until it completes or times out");
+        CheckRoleState();
         return true;
     }
 
     /// <summary>Sends the successor its <see cref="TakeOver"/> once nothing this leader proposed is still in flight.</summary>
-    private void TryHandOver()
+    private void TryHandOver(LeaderState lead)
     {
-        if (transferTarget < 0 || takeOverSent || openBatch.Count > 0 || proposedSinceFlush || commitIndex + 1 < nextSlot)
+        if (lead.Transfer is not { } transfer || transfer.TakeOverSent || lead.OpenBatch.Count > 0 || lead.ProposedSinceFlush || commitIndex + 1 < lead.NextSlot)
         {
             return;
         }
 
-        SendUnsent(transferTarget); // a lazy successor gets its missing slots ahead of the TakeOver
-        takeOverSent = true;
-        Send(new TakeOver(self, transferTarget, ballot, commitIndex));
+        SendUnsent(transfer.Successor); // a lazy successor gets its missing slots ahead of the TakeOver
+        transfer.TakeOverSent = true;
+        Send(new TakeOver(self, transfer.Successor, ballot, commitIndex));
+        Invariant.Check(lead.NextToSend[transfer.Successor] >= lead.NextSlot, "the successor was sent every slot before its TakeOver");
     }
 
     /// <summary>On the leader, once per tick: a transfer that did not complete within an election timeout is abandoned.</summary>
-    private void TickTransfer()
+    private void TickTransfer(LeaderState lead)
     {
-        if (transferTarget >= 0 && ++transferElapsed >= options.ElectionTicks)
+        if (lead.Transfer is { } transfer && ++transfer.Elapsed >= options.ElectionTicks)
         {
-            transferTarget = -1;
-            takeOverSent = false;
+            lead.Transfer = null;
         }
     }
 
@@ -72,12 +69,6 @@ public sealed partial class ReplicaCore
 
         LearnCommitFromLeader(m.Ballot, m.CommitIndex, catchUp: true);
         StartCandidacy();
-    }
-
-    private void ClearTransferState()
-    {
-        transferTarget = -1;
-        transferElapsed = 0;
-        takeOverSent = false;
+        Invariant.Check(role != ReplicaRole.Follower && ballot > m.Ballot, "a successor runs phase 1 in a ballot above its old leader's");
     }
 }

@@ -29,27 +29,60 @@ public sealed partial class ReplicaCore
     private readonly int quorum;
     private readonly ReplicaLog log;
 
+    // The next Ready's parts.
     private readonly List<ReplicaMessage> outbox = [];
     private readonly List<LogEntry> entriesToPersist = [];
     private readonly List<ReadState> readStates = [];
+    private readonly List<ulong> failedReads = [];
     private readonly List<SnapshotTransfer> snapshotsToSend = [];
+    private HardState persistedHardState;
+    private SoftState reportedSoftState;
+    private bool awaitingAdvance;
 
+    /// <summary>Reused while building one message: slot numbers, entries.</summary>
+    private readonly List<ulong> slotScratch = [];
+    private readonly List<LogEntry> messageScratch = [];
+
+    // Acceptor and learner.
     private Ballot promised;
+    private Ballot highestSeen;
     private ulong commitIndex;
     private ulong appliedIndex;
-    private Ballot highestSeen;
+
+    /// <summary>The highest commit index the leader this node follows told it of (see <see cref="LeaderCommitIndex"/>).</summary>
+    private ulong leaderCommitIndex;
+    private long catchUpRetryAt;
+    private readonly SnapshotOffer[] snapshotOffered;
+
+    // Roles. The ballot is the one this node runs phase 1 in or leads (zero on a follower).
     private ReplicaRole role;
     private int leaderId = -1;
     private Ballot ballot;
 
+    /// <summary>The candidate's phase 1: exactly while <see cref="role"/> is candidate.</summary>
+    private PromiseTally? candidacy;
+
+    /// <summary>The leader's state: exactly while <see cref="role"/> is leader.</summary>
+    private LeaderState? leader;
+
+    /// <summary>The ballot this node would prepare if its pre-vote wins; <see cref="Ballot.Zero"/> when none is under way.</summary>
+    private Ballot preVoteBallot;
+    private uint preVoteMask;
+
+    // Logical time.
     private long now;
     private int electionElapsed;
     private int electionTimeout;
-    private int heartbeatElapsed;
 
-    private HardState persistedHardState;
-    private SoftState reportedSoftState;
-    private bool awaitingAdvance;
+    /// <summary>Ticks since this node last heard from the leader it follows (capped).</summary>
+    private int leaderSilentTicks;
+
+    // Reads. Heartbeat rounds are numbered across leaderships, so a round never repeats; the reads
+    // a Ready's round confirms join it until that Ready is taken.
+    private ulong heartbeatRound;
+    private ulong unsentReadRound;
+    private readonly List<ForwardedRead> forwardedReads = [];
+    private ulong unsentReadToken;
 
     /// <summary>
     /// Creates a replica from the state it had persisted (use <see cref="DurableState.Empty"/> for a
@@ -90,12 +123,10 @@ public sealed partial class ReplicaCore
         commitIndex = hard.CommitIndex;
         appliedIndex = recovered.SnapshotIndex;
         persistedHardState = hard;
-        ackedRound = new ulong[options.ClusterSize];
-        nextToSend = new ulong[options.ClusterSize];
-        lastHeard = new long[options.ClusterSize];
         snapshotOffered = new SnapshotOffer[options.ClusterSize];
         reportedSoftState = new SoftState(ReplicaRole.Follower, -1, Ballot.Zero);
         BecomeFollower(-1);
+        CheckInvariants();
     }
 
     /// <summary>This node's number.</summary>
@@ -152,6 +183,7 @@ public sealed partial class ReplicaCore
             throw new ArgumentException("message is not from a peer to this node", nameof(message));
         }
 
+        Progress before = CurrentProgress;
         switch (message)
         {
             case Prepare m:
@@ -199,26 +231,29 @@ public sealed partial class ReplicaCore
             default:
                 throw new ArgumentException("unknown message type", nameof(message));
         }
+
+        CheckProgress(before);
     }
 
     /// <summary>Advances logical time by one tick: heartbeats on the leader, election timeouts (a pre-vote, then phase 1) elsewhere.</summary>
     public void Tick()
     {
+        Progress before = CurrentProgress;
         now++;
-        if (role == ReplicaRole.Leader)
+        if (leader is { } lead)
         {
-            if (++heartbeatElapsed >= options.HeartbeatTicks)
+            if (++lead.HeartbeatElapsed >= options.HeartbeatTicks)
             {
-                heartbeatElapsed = 0;
+                lead.HeartbeatElapsed = 0;
                 // The lazy followers' batches go ahead of the heartbeat, whose commit index covers them.
-                RetransmitAccepts();
+                RetransmitAccepts(lead);
                 SendUnsentAccepts(lazyToo: true);
-                BroadcastHeartbeat();
+                BroadcastHeartbeat(lead);
             }
 
-            TickTransfer();
-            CheckChosenValuesArrive();
-            CheckQuorum();
+            TickTransfer(lead);
+            CheckChosenValuesArrive(lead);
+            CheckQuorum(lead);
         }
         else
         {
@@ -236,6 +271,8 @@ public sealed partial class ReplicaCore
                 StartCandidacy();
             }
         }
+
+        CheckProgress(before);
     }
 
     /// <summary>True if <see cref="TakeReady"/> would return something to do.</summary>
@@ -243,7 +280,7 @@ public sealed partial class ReplicaCore
     {
         return !awaitingAdvance
             && (outbox.Count > 0 || entriesToPersist.Count > 0 || readStates.Count > 0 || failedReads.Count > 0 || snapshotsToSend.Count > 0
-                || openBatch.Count > 0 || proposedSinceFlush || commitIndex > appliedIndex
+                || (leader is { } lead && (lead.OpenBatch.Count > 0 || lead.ProposedSinceFlush)) || commitIndex > appliedIndex
                 || CurrentHardState != persistedHardState || CurrentSoftState != reportedSoftState);
     }
 
@@ -254,7 +291,9 @@ public sealed partial class ReplicaCore
     public Ready TakeReady()
     {
         Invariant.Check(!awaitingAdvance, "the previous ready was not advanced");
+        Progress before = CurrentProgress;
         FlushProposals();
+        Invariant.Check(leader is null || (leader.OpenBatch.Count == 0 && !leader.ProposedSinceFlush), "a Ready carries every slot proposed so far");
 
         HardState hard = CurrentHardState;
         HardState? hardChange = hard != persistedHardState ? hard : null;
@@ -265,6 +304,7 @@ public sealed partial class ReplicaCore
         var committed = new LogEntry[lastToApply - appliedIndex];
         for (ulong slot = appliedIndex + 1; slot <= lastToApply; slot++)
         {
+            Invariant.Check(log.At(slot).Chosen, "only chosen slots are applied");
             committed[slot - appliedIndex - 1] = log.EntryAt(slot);
         }
 
@@ -292,6 +332,7 @@ public sealed partial class ReplicaCore
         unsentReadRound = 0;
         unsentReadToken = 0;
         awaitingAdvance = true;
+        CheckProgress(before);
         return ready;
     }
 
@@ -311,6 +352,8 @@ public sealed partial class ReplicaCore
             Invariant.Check(last <= commitIndex, "applied index never exceeds the commit index");
             appliedIndex = Math.Max(appliedIndex, last);
         }
+
+        CheckInvariants();
     }
 
     private HardState CurrentHardState => new(promised, commitIndex);
@@ -325,6 +368,7 @@ public sealed partial class ReplicaCore
 
     private void Persist(LogEntry entry)
     {
+        Invariant.Check(entry.Slot > commitIndex, "a slot below the commit index is never written again");
         log.Put(entry);
         entriesToPersist.Add(entry);
     }
@@ -351,17 +395,76 @@ public sealed partial class ReplicaCore
         electionTimeout = options.ElectionTicks + random.NextBelow(options.ElectionTicks);
     }
 
-    private void BecomeFollower(int leader)
+    /// <summary>Follows <paramref name="newLeader"/> (or no one, if -1), leaving any candidacy or leadership.</summary>
+    private void BecomeFollower(int newLeader)
     {
+        Invariant.Check(newLeader != self && newLeader >= -1 && newLeader < options.ClusterSize, "a follower follows another node or none");
         role = ReplicaRole.Follower;
-        leaderId = leader;
+        leaderId = newLeader;
         leaderCommitIndex = 0;
         ballot = Ballot.Zero;
-        ClearProposerState();
+        LeaveProposerRole();
         ResetElectionTimer();
-        if (leader >= 0)
+        if (newLeader >= 0)
         {
             HeardFromLeader();
+        }
+
+        Invariant.Check(leader is null && candidacy is null && preVoteBallot == Ballot.Zero, "a follower holds no proposer state");
+        CheckRoleState();
+    }
+
+    /// <summary>Drops the candidate's or leader's state; the reads waiting on this node's leadership, or on the leader it followed, fail.</summary>
+    private void LeaveProposerRole()
+    {
+        FailPendingReads();
+        leader = null;
+        candidacy = null;
+        CancelPreVote();
+    }
+
+    /// <summary>What never goes down, as it was before a step.</summary>
+    private readonly record struct Progress(Ballot Promised, Ballot HighestSeen, ulong CommitIndex, ulong AppliedIndex, ulong SnapshotIndex);
+
+    private Progress CurrentProgress => new(promised, highestSeen, commitIndex, appliedIndex, log.SnapshotIndex);
+
+    /// <summary>The postcondition of every input: nothing went down, and the state invariants hold.</summary>
+    private void CheckProgress(Progress before)
+    {
+        Invariant.Check(promised >= before.Promised, "the promised ballot never decreases");
+        Invariant.Check(highestSeen >= before.HighestSeen, "the highest ballot seen never decreases");
+        Invariant.Check(commitIndex >= before.CommitIndex, "the commit index never decreases");
+        Invariant.Check(appliedIndex >= before.AppliedIndex, "the applied index never decreases");
+        Invariant.Check(log.SnapshotIndex >= before.SnapshotIndex, "the snapshot index never decreases");
+        CheckInvariants();
+    }
+
+    /// <summary>The invariants that hold between inputs: indexes in order, the commit index at the end of the chosen prefix, and the role's state.</summary>
+    private void CheckInvariants()
+    {
+        Invariant.Check(log.SnapshotIndex <= appliedIndex && appliedIndex <= commitIndex && commitIndex <= log.LastSlot, "snapshot <= applied <= commit <= last accepted");
+        Invariant.Check(highestSeen >= promised, "the promised ballot was seen");
+        Invariant.Check(electionElapsed < electionTimeout && leaderSilentTicks <= options.ElectionTicks, "the election timer and the leader's silence stay within their limits");
+        Invariant.Check(forwardedReads.Count <= options.MaxPendingReads, "forwarded reads are bounded");
+        CheckRoleState();
+    }
+
+    /// <summary>Each role holds its own state and no other's: leader state exactly on the leader, a phase 1 tally exactly on a candidate.</summary>
+    private void CheckRoleState()
+    {
+        Invariant.Check((role == ReplicaRole.Leader) == (leader is not null), "leader state exists exactly while leading");
+        Invariant.Check((role == ReplicaRole.Candidate) == (candidacy is not null), "a phase 1 tally exists exactly while a candidate");
+        Invariant.Check(role == ReplicaRole.Follower ? ballot == Ballot.Zero && leaderId != self : ballot == promised && ballot.NodeId == self, "a proposer's ballot is its own and its promise");
+        Invariant.Check((role == ReplicaRole.Leader) == (leaderId == self), "a node names itself leader exactly while leading");
+        if (leader is { } lead)
+        {
+            Invariant.Check(lead.NextSlot > commitIndex && lead.ReadBarrierSlot > 0 && lead.ReadBarrierSlot < lead.NextSlot, "a leader proposes above its commit index and its read barrier");
+            Invariant.Check(lead.OpenBatch.Count == 0 || (lead.OpenBatchSlot == lead.NextSlot - 1 && lead.OpenBatch.Count <= options.MaxBatchCommands), "the open batch fills the last slot allocated, within its count");
+            Invariant.Check(lead.PendingReads.Count <= options.MaxPendingReads, "pending reads are bounded");
+            Invariant.Check(
+                lead.HeartbeatElapsed < options.HeartbeatTicks && lead.QuorumCheckElapsed < options.ElectionTicks && lead.StalledTicks < options.ElectionTicks,
+                "the leader's timers stay within their intervals");
+            Invariant.Check(lead.Transfer is null || (lead.Transfer.Successor != self && lead.Transfer.Elapsed < options.ElectionTicks), "a transfer hands over to another node, for at most an election timeout");
         }
     }
 }

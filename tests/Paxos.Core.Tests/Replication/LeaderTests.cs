@@ -6,6 +6,33 @@ namespace Paxos.Core.Tests.Replication;
 public sealed class LeaderTests
 {
     [Fact]
+    public void NothingOfALeadershipOutlivesItsStepDown()
+    {
+        ReplicaCore leader = EstablishedLeader();
+        Assert.Equal(ProposeStatus.Accepted, leader.Propose(Bytes("open")).Status);
+        Assert.Equal(ReadIndexStatus.Accepted, leader.ReadIndex(7).Status);
+        Assert.True(leader.TransferLeadership(1));
+
+        leader.Step(new Prepare(2, 0, new Ballot(9, 2), 2));
+        Ready stepDown = Drain(leader);
+        Assert.Equal(ReplicaRole.Follower, leader.Role);
+        Assert.Empty(stepDown.Entries); // the open batch is dropped, never proposed
+        Assert.Equal([7ul], stepDown.FailedReads);
+        Assert.Equal(-1, leader.TransferTarget);
+        Assert.Equal(ProposeStatus.NotLeader, leader.Propose(Bytes("late")).Status);
+
+        AcknowledgeAccepts(leader, ElectLeader(leader));
+        Drain(leader);
+        Assert.Equal(2ul, leader.CommitIndex); // the new leadership's read barrier took slot 2
+        Assert.Equal(-1, leader.TransferTarget);
+        Assert.Equal(3ul, leader.Propose(Bytes("new")).Slot);
+        Assert.Equal(ReadIndexStatus.Accepted, leader.ReadIndex(8).Status);
+        Heartbeat beat = SingleTo<Heartbeat>(Drain(leader), 1);
+        leader.Step(new HeartbeatReply(1, 0, beat.Ballot, beat.Round, 0, 0));
+        Assert.Equal([8ul], Drain(leader).ReadStates.Select(read => read.RequestId));
+    }
+
+    [Fact]
     public void SlotIsChosenWhenAQuorumAcceptedItInTheLeadersBallot()
     {
         ReplicaCore leader = EstablishedLeader();
