@@ -144,6 +144,23 @@ public sealed class WatchServiceTests : IAsyncDisposable
         Assert.Equal("still served", Assert.Single((await NextAsync(everything)).Events).Value.ToStringUtf8());
     }
 
+    [Fact]
+    public async Task A_stopping_node_ends_its_watches_with_unavailable_and_where_to_resume()
+    {
+        await StartAsync(new ChangeFeedOptions());
+        ulong index = await PutAsync("k", "v");
+        using var call = Watches.Watch(new WatchRequest { Key = "k", StartIndex = index });
+        Assert.True((await NextAsync(call)).Created);
+        Assert.Single((await NextAsync(call)).Events);
+
+        var stopping = _host!.DisposeAsync().AsTask();
+        _host = null;
+        var error = await Assert.ThrowsAsync<RpcException>(() => NextAsync(call));
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.EndsWith($"start_index {index + 1}", error.Status.Detail, StringComparison.Ordinal);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private async Task StartAsync(ChangeFeedOptions feed)
     {
         int port = FreePorts.Take(1)[0];
