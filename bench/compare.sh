@@ -2,7 +2,9 @@
 # Compares Paxos with etcd on this machine: starts a 5-node etcd cluster and a 5-node Paxos cluster on
 # loopback (each with fresh data directories, fsync on), runs the same 'paxos bench' workloads against
 # both, collects the JSON lines into bench/results/<timestamp>.jsonl and writes docs/performance.md and
-# docs/performance.png from them. Stops only the processes it started.
+# docs/performance.png from them. Then 'paxos bench watch' on each (watch event throughput and delivery
+# latency; its JSON lines go to bench/results/<timestamp>-watch.jsonl, not into the report). Stops only
+# the processes it started.
 #
 # By default it builds src/Paxos.Cli once in Release and runs the program it builds (what
 # 'dotnet run -c Release --project src/Paxos.Cli --' runs, without a 'dotnet run' process in between,
@@ -23,6 +25,8 @@
 #   ETCD_BASE_PORT   etcd client ports are this + i, peer ports this + 10 + i (default 23790)
 #   PAXOS_BASE_PORT  Paxos node ports are this + i (default 7100)
 #   WORKLOAD_FILTER  run only the workloads whose name contains this text (default: all)
+#   WATCHERS         watchers of one prefix in the watch run, with 4 clients writing under it for
+#                    DURATION seconds (default 1000; 0: no watch run)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -67,6 +71,8 @@ fi
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS="bench/results/$STAMP.jsonl"
+WATCHERS=${WATCHERS:-1000}
+WATCH_RESULTS="bench/results/$STAMP-watch.jsonl"
 WORK=$(mktemp -d -t paxos-compare.XXXXXX)
 mkdir -p bench/results
 : > "$RESULTS"
@@ -114,6 +120,19 @@ run_workloads() { # target, endpoints
   done
 }
 
+run_watch() { # target, endpoints
+  ((WATCHERS > 0)) || return 0
+  local out="$WORK/watch.out"
+  log "$1: watch, $WATCHERS watchers, 4 writers"
+  # shellcheck disable=SC2086 # BENCH_CMD is a command line
+  if $BENCH_CMD watch --target "$1" --endpoints "$2" --watchers "$WATCHERS" --writers 4 --duration "$DURATION" > "$out"; then
+    cat "$out" >&2
+  else
+    FAILED+=("$1: watch")
+  fi
+  grep '^{' "$out" >> "$WATCH_RESULTS" || true
+}
+
 for ((round = 1; round <= ROUNDS; round++)); do
 for target in $TARGETS; do
   log "round $round of $ROUNDS: $target"
@@ -124,6 +143,7 @@ for target in $TARGETS; do
       if start_etcd; then
         warm_up etcd "$(endpoints "$ETCD_BASE_PORT")"
         run_workloads etcd "$(endpoints "$ETCD_BASE_PORT")"
+        run_watch etcd "$(endpoints "$ETCD_BASE_PORT")"
       else
         FAILED+=("etcd: the cluster did not start")
       fi
@@ -132,6 +152,7 @@ for target in $TARGETS; do
       if start_paxos; then
         warm_up paxos "$(endpoints "$PAXOS_BASE_PORT")"
         run_workloads paxos "$(endpoints "$PAXOS_BASE_PORT")"
+        run_watch paxos "$(endpoints "$PAXOS_BASE_PORT")"
       else
         FAILED+=("paxos: the cluster did not start")
       fi
@@ -146,6 +167,9 @@ done
 done
 
 log "results: $RESULTS"
+if ((WATCHERS > 0)); then
+  log "watch results: $WATCH_RESULTS"
+fi
 # shellcheck disable=SC2086 # REPORT_CMD is a command line
 if [[ -s $RESULTS ]]; then
   $REPORT_CMD "$RESULTS" --output docs/performance.md

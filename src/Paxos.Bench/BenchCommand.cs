@@ -7,7 +7,7 @@ namespace Paxos.Bench;
 /// <summary>
 /// <c>paxos bench</c>: a load generator against a running Paxos or etcd cluster that prints a table and
 /// one JSON line of throughput and latency percentiles; <c>paxos bench report</c> turns collected JSON
-/// lines into <c>docs/performance.md</c> and a chart.
+/// lines into <c>docs/performance.md</c> and a chart; <c>paxos bench watch</c> measures watches.
 /// </summary>
 public static class BenchCommand
 {
@@ -30,6 +30,7 @@ public static class BenchCommand
         var command = new Command("bench", "Load a running cluster (Paxos or etcd) and print throughput and latency percentiles as a table and one JSON line.");
         options.AddTo(command);
         command.Subcommands.Add(ReportCommand.Create());
+        command.Subcommands.Add(Watching.WatchBenchCommand.Create());
         command.SetAction(async (parse, cancellationToken) =>
         {
             BenchSettings settings;

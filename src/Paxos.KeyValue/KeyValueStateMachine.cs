@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Paxos.Core;
+using Paxos.KeyValue.Watching;
 
 namespace Paxos.KeyValue;
 
@@ -31,6 +32,10 @@ namespace Paxos.KeyValue;
 /// branch's operations in order (a get sees the branch's earlier puts and deletes), all at its one
 /// index, and changes the store only if its result fits <see cref="KeyValueResultCodec.MaxEncodedLength"/>;
 /// otherwise it gets a <see cref="RejectedResult"/> and changes nothing, alike on every replica.</para>
+/// <para><b>Changes.</b> Every put and every delete of a key that existed, whichever command made
+/// it, is recorded where keys are set and removed and published to <see cref="Changes"/> with its
+/// command's index once the command is applied; a command that changes nothing publishes nothing.
+/// A restored snapshot resets the feed to the snapshot's index.</para>
 /// <para><b>Threads.</b> <see cref="Apply"/>, <see cref="WriteSnapshot"/> and
 /// <see cref="RestoreSnapshot"/> must be called from one thread at a time (the apply loop).
 /// <see cref="TryGet"/>, <see cref="List"/>, <see cref="LastAppliedIndex"/> and <see cref="Count"/>
@@ -64,11 +69,21 @@ public sealed class KeyValueStateMachine : IStateMachine
 
     /// <summary>Creates an empty store; every replica must use equal <paramref name="options"/>.</summary>
     public KeyValueStateMachine(KeyValueStateMachineOptions options)
+        : this(options, new ChangeFeedOptions())
+    {
+    }
+
+    /// <summary>Creates an empty store whose <see cref="Changes"/> keep to <paramref name="changeFeed"/> (local to this replica).</summary>
+    public KeyValueStateMachine(KeyValueStateMachineOptions options, ChangeFeedOptions changeFeed)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
+        Changes = new ChangeFeed(changeFeed);
     }
+
+    /// <summary>The changes this store applies, for watches.</summary>
+    public ChangeFeed Changes { get; }
 
     /// <summary>The index of the last applied command (0 before the first), for read-index waits.</summary>
     public ulong LastAppliedIndex => Volatile.Read(ref _lastAppliedIndex);
@@ -120,6 +135,7 @@ public sealed class KeyValueStateMachine : IStateMachine
             }
             byte[] result = ApplyCommand(index, command);
             Volatile.Write(ref _lastAppliedIndex, index);
+            Changes.Publish(index);
             return result;
         }
     }
@@ -196,6 +212,7 @@ public sealed class KeyValueStateMachine : IStateMachine
             _keys = keys;
             _clients = contents.Clients;
             Volatile.Write(ref _lastAppliedIndex, contents.LastAppliedIndex);
+            Changes.Reset(contents.LastAppliedIndex);
         }
     }
 
@@ -315,9 +332,10 @@ public sealed class KeyValueStateMachine : IStateMachine
         return result;
     }
 
-    /// <summary>Writes a key; called with <see cref="_cut"/> held, so <see cref="_keys"/> changes only then.</summary>
+    /// <summary>Writes a key and records the change; called with <see cref="_cut"/> held, so <see cref="_keys"/> changes only then.</summary>
     private void Set(string key, StoredValue value)
     {
+        Changes.Record(ChangeKind.Put, key, value.Value);
         if (_data.TryAdd(key, value))
         {
             _keys.Add(key);
@@ -328,13 +346,14 @@ public sealed class KeyValueStateMachine : IStateMachine
         }
     }
 
-    /// <summary>Deletes a key; returns whether it existed. Called with <see cref="_cut"/> held.</summary>
+    /// <summary>Deletes a key and records the change if it existed; returns whether it did. Called with <see cref="_cut"/> held.</summary>
     private bool Remove(string key)
     {
         if (!_data.TryRemove(key, out _))
         {
             return false;
         }
+        Changes.Record(ChangeKind.Delete, key, ReadOnlyMemory<byte>.Empty);
         _keys.Remove(key);
         return true;
     }

@@ -25,7 +25,7 @@ namespace Paxos.Node.Hosting;
 
 /// <summary>
 /// A running Paxos node: its durable state, its gRPC server (PaxosService for peers,
-/// KeyValueService and ConsensusService for clients, on the one port of the cluster file) and its
+/// KeyValueService, WatchService and ConsensusService for clients, on the one port of the cluster file) and its
 /// clients to the other nodes. Start it with <see cref="StartAsync(NodeOptions, CancellationToken)"/>, stop it with <see cref="DisposeAsync"/>.
 /// </summary>
 public sealed partial class PaxosNodeHost : IAsyncDisposable
@@ -187,6 +187,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         if (keyValueService)
         {
             app.MapGrpcService<KeyValueGrpcService>();
+            app.MapGrpcService<WatchGrpcService>();
         }
         app.MapGrpcHealthChecksService();
         if (options.MetricsPort is int port)
