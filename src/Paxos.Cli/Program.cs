@@ -11,6 +11,7 @@ var root = new RootCommand("Paxos for .NET: consensus nodes, a local cluster, an
     KeyValueCommands.CreateLeader(),
     ListTxnCommands.CreateList(),
     ListTxnCommands.CreateTxn(),
+    LeaseCommands.Create(),
     StatusCommand.Create(),
     ConsensusCommands.CreatePropose(),
     ConsensusCommands.CreateLearned(),
