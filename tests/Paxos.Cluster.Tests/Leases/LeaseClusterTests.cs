@@ -106,6 +106,34 @@ public sealed class LeaseClusterTests(ITestOutputHelper output) : IDisposable
         Assert.Contains($"NotFound: lease {id} does not exist", await PaxosAsync(1, "put", "svc/cli", "v", "--lease", id, "--endpoints", endpoints), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Leases_and_their_keys_survive_all_nodes_killed_and_restarted_from_snapshots()
+    {
+        _cluster.NodeArguments = ["--snapshot-interval", "5"];
+        await _cluster.StartAllAsync();
+        ulong lease = await GrantWithKeysAsync(node: 0, ttlMs: 60_000);
+        for (int i = 0; i < 20; i++)
+        {
+            await _cluster.KeyValue(i % _cluster.Size).PutAsync(new PutRequest { Key = $"filler/{i}", Value = ByteString.CopyFromUtf8("x") }, deadline: Deadline);
+        }
+        for (int node = 0; node < _cluster.Size; node++)
+        {
+            _cluster.Kill(node);
+        }
+
+        await _cluster.StartAllAsync();
+        await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(20));
+
+        var listed = await ListAsync(1);
+        Assert.Equal(Keys, listed.Items.Select(item => item.Key));
+        Assert.All(listed.Items, item => Assert.Equal(lease, item.LeaseId));
+        Assert.True((await _cluster.Lease(2).KeepAliveAsync(new LeaseKeepAliveRequest { LeaseId = lease }, deadline: Deadline)).Found);
+        var next = await _cluster.Lease(0).GrantAsync(new LeaseGrantRequest { TtlMs = 5_000 }, deadline: Deadline);
+        Assert.True(next.LeaseId > lease, "a lease id is never given twice");
+        Assert.True((await _cluster.Lease(1).RevokeAsync(new LeaseRevokeRequest { LeaseId = lease }, deadline: Deadline)).Found);
+        Assert.Empty((await ListAsync(2)).Items);
+    }
+
     /// <summary>Grants a lease through <paramref name="node"/> and puts <see cref="Keys"/> with it.</summary>
     private async Task<ulong> GrantWithKeysAsync(int node, long ttlMs)
     {
