@@ -12,6 +12,7 @@ var root = new RootCommand("Paxos for .NET: consensus nodes, a local cluster, an
     ListTxnCommands.CreateList(),
     ListTxnCommands.CreateTxn(),
     WatchCommand.Create(),
+    LeaseCommands.Create(),
     StatusCommand.Create(),
     ConsensusCommands.CreatePropose(),
     ConsensusCommands.CreateLearned(),

@@ -6,11 +6,11 @@ namespace Paxos.Client;
 /// <summary>One node: its URL and the one channel to it, opened on first use and shared by every call.</summary>
 internal sealed class Endpoint(Uri url, Func<Uri, ChannelBase> connect) : IDisposable
 {
-    private readonly Lazy<(ChannelBase Channel, KeyValueService.KeyValueServiceClient Client)> _connection =
+    private readonly Lazy<(ChannelBase Channel, KeyValueService.KeyValueServiceClient Client, LeaseService.LeaseServiceClient Leases)> _connection =
         new(() =>
         {
             var channel = connect(url);
-            return (channel, new KeyValueService.KeyValueServiceClient(channel));
+            return (channel, new KeyValueService.KeyValueServiceClient(channel), new LeaseService.LeaseServiceClient(channel));
         }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     public Uri Url { get; } = url;
@@ -19,6 +19,8 @@ internal sealed class Endpoint(Uri url, Func<Uri, ChannelBase> connect) : IDispo
     public string Authority { get; } = url.GetLeftPart(UriPartial.Authority);
 
     public KeyValueService.KeyValueServiceClient Client => _connection.Value.Client;
+
+    public LeaseService.LeaseServiceClient Leases => _connection.Value.Leases;
 
     /// <summary>Closes the channel if it was opened (a GrpcChannel is closed by Dispose; its ShutdownAsync does nothing).</summary>
     public void Dispose()

@@ -25,7 +25,7 @@ namespace Paxos.Client;
 /// (any other error answer), and <see cref="OperationCanceledException"/> when the caller's token is
 /// cancelled (a write's outcome is then unknown too).</para>
 /// </remarks>
-public sealed class PaxosClient : IAsyncDisposable
+public sealed partial class PaxosClient : IAsyncDisposable
 {
     private const int NoLeader = -1;
 
@@ -71,7 +71,16 @@ public sealed class PaxosClient : IAsyncDisposable
     /// <param name="value">Up to 1 MiB.</param>
     /// <param name="timeout">The call's overall deadline, retries included; <see cref="PaxosClientOptions.Timeout"/> if null.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public Task<PutResult> PutAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<PutResult> PutAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        PutAsync(key, value, leaseId: 0, timeout, cancellationToken);
+
+    /// <summary>Writes <paramref name="value"/> under <paramref name="key"/>, attached to lease <paramref name="leaseId"/>: the key is deleted when the lease ends.</summary>
+    /// <param name="key">1 to 1024 UTF-8 bytes.</param>
+    /// <param name="value">Up to 1 MiB.</param>
+    /// <param name="leaseId">A lease from <see cref="GrantLeaseAsync"/>; 0 for none. One that does not exist fails the put with <see cref="PaxosRpcException"/> (NotFound).</param>
+    /// <param name="timeout">The call's overall deadline, retries included; <see cref="PaxosClientOptions.Timeout"/> if null.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<PutResult> PutAsync(string key, ReadOnlyMemory<byte> value, ulong leaseId, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         CheckKey(key);
         return WriteAsync("put", (clientId, requestId) => new V1.PutRequest
@@ -80,6 +89,7 @@ public sealed class PaxosClient : IAsyncDisposable
             Value = ByteString.CopyFrom(value.Span),
             ClientId = clientId,
             RequestId = requestId,
+            LeaseId = leaseId,
         }, async (client, request, options) => new PutResult((await client.PutAsync(request, options).ConfigureAwait(false)).Index), timeout, cancellationToken);
     }
 
@@ -220,6 +230,15 @@ public sealed class PaxosClient : IAsyncDisposable
         }
     }
 
+    private Task<TResult> CallAsync<TResult>(
+        string operation,
+        Route route,
+        bool isWrite,
+        Func<V1.KeyValueService.KeyValueServiceClient, CallOptions, Task<TResult>> call,
+        DateTime deadline,
+        CancellationToken cancellationToken) =>
+        CallAsync(operation, route, isWrite, (Endpoint endpoint, CallOptions options) => call(endpoint.Client, options), deadline, cancellationToken);
+
     /// <summary>
     /// Runs <paramref name="call"/> at one endpoint after another until one answers, an error is
     /// final, or <paramref name="deadline"/> passes.
@@ -228,7 +247,7 @@ public sealed class PaxosClient : IAsyncDisposable
         string operation,
         Route route,
         bool isWrite,
-        Func<V1.KeyValueService.KeyValueServiceClient, CallOptions, Task<TResult>> call,
+        Func<Endpoint, CallOptions, Task<TResult>> call,
         DateTime deadline,
         CancellationToken cancellationToken)
     {
@@ -269,7 +288,7 @@ public sealed class PaxosClient : IAsyncDisposable
                     }
                 }
                 var options = new CallOptions(deadline: Min(deadline, DateTime.UtcNow + _attemptTimeout), cancellationToken: cancellationToken);
-                var result = await call(_endpoints[target].Client, options).ConfigureAwait(false);
+                var result = await call(_endpoints[target], options).ConfigureAwait(false);
                 Volatile.Write(ref _preferred, target);
                 return result;
             }

@@ -3,7 +3,9 @@ namespace Paxos.KeyValue;
 /// <summary>
 /// A write replicated through the log and applied by <see cref="KeyValueStateMachine"/>:
 /// <see cref="PutCommand"/>, <see cref="DeleteCommand"/>, <see cref="CompareAndSwapCommand"/>
-/// (each a <see cref="SingleKeyCommand"/>) or <see cref="TxnCommand"/>. Encoded with
+/// (each a <see cref="SingleKeyCommand"/>), <see cref="TxnCommand"/>, or a lease command
+/// (<see cref="LeaseGrantCommand"/>, <see cref="LeaseRevokeCommand"/>, <see cref="LeaseExpireCommand"/>,
+/// <see cref="LeaseEpochCommand"/>). Encoded with
 /// <see cref="KeyValueCommandCodec"/>.
 /// </summary>
 public abstract class KeyValueCommand

@@ -1,3 +1,5 @@
+using Paxos.Core;
+
 namespace Paxos.KeyValue;
 
 /// <summary>
@@ -8,14 +10,23 @@ namespace Paxos.KeyValue;
 ///          | key:string                                              ; tag 2, Delete
 ///          | key:string flags:u8 expected_value:bytes new_value:bytes ; tag 3, CompareAndSwap, flags bit 0 = expect_absent
 ///          | count:varint { compare } success:ops failure:ops        ; tag 4, Txn
+///          | key:string value:bytes lease:u64                        ; tag 5, Put attaching the key to lease (not 0)
+///          | ttl_ms:u64                                              ; tag 6, LeaseGrant (two's complement of the signed ttl)
+///          | lease:u64                                               ; tag 7, LeaseRevoke
+///          | lease:u64 epoch:ballot                                  ; tag 8, LeaseExpire
+///          | epoch:ballot                                            ; tag 9, LeaseEpoch
+/// ballot   = round:u64 node:varint
 /// compare  = key:string target:u8 operator:u8 operand                ; target and operator as CompareTarget and CompareOperator
 /// operand  = value:bytes | index:u64 | exists:u8(0 or 1)             ; of target Value, Index, Exists
-/// ops      = count:varint { kind:u8 key:string [value:bytes] }       ; kind 1 put (with the value), 2 delete, 3 get
+/// ops      = count:varint { kind:u8 key:string [value:bytes [lease:u64]] } ; kind 1 put (with the value), 2 delete, 3 get,
+///                                                                  ; 4 put with the value and a lease (not 0)
 /// string   = bytes holding strict UTF-8
 /// bytes    = length:varint data:length bytes                         ; varint = unsigned LEB128, shortest form, ≤ 32 bits
 /// u64      = 8 bytes little-endian
 /// </code>
-/// Tag 4 was added after tags 1 to 3 without changing their bytes. Decoding is strict (unknown
+/// Tag 4 was added after tags 1 to 3, and tags 5 to 9 and kind 4 after that, without changing the
+/// bytes of the earlier ones: a put without a lease is still tag 1 (kind 1), so logs written before
+/// leases existed read the same. Decoding is strict (unknown
 /// version, tag, flag bits, target, operator or kind, truncation, trailing bytes and invalid UTF-8
 /// throw <see cref="FormatException"/>), so every encoding has exactly one meaning. Limits are not
 /// checked here: see <see cref="KeyValueLimits"/>.
@@ -38,10 +49,16 @@ public static class KeyValueCommandCodec
     private const byte DeleteTag = 2;
     private const byte CompareAndSwapTag = 3;
     private const byte TxnTag = 4;
+    private const byte LeasedPutTag = 5;
+    private const byte LeaseGrantTag = 6;
+    private const byte LeaseRevokeTag = 7;
+    private const byte LeaseExpireTag = 8;
+    private const byte LeaseEpochTag = 9;
     private const byte ExpectAbsentFlag = 1;
     private const byte PutKind = 1;
     private const byte DeleteKind = 2;
     private const byte GetKind = 3;
+    private const byte LeasedPutKind = 4;
 
     /// <summary>The exact number of bytes <see cref="Encode(KeyValueCommand, Span{byte})"/> writes.</summary>
     /// <exception cref="ArgumentException">A string is not valid UTF-16 (lone surrogate).</exception>
@@ -51,10 +68,13 @@ public static class KeyValueCommandCodec
         int header = 2 + WireFormat.StringSize(command.ClientId) + sizeof(ulong);
         return header + command switch
         {
-            PutCommand put => WireFormat.StringSize(put.Key) + WireFormat.BytesSize(put.Value.Length),
+            PutCommand put => WireFormat.StringSize(put.Key) + WireFormat.BytesSize(put.Value.Length) + (put.LeaseId != 0 ? sizeof(ulong) : 0),
             DeleteCommand delete => WireFormat.StringSize(delete.Key),
             CompareAndSwapCommand cas => WireFormat.StringSize(cas.Key) + 1 + WireFormat.BytesSize(cas.ExpectedValue.Length) + WireFormat.BytesSize(cas.NewValue.Length),
             TxnCommand txn => TxnLength(txn),
+            LeaseGrantCommand or LeaseRevokeCommand => sizeof(ulong),
+            LeaseExpireCommand expire => sizeof(ulong) + WireFormat.BallotSize(expire.Epoch),
+            LeaseEpochCommand epoch => WireFormat.BallotSize(epoch.Epoch),
             _ => throw UnknownType(command),
         };
     }
@@ -72,10 +92,15 @@ public static class KeyValueCommandCodec
         writer.WriteByte(FormatVersion);
         writer.WriteByte(command switch
         {
-            PutCommand => PutTag,
+            PutCommand { LeaseId: 0 } => PutTag,
+            PutCommand => LeasedPutTag,
             DeleteCommand => DeleteTag,
             CompareAndSwapCommand => CompareAndSwapTag,
             TxnCommand => TxnTag,
+            LeaseGrantCommand => LeaseGrantTag,
+            LeaseRevokeCommand => LeaseRevokeTag,
+            LeaseExpireCommand => LeaseExpireTag,
+            LeaseEpochCommand => LeaseEpochTag,
             _ => throw UnknownType(command),
         });
         writer.WriteString(command.ClientId);
@@ -85,6 +110,10 @@ public static class KeyValueCommandCodec
             case PutCommand put:
                 writer.WriteString(put.Key);
                 writer.WriteBytes(put.Value.Span);
+                if (put.LeaseId != 0)
+                {
+                    writer.WriteUInt64(put.LeaseId);
+                }
                 break;
             case DeleteCommand delete:
                 writer.WriteString(delete.Key);
@@ -97,6 +126,19 @@ public static class KeyValueCommandCodec
                 break;
             case TxnCommand txn:
                 WriteTxn(ref writer, txn);
+                break;
+            case LeaseGrantCommand grant:
+                writer.WriteUInt64(unchecked((ulong)grant.TtlMilliseconds));
+                break;
+            case LeaseRevokeCommand revoke:
+                writer.WriteUInt64(revoke.LeaseId);
+                break;
+            case LeaseExpireCommand expire:
+                writer.WriteUInt64(expire.LeaseId);
+                writer.WriteBallot(expire.Epoch);
+                break;
+            case LeaseEpochCommand epoch:
+                writer.WriteBallot(epoch.Epoch);
                 break;
         }
         return writer.Position;
@@ -122,7 +164,7 @@ public static class KeyValueCommandCodec
             throw reader.Malformed($"unsupported format version {version} (this build reads version {FormatVersion})");
         }
         byte tag = reader.ReadByte();
-        if (tag is not (PutTag or DeleteTag or CompareAndSwapTag or TxnTag))
+        if (tag is < PutTag or > LeaseEpochTag)
         {
             throw reader.Malformed($"unknown command tag {tag}");
         }
@@ -131,9 +173,10 @@ public static class KeyValueCommandCodec
         KeyValueCommand command;
         switch (tag)
         {
-            case PutTag:
+            case PutTag or LeasedPutTag:
                 string putKey = reader.ReadString("key");
-                command = new PutCommand(putKey, reader.ReadBytes("value").ToArray(), clientId, requestId);
+                byte[] putValue = reader.ReadBytes("value").ToArray();
+                command = new PutCommand(putKey, putValue, clientId, requestId, tag == LeasedPutTag ? ReadLeaseId(ref reader) : 0);
                 break;
             case DeleteTag:
                 command = new DeleteCommand(reader.ReadString("key"), clientId, requestId);
@@ -149,9 +192,26 @@ public static class KeyValueCommandCodec
                 byte[] newValue = reader.ReadBytes("new value").ToArray();
                 command = new CompareAndSwapCommand(casKey, flags == ExpectAbsentFlag, expected, newValue, clientId, requestId);
                 break;
-            default: // TxnTag, the only tag left
+            case TxnTag:
                 command = ReadTxn(ref reader, clientId, requestId);
                 break;
+            case LeaseGrantTag:
+                command = new LeaseGrantCommand(unchecked((long)reader.ReadUInt64()), clientId, requestId);
+                break;
+            case LeaseRevokeTag:
+                command = new LeaseRevokeCommand(reader.ReadUInt64(), clientId, requestId);
+                break;
+            case LeaseExpireTag:
+                ulong expired = reader.ReadUInt64();
+                command = new LeaseExpireCommand(expired, reader.ReadBallot());
+                break;
+            default: // LeaseEpochTag, the only tag left
+                command = new LeaseEpochCommand(reader.ReadBallot());
+                break;
+        }
+        if (command is LeaseExpireCommand or LeaseEpochCommand && (clientId.Length != 0 || requestId != 0))
+        {
+            throw reader.Malformed("a lease expiry or epoch carries no client id or request id");
         }
         reader.ExpectEnd();
         return command;
@@ -177,7 +237,12 @@ public static class KeyValueCommandCodec
         int length = WireFormat.VarUInt32Size((uint)operations.Count);
         foreach (TxnOperation operation in operations)
         {
-            length += 1 + WireFormat.StringSize(operation.Key) + (operation is TxnPut put ? WireFormat.BytesSize(put.Value.Length) : 0);
+            length += 1 + WireFormat.StringSize(operation.Key) + operation switch
+            {
+                TxnPut { LeaseId: 0 } put => WireFormat.BytesSize(put.Value.Length),
+                TxnPut put => WireFormat.BytesSize(put.Value.Length) + sizeof(ulong),
+                _ => 0,
+            };
         }
         return length;
     }
@@ -214,7 +279,8 @@ public static class KeyValueCommandCodec
         {
             writer.WriteByte(operation switch
             {
-                TxnPut => PutKind,
+                TxnPut { LeaseId: 0 } => PutKind,
+                TxnPut => LeasedPutKind,
                 TxnDelete => DeleteKind,
                 TxnGet => GetKind,
                 _ => throw new ArgumentException($"Unknown transaction operation type {operation.GetType().Name}.", nameof(operations)),
@@ -223,6 +289,10 @@ public static class KeyValueCommandCodec
             if (operation is TxnPut put)
             {
                 writer.WriteBytes(put.Value.Span);
+                if (put.LeaseId != 0)
+                {
+                    writer.WriteUInt64(put.LeaseId);
+                }
             }
         }
     }
@@ -272,7 +342,7 @@ public static class KeyValueCommandCodec
         for (uint i = 0; i < count; i++)
         {
             byte kind = reader.ReadByte();
-            if (kind is not (PutKind or DeleteKind or GetKind))
+            if (kind is not (PutKind or DeleteKind or GetKind or LeasedPutKind))
             {
                 throw reader.Malformed($"unknown transaction operation kind {kind}");
             }
@@ -280,11 +350,19 @@ public static class KeyValueCommandCodec
             operations.Add(kind switch
             {
                 PutKind => new TxnPut(key, reader.ReadBytes("operation value").ToArray()),
+                LeasedPutKind => new TxnPut(key, reader.ReadBytes("operation value").ToArray(), ReadLeaseId(ref reader)),
                 DeleteKind => new TxnDelete(key),
                 _ => new TxnGet(key),
             });
         }
         return operations;
+    }
+
+    /// <summary>A lease id written after a put's value: not 0, which is written as the put without a lease instead.</summary>
+    private static ulong ReadLeaseId(ref SpanReader reader)
+    {
+        ulong leaseId = reader.ReadUInt64();
+        return leaseId != 0 ? leaseId : throw reader.Malformed("a put with a lease names lease 0");
     }
 
     private static ArgumentException UnknownType(KeyValueCommand command) =>

@@ -42,6 +42,31 @@ public static class KeyValueLimits
     /// <summary>What a <c>List</c> page counts for an item besides its key and value bytes: at least its protobuf framing.</summary>
     public const int ListItemOverheadBytes = 32;
 
+    /// <summary>The shortest lease time to live a grant may ask for (contract section 1b).</summary>
+    public const long MinLeaseTtlMilliseconds = 1_000;
+
+    /// <summary>The longest lease time to live a grant may ask for (contract section 1b: one day).</summary>
+    public const long MaxLeaseTtlMilliseconds = 86_400_000;
+
+    /// <summary>
+    /// The most leases that exist at once; a grant beyond it is refused (RESOURCE_EXHAUSTED). Not
+    /// in the contract's text; it bounds the leader's lease keeper, which checks every lease.
+    /// </summary>
+    public const int MaxLeases = 10_000;
+
+    /// <summary>
+    /// The most keys attached to one lease; a put that would attach one more is refused
+    /// (RESOURCE_EXHAUSTED). Not in the contract's text; it bounds the one index at which an
+    /// expiry deletes them (and the watch events of that index) to about 1 MiB of keys.
+    /// </summary>
+    public const int MaxKeysPerLease = 1_000;
+
+    /// <summary>Checks a lease time to live: from <see cref="MinLeaseTtlMilliseconds"/> to <see cref="MaxLeaseTtlMilliseconds"/>.</summary>
+    public static string? ValidateLeaseTtl(long ttlMilliseconds) =>
+        ttlMilliseconds is < MinLeaseTtlMilliseconds or > MaxLeaseTtlMilliseconds
+            ? $"ttl_ms is {ttlMilliseconds}; it must be from {MinLeaseTtlMilliseconds} to {MaxLeaseTtlMilliseconds}"
+            : null;
+
     /// <summary>Checks that a key is non-empty, valid UTF-16 (no lone surrogate) and at most <see cref="MaxKeyBytes"/> UTF-8 bytes.</summary>
     public static string? ValidateKey(string? key) =>
         string.IsNullOrEmpty(key) ? "key must not be empty" : ValidateText(key, "key", MaxKeyBytes);
@@ -81,6 +106,7 @@ public static class KeyValueLimits
                 PutCommand put => ValidateValue(put.Value.Length),
                 CompareAndSwapCommand cas => ValidateValue(cas.NewValue.Length) ?? ValidateExpected(cas.ExpectedValue.Length),
                 TxnCommand txn => ValidateTxn(txn),
+                LeaseGrantCommand grant => ValidateLeaseTtl(grant.TtlMilliseconds),
                 _ => null,
             };
     }

@@ -13,8 +13,13 @@ namespace Paxos.KeyValue;
 ///        | reason:string                                 ; tag 5, Rejected
 ///        | flags:u8 index:u64 value:bytes                ; tag 6, Get (inside a transaction), bit 0 = found
 ///        | flags:u8 index:u64 count:varint { tag:u8 body } ; tag 7, Txn, bit 0 = succeeded; inner tags 1, 2 and 6 only
+///        | lease:u64 ttl_ms:u64                          ; tag 8, LeaseGrant
+///        | flags:u8 index:u64                            ; tag 9, LeaseRevoke (also of an expiry), bit 0 = found
+///        | lease:u64                                     ; tag 10, LeaseNotFound
+///        | epoch:ballot                                  ; tag 11, LeaseEpoch
+///        | reason:string                                 ; tag 12, Exhausted
 /// </code>
-/// Tags 6 and 7 were added after tags 1 to 5 without changing their bytes. Decoding is strict and
+/// Tags 6 and 7 were added after tags 1 to 5, and 8 to 12 after those, without changing their bytes. Decoding is strict and
 /// throws <see cref="FormatException"/> for anything else.
 /// </summary>
 public static class KeyValueResultCodec
@@ -38,6 +43,11 @@ public static class KeyValueResultCodec
     private const byte RejectedTag = 5;
     private const byte GetTag = 6;
     private const byte TxnTag = 7;
+    private const byte LeaseGrantTag = 8;
+    private const byte LeaseRevokeTag = 9;
+    private const byte LeaseNotFoundTag = 10;
+    private const byte LeaseEpochTag = 11;
+    private const byte ExhaustedTag = 12;
     private const byte FirstFlag = 1;
     private const byte SecondFlag = 2;
 
@@ -116,6 +126,23 @@ public static class KeyValueResultCodec
                 }
                 result = new TxnResult(txnFlags == FirstFlag, results, txnIndex);
                 break;
+            case LeaseGrantTag:
+                ulong leaseId = reader.ReadUInt64();
+                result = new LeaseGrantResult(leaseId, unchecked((long)reader.ReadUInt64()));
+                break;
+            case LeaseRevokeTag:
+                byte revokeFlags = ReadFlags(ref reader, FirstFlag);
+                result = new LeaseRevokeResult(revokeFlags == FirstFlag, reader.ReadUInt64());
+                break;
+            case LeaseNotFoundTag:
+                result = new LeaseNotFoundResult(reader.ReadUInt64());
+                break;
+            case LeaseEpochTag:
+                result = new LeaseEpochResult(reader.ReadBallot());
+                break;
+            case ExhaustedTag:
+                result = new ExhaustedResult(reader.ReadString("reason"));
+                break;
             default:
                 throw reader.Malformed($"unknown result tag {tag}");
         }
@@ -132,6 +159,11 @@ public static class KeyValueResultCodec
         RejectedResult rejected => WireFormat.StringSize(rejected.Reason),
         GetResult get => 1 + sizeof(ulong) + WireFormat.BytesSize(get.Value.Length),
         TxnResult txn => 1 + sizeof(ulong) + WireFormat.VarUInt32Size((uint)txn.Results.Count) + txn.Results.Sum(OperationResultLength),
+        LeaseGrantResult => 2 * sizeof(ulong),
+        LeaseRevokeResult => 1 + sizeof(ulong),
+        LeaseNotFoundResult => sizeof(ulong),
+        LeaseEpochResult epoch => WireFormat.BallotSize(epoch.Epoch),
+        ExhaustedResult exhausted => WireFormat.StringSize(exhausted.Reason),
         _ => throw UnknownType(result),
     };
 
@@ -180,6 +212,28 @@ public static class KeyValueResultCodec
                 {
                     WriteTagged(ref writer, inner);
                 }
+                break;
+            case LeaseGrantResult grant:
+                writer.WriteByte(LeaseGrantTag);
+                writer.WriteUInt64(grant.LeaseId);
+                writer.WriteUInt64(unchecked((ulong)grant.TtlMilliseconds));
+                break;
+            case LeaseRevokeResult revoke:
+                writer.WriteByte(LeaseRevokeTag);
+                writer.WriteByte(revoke.Found ? FirstFlag : (byte)0);
+                writer.WriteUInt64(revoke.Index);
+                break;
+            case LeaseNotFoundResult notFound:
+                writer.WriteByte(LeaseNotFoundTag);
+                writer.WriteUInt64(notFound.LeaseId);
+                break;
+            case LeaseEpochResult epoch:
+                writer.WriteByte(LeaseEpochTag);
+                writer.WriteBallot(epoch.Epoch);
+                break;
+            case ExhaustedResult exhausted:
+                writer.WriteByte(ExhaustedTag);
+                writer.WriteString(exhausted.Reason);
                 break;
         }
     }

@@ -1,37 +1,56 @@
+using Paxos.Core;
 using System.Collections.Concurrent;
 
 namespace Paxos.KeyValue;
 
 /// <summary>
-/// The snapshot format of <see cref="KeyValueStateMachine"/>, version 1, all integers little-endian:
+/// The snapshot format of <see cref="KeyValueStateMachine"/>, version 2, all integers little-endian:
 /// <code>
-/// snapshot = magic:"PXKV" version:u8(=1) last_applied_index:u64
-///            key_count:u64    { key:string index:u64 value:block }             ; ascending ordinal key order
+/// snapshot = magic:"PXKV" version:u8(=2) last_applied_index:u64
+///            epoch_round:u64 epoch_node:u32                                    ; the lease epoch's ballot
+///            lease_count:u64  { lease_id:u64 ttl_ms:u64 }                      ; ascending lease_id
+///            key_count:u64    { key:string index:u64 lease_id:u64 value:block } ; ascending ordinal key order; lease 0: none
 ///            client_count:u64 { client_id:string request_id:u64 last_write_index:u64 result:block } ; ascending last_write_index
 ///            crc32c:u32                                                        ; CRC-32C of every byte before it
 /// string   = block holding strict UTF-8
 /// block    = length:u32 data:length bytes
 /// </code>
+/// Version 1, written before leases existed, is version 2 without the epoch, the leases and the
+/// keys' lease ids; it is still read (no leases, epoch zero). A lease's keys are not written twice:
+/// they are the keys that name it.
 /// The orders make the bytes a function of the state alone, so replicas with equal state write
 /// equal snapshots. Reading checks every length against <see cref="KeyValueLimits"/> before
-/// allocating, every order and index range, and the checksum.
+/// allocating, every order and index range, that every key's lease exists and holds at most
+/// <see cref="KeyValueLimits.MaxKeysPerLease"/> keys, and the checksum.
 /// </summary>
 internal static class KeyValueSnapshot
 {
     /// <summary>The format version written and read.</summary>
-    public const byte FormatVersion = 1;
+    public const byte FormatVersion = 2;
+
+    /// <summary>The version written before leases existed, still read.</summary>
+    private const byte VersionWithoutLeases = 1;
 
     private const uint Magic = 0x564B5850; // "PXKV" read as a little-endian u32
 
     /// <summary>A cached result is at most the longest result (a transaction's gets may return up to that).</summary>
     private static int MaxResultBytes => KeyValueResultCodec.MaxEncodedLength;
 
-    public static void Write(Stream destination, ulong lastAppliedIndex, ConcurrentDictionary<string, StoredValue> data, ClientTable clients)
+    public static void Write(Stream destination, ulong lastAppliedIndex, ConcurrentDictionary<string, StoredValue> data, ClientTable clients, LeaseTable leases)
     {
         var writer = new ChecksummedWriter(destination);
         writer.WriteUInt32(Magic);
         writer.WriteByte(FormatVersion);
         writer.WriteUInt64(lastAppliedIndex);
+
+        writer.WriteUInt64(leases.Epoch.Round);
+        writer.WriteUInt32((uint)leases.Epoch.NodeId);
+        writer.WriteUInt64((ulong)leases.Count);
+        foreach (var (leaseId, lease) in leases.InIdOrder)
+        {
+            writer.WriteUInt64(leaseId);
+            writer.WriteUInt64((ulong)lease.TtlMilliseconds);
+        }
 
         string[] keys = [.. data.Keys];
         Array.Sort(keys, StringComparer.Ordinal);
@@ -41,6 +60,7 @@ internal static class KeyValueSnapshot
             StoredValue stored = data[key];
             writer.WriteString(key);
             writer.WriteUInt64(stored.Index);
+            writer.WriteUInt64(stored.LeaseId);
             writer.WriteBlock(stored.Value);
         }
 
@@ -65,18 +85,54 @@ internal static class KeyValueSnapshot
             throw ChecksummedReader.Corrupt($"bad magic 0x{magic:X8}; this is not a key-value snapshot");
         }
         byte version = reader.ReadByte();
-        if (version != FormatVersion)
+        if (version is not (FormatVersion or VersionWithoutLeases))
         {
-            throw ChecksummedReader.Corrupt($"unsupported format version {version} (this build reads version {FormatVersion})");
+            throw ChecksummedReader.Corrupt($"unsupported format version {version} (this build reads versions {VersionWithoutLeases} and {FormatVersion})");
         }
         ulong lastApplied = reader.ReadUInt64();
-        ConcurrentDictionary<string, StoredValue> data = ReadData(reader, lastApplied);
+        LeaseTable leases = version == FormatVersion ? ReadLeases(reader, lastApplied) : new LeaseTable();
+        ConcurrentDictionary<string, StoredValue> data = ReadData(reader, lastApplied, leases, version == FormatVersion);
         ClientTable clients = ReadClients(reader, lastApplied);
         reader.VerifyChecksum();
-        return new SnapshotContents(lastApplied, data, clients);
+        return new SnapshotContents(lastApplied, data, clients, leases);
     }
 
-    private static ConcurrentDictionary<string, StoredValue> ReadData(ChecksummedReader reader, ulong lastApplied)
+    private static LeaseTable ReadLeases(ChecksummedReader reader, ulong lastApplied)
+    {
+        var leases = new LeaseTable();
+        ulong round = reader.ReadUInt64();
+        uint node = reader.ReadUInt32();
+        if (node > int.MaxValue)
+        {
+            throw ChecksummedReader.Corrupt($"the lease epoch's node {node} is out of range");
+        }
+        leases.Epoch = new Ballot(round, (int)node);
+        ulong count = reader.ReadUInt64();
+        if (count > KeyValueLimits.MaxLeases)
+        {
+            throw ChecksummedReader.Corrupt($"{count} leases; at most {KeyValueLimits.MaxLeases} exist");
+        }
+        ulong previous = 0;
+        for (ulong i = 0; i < count; i++)
+        {
+            ulong leaseId = reader.ReadUInt64();
+            CheckIndex(leaseId, lastApplied, "a lease's id");
+            if (leaseId <= previous)
+            {
+                throw ChecksummedReader.Corrupt($"lease {i} is out of order or repeated");
+            }
+            long ttl = unchecked((long)reader.ReadUInt64());
+            if (KeyValueLimits.ValidateLeaseTtl(ttl) is { } error)
+            {
+                throw ChecksummedReader.Corrupt($"lease {leaseId}: {error}");
+            }
+            leases.Grant(leaseId, ttl);
+            previous = leaseId;
+        }
+        return leases;
+    }
+
+    private static ConcurrentDictionary<string, StoredValue> ReadData(ChecksummedReader reader, ulong lastApplied, LeaseTable leases, bool withLeases)
     {
         var data = new ConcurrentDictionary<string, StoredValue>(StringComparer.Ordinal);
         ulong count = reader.ReadUInt64();
@@ -94,8 +150,21 @@ internal static class KeyValueSnapshot
             }
             ulong index = reader.ReadUInt64();
             CheckIndex(index, lastApplied, "a key's index");
+            ulong leaseId = withLeases ? reader.ReadUInt64() : 0;
+            if (leaseId != 0)
+            {
+                if (!leases.TryGet(leaseId, out LeaseTable.Lease? lease))
+                {
+                    throw ChecksummedReader.Corrupt($"key {i} names lease {leaseId}, which does not exist");
+                }
+                if (lease.Keys.Count == KeyValueLimits.MaxKeysPerLease)
+                {
+                    throw ChecksummedReader.Corrupt($"lease {leaseId} has more than {KeyValueLimits.MaxKeysPerLease} keys");
+                }
+                leases.Attach(leaseId, key);
+            }
             byte[] value = reader.ReadBlock(KeyValueLimits.MaxValueBytes, "value");
-            data[key] = new StoredValue(value, index);
+            data[key] = new StoredValue(value, index, leaseId);
             previous = key;
         }
         return data;

@@ -36,13 +36,20 @@ namespace Paxos.KeyValue;
 /// it, is recorded where keys are set and removed and published to <see cref="Changes"/> with its
 /// command's index once the command is applied; a command that changes nothing publishes nothing.
 /// A restored snapshot resets the feed to the snapshot's index.</para>
+/// <para><b>Leases.</b> A lease (<see cref="LeaseGrantCommand"/>, id = its grant's index) holds
+/// the keys put with its id; <see cref="LeaseRevokeCommand"/> and an effective
+/// <see cref="LeaseExpireCommand"/> delete them all at the command's one index, through the same
+/// removal as <see cref="DeleteCommand"/>. A put naming a lease that does not exist gets a
+/// <see cref="LeaseNotFoundResult"/> and changes nothing; a put without a lease detaches the key.
+/// When a lease expires is not state: the leader decides it, and an expiry takes effect only in the
+/// lease epoch of the leader that decided it (see docs/design.md, Leases).</para>
 /// <para><b>Threads.</b> <see cref="Apply"/>, <see cref="WriteSnapshot"/> and
 /// <see cref="RestoreSnapshot"/> must be called from one thread at a time (the apply loop).
-/// <see cref="TryGet"/>, <see cref="List"/>, <see cref="LastAppliedIndex"/> and <see cref="Count"/>
-/// may be called from any thread concurrently with them. Once a reader sees
+/// <see cref="TryGet"/>, <see cref="List"/>, <see cref="LastAppliedIndex"/>, <see cref="Count"/> and
+/// the lease queries may be called from any thread concurrently with them. Once a reader sees
 /// <see cref="LastAppliedIndex"/> at or above an index, <see cref="TryGet"/> and <see cref="List"/>
 /// reflect every write up to that index (the read-index wait). <see cref="TryGet"/> takes no lock;
-/// <see cref="List"/> takes the lock that each whole <see cref="Apply"/> holds, so a page is the
+/// <see cref="List"/> and the lease queries take the lock that each whole <see cref="Apply"/> holds, so a page is the
 /// state between two commands, never in the middle of a transaction.</para>
 /// </remarks>
 public sealed class KeyValueStateMachine : IStateMachine
@@ -59,6 +66,8 @@ public sealed class KeyValueStateMachine : IStateMachine
     /// <summary>The keys of <see cref="_data"/> in UTF-8 byte order, for <see cref="List"/>.</summary>
     private SortedSet<string> _keys = new(Utf8Order.Instance);
     private ClientTable _clients = new();
+    private LeaseTable _leases = new();
+    private long _leaseGeneration;
     private ulong _lastAppliedIndex;
 
     /// <summary>Creates an empty store with the default <see cref="KeyValueStateMachineOptions"/>.</summary>
@@ -90,6 +99,41 @@ public sealed class KeyValueStateMachine : IStateMachine
 
     /// <summary>The number of keys.</summary>
     public int Count => _data.Count;
+
+    /// <summary>Changes whenever a lease is granted or ends (or a snapshot is restored); a cheap way to notice that <see cref="Leases"/> changed.</summary>
+    public long LeaseGeneration => Volatile.Read(ref _leaseGeneration);
+
+    /// <summary>The lease epoch: the ballot of the leader whose expiries take effect (<see cref="LeaseEpochCommand"/>).</summary>
+    public Ballot LeaseEpoch
+    {
+        get
+        {
+            lock (_cut)
+            {
+                return _leases.Epoch;
+            }
+        }
+    }
+
+    /// <summary>Whether lease <paramref name="leaseId"/> exists, and its time to live.</summary>
+    public bool TryGetLease(ulong leaseId, out long ttlMilliseconds)
+    {
+        lock (_cut)
+        {
+            bool found = _leases.TryGet(leaseId, out LeaseTable.Lease? lease);
+            ttlMilliseconds = found ? lease!.TtlMilliseconds : 0;
+            return found;
+        }
+    }
+
+    /// <summary>Every lease, in ascending id order, at most <see cref="KeyValueLimits.MaxLeases"/>.</summary>
+    public IReadOnlyList<LeaseInfo> Leases()
+    {
+        lock (_cut)
+        {
+            return [.. _leases.InIdOrder.Select(pair => new LeaseInfo(pair.Key, pair.Value.TtlMilliseconds, pair.Value.Keys.Count))];
+        }
+    }
 
     /// <summary>The number of clients in the exactly-once table.</summary>
     internal int ClientCount => _clients.Count;
@@ -179,7 +223,7 @@ public sealed class KeyValueStateMachine : IStateMachine
                 {
                     return new KeyValuePage(items, true, readIndex);
                 }
-                items.Add(new KeyValueEntry(key, stored.Value, stored.Index));
+                items.Add(new KeyValueEntry(key, stored.Value, stored.Index, stored.LeaseId));
                 bytes += itemBytes;
             }
             return new KeyValuePage(items, false, readIndex);
@@ -187,13 +231,13 @@ public sealed class KeyValueStateMachine : IStateMachine
     }
 
     /// <summary>
-    /// Writes the keys, the exactly-once table and the last applied index in the format of
+    /// Writes the keys, the exactly-once table, the leases and the last applied index in the format of
     /// <see cref="KeyValueSnapshot"/>, with a CRC-32C. Equal states give equal bytes.
     /// </summary>
     public void WriteSnapshot(Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        KeyValueSnapshot.Write(destination, _lastAppliedIndex, _data, _clients);
+        KeyValueSnapshot.Write(destination, _lastAppliedIndex, _data, _clients, _leases);
     }
 
     /// <summary>
@@ -211,6 +255,8 @@ public sealed class KeyValueStateMachine : IStateMachine
             _data = contents.Data;
             _keys = keys;
             _clients = contents.Clients;
+            _leases = contents.Leases;
+            Interlocked.Increment(ref _leaseGeneration);
             Volatile.Write(ref _lastAppliedIndex, contents.LastAppliedIndex);
             Changes.Reset(contents.LastAppliedIndex);
         }
@@ -257,7 +303,11 @@ public sealed class KeyValueStateMachine : IStateMachine
         switch (command)
         {
             case PutCommand put:
-                Set(put.Key, new StoredValue(put.ValueArray, index));
+                if (RefuseLease(put.LeaseId, put.Key, 1) is { } refusal)
+                {
+                    return refusal;
+                }
+                Set(put.Key, new StoredValue(put.ValueArray, index, put.LeaseId));
                 return new PutResult(index);
             case DeleteCommand delete:
                 return new DeleteResult(Remove(delete.Key), index);
@@ -272,6 +322,24 @@ public sealed class KeyValueStateMachine : IStateMachine
                 return new CasResult(true, found, ReadOnlyMemory<byte>.Empty, index);
             case TxnCommand txn:
                 return ExecuteTxn(index, txn);
+            case LeaseGrantCommand grant:
+                if (_leases.Count >= KeyValueLimits.MaxLeases)
+                {
+                    return new ExhaustedResult($"{_leases.Count} leases exist; the limit is {KeyValueLimits.MaxLeases}");
+                }
+                _leases.Grant(index, grant.TtlMilliseconds);
+                Interlocked.Increment(ref _leaseGeneration);
+                return new LeaseGrantResult(index, grant.TtlMilliseconds);
+            case LeaseRevokeCommand revoke:
+                return new LeaseRevokeResult(EndLease(revoke.LeaseId), index);
+            case LeaseExpireCommand expire:
+                return new LeaseRevokeResult(expire.Epoch == _leases.Epoch && EndLease(expire.LeaseId), index);
+            case LeaseEpochCommand epoch:
+                if (epoch.Epoch > _leases.Epoch)
+                {
+                    _leases.Epoch = epoch.Epoch;
+                }
+                return new LeaseEpochResult(_leases.Epoch);
             default:
                 throw new UnreachableException($"The codec decoded an unknown command type {command.GetType().Name}.");
         }
@@ -290,6 +358,10 @@ public sealed class KeyValueStateMachine : IStateMachine
             succeeded &= compare.Holds(found, current);
         }
         IReadOnlyList<TxnOperation> operations = succeeded ? txn.Success : txn.Failure;
+        if (RefuseLeases(operations) is { } refusal)
+        {
+            return refusal;
+        }
         var staged = new Dictionary<string, StoredValue?>(StringComparer.Ordinal);
         var results = new List<KeyValueResult>(operations.Count);
         foreach (TxnOperation operation in operations)
@@ -299,7 +371,7 @@ public sealed class KeyValueStateMachine : IStateMachine
             switch (operation)
             {
                 case TxnPut put:
-                    staged[put.Key] = new StoredValue(put.ValueArray, index);
+                    staged[put.Key] = new StoredValue(put.ValueArray, index, put.LeaseId);
                     results.Add(new PutResult(index));
                     break;
                 case TxnDelete delete:
@@ -332,29 +404,103 @@ public sealed class KeyValueStateMachine : IStateMachine
         return result;
     }
 
-    /// <summary>Writes a key and records the change; called with <see cref="_cut"/> held, so <see cref="_keys"/> changes only then.</summary>
+    /// <summary>
+    /// Why a put of <paramref name="key"/> attached to lease <paramref name="leaseId"/> (0: none)
+    /// must be refused, counting <paramref name="attaching"/> keys newly attached to that lease by
+    /// the command; null when it may go ahead.
+    /// </summary>
+    private KeyValueResult? RefuseLease(ulong leaseId, string key, int attaching)
+    {
+        if (leaseId == 0)
+        {
+            return null;
+        }
+        if (!_leases.TryGet(leaseId, out LeaseTable.Lease? lease))
+        {
+            return new LeaseNotFoundResult(leaseId);
+        }
+        return !lease.Keys.Contains(key) && lease.Keys.Count + attaching > KeyValueLimits.MaxKeysPerLease
+            ? new ExhaustedResult($"lease {leaseId} has {lease.Keys.Count} keys; the limit is {KeyValueLimits.MaxKeysPerLease} per lease")
+            : null;
+    }
+
+    /// <summary>
+    /// <see cref="RefuseLease"/> for every put of a transaction's branch, each lease counting all
+    /// the keys the branch newly attaches to it (keys it moves away are not subtracted).
+    /// </summary>
+    private KeyValueResult? RefuseLeases(IReadOnlyList<TxnOperation> operations)
+    {
+        var attaching = new Dictionary<ulong, int>();
+        foreach (TxnOperation operation in operations)
+        {
+            if (operation is TxnPut { LeaseId: not 0 } put
+                && !(_leases.TryGet(put.LeaseId, out LeaseTable.Lease? lease) && lease.Keys.Contains(put.Key)))
+            {
+                attaching[put.LeaseId] = attaching.GetValueOrDefault(put.LeaseId) + 1;
+            }
+        }
+        foreach (TxnOperation operation in operations)
+        {
+            if (operation is TxnPut put && RefuseLease(put.LeaseId, put.Key, attaching.GetValueOrDefault(put.LeaseId)) is { } refusal)
+            {
+                return refusal;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Ends a lease, deleting every key attached to it; returns whether it existed. Called with <see cref="_cut"/> held.</summary>
+    private bool EndLease(ulong leaseId)
+    {
+        if (!_leases.TryGet(leaseId, out LeaseTable.Lease? lease))
+        {
+            return false;
+        }
+        foreach (string key in lease.Keys.Order(StringComparer.Ordinal).ToArray())
+        {
+            Invariant.Check(Remove(key), $"key '{key}' of lease {leaseId} exists");
+        }
+        _leases.End(leaseId);
+        Interlocked.Increment(ref _leaseGeneration);
+        return true;
+    }
+
+    /// <summary>Writes a key, records the change and moves the key to its new lease; called with <see cref="_cut"/> held, so <see cref="_keys"/> changes only then.</summary>
     private void Set(string key, StoredValue value)
     {
         Changes.Record(ChangeKind.Put, key, value.Value);
-        if (_data.TryAdd(key, value))
+        if (_data.TryGetValue(key, out StoredValue old))
         {
-            _keys.Add(key);
+            if (old.LeaseId != 0 && old.LeaseId != value.LeaseId)
+            {
+                _leases.Detach(old.LeaseId, key);
+            }
+            _data[key] = value;
         }
         else
         {
             _data[key] = value;
+            _keys.Add(key);
+        }
+        if (value.LeaseId != 0)
+        {
+            _leases.Attach(value.LeaseId, key);
         }
     }
 
-    /// <summary>Deletes a key and records the change if it existed; returns whether it did. Called with <see cref="_cut"/> held.</summary>
+    /// <summary>Deletes a key, records the change and detaches the key from its lease if it existed; returns whether it did. Called with <see cref="_cut"/> held.</summary>
     private bool Remove(string key)
     {
-        if (!_data.TryRemove(key, out _))
+        if (!_data.TryRemove(key, out StoredValue removed))
         {
             return false;
         }
         Changes.Record(ChangeKind.Delete, key, ReadOnlyMemory<byte>.Empty);
         _keys.Remove(key);
+        if (removed.LeaseId != 0)
+        {
+            _leases.Detach(removed.LeaseId, key);
+        }
         return true;
     }
 }

@@ -53,6 +53,14 @@ internal ref struct SpanReader(ReadOnlySpan<byte> source, string what)
         throw Malformed("a varint overflows 32 bits");
     }
 
+    /// <summary>Reads a ballot: round:u64 node:varint, the node at most <see cref="int.MaxValue"/>.</summary>
+    public Paxos.Core.Ballot ReadBallot()
+    {
+        ulong round = ReadUInt64();
+        uint node = ReadVarUInt32();
+        return node <= int.MaxValue ? new Paxos.Core.Ballot(round, (int)node) : throw Malformed($"ballot node {node} is out of range");
+    }
+
     /// <summary>Reads a varint length and that many bytes.</summary>
     public ReadOnlySpan<byte> ReadBytes(string field)
     {

@@ -21,6 +21,12 @@ internal ref struct SpanWriter(Span<byte> destination)
         _position += sizeof(ulong);
     }
 
+    public void WriteBallot(Paxos.Core.Ballot ballot)
+    {
+        WriteUInt64(ballot.Round);
+        WriteVarUInt32((uint)ballot.NodeId);
+    }
+
     public void WriteVarUInt32(uint value)
     {
         while (value >= 0x80)

@@ -25,6 +25,9 @@ internal static class WireFormat
     /// <summary>Size of a length-prefixed byte string.</summary>
     public static int BytesSize(int length) => VarUInt32Size((uint)length) + length;
 
+    /// <summary>Size of a ballot: its round as a u64, its node as a varint.</summary>
+    public static int BallotSize(Paxos.Core.Ballot ballot) => sizeof(ulong) + VarUInt32Size((uint)ballot.NodeId);
+
     /// <summary>Size of a length-prefixed UTF-8 string; throws <see cref="ArgumentException"/> for invalid UTF-16.</summary>
     public static int StringSize(string value) => BytesSize(StrictUtf8.GetByteCount(value));
 }

@@ -115,8 +115,8 @@ public class KeyValueCommandCodecTests
         Assert.Contains("version 2", Assert.Throws<FormatException>(() => KeyValueCommandCodec.Decode(version)).Message, StringComparison.Ordinal);
 
         byte[] tag = KeyValueCommandCodec.Encode(Sample("delete"));
-        tag[1] = 9;
-        Assert.Contains("tag 9", Assert.Throws<FormatException>(() => KeyValueCommandCodec.Decode(tag)).Message, StringComparison.Ordinal);
+        tag[1] = 10;
+        Assert.Contains("tag 10", Assert.Throws<FormatException>(() => KeyValueCommandCodec.Decode(tag)).Message, StringComparison.Ordinal);
 
         byte[] flags = KeyValueCommandCodec.Encode(new CompareAndSwapCommand("k", false, [], []));
         int flagsOffset = 2 + 1 + 8 + 2; // version, tag, empty client id, request id, "k"

@@ -165,12 +165,12 @@ public class SnapshotTests
     public void Another_version_is_rejected_even_with_a_valid_checksum()
     {
         byte[] snapshot = Populated().Snapshot();
-        snapshot[4] = 2;
+        snapshot[4] = 3;
         Rechecksum(snapshot);
 
         var error = Assert.Throws<InvalidDataException>(() => new KeyValueStateMachine().Restore(snapshot));
 
-        Assert.Contains("unsupported format version 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("unsupported format version 3", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

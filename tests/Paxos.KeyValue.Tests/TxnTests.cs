@@ -302,7 +302,7 @@ public class TxnTests
     [InlineData(14, 3, "unknown compare target 3")]
     [InlineData(15, 4, "unknown compare operator 4")]
     [InlineData(16, 2, "compare exists is 2")]
-    [InlineData(23, 4, "unknown transaction operation kind 4")]
+    [InlineData(23, 5, "unknown transaction operation kind 5")]
     public void Decoding_refuses_unknown_targets_operators_flags_and_kinds(int offset, byte value, string message)
     {
         // version, tag, client id "" (1), request id (8), then from byte 11 on: 2 compares of "k" target op exists, 1 success get of "k", 0 failure ops

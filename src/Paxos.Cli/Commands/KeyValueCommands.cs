@@ -14,8 +14,9 @@ internal static class KeyValueCommands
     {
         var key = new Argument<string>("key") { Description = "The key (1 to 1024 UTF-8 bytes)." };
         var value = new Argument<string>("value") { Description = "The value (UTF-8, up to 1 MiB)." };
+        var lease = new Option<ulong>("--lease") { Description = "Attach the key to this lease (from 'paxos lease grant'): it is deleted when the lease ends." };
         var endpoints = Endpoints.CreateOption();
-        var command = new Command("put", "Write a value; prints the index it was written at.") { key, value, endpoints };
+        var command = new Command("put", "Write a value; prints the index it was written at.") { key, value, lease, endpoints };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(endpoints), async (client, token) =>
         {
             var reply = await client.PutAsync(new PutRequest
@@ -24,6 +25,7 @@ internal static class KeyValueCommands
                 Value = ByteString.CopyFromUtf8(parse.GetRequiredValue(value)),
                 ClientId = ClientId,
                 RequestId = 1,
+                LeaseId = parse.GetValue(lease),
             }, deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);
             Console.WriteLine($"OK index={reply.Index}");
             return CliError.Ok;

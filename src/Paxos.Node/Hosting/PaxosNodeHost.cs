@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Paxos.Core;
 using Paxos.Core.Replication;
 using Paxos.KeyValue;
+using Paxos.Node.Leases;
 using Paxos.Node.Replication;
 using Paxos.Node.Services;
 using Paxos.Node.SingleDecree;
@@ -25,7 +26,7 @@ namespace Paxos.Node.Hosting;
 
 /// <summary>
 /// A running Paxos node: its durable state, its gRPC server (PaxosService for peers,
-/// KeyValueService, WatchService and ConsensusService for clients, on the one port of the cluster file) and its
+/// KeyValueService, WatchService, LeaseService and ConsensusService for clients, on the one port of the cluster file) and its
 /// clients to the other nodes. Start it with <see cref="StartAsync(NodeOptions, CancellationToken)"/>, stop it with <see cref="DisposeAsync"/>.
 /// </summary>
 public sealed partial class PaxosNodeHost : IAsyncDisposable
@@ -36,10 +37,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     private readonly IReadOnlyList<GrpcChannel?> _channels;
     private readonly SingleDecreeEngine _engine;
     private readonly ILoggerFactory _nodeLoggers;
+    private readonly LeaseKeeper? _leases;
 
     private PaxosNodeHost(WebApplication app, AcceptorLoop acceptor, ReplicaDriver replica, IReadOnlyList<GrpcChannel?> channels, SingleDecreeEngine engine, NodeIdentity identity,
-        ILoggerFactory nodeLoggers)
+        ILoggerFactory nodeLoggers, LeaseKeeper? leases)
     {
+        _leases = leases;
         _app = app;
         _nodeLoggers = nodeLoggers;
         _acceptor = acceptor;
@@ -174,9 +177,13 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         builder.Services.AddSingleton(replica);
         builder.Services.AddSingleton(snapshots);
         builder.Services.AddSingleton(new LeaderDirectory(options.Cluster, replica, channels, self));
+        LeaseKeeper? leases = null;
         if (stateMachine is KeyValueStateMachine keyValue)
         {
+            leases = new LeaseKeeper(new DriverLeaseLog(replica), keyValue, TimeProvider.System, nodeLoggers.CreateLogger<LeaseKeeper>());
             builder.Services.AddSingleton(keyValue);
+            builder.Services.AddSingleton(leases);
+            builder.Services.AddSingleton<KeyValueGrpcService>(); // also LeaseGrpcService's way into the log
         }
         builder.Services.AddSingleton(provider => new SingleDecreeEngine(
             self, acceptors, acceptor, options.TestHooks, provider.GetRequiredService<ILoggerFactory>().CreateLogger<SingleDecreeEngine>(), options.RoundTimeout));
@@ -188,6 +195,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         {
             app.MapGrpcService<KeyValueGrpcService>();
             app.MapGrpcService<WatchGrpcService>();
+            app.MapGrpcService<LeaseGrpcService>();
         }
         app.MapGrpcHealthChecksService();
         if (options.MetricsPort is int port)
@@ -197,6 +205,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             app.MapHealthChecks("/readyz", HealthEndpoint(NodeHealth.ReadyTag)).RequireHost($"*:{port}");
         }
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        leases?.Start();
 
         var engine = app.Services.GetRequiredService<SingleDecreeEngine>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<PaxosNodeHost>();
@@ -208,7 +217,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         string dataDirectory = Path.GetFullPath(options.DataDirectory);
         string cluster = peers.ToString();
         LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, snapshotSlot, core.CommitIndex, cluster);
-        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, nodeLoggers);
+        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, nodeLoggers, leases);
     }
 
     /// <summary>One line per event on stdout, prefixed with the node's id; ASP.NET Core and gRPC only from warnings up.</summary>
@@ -243,6 +252,10 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        if (_leases is not null)
+        {
+            await _leases.DisposeAsync().ConfigureAwait(false);
+        }
         await _replica.DisposeAsync().ConfigureAwait(false);
         await _acceptor.DisposeAsync().ConfigureAwait(false);
         foreach (var channel in _channels)

@@ -19,14 +19,14 @@ namespace Paxos.Node.Services;
 /// </summary>
 internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMachine store, LeaderDirectory leaders, TestHooks testHooks)
 {
-    private const string ForwardedHeader = "paxos-forwarded-by";
-    private static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(50);
+    internal const string ForwardedHeader = "paxos-forwarded-by";
+    internal static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(50);
 
     public async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
         Check(KeyValueLimits.ValidateKey(request.Key) ?? KeyValueLimits.ValidateValue(request.Value.Length) ?? KeyValueLimits.ValidateClientId(request.ClientId));
-        var command = new PutCommand(request.Key, request.Value.ToByteArray(), request.ClientId, request.RequestId);
+        var command = new PutCommand(request.Key, request.Value.ToByteArray(), request.ClientId, request.RequestId, request.LeaseId);
         var result = await WriteAsync(command, context).ConfigureAwait(false);
         return result switch
         {
@@ -96,7 +96,7 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         var response = new ListResponse { More = page.More, ReadIndex = page.ReadIndex };
         foreach (var item in page.Items)
         {
-            response.Items.Add(new WireKeyValue { Key = item.Key, Value = ByteString.CopyFrom(item.Value.Span), Index = item.Index });
+            response.Items.Add(new WireKeyValue { Key = item.Key, Value = ByteString.CopyFrom(item.Value.Span), Index = item.Index, LeaseId = item.LeaseId });
         }
         return response;
     }
@@ -171,7 +171,8 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         }
     }
 
-    private async Task<KeyValueResult> WriteAsync(KeyValueCommand command, ServerCallContext context)
+    /// <summary>Replicates <paramref name="command"/> until it is applied or the call's deadline passes; refusals become their gRPC statuses. Also <see cref="LeaseGrpcService"/>'s writes.</summary>
+    internal async Task<KeyValueResult> WriteAsync(KeyValueCommand command, ServerCallContext context)
     {
         byte[] encoded = KeyValueCommandCodec.Encode(command);
         using var deadline = Deadline(context);
@@ -199,6 +200,8 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
                     StaleRequestResult stale => throw new RpcException(new Status(StatusCode.FailedPrecondition,
                         $"request_id {command.RequestId} of client '{command.ClientId}' is older than its latest request {stale.LatestRequestId}")),
                     RejectedResult rejected => throw new RpcException(new Status(StatusCode.InvalidArgument, rejected.Reason)),
+                    LeaseNotFoundResult missing => throw new RpcException(new Status(StatusCode.NotFound, $"lease {missing.LeaseId} does not exist; nothing was changed")),
+                    ExhaustedResult exhausted => throw new RpcException(new Status(StatusCode.ResourceExhausted, exhausted.Reason + "; nothing was changed")),
                     _ => result,
                 };
             }
@@ -267,7 +270,7 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         }
     }
 
-    private static CancellationTokenSource Deadline(ServerCallContext context)
+    internal static CancellationTokenSource Deadline(ServerCallContext context)
     {
         var source = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         var limit = context.Deadline == DateTime.MaxValue ? DefaultDeadline : context.Deadline - DateTime.UtcNow;
@@ -283,9 +286,9 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         }
     }
 
-    private static RpcException NoQuorum(string what) =>
+    internal static RpcException NoQuorum(string what) =>
         new(new Status(StatusCode.Unavailable, $"no quorum: the {what} did not complete before the deadline; a write's outcome is unknown"));
 
-    private static InvalidOperationException Unexpected(KeyValueResult result) =>
+    internal static InvalidOperationException Unexpected(KeyValueResult result) =>
         new($"the state machine answered with {result.GetType().Name}");
 }

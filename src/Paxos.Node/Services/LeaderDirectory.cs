@@ -23,6 +23,10 @@ public sealed class LeaderDirectory(ClusterConfig cluster, ReplicaDriver driver,
     public KeyValueService.KeyValueServiceClient Client(int node) =>
         new(channels[node] ?? throw new InvalidOperationException("no channel to this node itself"));
 
+    /// <summary>A client of node <paramref name="node"/>'s LeaseService.</summary>
+    public LeaseService.LeaseServiceClient LeaseClient(int node) =>
+        new(channels[node] ?? throw new InvalidOperationException("no channel to this node itself"));
+
     /// <summary>Waits until some node is known to lead, or <paramref name="cancellationToken"/> fires.</summary>
     public async Task<int> WaitForLeaderAsync(CancellationToken cancellationToken)
     {

@@ -7,7 +7,7 @@ namespace Paxos.Node.Services;
 
 /// <summary>
 /// Between the wire's <see cref="TxnRequest"/> and <see cref="TxnResponse"/> and the state
-/// machine's <see cref="TxnCommand"/> and <see cref="TxnResult"/>. An operation that sets none of
+/// machine's <see cref="TxnCommand"/> and <see cref="TxnResult"/>; a put's lease_id is kept. An operation that sets none of
 /// put, delete and get is refused with INVALID_ARGUMENT here; every other limit is
 /// <see cref="KeyValueLimits.ValidateCommand"/>'s. The client ids and request ids inside operations,
 /// and a get's consistency, are ignored: the transaction is exactly-once as a whole, and its gets
@@ -55,7 +55,7 @@ internal static class TxnTranslation
         {
             translated.Add(operation.OpCase switch
             {
-                TxnOp.OpOneofCase.Put => new TxnPut(operation.Put.Key, operation.Put.Value.ToByteArray()),
+                TxnOp.OpOneofCase.Put => new TxnPut(operation.Put.Key, operation.Put.Value.ToByteArray(), operation.Put.LeaseId),
                 TxnOp.OpOneofCase.Delete => new TxnDelete(operation.Delete.Key),
                 TxnOp.OpOneofCase.Get => new TxnGet(operation.Get.Key),
                 _ => throw Invalid($"{branch} operation {translated.Count} sets none of put, delete and get"),

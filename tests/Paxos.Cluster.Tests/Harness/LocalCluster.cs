@@ -60,6 +60,8 @@ internal sealed class LocalCluster : IDisposable
 
     public WatchService.WatchServiceClient Watches(int node) => new(_channels[node]);
 
+    public LeaseService.LeaseServiceClient Lease(int node) => new(_channels[node]);
+
     public async Task<GetStatusResponse> StatusAsync(int node) =>
         await Peer(node).GetStatusAsync(new GetStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).ConfigureAwait(false);
 
