@@ -36,6 +36,7 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
     private LeaseTerm? _term;
     private Task _loop = Task.CompletedTask;
 
+    /// <summary>A keeper of the leases of <paramref name="store"/>, deciding expiries through <paramref name="log"/> while it leads, timed by <paramref name="time"/>.</summary>
     public LeaseKeeper(ILeaseLog log, KeyValueStateMachine store, TimeProvider time, ILogger<LeaseKeeper> logger)
     {
         ArgumentNullException.ThrowIfNull(log);
@@ -105,6 +106,7 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops checking deadlines; proposals already made run their course.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
