@@ -53,6 +53,31 @@ public class WatchEventTests
     }
 
     [Fact]
+    public async Task A_lease_that_expires_or_is_revoked_publishes_one_delete_per_attached_key_at_its_one_index()
+    {
+        var epoch = new Paxos.Core.Ballot(1, 0);
+        _machine.Run(1, new LeaseEpochCommand(epoch));
+        _machine.Run(2, new LeaseGrantCommand(1_000));
+        _machine.Run(3, new LeaseGrantCommand(1_000));
+        using var watcher = _machine.Watch("l/", prefix: true);
+
+        _machine.Run(4, new PutCommand("l/a", Kv.Bytes("1"), leaseId: 2));
+        _machine.Run(5, new PutCommand("l/b", Kv.Bytes("2"), leaseId: 2));
+        _machine.Run(6, new PutCommand("l/c", Kv.Bytes("3"), leaseId: 3));
+        _machine.Run(7, new LeaseExpireCommand(2, new Paxos.Core.Ballot(0, 1)));   // decided in another epoch: changes nothing
+        _machine.Run(8, new LeaseExpireCommand(2, epoch));
+        _machine.Run(9, new LeaseRevokeCommand(3));
+        _machine.Run(10, new LeaseRevokeCommand(3));                             // gone already: nothing
+
+        var (reads, end) = await watcher.DrainAsync();
+        Assert.Null(end);
+        var batches = reads.SelectMany(read => read).ToList();
+        Assert.Equal([4UL, 5UL, 6UL, 8UL, 9UL], batches.Select(batch => batch.Index));
+        Assert.Equal(["8 delete l/a", "8 delete l/b"], WatchKit.Describe(batches[3]));
+        Assert.Equal(["9 delete l/c"], WatchKit.Describe(batches[4]));
+    }
+
+    [Fact]
     public async Task Commands_that_change_nothing_publish_nothing()
     {
         _machine.Run(1, new PutCommand("k", Kv.Bytes("v"), "client", 1));
