@@ -144,6 +144,37 @@ public sealed class WatchServiceTests : IAsyncDisposable
         Assert.Equal("still served", Assert.Single((await NextAsync(everything)).Events).Value.ToStringUtf8());
     }
 
+    /// <summary>Two thousand watch streams on one node: each gets the change, and waiting watches hold no thread each.</summary>
+    [Fact]
+    public async Task Two_thousand_watches_on_one_node_each_get_the_change_without_a_thread_each()
+    {
+        await StartAsync(new ChangeFeedOptions());
+        const int Watches = 2000;
+        var calls = Enumerable.Range(0, Watches).Select(i => this.Watches.Watch(new WatchRequest { Key = $"many/{i % 10}" })).ToList();
+        try
+        {
+            await Task.WhenAll(calls.Select(async call => Assert.True((await NextAsync(call)).Created)));
+            int threads = System.Diagnostics.Process.GetCurrentProcess().Threads.Count;
+            Assert.True(threads < Watches / 4, $"{threads} threads for {Watches} waiting watches");
+
+            var indexes = new ulong[10];
+            for (int key = 0; key < 10; key++)
+            {
+                indexes[key] = await PutAsync($"many/{key}", $"v{key}");
+            }
+
+            await Task.WhenAll(calls.Select(async (call, i) =>
+            {
+                var change = Assert.Single((await NextAsync(call)).Events);
+                Assert.Equal((indexes[i % 10], $"v{i % 10}"), (change.Index, change.Value.ToStringUtf8()));
+            }));
+        }
+        finally
+        {
+            calls.ForEach(call => call.Dispose());
+        }
+    }
+
     [Fact]
     public async Task A_stopping_node_ends_its_watches_with_unavailable_and_where_to_resume()
     {

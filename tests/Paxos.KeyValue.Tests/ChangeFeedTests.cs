@@ -217,6 +217,33 @@ public class ChangeFeedTests
     }
 
     [Fact]
+    public async Task Among_thousands_of_watchers_a_change_reaches_exactly_those_that_follow_its_key()
+    {
+        var machine = new KeyValueStateMachine();
+        var byKey = Enumerable.Range(0, 3000).Select(i => machine.Watch($"key/{i}")).ToList();
+        var byPrefix = new[] { "", "key/", "key/1", "key/12", "key/123", "other" }.Select(prefix => machine.Watch(prefix, prefix: true)).ToList();
+        foreach (var watcher in byKey.Concat(byPrefix))
+        {
+            Assert.Empty((await watcher.DrainAsync()).Reads); // now following
+        }
+
+        machine.Run(1, new PutCommand("key/123", Kv.Bytes("a")));
+        machine.Run(2, new PutCommand("key/1", Kv.Bytes("b")));
+
+        var received = new List<string>();
+        foreach (var watcher in byKey.Concat(byPrefix))
+        {
+            received.AddRange((await watcher.EventsAsync()).Select(change => $"{watcher.Filter.Key}{(watcher.Filter.IsPrefix ? "*" : "")}: {change}"));
+            watcher.Dispose();
+        }
+        Assert.Equal(
+            ["key/1: 2 put key/1=b", "key/123: 1 put key/123=a", "*: 1 put key/123=a", "*: 2 put key/1=b", "key/*: 1 put key/123=a", "key/*: 2 put key/1=b",
+                "key/1*: 1 put key/123=a", "key/1*: 2 put key/1=b", "key/12*: 1 put key/123=a", "key/123*: 1 put key/123=a"],
+            received);
+        Assert.Equal(0, machine.Changes.WatcherCount);
+    }
+
+    [Fact]
     public void The_feed_refuses_watchers_beyond_its_bound_and_counts_those_that_leave()
     {
         var machine = Machine(new ChangeFeedOptions { MaxWatchers = 2 });

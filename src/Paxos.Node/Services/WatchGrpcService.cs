@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
+using Paxos.Core;
 using Paxos.KeyValue;
 using Paxos.KeyValue.Watching;
 using Paxos.Transport.V1;
@@ -43,6 +44,7 @@ internal sealed class WatchGrpcService(KeyValueStateMachine store, IHostApplicat
                 WatchRead read = await watcher.ReadAsync(MessageBytes, ended.Token).ConfigureAwait(false);
                 if (read.Batches.Count > 0)
                 {
+                    Invariant.Check(read.Batches[0].Index >= next, "a watch reports each index once, in order");
                     await SendAsync(responseStream, ToResponse(read.Batches), watcher, context).ConfigureAwait(false);
                     next = read.Batches[^1].Index + 1;
                 }
