@@ -4,7 +4,7 @@ namespace Paxos.Client.Recipes;
 
 /// <summary>
 /// A lock on one key, held through a lease (as etcd's concurrency mutex), with a fencing token.
-/// <see cref="AcquireAsync"/> creates the key with a transaction that requires it absent, attached to
+/// <see cref="AcquireAsync(PaxosClient, string, TimeSpan, CancellationToken)"/> creates the key with a transaction that requires it absent, attached to
 /// a lease this object keeps alive; the lock is free again when the holder releases it or its lease
 /// expires (it crashed, or paused longer than the TTL).
 /// </summary>
@@ -57,7 +57,16 @@ public sealed class DistributedLock : IAsyncDisposable
     /// <param name="key">The lock's key.</param>
     /// <param name="ttl">The lease's TTL: how long after a holder stops renewing (crash, pause) the lock frees.</param>
     /// <param name="cancellationToken">Stops waiting; a lease granted meanwhile is revoked.</param>
-    public static async Task<DistributedLock> AcquireAsync(PaxosClient client, string key, TimeSpan ttl, CancellationToken cancellationToken = default)
+    public static Task<DistributedLock> AcquireAsync(PaxosClient client, string key, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        AcquireAsync(client, key, ttl, value: null, cancellationToken);
+
+    /// <summary>As <see cref="AcquireAsync(PaxosClient, string, TimeSpan, CancellationToken)"/>, the key holding <paramref name="value"/>.</summary>
+    /// <param name="client">The client to the cluster.</param>
+    /// <param name="key">The lock's key.</param>
+    /// <param name="ttl">The lease's TTL.</param>
+    /// <param name="value">What the key holds while this holder has it; null: the client id and the lease.</param>
+    /// <param name="cancellationToken">Stops waiting; a lease granted meanwhile is revoked.</param>
+    internal static async Task<DistributedLock> AcquireAsync(PaxosClient client, string key, TimeSpan ttl, ReadOnlyMemory<byte>? value, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrEmpty(key);
@@ -67,7 +76,7 @@ public sealed class DistributedLock : IAsyncDisposable
         {
             while (true)
             {
-                byte[] owner = Encoding.UTF8.GetBytes($"{client.ClientId} lease {lease.Id}");
+                ReadOnlyMemory<byte> owner = value ?? Encoding.UTF8.GetBytes($"{client.ClientId} lease {lease.Id}");
                 var taken = await client.TxnAsync(
                     [TxnCompare.Exists(key, false)],
                     [TxnOperation.Put(key, owner, lease.Id)],

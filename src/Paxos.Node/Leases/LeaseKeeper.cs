@@ -288,7 +288,19 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                Check();
+                try
+                {
+                    Check();
+                }
+                catch (InvariantViolationException e)
+                {
+                    LogCheckFailed(e);
+                    Environment.FailFast("A lease keeper invariant was violated; stopping the node rather than expiring leases wrongly.", e);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogCheckFailed(e); // a bug, but the next check may get through: keep deciding expiries
+                }
             }
         }
         catch (OperationCanceledException)
@@ -311,6 +323,9 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "lease {LeaseId} expired at index {Index} (epoch {Ballot})")]
     private partial void LogExpired(ulong leaseId, ulong index, Ballot ballot);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "lease check failed")]
+    private partial void LogCheckFailed(Exception error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Command} not applied: {Reason}")]
     private partial void LogProposalFailed(string command, string reason);

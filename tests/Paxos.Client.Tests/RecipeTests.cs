@@ -8,8 +8,8 @@ using Xunit.Abstractions;
 
 namespace Paxos.Client.Tests;
 
-/// <summary>The <see cref="DistributedLock"/> recipe against 3 real node processes.</summary>
-public sealed class DistributedLockTests(ITestOutputHelper output) : IDisposable
+/// <summary>The <see cref="DistributedLock"/> and <see cref="LeaderElection"/> recipes against 3 real node processes.</summary>
+public sealed class RecipeTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
     private readonly LocalCluster _cluster = new(output, size: 3);
@@ -59,5 +59,27 @@ public sealed class DistributedLockTests(ITestOutputHelper output) : IDisposable
 
         await using var next = await DistributedLock.AcquireAsync(client, "locks/a", Ttl);
         Assert.True(next.FencingToken > held.FencingToken);
+    }
+
+    [Fact]
+    public async Task An_election_has_one_leader_at_a_time_and_the_next_is_elected_with_a_higher_term_when_it_resigns()
+    {
+        await _cluster.StartAllAsync();
+        await using var client = Client();
+        Assert.Null(await LeaderElection.LeaderAsync(client, "elections/db"));
+
+        var first = await LeaderElection.CampaignAsync(client, "elections/db", Bytes("node-a"), Ttl);
+        var second = LeaderElection.CampaignAsync(client, "elections/db", Bytes("node-b"), Ttl);
+        await Task.Delay(Ttl * 1.5); // longer than the TTL: the first leader's lease is kept alive
+        Assert.False(second.IsCompleted);
+        var seen = await LeaderElection.LeaderAsync(client, "elections/db");
+        Assert.Equal("node-a", Encoding.UTF8.GetString(Assert.IsType<ElectedLeader>(seen).Value.Span));
+        Assert.Equal(first.Term, seen.Term);
+
+        await first.DisposeAsync();
+        await using var next = await second.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(next.Term > first.Term);
+        var now = Assert.IsType<ElectedLeader>(await LeaderElection.LeaderAsync(client, "elections/db"));
+        Assert.Equal(("node-b", next.Term), (Encoding.UTF8.GetString(now.Value.Span), now.Term));
     }
 }
