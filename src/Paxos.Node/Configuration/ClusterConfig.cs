@@ -28,6 +28,12 @@ public sealed class ClusterConfig
 
     public IReadOnlyList<NodeEntry> Nodes { get; }
 
+    /// <summary>Mutual TLS on every port and channel; null: plain HTTP/2.</summary>
+    public TlsSettings? Tls { get; init; }
+
+    /// <summary>Client tokens every client call must carry; null: none needed.</summary>
+    public AuthSettings? Auth { get; init; }
+
     public int Size => Nodes.Count;
 
     /// <summary>The index of the node with id <paramref name="id"/>; a clear error if there is none.</summary>

@@ -57,6 +57,10 @@ public sealed class NodeMetrics
         _oversizedDropped = factory.CreateCounter("paxos_peer_messages_dropped_oversized_total",
             "Messages to the peer dropped because one alone, encoded, exceeds the maximum message size (a bug: every message is bounded below it).",
             new CounterConfiguration { LabelNames = ["peer"] });
+        PeerCallsRefused = factory.CreateCounter("paxos_peer_calls_refused_total",
+            "PaxosService calls refused (PERMISSION_DENIED, nothing changed) because the caller's TLS certificate does not name the node it claims to be.");
+        ClientCallsUnauthenticated = factory.CreateCounter("paxos_client_calls_unauthenticated_total",
+            "Client calls refused (UNAUTHENTICATED) for want of a known token of auth.tokens.");
         Registry.AddBeforeCollectCallback(UpdateGauges);
     }
 
@@ -72,6 +76,10 @@ public sealed class NodeMetrics
     public Counter SnapshotsTaken { get; }
 
     public Counter SnapshotsInstalled { get; }
+
+    public Counter PeerCallsRefused { get; }
+
+    public Counter ClientCallsUnauthenticated { get; }
 
     public Histogram.Child Put { get; }
 
