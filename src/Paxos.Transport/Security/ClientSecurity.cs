@@ -18,7 +18,7 @@ internal sealed class ClientSecurity(X509Certificate2? ca, X509Certificate2? cer
     /// <summary>The bearer token of every call, or null.</summary>
     public string? Token => token;
 
-    /// <summary>Reads the PEM files (any may be null: not used); throws what reading or parsing them throws.</summary>
+    /// <summary>Reads the PEM files (any may be null: not used); throws what reading or parsing them throws. <see cref="None"/> if nothing is given.</summary>
     public static ClientSecurity Load(string? caPath, string? certPath, string? keyPath, string? token)
     {
         if ((certPath is null) != (keyPath is null))
@@ -28,6 +28,10 @@ internal sealed class ClientSecurity(X509Certificate2? ca, X509Certificate2? cer
         if (certPath is not null && caPath is null)
         {
             throw new ArgumentException("a client certificate needs the CA that signed the nodes' certificates");
+        }
+        if (caPath is null && string.IsNullOrEmpty(token))
+        {
+            return None;
         }
         return new ClientSecurity(
             caPath is null ? null : ClusterCertificates.LoadCa(caPath),
