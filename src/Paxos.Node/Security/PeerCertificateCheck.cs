@@ -1,6 +1,5 @@
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
-using Paxos.Core;
 using Paxos.Node.Hosting;
 using Paxos.Transport.Security;
 
@@ -32,9 +31,7 @@ public sealed class PeerCertificateCheck
         {
             return null;
         }
-        var certificate = context.GetHttpContext().Connection.ClientCertificate;
-        Invariant.Check(certificate is not null, "with TLS, Kestrel admits no connection without a client certificate");
-        var names = ClusterCertificates.NamesOf(certificate!);
+        var names = NamesOf(context);
         var peers = new HashSet<int>();
         for (int i = 0; i < _identity.NodeIds.Count; i++)
         {
@@ -60,8 +57,12 @@ public sealed class PeerCertificateCheck
         _metrics.PeerCallsRefused.Inc();
         string who = claimed is int index && index >= 0 && index < _identity.NodeIds.Count ? $"node '{_identity.NodeIds[index]}'" : "a node of this cluster";
         throw new RpcException(new Status(StatusCode.PermissionDenied,
-            $"{context.Method}: the caller's certificate does not name {who} (it names: {string.Join(", ", ClusterCertificates.NamesOf(context.GetHttpContext().Connection.ClientCertificate!))})"));
+            $"{context.Method}: the caller's certificate does not name {who} (it names: {string.Join(", ", NamesOf(context))})"));
     }
+
+    /// <summary>The names of the caller's certificate; none without one (Kestrel admits no connection without one when TLS is on).</summary>
+    private static IReadOnlySet<string> NamesOf(ServerCallContext context) =>
+        context.GetHttpContext().Connection.ClientCertificate is { } certificate ? ClusterCertificates.NamesOf(certificate) : new HashSet<string>();
 
     /// <summary><see cref="PeersOf"/> and <see cref="Demand"/> at once, for a call that sends one message.</summary>
     public void Demand(ServerCallContext context, int? claimed) => Demand(PeersOf(context), claimed, context);
