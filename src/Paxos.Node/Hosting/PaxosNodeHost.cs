@@ -88,7 +88,10 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         AddNodeLogging(builder.Logging, options.NodeId);
+        // The tls and auth files first: a node that cannot use them stops before it opens its data.
         var credentials = options.Cluster.Tls is { } tls ? NodeCredentials.Load(tls, options.NodeId, nodeLoggers.CreateLogger<NodeCredentials>()) : null;
+        var metrics = new NodeMetrics();
+        var tokens = options.Cluster.Auth is { } auth ? ClientTokenInterceptor.Load(auth, metrics, nodeLoggers.CreateLogger<ClientTokenInterceptor>()) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.ListenAnyIP(options.Cluster.Nodes[self].Port, listen =>
@@ -113,7 +116,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             // A request that does not even parse (for example a string field that is not UTF-8)
             // fails before any handler runs; its status then says why instead of "Exception was thrown by handler".
             grpc.EnableDetailedErrors = true;
-            if (options.Cluster.Auth is not null)
+            if (tokens is not null)
             {
                 grpc.Interceptors.Add<ClientTokenInterceptor>();
             }
@@ -162,7 +165,6 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             options.ReplicaOptionsFor(self),
             new SystemRandomSource(),
             logStore.Recover(snapshotSlot));
-        var metrics = new NodeMetrics();
         var sender = new SnapshotSender(self, snapshots, peerClients, nodeLoggers.CreateLogger<SnapshotSender>());
         var replica = new ReplicaDriver(core, logStore, stateMachine, outboxes, snapshots, sender,
             snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, Placement(options, self), metrics, nodeLoggers.CreateLogger<ReplicaDriver>());
@@ -184,9 +186,9 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
 
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(new PeerCertificateCheck(identity, metrics, credentials is not null));
-        if (options.Cluster.Auth is { } auth)
+        if (tokens is not null)
         {
-            builder.Services.AddSingleton(ClientTokenInterceptor.Load(auth, metrics, nodeLoggers.CreateLogger<ClientTokenInterceptor>()));
+            builder.Services.AddSingleton(tokens);
         }
         builder.Services.AddSingleton(options.TestHooks);
         builder.Services.AddSingleton(metrics);
