@@ -352,7 +352,7 @@ public sealed class PaxosClient : IAsyncDisposable
 
     private static GrpcChannel OpenChannel(Uri url, PaxosClientOptions options) => GrpcChannel.ForAddress(url, new GrpcChannelOptions
     {
-        HttpHandler = new ClientSecurity(options.CaCertificate, options.ClientCertificate, options.Token).Apply(new SocketsHttpHandler
+        HttpHandler = new ClientSecurity(options.CaCertificate is null ? null : new(options.CaCertificate), options.ClientCertificate, options.Token).Apply(new SocketsHttpHandler
         {
             ConnectTimeout = options.ConnectTimeout,
             EnableMultipleHttp2Connections = true,

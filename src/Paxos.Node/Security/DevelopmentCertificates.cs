@@ -110,9 +110,9 @@ public static class DevelopmentCertificates
         var key = (AsymmetricAlgorithm?)pair.GetECDsaPrivateKey() ?? pair.GetRSAPrivateKey() ?? throw new ArgumentException("the certificate has no private key", nameof(pair));
         using (key)
         {
-            FileReplacement.Write(keyPath, key.ExportPkcs8PrivateKeyPem(), secret: true);
+            FileReplacement.Write(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n", secret: true);
         }
-        FileReplacement.Write(certPath, pair.ExportCertificatePem(), secret: false);
+        FileReplacement.Write(certPath, pair.ExportCertificatePem() + "\n", secret: false);
     }
 
     private static X500DistinguishedName Subject(string commonName)

@@ -19,17 +19,17 @@ namespace Paxos.Node.Security;
 public sealed partial class NodeCredentials
 {
     private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
-    private readonly ReloadingFiles<X509Certificate2> _ca;
+    private readonly ReloadingFiles<X509Certificate2Collection> _ca;
     private readonly ReloadingFiles<X509Certificate2> _own;
 
-    private NodeCredentials(ReloadingFiles<X509Certificate2> ca, ReloadingFiles<X509Certificate2> own)
+    private NodeCredentials(ReloadingFiles<X509Certificate2Collection> ca, ReloadingFiles<X509Certificate2> own)
     {
         _ca = ca;
         _own = own;
     }
 
-    /// <summary>The cluster's CA as its file holds it now.</summary>
-    public X509Certificate2 Ca => _ca.Current;
+    /// <summary>The cluster's CA as its file holds it now (during a rotation of the CA, the old and the new one).</summary>
+    public X509Certificate2Collection Ca => _ca.Current;
 
     /// <summary>The node's certificate (with its key) as its files hold it now.</summary>
     public X509Certificate2 Certificate => _own.Current;
@@ -63,11 +63,11 @@ public sealed partial class NodeCredentials
     public void UseForPeer(SocketsHttpHandler handler, string peerId) =>
         ClusterCertificates.UseClusterTls(handler, () => Ca, () => Certificate, (server, _) => ClusterCertificates.NamesOf(server).Contains(peerId));
 
-    private static ReloadingFiles<X509Certificate2> Open(string[] paths, Func<byte[][], X509Certificate2> load, Action<Exception> reloadFailed, string key)
+    private static ReloadingFiles<T> Open<T>(string[] paths, Func<byte[][], T> load, Action<Exception> reloadFailed, string key) where T : class
     {
         try
         {
-            return new ReloadingFiles<X509Certificate2>(paths, load, reloadFailed, CheckInterval);
+            return new ReloadingFiles<T>(paths, load, reloadFailed, CheckInterval);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
@@ -75,15 +75,15 @@ public sealed partial class NodeCredentials
         }
     }
 
-    private static X509Certificate2 ParseCa(byte[] pem, string path)
+    private static X509Certificate2Collection ParseCa(byte[] pem, string path)
     {
-        var ca = X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(pem));
-        return ca.Extensions["2.5.29.19"] is X509BasicConstraintsExtension { CertificateAuthority: true }
-            ? ca
-            : throw new ConfigException($"tls.ca: {path} is not a CA certificate (no basic constraint CA:TRUE)");
+        var cas = ClusterCertificates.ParseCa(Encoding.ASCII.GetString(pem));
+        return cas.All(ca => ca.Extensions["2.5.29.19"] is X509BasicConstraintsExtension { CertificateAuthority: true })
+            ? cas
+            : throw new ConfigException($"tls.ca: {path} holds a certificate that is not a CA's (no basic constraint CA:TRUE)");
     }
 
-    private static X509Certificate2 ParsePair(byte[] certPem, byte[] keyPem, string cert, string key, X509Certificate2 ca, string nodeId)
+    private static X509Certificate2 ParsePair(byte[] certPem, byte[] keyPem, string cert, string key, X509Certificate2Collection ca, string nodeId)
     {
         X509Certificate2 pair;
         using (var ephemeral = X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(certPem), Encoding.ASCII.GetString(keyPem)))

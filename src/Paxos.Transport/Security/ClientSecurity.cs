@@ -7,7 +7,7 @@ namespace Paxos.Transport.Security;
 /// cluster's CA (the server must be named by the host dialled), a client certificate, and a bearer
 /// token on every call. Any of them may be absent.
 /// </summary>
-internal sealed class ClientSecurity(X509Certificate2? ca, X509Certificate2? certificate, string? token)
+internal sealed class ClientSecurity(X509Certificate2Collection? ca, X509Certificate2? certificate, string? token)
 {
     /// <summary>No CA of its own (plain HTTP/2, or the machine's trust for https://), no certificate, no token.</summary>
     public static ClientSecurity None { get; } = new(null, null, null);

@@ -23,8 +23,19 @@ internal static class ClusterCertificates
     /// <summary>The extended key usage a client certificate must allow (where it restricts usage at all).</summary>
     public static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
 
-    /// <summary>A CA certificate from a PEM file.</summary>
-    public static X509Certificate2 LoadCa(string path) => X509Certificate2.CreateFromPem(File.ReadAllText(path));
+    /// <summary>
+    /// The CA certificates of a PEM file: usually one; during a rotation of the CA itself, the old
+    /// and the new one, so that certificates of either are accepted until the old one is dropped.
+    /// </summary>
+    public static X509Certificate2Collection LoadCa(string path) => ParseCa(File.ReadAllText(path));
+
+    /// <summary>The certificates of PEM text; a <see cref="CryptographicException"/> if it holds none.</summary>
+    public static X509Certificate2Collection ParseCa(string pem)
+    {
+        var cas = new X509Certificate2Collection();
+        cas.ImportFromPem(pem);
+        return cas.Count > 0 ? cas : throw new CryptographicException("no PEM certificate found");
+    }
 
     /// <summary>A certificate and its private key from two PEM files (the key PKCS#8, PKCS#1 or SEC1).</summary>
     public static X509Certificate2 LoadPair(string certificatePath, string keyPath)
@@ -35,15 +46,15 @@ internal static class ClusterCertificates
     }
 
     /// <summary>
-    /// Whether <paramref name="presented"/> chains up to <paramref name="ca"/> and only to it, is valid
-    /// now, and allows <paramref name="usage"/>. <paramref name="presentedChain"/>: the intermediate
-    /// certificates the peer sent, if any.
+    /// Whether <paramref name="presented"/> chains up to one of <paramref name="cas"/> and only to
+    /// them, is valid now, and allows <paramref name="usage"/>. <paramref name="presentedChain"/>:
+    /// the intermediate certificates the peer sent, if any.
     /// </summary>
-    public static bool IsIssuedBy(X509Certificate2 presented, X509Certificate2 ca, X509Chain? presentedChain, Oid usage)
+    public static bool IsIssuedBy(X509Certificate2 presented, X509Certificate2Collection cas, X509Chain? presentedChain, Oid usage)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.CustomTrustStore.AddRange(cas);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.ApplicationPolicy.Add(usage);
         if (presentedChain is not null)
@@ -57,8 +68,12 @@ internal static class ClusterCertificates
             }
         }
         return chain.Build(presented)
-            && chain.ChainElements[^1].Certificate.RawDataMemory.Span.SequenceEqual(ca.RawDataMemory.Span);
+            && cas.Any(ca => chain.ChainElements[^1].Certificate.RawDataMemory.Span.SequenceEqual(ca.RawDataMemory.Span));
     }
+
+    /// <summary><see cref="IsIssuedBy(X509Certificate2, X509Certificate2Collection, X509Chain?, Oid)"/> with one CA.</summary>
+    public static bool IsIssuedBy(X509Certificate2 presented, X509Certificate2 ca, X509Chain? presentedChain, Oid usage) =>
+        IsIssuedBy(presented, new X509Certificate2Collection(ca), presentedChain, usage);
 
     /// <summary>
     /// The names <paramref name="certificate"/> carries: its DNS subject alternative names, the last
@@ -84,12 +99,12 @@ internal static class ClusterCertificates
     }
 
     /// <summary>
-    /// Makes <paramref name="handler"/> speak TLS 1.2+ to a node, trusting only the CA that
+    /// Makes <paramref name="handler"/> speak TLS 1.2+ to a node, trusting only the CAs that
     /// <paramref name="ca"/> returns, presenting the certificate <paramref name="certificate"/>
     /// returns (asked again at every handshake, so a rotated file is picked up), and accepting the
     /// server only if <paramref name="acceptServer"/> does (its name; the chain is checked here).
     /// </summary>
-    public static void UseClusterTls(SocketsHttpHandler handler, Func<X509Certificate2> ca, Func<X509Certificate2>? certificate,
+    public static void UseClusterTls(SocketsHttpHandler handler, Func<X509Certificate2Collection> ca, Func<X509Certificate2>? certificate,
         Func<X509Certificate2, SslPolicyErrors, bool> acceptServer)
     {
         handler.SslOptions = new SslClientAuthenticationOptions

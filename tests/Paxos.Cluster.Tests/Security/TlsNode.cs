@@ -45,7 +45,8 @@ public sealed class TlsNode : IAsyncLifetime
 
     public int MetricsPort { get; }
 
-    public X509Certificate2 Ca { get; }
+    /// <summary>The cluster's CA as the tests started it.</summary>
+    public X509Certificate2Collection Ca { get; }
 
     /// <summary>A CA of another cluster, with its key, to issue certificates this cluster must refuse.</summary>
     public X509Certificate2 OtherCa { get; }
@@ -76,7 +77,7 @@ public sealed class TlsNode : IAsyncLifetime
     public GrpcChannel Channel(X509Certificate2? certificate, X509Certificate2? ca = null, string? token = null, Action<X509Certificate2>? seen = null)
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) };
-        var trusted = ca ?? Ca;
+        var trusted = ca is null ? Ca : new X509Certificate2Collection(ca);
         ClusterCertificates.UseClusterTls(handler, () => trusted, certificate is null ? null : () => certificate, (server, errors) =>
         {
             seen?.Invoke(server);

@@ -128,6 +128,39 @@ public sealed class TlsTests(TlsNode node) : IClassFixture<TlsNode>
         }
     }
 
+    [Fact]
+    public async Task A_CA_added_to_the_ca_file_is_trusted_by_new_connections()
+    {
+        using var next = DevelopmentCertificates.CreateCa("the next CA", DateTimeOffset.UtcNow);
+        using var client = DevelopmentCertificates.Issue(next, DevelopmentCertificates.ClientName, [], clientOnly: true, DateTimeOffset.UtcNow);
+        await Assert.ThrowsAsync<RpcException>(() => GetLeaderAsync(client));
+
+        // A rotation of the CA itself: the file holds the old and the new CA for a while.
+        File.WriteAllText(node.Cluster.Tls!.Ca, File.ReadAllText(node.Cluster.Tls.Ca) + next.ExportCertificatePem() + "\n");
+
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            try
+            {
+                await GetLeaderAsync(client);
+                break;
+            }
+            catch (RpcException e) when (DateTime.UtcNow < deadline)
+            {
+                Assert.True(e.StatusCode is StatusCode.Unavailable or StatusCode.Internal, e.ToString());
+                await Task.Delay(200);
+            }
+        }
+        await GetLeaderAsync(node.Pair(DevelopmentCertificates.ClientName)); // the old CA's still are
+    }
+
+    private async Task GetLeaderAsync(X509Certificate2 client)
+    {
+        using var channel = node.Channel(client, token: TlsNode.Token);
+        await new KeyValueService.KeyValueServiceClient(channel).GetLeaderAsync(new GetLeaderRequest(), deadline: Soon());
+    }
+
     /// <summary>The thumbprint of the certificate the node presents to a new connection.</summary>
     private async Task<string> PresentedAsync(X509Certificate2 client)
     {
