@@ -24,7 +24,8 @@ public static class BenchCommand
     public const int Unavailable = 3;
 
     /// <summary>The <c>bench</c> command, with its <c>report</c> subcommand.</summary>
-    public static Command Create()
+    /// <param name="credentials">Reads TLS and token settings from the command line (options the caller defines); null: none.</param>
+    public static Command Create(Func<ParseResult, BenchCredentials>? credentials = null)
     {
         var options = new BenchOptions();
         var command = new Command("bench", "Load a running cluster (Paxos or etcd) and print throughput and latency percentiles as a table and one JSON line.");
@@ -36,7 +37,7 @@ public static class BenchCommand
             BenchSettings settings;
             try
             {
-                settings = options.Bind(parse);
+                settings = options.Bind(parse, credentials);
             }
             catch (BenchUsageException e)
             {

@@ -28,12 +28,12 @@ internal sealed class BenchConnections : IDisposable
         {
             channels[i] = GrpcChannel.ForAddress(EndpointOf(i), new GrpcChannelOptions
             {
-                HttpHandler = new SocketsHttpHandler
+                HttpHandler = settings.Security.Apply(new SocketsHttpHandler
                 {
                     EnableMultipleHttp2Connections = true,
                     PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
                     ConnectTimeout = settings.RequestTimeout,
-                },
+                }),
                 MaxReceiveMessageSize = 2 * BenchSettings.MaxValueSize,
             });
             invokers[i] = channels[i].CreateCallInvoker();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Paxos.Transport.Security;
 
 namespace Paxos.Bench;
 
@@ -46,7 +47,9 @@ internal sealed class BenchOptions
     }
 
     /// <summary>The validated settings of a parsed command line; throws <see cref="BenchUsageException"/> if they are not valid.</summary>
-    public BenchSettings Bind(ParseResult parse)
+    /// <param name="parse">The command line.</param>
+    /// <param name="credentials">Reads the TLS and token settings from the command line (the CLI's <c>--cacert --cert --key --token</c>); null: none.</param>
+    public BenchSettings Bind(ParseResult parse, Func<ParseResult, BenchCredentials>? credentials = null)
     {
         if (parse.Errors.Count > 0)
         {
@@ -64,9 +67,25 @@ internal sealed class BenchOptions
             Seconds(parse.GetValue(Duration), "--duration"), Seconds(parse.GetValue(Warmup), "--warmup"),
             parse.GetValue(Keys), parse.GetValue(ValueSize), Enum.Parse<ReadConsistency>(parse.GetRequiredValue(Consistency), ignoreCase: true), parse.GetValue(ReadRatio),
             Seconds(parse.GetValue(Timeout), "--timeout"),
-            Enum.Parse<BenchBalance>(parse.GetRequiredValue(Balance), ignoreCase: true));
+            Enum.Parse<BenchBalance>(parse.GetRequiredValue(Balance), ignoreCase: true))
+        {
+            Security = Load(credentials?.Invoke(parse) ?? BenchCredentials.None),
+        };
         settings.Validate();
         return settings;
+    }
+
+    /// <summary>Reads the certificate files once, so that the run measures handshakes and calls, not file reads.</summary>
+    private static ClientSecurity Load(BenchCredentials credentials)
+    {
+        try
+        {
+            return ClientSecurity.Load(credentials.CaCert, credentials.Cert, credentials.Key, credentials.Token);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new BenchUsageException($"--cacert/--cert/--key: {e.Message}");
+        }
     }
 
     /// <summary>An option that takes one of the lower-case names of <typeparamref name="T"/>'s values.</summary>

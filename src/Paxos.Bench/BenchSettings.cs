@@ -1,4 +1,5 @@
 using System.Globalization;
+using Paxos.Transport.Security;
 
 namespace Paxos.Bench;
 
@@ -29,6 +30,9 @@ public sealed record BenchSettings(
     TimeSpan RequestTimeout,
     BenchBalance Balance)
 {
+    /// <summary>TLS and the token of every request; <see cref="ClientSecurity.None"/>: plain HTTP/2 (or the machine's trust for https://), no token.</summary>
+    internal ClientSecurity Security { get; init; } = ClientSecurity.None;
+
     /// <summary>The largest value the Paxos API accepts (CONTRACT.md section 1), also the limit here.</summary>
     public const int MaxValueSize = 1024 * 1024;
 

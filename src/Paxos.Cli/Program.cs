@@ -16,8 +16,12 @@ var root = new RootCommand("Paxos for .NET: consensus nodes, a local cluster, an
     StatusCommand.Create(),
     ConsensusCommands.CreatePropose(),
     ConsensusCommands.CreateLearned(),
-    Paxos.Bench.BenchCommand.Create(),
+    Paxos.Bench.BenchCommand.Create(Endpoints.BenchCredentials),
+    CertsCommand.Create(),
 };
+ClientFlags.AddTo(root);
 // SIGTERM/SIGINT cancel the running command's token; it then has this long to stop its nodes cleanly.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) };
-return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);
+var parse = root.Parse(args);
+Endpoints.Flags = ClientFlags.Read(parse);
+return await parse.InvokeAsync(invocation).ConfigureAwait(false);

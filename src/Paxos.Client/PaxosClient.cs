@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Paxos.Transport.Security;
 using V1 = Paxos.Transport.V1;
 
 namespace Paxos.Client;
@@ -370,14 +371,14 @@ public sealed partial class PaxosClient : IAsyncDisposable
 
     private static GrpcChannel OpenChannel(Uri url, PaxosClientOptions options) => GrpcChannel.ForAddress(url, new GrpcChannelOptions
     {
-        HttpHandler = new SocketsHttpHandler
+        HttpHandler = new ClientSecurity(options.CaCertificate is null ? null : new(options.CaCertificate), options.ClientCertificate, options.Token).Apply(new SocketsHttpHandler
         {
             ConnectTimeout = options.ConnectTimeout,
             EnableMultipleHttp2Connections = true,
             KeepAlivePingDelay = TimeSpan.FromSeconds(5),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        },
+        }),
         // Values are at most 1 MiB; a compare-and-swap answer carries one, plus a little framing.
         MaxReceiveMessageSize = 4 * 1024 * 1024,
         DisposeHttpClient = true,

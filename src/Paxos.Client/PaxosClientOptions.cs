@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace Paxos.Client;
 
 /// <summary>Settings of a <see cref="PaxosClient"/>.</summary>
@@ -30,6 +32,23 @@ public sealed class PaxosClientOptions
     /// <summary>The longest pause between two attempts. 1 second unless set.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The cluster's CA (the <c>tls.ca</c> of its cluster file). With it, an https:// node is
+    /// trusted only if its certificate is that CA's (not the machine's trust store) and names the
+    /// host dialled. Null: https:// endpoints are checked against the machine's trust store.
+    /// </summary>
+    public X509Certificate2? CaCertificate { get; init; }
+
+    /// <summary>
+    /// The certificate, with its private key, presented to the nodes (mutual TLS: a cluster with
+    /// <c>tls</c> refuses a connection without one from its CA). Needs <see cref="CaCertificate"/>.
+    /// Load PEM files with <see cref="X509Certificate2.CreateFromPemFile(string, string?)"/>.
+    /// </summary>
+    public X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>A token of the cluster's <c>auth.tokens</c>, sent as <c>authorization: Bearer TOKEN</c> with every call. Null: none.</summary>
+    public string? Token { get; init; }
+
     internal void Validate()
     {
         if (Endpoints.Count == 0)
@@ -46,6 +65,14 @@ public sealed class PaxosClientOptions
         if (ClientId is { Length: 0 })
         {
             throw new ArgumentException("the client id must not be empty (an empty id turns exactly-once off); leave it null for a random one", nameof(ClientId));
+        }
+        if (ClientCertificate is not null && (CaCertificate is null || !ClientCertificate.HasPrivateKey))
+        {
+            throw new ArgumentException("a client certificate needs its private key and the CaCertificate that signed the nodes' certificates", nameof(ClientCertificate));
+        }
+        if (Token is not null && (Token.Length == 0 || Token.Any(char.IsWhiteSpace)))
+        {
+            throw new ArgumentException("the token must not be empty or contain spaces; leave it null for none", nameof(Token));
         }
         Positive(Timeout, nameof(Timeout));
         Positive(AttemptTimeout, nameof(AttemptTimeout));

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Grpc.Core;
+using Paxos.Transport.Security;
 
 namespace Paxos.Client;
 
@@ -20,6 +21,8 @@ internal static class RpcFailures
 {
     public static AttemptFailure Classify(RpcException e) => e.StatusCode switch
     {
+        // A refused certificate (either side's) is refused again at every node: no request went out.
+        _ when ClusterCertificates.IsHandshakeFailure(e) => AttemptFailure.Final,
         StatusCode.Unavailable when ConnectionNeverOpened(e) => AttemptFailure.NotDelivered,
         StatusCode.Unavailable or StatusCode.DeadlineExceeded => AttemptFailure.MaybeDelivered,
         // grpc-dotnet reports an HTTP/2 handshake that did not complete (a node still starting, or paused)
@@ -55,6 +58,9 @@ internal static class RpcFailures
     /// <summary>The exception for an answer classified <see cref="AttemptFailure.Final"/>.</summary>
     public static Exception Translate(RpcException e) => e.StatusCode switch
     {
+        _ when ClusterCertificates.IsHandshakeFailure(e) => new PaxosRpcException(e.StatusCode,
+            $"the TLS handshake failed (is CaCertificate the cluster's CA, and ClientCertificate one of its?): {e.Status.Detail}", e),
+        StatusCode.Unauthenticated => new PaxosRpcException(e.StatusCode, $"the cluster wants a token of its auth.tokens (PaxosClientOptions.Token): {e.Status.Detail}", e),
         StatusCode.InvalidArgument => new PaxosInvalidArgumentException($"the cluster rejected the request: {e.Status.Detail}", e),
         StatusCode.FailedPrecondition => new PaxosRpcException(e.StatusCode,
             $"the cluster refused the request ({e.Status.Detail}); is the client id used by another client?", e),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using Paxos.Node.Configuration;
+using Paxos.Node.Security;
 
 namespace Paxos.Cli.Commands;
 
@@ -17,12 +18,17 @@ internal static class ClusterCommand
         var basePort = new Option<int>("--base-port") { Description = "Port of the first node; the others follow.", DefaultValueFactory = _ => 7000 };
         var dataDir = new Option<DirectoryInfo>("--data-dir") { Description = "Where the cluster file, each node's data and logs go.", DefaultValueFactory = _ => new DirectoryInfo("data") };
         var metricsBasePort = new Option<int?>("--metrics-base-port") { Description = "Serve each node's Prometheus metrics at /metrics on this port plus the node's number (off by default)." };
-        var command = new Command("cluster", "Run a local cluster of nodes on this machine until Ctrl+C.") { nodes, basePort, dataDir, metricsBasePort };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(nodes), parse.GetValue(basePort), parse.GetRequiredValue(dataDir), parse.GetValue(metricsBasePort), cancellationToken));
+        var tls = new Option<bool>("--tls")
+        {
+            Description = "Mutual TLS and client tokens: a development CA, certificates and a token under DATA-DIR/certs, https:// urls; client commands run from here find them in DATA-DIR/cluster.yaml.",
+        };
+        var command = new Command("cluster", "Run a local cluster of nodes on this machine until Ctrl+C.") { nodes, basePort, dataDir, metricsBasePort, tls };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(nodes), parse.GetValue(basePort), parse.GetRequiredValue(dataDir), parse.GetValue(metricsBasePort),
+            parse.GetValue(tls), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int count, int basePort, DirectoryInfo dataDir, int? metricsBasePort, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int count, int basePort, DirectoryInfo dataDir, int? metricsBasePort, bool tls, CancellationToken cancellationToken)
     {
         if (count is < 1 or > 9 || count % 2 == 0)
         {
@@ -41,7 +47,7 @@ internal static class ClusterCommand
         ClusterConfig cluster;
         try
         {
-            cluster = LoadOrWrite(clusterPath, count, basePort);
+            cluster = LoadOrWrite(clusterPath, count, basePort, tls);
         }
         catch (ConfigException e)
         {
@@ -69,13 +75,18 @@ internal static class ClusterCommand
             }
             if (metricsBasePort is int firstMetrics)
             {
-                Console.WriteLine($"Metrics (Prometheus): http://127.0.0.1:{firstMetrics}/metrics to http://127.0.0.1:{firstMetrics + cluster.Size - 1}/metrics");
+                string scheme = cluster.Tls is null ? "http" : "https";
+                Console.WriteLine($"Metrics (Prometheus): {scheme}://127.0.0.1:{firstMetrics}/metrics to {scheme}://127.0.0.1:{firstMetrics + cluster.Size - 1}/metrics");
             }
             bool up = await WaitUntilListeningAsync(cluster, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             Console.WriteLine(up ? "All nodes are listening." : "Not every node is listening yet; see the logs.");
             string? leader = up ? await WaitForLeaderAsync(cluster, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false) : null;
             Console.WriteLine(leader is null ? "No leader elected yet; 'paxos leader' tells when there is one." : $"Leader: {leader}");
             Console.WriteLine();
+            if (cluster.Tls is { } certificates)
+            {
+                Console.WriteLine($"Mutual TLS: CA {certificates.Ca}, client pair {certificates.CertFor(DevelopmentCertificates.ClientName)} and .key; token in {cluster.Auth?.Tokens}.");
+            }
             Console.WriteLine("Try, in another terminal (from this directory; 'paxos' is 'dotnet run --project src/Paxos.Cli --'):");
             Console.WriteLine("  paxos put greeting hello        # write through any node");
             Console.WriteLine("  paxos get greeting              # linearizable read");
@@ -106,21 +117,36 @@ internal static class ClusterCommand
         return CliError.Ok;
     }
 
-    private static ClusterConfig LoadOrWrite(string path, int count, int basePort)
+    private static ClusterConfig LoadOrWrite(string path, int count, int basePort, bool tls)
     {
         if (File.Exists(path))
         {
             var existing = ClusterFile.Load(path);
-            Console.WriteLine($"Carrying on with the existing cluster in {Path.GetDirectoryName(path)} ({existing.Size} nodes); --nodes and --base-port apply only to a new data directory.");
+            Console.WriteLine($"Carrying on with the existing cluster in {Path.GetDirectoryName(path)} ({existing.Size} nodes, {(existing.Tls is null ? "no TLS" : "TLS")}); --nodes, --base-port and --tls apply only to a new data directory.");
             return existing;
         }
+        string scheme = tls ? "https" : "http";
         var nodes = Enumerable.Range(0, count)
-            .Select(i => new NodeEntry($"node-{i}", new Uri($"http://127.0.0.1:{basePort + i}"), basePort + i))
+            .Select(i => new NodeEntry($"node-{i}", new Uri($"{scheme}://127.0.0.1:{basePort + i}"), basePort + i))
             .ToList();
         var cluster = new ClusterConfig(nodes);
+        if (tls)
+        {
+            // The file names them relative to its folder, so the data directory can move.
+            string folder = Path.GetDirectoryName(path)!;
+            DevelopmentCertificates.Write(cluster, Path.Combine(folder, CertificatesFolder));
+            ClientTokens.WriteNew(Path.Combine(folder, CertificatesFolder, "tokens.txt"), DevelopmentCertificates.ClientName);
+            cluster = new ClusterConfig(nodes)
+            {
+                Tls = new TlsSettings($"{CertificatesFolder}/ca.crt", $"{CertificatesFolder}/{TlsSettings.IdPlaceholder}.crt", $"{CertificatesFolder}/{TlsSettings.IdPlaceholder}.key"),
+                Auth = new AuthSettings($"{CertificatesFolder}/tokens.txt"),
+            };
+        }
         File.WriteAllText(path, ClusterFile.Render(cluster));
-        return cluster;
+        return ClusterFile.Load(path);
     }
+
+    private const string CertificatesFolder = "certs";
 
     private static async Task ReportExitAsync(NodeProcess child, CancellationToken cancellationToken)
     {
@@ -131,7 +157,7 @@ internal static class ClusterCommand
     private static async Task<string?> WaitForLeaderAsync(ClusterConfig cluster, TimeSpan limit, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + limit;
-        using var channel = Endpoints.Channel(cluster.Nodes[0].Url);
+        using var channel = ClientConnection.Create([cluster.Nodes[0].Url], ClientFlags.None, cluster).Channel(cluster.Nodes[0].Url);
         var client = new Paxos.Transport.V1.KeyValueService.KeyValueServiceClient(channel);
         while (DateTime.UtcNow < deadline)
         {

@@ -1,11 +1,10 @@
 using System.CommandLine;
 using Grpc.Net.Client;
 using Paxos.Node.Configuration;
-using Paxos.Node.Hosting;
 
 namespace Paxos.Cli.Commands;
 
-/// <summary>The <c>--endpoints</c> option of client commands; by default the local cluster's file.</summary>
+/// <summary>The <c>--endpoints</c> option of client commands (by default the local cluster's file) and the calls through it.</summary>
 internal static class Endpoints
 {
     public const string DefaultClusterFile = "data/cluster.yaml";
@@ -15,21 +14,46 @@ internal static class Endpoints
         Description = $"Comma-separated node URLs (default: the nodes of ./{DefaultClusterFile}, written by 'paxos cluster').",
     };
 
-    /// <summary>The URLs to try, in order.</summary>
-    public static IReadOnlyList<Uri> Resolve(string? endpoints)
+    /// <summary>The command line's TLS and token flags; set by Program before a command runs.</summary>
+    public static ClientFlags Flags { get; set; } = ClientFlags.None;
+
+    /// <summary>
+    /// The URLs to try, in order, and how to reach them: <paramref name="endpoints"/> with the
+    /// <see cref="Flags"/>, or the local cluster's file, whose <c>tls</c> and <c>auth</c> fill in
+    /// the flags not given.
+    /// </summary>
+    public static ClientConnection Resolve(string? endpoints)
     {
         if (!string.IsNullOrWhiteSpace(endpoints))
         {
-            return [.. endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse)];
+            return ClientConnection.Create([.. endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse)], Flags, cluster: null);
         }
         if (!File.Exists(DefaultClusterFile))
         {
             throw new ConfigException($"no --endpoints given and no local cluster file ./{DefaultClusterFile} (start one with 'paxos cluster')");
         }
-        return [.. ClusterFile.Load(DefaultClusterFile).Nodes.Select(n => n.Url)];
+        var cluster = ClusterFile.Load(DefaultClusterFile);
+        return ClientConnection.Create([.. cluster.Nodes.Select(n => n.Url)], Flags, cluster);
     }
 
-    public static GrpcChannel Channel(Uri url) => PeerChannels.Create(url);
+    /// <summary>
+    /// <c>paxos bench</c>'s TLS and token: the <see cref="Flags"/>, and without <c>--endpoints</c>
+    /// (the local cluster's nodes) what its file's <c>tls</c> and <c>auth</c> say.
+    /// </summary>
+    public static Paxos.Bench.BenchCredentials BenchCredentials(ParseResult parse)
+    {
+        var flags = ClientFlags.Read(parse);
+        bool local = string.IsNullOrWhiteSpace(parse.GetValue<string?>("--endpoints")) && File.Exists(DefaultClusterFile);
+        try
+        {
+            var (ca, cert, key, token) = ClientConnection.Settings(flags, local ? ClusterFile.Load(DefaultClusterFile) : null);
+            return new Paxos.Bench.BenchCredentials(ca, cert, key, token);
+        }
+        catch (ConfigException e)
+        {
+            throw new Paxos.Bench.BenchUsageException(e.Message);
+        }
+    }
 
     /// <summary>True when the call failed because the node could not be reached at all (so another node may be tried).</summary>
     public static bool IsNodeDown(Grpc.Core.RpcException e) =>
@@ -42,19 +66,20 @@ internal static class Endpoints
     public static async Task<int> CallFirstAvailableAsync<TClient>(
         string? endpoints, Func<GrpcChannel, TClient> createClient, Func<TClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken)
     {
-        IReadOnlyList<Uri> urls;
+        ClientConnection connection;
         try
         {
-            urls = Resolve(endpoints);
+            connection = Resolve(endpoints);
         }
         catch (ConfigException e)
         {
             return CliError.Report(CliError.BadUsage, e.Message);
         }
         Grpc.Core.RpcException? last = null;
+        var urls = connection.Urls;
         foreach (var url in urls)
         {
-            using var channel = Channel(url);
+            using var channel = connection.Channel(url);
             try
             {
                 return await call(createClient(channel), cancellationToken).ConfigureAwait(false);
@@ -62,6 +87,10 @@ internal static class Endpoints
             catch (Grpc.Core.RpcException e) when (IsNodeDown(e))
             {
                 last = e;
+            }
+            catch (Grpc.Core.RpcException e) when (Paxos.Transport.Security.ClusterCertificates.IsHandshakeFailure(e))
+            {
+                return CliError.Report(CliError.BadUsage, $"TLS with {url.GetLeftPart(UriPartial.Authority)} failed (is the CA right, and the client certificate one of its?): {e.Status.Detail}");
             }
             catch (Grpc.Core.RpcException e)
             {

@@ -60,6 +60,10 @@ internal static class NodeCommand
             {
                 host = await PaxosNodeHost.StartAsync(options, cancellationToken).ConfigureAwait(false);
             }
+            catch (ConfigException e)
+            {
+                return CliError.Report(CliError.BadUsage, e.Message); // the tls or auth files cannot be used
+            }
             catch (StorageCorruptionException e)
             {
                 return CliError.Report(CliError.Failed, e.Message);

@@ -14,16 +14,16 @@ internal static class StatusCommand
         var command = new Command("status", "Show every node: reachable, role, ballot, commit index, applied index.") { endpoints };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            IReadOnlyList<Uri> urls;
+            ClientConnection connection;
             try
             {
-                urls = Endpoints.Resolve(parse.GetValue(endpoints));
+                connection = Endpoints.Resolve(parse.GetValue(endpoints));
             }
             catch (ConfigException e)
             {
                 return CliError.Report(CliError.BadUsage, e.Message);
             }
-            var rows = await Task.WhenAll(urls.Select(url => QueryAsync(url, cancellationToken))).ConfigureAwait(false);
+            var rows = await Task.WhenAll(connection.Urls.Select(url => QueryAsync(connection, url, cancellationToken))).ConfigureAwait(false);
             Console.WriteLine($"{"NODE",-10} {"URL",-26} {"REACHABLE",-10} {"ROLE",-10} {"BALLOT",-10} {"LEADER",-10} {"COMMIT",8} {"APPLIED",8}");
             foreach (var row in rows)
             {
@@ -34,10 +34,10 @@ internal static class StatusCommand
         return command;
     }
 
-    private static async Task<string> QueryAsync(Uri url, CancellationToken cancellationToken)
+    private static async Task<string> QueryAsync(ClientConnection connection, Uri url, CancellationToken cancellationToken)
     {
         string address = url.GetLeftPart(UriPartial.Authority);
-        using var channel = Endpoints.Channel(url);
+        using var channel = connection.Channel(url);
         try
         {
             var s = await new PaxosService.PaxosServiceClient(channel).GetStatusAsync(new GetStatusRequest(),

@@ -30,6 +30,12 @@ public sealed class ClusterConfig
     /// <summary>The nodes; a node's index here is its number in ballots.</summary>
     public IReadOnlyList<NodeEntry> Nodes { get; }
 
+    /// <summary>Mutual TLS on every port and channel; null: plain HTTP/2.</summary>
+    public TlsSettings? Tls { get; init; }
+
+    /// <summary>Client tokens every client call must carry; null: none needed.</summary>
+    public AuthSettings? Auth { get; init; }
+
     /// <summary>How many nodes; a quorum is a majority of them.</summary>
     public int Size => Nodes.Count;
 

@@ -10,6 +10,22 @@ public static class ClusterFile
     private sealed class FileModel
     {
         public List<NodeModel>? Nodes { get; set; }
+
+        public TlsModel? Tls { get; set; }
+
+        public AuthModel? Auth { get; set; }
+    }
+
+    private sealed class TlsModel
+    {
+        public string? Ca { get; set; }
+        public string? Cert { get; set; }
+        public string? Key { get; set; }
+    }
+
+    private sealed class AuthModel
+    {
+        public string? Tokens { get; set; }
     }
 
     private sealed class NodeModel
@@ -31,11 +47,14 @@ public static class ClusterFile
         {
             throw new ConfigException($"cannot read cluster file '{path}': {e.Message}");
         }
-        return Parse(text, path);
+        return Parse(text, path, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
     }
 
-    /// <summary>Reads a cluster file's text; <paramref name="source"/> names it in errors.</summary>
-    public static ClusterConfig Parse(string yaml, string source)
+    /// <summary>Reads a cluster file's text.</summary>
+    /// <param name="yaml">The file's text.</param>
+    /// <param name="source">How errors name the file.</param>
+    /// <param name="folder">What relative paths in the file (<c>tls</c>, <c>auth</c>) are relative to: the file's folder.</param>
+    public static ClusterConfig Parse(string yaml, string source, string folder = ".")
     {
         FileModel? model;
         try
@@ -73,13 +92,43 @@ public static class ClusterFile
             }
             entries.Add(new NodeEntry(node.Id, url, port));
         }
-        return new ClusterConfig(entries);
+        if (model.Tls is not null && entries.Find(e => e.Url.Scheme != Uri.UriSchemeHttps) is { } plain)
+        {
+            throw new ConfigException($"{source}: with 'tls', every node speaks only TLS, so node '{plain.Id}' needs an https:// url, not '{plain.Url}'");
+        }
+        return new ClusterConfig(entries)
+        {
+            Tls = model.Tls is { } tls ? ParseTls(tls, source, folder) : null,
+            Auth = model.Auth is { } auth ? new AuthSettings(ResolvePath(auth.Tokens, "auth.tokens", source, folder)) : null,
+        };
     }
 
-    /// <summary>The cluster file of <paramref name="config"/>, as <c>paxos cluster</c> writes it.</summary>
+    private static TlsSettings ParseTls(TlsModel tls, string source, string folder) => new(
+        ResolvePath(tls.Ca, "tls.ca", source, folder),
+        ResolvePath(tls.Cert, "tls.cert", source, folder),
+        ResolvePath(tls.Key, "tls.key", source, folder));
+
+    private static string ResolvePath(string? path, string key, string source, string folder) =>
+        string.IsNullOrWhiteSpace(path)
+            ? throw new ConfigException($"{source}: '{key}' is missing or empty")
+            : Path.GetFullPath(path, Path.GetFullPath(folder));
+
+    /// <summary>The file's text; <c>tls</c> and <c>auth</c> paths as they are in <paramref name="config"/>.</summary>
     public static string Render(ClusterConfig config)
     {
         var writer = new StringWriter();
+        if (config.Tls is { } tls)
+        {
+            writer.WriteLine("tls:");
+            writer.WriteLine($"  ca: {tls.Ca}");
+            writer.WriteLine($"  cert: {tls.Cert}");
+            writer.WriteLine($"  key: {tls.Key}");
+        }
+        if (config.Auth is { } auth)
+        {
+            writer.WriteLine("auth:");
+            writer.WriteLine($"  tokens: {auth.Tokens}");
+        }
         writer.WriteLine("nodes:");
         foreach (var node in config.Nodes)
         {

@@ -58,6 +58,10 @@ public sealed class NodeMetrics
         _oversizedDropped = factory.CreateCounter("paxos_peer_messages_dropped_oversized_total",
             "Messages to the peer dropped because one alone, encoded, exceeds the maximum message size (a bug: every message is bounded below it).",
             new CounterConfiguration { LabelNames = ["peer"] });
+        PeerCallsRefused = factory.CreateCounter("paxos_peer_calls_refused_total",
+            "PaxosService calls refused (PERMISSION_DENIED, nothing changed) because the caller's TLS certificate does not name the node it claims to be.");
+        ClientCallsUnauthenticated = factory.CreateCounter("paxos_client_calls_unauthenticated_total",
+            "Client calls refused (UNAUTHENTICATED) for want of a known token of auth.tokens.");
         Registry.AddBeforeCollectCallback(UpdateGauges);
     }
 
@@ -78,6 +82,12 @@ public sealed class NodeMetrics
 
     /// <summary>Snapshots this node installed from its leader.</summary>
     public Counter SnapshotsInstalled { get; }
+
+    /// <summary>Peer calls refused: the caller's certificate does not name the node it claims to be.</summary>
+    public Counter PeerCallsRefused { get; }
+
+    /// <summary>Client calls refused for a missing or unknown token.</summary>
+    public Counter ClientCallsUnauthenticated { get; }
 
     /// <summary>How long put calls took.</summary>
     public Histogram.Child Put { get; }

@@ -14,6 +14,7 @@ using Paxos.Core.Replication;
 using Paxos.KeyValue;
 using Paxos.Node.Leases;
 using Paxos.Node.Replication;
+using Paxos.Node.Security;
 using Paxos.Node.Services;
 using Paxos.Node.SingleDecree;
 using Paxos.Storage.Replication;
@@ -91,12 +92,24 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         AddNodeLogging(builder.Logging, options.NodeId);
+        // The tls and auth files first: a node that cannot use them stops before it opens its data.
+        var credentials = options.Cluster.Tls is { } tls ? NodeCredentials.Load(tls, options.NodeId, nodeLoggers.CreateLogger<NodeCredentials>()) : null;
+        var metrics = new NodeMetrics();
+        var tokens = options.Cluster.Auth is { } auth ? ClientTokenInterceptor.Load(auth, metrics, nodeLoggers.CreateLogger<ClientTokenInterceptor>()) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ListenAnyIP(options.Cluster.Nodes[self].Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.ListenAnyIP(options.Cluster.Nodes[self].Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                UseTls(listen, credentials);
+            });
             if (options.MetricsPort is int metricsPort)
             {
-                kestrel.ListenAnyIP(metricsPort, listen => listen.Protocols = HttpProtocols.Http1); // what Prometheus scrapes with
+                kestrel.ListenAnyIP(metricsPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1; // what Prometheus scrapes with
+                    UseTls(listen, credentials);
+                });
             }
             kestrel.Limits.MaxRequestBodySize = options.MaxMessageBytes;
         });
@@ -107,6 +120,10 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             // A request that does not even parse (for example a string field that is not UTF-8)
             // fails before any handler runs; its status then says why instead of "Exception was thrown by handler".
             grpc.EnableDetailedErrors = true;
+            if (tokens is not null)
+            {
+                grpc.Interceptors.Add<ClientTokenInterceptor>();
+            }
         });
         builder.Services.AddSingleton<IServiceMethodProvider<KeyValueGrpcService>, KeyValueMethodProvider>();
         // Single-decree instances.
@@ -125,7 +142,9 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
                 acceptors[i] = acceptor;
                 continue;
             }
-            channels[i] = PeerChannels.Create(options.Cluster.Nodes[i].Url, options.MaxMessageBytes);
+            string peerId = options.Cluster.Nodes[i].Id;
+            channels[i] = PeerChannels.Create(options.Cluster.Nodes[i].Url, options.MaxMessageBytes,
+                credentials is null ? null : handler => { credentials.UseForPeer(handler, peerId); return handler; });
             var peer = new PaxosService.PaxosServiceClient(channels[i]);
             peerClients[i] = peer;
             acceptors[i] = new GrpcAcceptorPeer(peer);
@@ -150,7 +169,6 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             options.ReplicaOptionsFor(self),
             new SystemRandomSource(),
             logStore.Recover(snapshotSlot));
-        var metrics = new NodeMetrics();
         var sender = new SnapshotSender(self, snapshots, peerClients, nodeLoggers.CreateLogger<SnapshotSender>());
         var replica = new ReplicaDriver(core, logStore, stateMachine, outboxes, snapshots, sender,
             snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, Placement(options, self), metrics, nodeLoggers.CreateLogger<ReplicaDriver>());
@@ -171,6 +189,11 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             .AddCheck("ready", health.CheckReady, [NodeHealth.ReadyTag]);
 
         builder.Services.AddSingleton(identity);
+        builder.Services.AddSingleton(new PeerCertificateCheck(identity, metrics, credentials is not null));
+        if (tokens is not null)
+        {
+            builder.Services.AddSingleton(tokens);
+        }
         builder.Services.AddSingleton(options.TestHooks);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(acceptor);
@@ -217,7 +240,20 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         string dataDirectory = Path.GetFullPath(options.DataDirectory);
         string cluster = peers.ToString();
         LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, snapshotSlot, core.CommitIndex, cluster);
+        if (credentials is null)
+        {
+            LogNoTls(logger, options.Cluster.Nodes[self].Port, options.Cluster.Auth is null ? "" : "; the client tokens travel in the clear");
+        }
         return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, nodeLoggers, leases);
+    }
+
+    /// <summary>With <paramref name="credentials"/>, the port speaks only TLS 1.2+ and demands a client certificate from the cluster's CA.</summary>
+    private static void UseTls(ListenOptions listen, NodeCredentials? credentials)
+    {
+        if (credentials is not null)
+        {
+            listen.UseHttps(credentials.ServerOptions());
+        }
     }
 
     /// <summary>One line per event on stdout, prefixed with the node's id; ASP.NET Core and gRPC only from warnings up.</summary>
@@ -243,6 +279,9 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster:{Peers}")]
     private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, string peers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "no tls in the cluster file: port {Port} listens on all interfaces in plain HTTP/2, so anyone who can reach it can read and write every key and speak to the node as a peer{Tokens}; see the tls block (CONTRACT.md section 5, 'paxos certs')")]
+    private static partial void LogNoTls(ILogger logger, int port, string tokens);
 
     /// <summary>Completes when the host is asked to stop (SIGTERM, SIGINT).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);

@@ -8,17 +8,25 @@ public static class PeerChannels
 {
     /// <param name="url">The node's address.</param>
     /// <param name="maxMessageBytes">The largest message sent or received (<see cref="NodeOptions.MaxMessageBytes"/>).</param>
-    public static GrpcChannel Create(Uri url, int maxMessageBytes = WireLimits.MaxMessageBytes) => GrpcChannel.ForAddress(url, new GrpcChannelOptions
+    /// <param name="secure">
+    /// Sets up TLS on the connection handler (certificates, trust) and returns the handler the
+    /// channel uses: it, or one wrapping it (to add a token to every call). Null: as the URL says, with the machine's trust.
+    /// </param>
+    public static GrpcChannel Create(Uri url, int maxMessageBytes = WireLimits.MaxMessageBytes, Func<SocketsHttpHandler, HttpMessageHandler>? secure = null)
     {
-        HttpHandler = new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(1),
             EnableMultipleHttp2Connections = true,
             KeepAlivePingDelay = TimeSpan.FromSeconds(5),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        },
-        MaxReceiveMessageSize = maxMessageBytes,
-        MaxSendMessageSize = maxMessageBytes,
-    });
+        };
+        return GrpcChannel.ForAddress(url, new GrpcChannelOptions
+        {
+            HttpHandler = secure?.Invoke(handler) ?? handler,
+            MaxReceiveMessageSize = maxMessageBytes,
+            MaxSendMessageSize = maxMessageBytes,
+        });
+    }
 }

@@ -254,6 +254,10 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         where T : class
     {
         var headers = new Metadata { { ForwardedHeader, leaders.Cluster.Nodes[leaders.Self].Id } };
+        if (context.RequestHeaders.GetValue("authorization") is { } authorization)
+        {
+            headers.Add("authorization", authorization); // the client's token (auth.tokens), which the leader checks too
+        }
         var options = new CallOptions(headers, deadline: context.Deadline == DateTime.MaxValue ? DateTime.UtcNow + DefaultDeadline : context.Deadline, cancellationToken: cancellationToken);
         try
         {

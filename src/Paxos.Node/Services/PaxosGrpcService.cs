@@ -6,6 +6,7 @@ using Paxos.Node.SingleDecree;
 using Paxos.Transport.Replication;
 using Paxos.Transport.SingleDecree;
 using Paxos.Node.Hosting;
+using Paxos.Node.Security;
 using Paxos.Transport.V1;
 using Microsoft.Extensions.Hosting;
 
@@ -14,9 +15,11 @@ namespace Paxos.Node.Services;
 /// <summary>
 /// The node-to-node <c>PaxosService</c>: validates each request (a malformed one gets
 /// INVALID_ARGUMENT and never touches state), hands it to the acceptor loop, and replies once the
-/// new state is on disk.
+/// new state is on disk. With TLS, a call whose certificate does not name the node it claims to
+/// be gets PERMISSION_DENIED first (<see cref="PeerCertificateCheck"/>).
 /// </summary>
-public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, IHostApplicationLifetime lifetime)
+public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, IHostApplicationLifetime lifetime,
+    PeerCertificateCheck peers)
     : PaxosService.PaxosServiceBase
 {
     private const long MaxSnapshotBytes = 64L * 1024 * 1024 * 1024;
@@ -29,6 +32,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             throw new RpcException(new Status(StatusCode.InvalidArgument, "empty snapshot stream"));
         }
         var first = requestStream.Current;
+        peers.Demand(context, first.FromNode);
         if (first.FromNode < 0 || first.FromNode >= identity.ClusterSize || first.FromNode == identity.Index)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"snapshot from node {first.FromNode}, which is not another node of this cluster"));
@@ -75,8 +79,10 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     public override async Task<DeliverResponse> Deliver(IAsyncStreamReader<DeliverRequest> requestStream, ServerCallContext context)
     {
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var named = peers.PeersOf(context);
         while (await NextAsync(requestStream, ended.Token).ConfigureAwait(false))
         {
+            peers.Demand(named, requestStream.Current.FromNode, context);
             List<Paxos.Core.Replication.ReplicaMessage> messages;
             try
             {
@@ -123,6 +129,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree phase 1a: the acceptor's promise (fsynced) or refusal.</summary>
     public override async Task<PrepareResponse> Prepare(PrepareRequest request, ServerCallContext context)
     {
+        peers.Demand(context, request.Ballot?.NodeIndex ?? -1);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var ballot = SingleDecreeWire.ParseBallot(request.Ballot, identity.ClusterSize, "ballot");
         var reply = await acceptor.PrepareAsync(id, ballot, context.CancellationToken).ConfigureAwait(false);
@@ -139,6 +146,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree phase 2a: the acceptor's acceptance (fsynced) or refusal.</summary>
     public override async Task<AcceptResponse> Accept(AcceptRequest request, ServerCallContext context)
     {
+        peers.Demand(context, request.Ballot?.NodeIndex ?? -1);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var ballot = SingleDecreeWire.ParseBallot(request.Ballot, identity.ClusterSize, "ballot");
         byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
@@ -149,6 +157,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree: a value was chosen; the learner records it.</summary>
     public override async Task<DecideResponse> Decide(DecideRequest request, ServerCallContext context)
     {
+        peers.Demand(context, claimed: null);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
         await acceptor.DecideAsync(id, value, context.CancellationToken).ConfigureAwait(false);
@@ -158,6 +167,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree: what this node learned and accepted for an instance.</summary>
     public override async Task<LearnResponse> Learn(LearnRequest request, ServerCallContext context)
     {
+        peers.Demand(context, claimed: null);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var report = await acceptor.LearnAsync(id, context.CancellationToken).ConfigureAwait(false);
         var response = new LearnResponse();

@@ -29,14 +29,19 @@ internal sealed class NodeProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <paramref name="program"/> (next to the tests' assembly) with <paramref name="arguments"/> and extra <paramref name="environment"/>.</summary>
-    public static NodeProcess Start(IEnumerable<string> arguments, string program = "paxos", IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts <paramref name="program"/> (next to the tests' assembly) with <paramref name="arguments"/> and extra
+    /// <paramref name="environment"/>, in <paramref name="workingDirectory"/> (null: this process's).
+    /// </summary>
+    public static NodeProcess Start(IEnumerable<string> arguments, string program = "paxos", IReadOnlyDictionary<string, string>? environment = null,
+        string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, program))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (string argument in arguments)
         {
