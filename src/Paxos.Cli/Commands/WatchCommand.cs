@@ -33,21 +33,22 @@ internal static class WatchCommand
 
     private static async Task<int> RunAsync(string? endpoints, WatchRequest request, CancellationToken cancellationToken)
     {
-        IReadOnlyList<Uri> urls;
+        ClientConnection connection;
         try
         {
-            urls = Endpoints.Resolve(endpoints);
+            connection = Endpoints.Resolve(endpoints);
         }
         catch (ConfigException e)
         {
             return CliError.Report(CliError.BadUsage, e.Message);
         }
+        IReadOnlyList<Uri> urls = connection.Urls;
         int node = 0;
         int failedInARow = 0;
         string lastFailure = "";
         while (failedInARow < urls.Count)
         {
-            using var channel = Endpoints.Channel(urls[node]);
+            using var channel = connection.Channel(urls[node]);
             try
             {
                 using var call = new WatchService.WatchServiceClient(channel).Watch(request, cancellationToken: cancellationToken);

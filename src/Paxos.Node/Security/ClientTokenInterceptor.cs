@@ -45,12 +45,14 @@ public sealed partial class ClientTokenInterceptor : Interceptor
         !method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal)
         && (!method.StartsWith("/paxos.v1.PaxosService/", StringComparison.Ordinal) || method == "/paxos.v1.PaxosService/GetStatus");
 
+    /// <inheritdoc/>
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         Authenticate(context);
         return continuation(request, context);
     }
 
+    /// <inheritdoc/>
     public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context,
         ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
@@ -58,6 +60,7 @@ public sealed partial class ClientTokenInterceptor : Interceptor
         return continuation(requestStream, context);
     }
 
+    /// <inheritdoc/>
     public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
@@ -65,6 +68,7 @@ public sealed partial class ClientTokenInterceptor : Interceptor
         return continuation(request, responseStream, context);
     }
 
+    /// <inheritdoc/>
     public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream,
         ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {

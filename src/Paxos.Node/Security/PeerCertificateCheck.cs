@@ -17,6 +17,7 @@ public sealed class PeerCertificateCheck
     private readonly NodeMetrics _metrics;
     private readonly bool _required;
 
+    /// <summary>Checks peer calls to node <paramref name="identity"/>, counting refusals in <paramref name="metrics"/>; with <paramref name="required"/> false (no TLS) every call passes.</summary>
     public PeerCertificateCheck(NodeIdentity identity, NodeMetrics metrics, bool required)
     {
         _identity = identity;
@@ -64,6 +65,6 @@ public sealed class PeerCertificateCheck
     private static IReadOnlySet<string> NamesOf(ServerCallContext context) =>
         context.GetHttpContext().Connection.ClientCertificate is { } certificate ? ClusterCertificates.NamesOf(certificate) : new HashSet<string>();
 
-    /// <summary><see cref="PeersOf"/> and <see cref="Demand"/> at once, for a call that sends one message.</summary>
+    /// <summary><see cref="PeersOf"/> and <see cref="Demand(IReadOnlySet{int}, int?, ServerCallContext)"/> at once, for a call that sends one message.</summary>
     public void Demand(ServerCallContext context, int? claimed) => Demand(PeersOf(context), claimed, context);
 }
