@@ -7,8 +7,8 @@ using Paxos.Simulation.Running;
 namespace Paxos.Simulation.Paxos;
 
 /// <summary>
-/// The simulator's scenario: N replicas (<see cref="PaxosNode"/>: the production Multi-Paxos core
-/// and key-value state machine under a deterministic driver) and <see cref="Clients"/> clients,
+/// The simulator's scenario: N replicas (<see cref="SimReplica"/>: the production replica node, its
+/// core, write-ahead log, snapshot store and key-value state machine, on simulated disks) and <see cref="Clients"/> clients,
 /// under a seeded <see cref="FaultPlan"/> (message drops, duplicates, delays and reordering;
 /// symmetric, one-way, isolate-the-leader and minority/majority partitions; crashes and restarts of
 /// single nodes and of all nodes with disks that lose unsynced writes and tear the last one; clock
@@ -113,9 +113,9 @@ public static class PaxosScenario
         TraceLog? messageTrace = traceMessages ? trace : null;
         world.PeerNetwork = new SimNetwork<PeerPacket>(n, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
         world.ClientNetwork = new SimNetwork<ClientPacket>(n + Clients, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
-        world.Cluster = new SimCluster<PaxosNode>(n, scheduler, random.Fork(), trace, context =>
+        world.Cluster = new SimCluster<SimReplica>(n, scheduler, random.Fork(), trace, context =>
         {
-            var node = new PaxosNode(context, world);
+            var node = new SimReplica(context, world);
             scheduler.ScheduleAfter(TimeSpan.Zero, () => world.Cluster.Deliver(context.NodeId, started => started.Start()));
             return node;
         })
