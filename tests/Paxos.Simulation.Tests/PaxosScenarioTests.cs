@@ -129,6 +129,12 @@ public class PaxosScenarioTests(ITestOutputHelper output)
     [InlineData(PlantedBug.LeaveStranded, 3, 150)]
     [InlineData(PlantedBug.LeaveStranded, 5, 60)]
     [InlineData(PlantedBug.LeaveStranded, 7, 60)]
+    [InlineData(PlantedBug.InstallOlderSnapshot, 3, 20)]
+    [InlineData(PlantedBug.InstallOlderSnapshot, 5, 20)]
+    [InlineData(PlantedBug.InstallOlderSnapshot, 7, 20)]
+    [InlineData(PlantedBug.SkipSnapshotDirSync, 3, 60)]
+    [InlineData(PlantedBug.SkipSnapshotDirSync, 5, 60)]
+    [InlineData(PlantedBug.SkipSnapshotDirSync, 7, 150)]
     public void PlantedBugIsFoundWithinTheStatedNumberOfSeeds(PlantedBug bug, int nodes, int maxSeeds)
     {
         for (ulong seed = 1; seed <= (ulong)maxSeeds; seed++)

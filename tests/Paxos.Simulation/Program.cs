@@ -17,6 +17,8 @@ const string Help = """
                        ack-before-fsync  messages and acknowledgements leave before the log's fsync
                        skip-recovery     a new leader proposes no-ops over the values learned in phase 1
                        leave-stranded    a leader leaves undecided the slots only a deposed leader's proposals reached
+                       install-older-snapshot  a node installs a received snapshot that is not ahead of it
+                       skip-snapshot-dir-sync  a snapshot renamed into place is not made durable by a directory fsync
       --transfers on also hand the leadership to a random node every 100 to 800 ms (off by default)
       --pre-vote off run phase 1 as soon as an election timer runs out, without asking first (on by default)
       --help         show this help

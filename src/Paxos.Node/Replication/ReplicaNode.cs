@@ -234,7 +234,7 @@ public sealed partial class ReplicaNode : IDisposable
     {
         ArgumentNullException.ThrowIfNull(received);
         ArgumentNullException.ThrowIfNull(reply);
-        if ((ulong)received.Index <= _appliedSlot)
+        if ((ulong)received.Index <= _appliedSlot && !_hooks.InstallOlderSnapshot)
         {
             reply.Succeed(_appliedSlot);
             return;

@@ -11,6 +11,8 @@ public static class PlantedBugs
         ("ack-before-fsync", PlantedBug.AckBeforeFsync),
         ("skip-recovery", PlantedBug.SkipRecovery),
         ("leave-stranded", PlantedBug.LeaveStranded),
+        ("install-older-snapshot", PlantedBug.InstallOlderSnapshot),
+        ("skip-snapshot-dir-sync", PlantedBug.SkipSnapshotDirSync),
     ];
 
     /// <summary>Every accepted name, in documentation order.</summary>

@@ -70,8 +70,7 @@ public sealed class SimFileSystem : IFileSystem
     /// <inheritdoc />
     public IReadOnlyList<string> ListFiles(string directory)
     {
-        ArgumentNullException.ThrowIfNull(directory);
-        string parent = directory.TrimEnd(Path.DirectorySeparatorChar);
+        string parent = Normalized(directory);
         return [.. _entries.Keys.Where(path => Path.GetDirectoryName(path) == parent)];
     }
 
@@ -98,8 +97,7 @@ public sealed class SimFileSystem : IFileSystem
     /// <inheritdoc />
     public void SyncDirectory(string directory)
     {
-        ArgumentNullException.ThrowIfNull(directory);
-        string parent = directory.TrimEnd(Path.DirectorySeparatorChar);
+        string parent = Normalized(directory);
         foreach (string path in _durableEntries.Keys.Where(path => Path.GetDirectoryName(path) == parent).ToList())
         {
             _durableEntries.Remove(path);
@@ -151,6 +149,14 @@ public sealed class SimFileSystem : IFileSystem
 
         _entries = new SortedDictionary<string, SimFile>(_durableEntries, StringComparer.Ordinal);
         return new DiskCrashOutcome(lost, lostBytes, tornPath, tornKept);
+    }
+
+    /// <summary>A directory as <see cref="Path.GetDirectoryName(string)"/> names it: no trailing separator, except the root's.</summary>
+    private static string Normalized(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        string trimmed = directory.TrimEnd(Path.DirectorySeparatorChar);
+        return trimmed.Length == 0 ? Path.DirectorySeparatorChar.ToString() : trimmed;
     }
 
     /// <summary>A file: what the running process sees, what is durable, and the changes in between, oldest first.</summary>

@@ -39,7 +39,7 @@ internal sealed class SimReplica : ISimProcess
         _world = world;
         SimRandom random = world.Random.Fork();
         ReplicaOptions core = Options(context.NodeId, world);
-        _snapshots = Guard(() => new ReplicaSnapshots(new SnapshotStore(SnapshotDirectory, context.Disk)));
+        _snapshots = Guard(() => new ReplicaSnapshots(new SnapshotStore(SnapshotDirectory, context.Disk) { PlantSkipRenameSync = world.Bug == PlantedBug.SkipSnapshotDirSync }));
         _node = Guard(() => ReplicaNode.Open(
             new ReplicaNodeOptions
             {
@@ -58,6 +58,7 @@ internal sealed class SimReplica : ISimProcess
                     AckBeforeFsync = world.Bug == PlantedBug.AckBeforeFsync,
                     LeaderReadsLocally = world.Bug == PlantedBug.StaleRead,
                     ForgetPromise = world.Bug == PlantedBug.ForgetPromise,
+                    InstallOlderSnapshot = world.Bug == PlantedBug.InstallOlderSnapshot,
                     Applying = (previous, entry) => world.Monitor.OnApplied(context.NodeId, context.Incarnation, previous, entry),
                 },
             },
@@ -175,14 +176,14 @@ internal sealed class SimReplica : ISimProcess
         }
     });
 
-    /// <summary>Mirrors the gRPC service's receipt of a snapshot: skipped if not ahead, written to the store, handed to the node.</summary>
+    /// <summary>
+    /// Receives a snapshot as the gRPC service does (written to the store, handed to the node), but
+    /// without the service's shortcut for one that is not ahead of the node: that answer can be stale
+    /// by the time the node installs, so the node must refuse such a snapshot itself, and every
+    /// duplicated or late transfer tests that it does.
+    /// </summary>
     private void InstallSnapshot(int from, SnapshotPacket packet)
     {
-        if (packet.Index <= _node.AppliedSlot)
-        {
-            return;
-        }
-
         using SnapshotWriter writer = _snapshots.BeginReceive(packet.Index, packet.Metadata);
         writer.Write(packet.Content);
         _node.InstallSnapshot(writer, new SimReply<ulong>(
