@@ -18,6 +18,7 @@ const string Help = """
                        skip-recovery     a new leader proposes no-ops over the values learned in phase 1
                        leave-stranded    a leader leaves undecided the slots only a deposed leader's proposals reached
                        install-older-snapshot  a node installs a received snapshot that is not ahead of it
+                       forward-twice     a node that does not lead forwards a write to the leader twice
                        skip-snapshot-dir-sync  a snapshot renamed into place is not made durable by a directory fsync
       --transfers on also hand the leadership to a random node every 100 to 800 ms (off by default)
       --pre-vote off run phase 1 as soon as an election timer runs out, without asking first (on by default)
@@ -34,7 +35,8 @@ const string Help = """
     split), node crashes and restarts (also all at once) on disks that lose unsynced writes and tear
     the last one, clock drift and pauses longer than a lease, then a quiet period.
     Checks: agreement (no slot chosen with two values, across crashes), applied logs are prefixes of
-    one sequence, core invariants, linearizability of the client history (ending with a read of
+    one sequence, no write chosen in more slots than the times it reached a replica, the production
+    code's invariants, linearizability of the client history (ending with a read of
     every key, so no acknowledged write may be lost), and liveness in the quiet period (every
     operation completes, every replica converges on one applied prefix). forget-promise runs add a
     storm of short crash-restarts, since the bug only shows when an acceptor restarts at a bad time.

@@ -36,8 +36,12 @@ internal sealed class ForwardedProposals
     private readonly long _goneTicks;
     private readonly Dictionary<ulong, Forward> _waiting = [];
 
-    public ForwardedProposals(int self, IReplicaPeers peers, RunUniqueIds ids, int capacity, TimeSpan tick)
+    private readonly bool _plantForwardTwice;
+
+    /// <param name="plantForwardTwice">Planted bug for the simulator only (<see cref="ReplicaTestHooks.ForwardTwice"/>).</param>
+    public ForwardedProposals(int self, IReplicaPeers peers, RunUniqueIds ids, int capacity, TimeSpan tick, bool plantForwardTwice)
     {
+        _plantForwardTwice = plantForwardTwice;
         _self = self;
         _peers = peers;
         _ids = ids;
@@ -66,6 +70,10 @@ internal sealed class ForwardedProposals
         ulong id = _ids.Next(); // a late answer to an earlier run's forward must match nothing
         _waiting.Add(id, new Forward(proposal, leader) { ExpiresAt = now + _timeoutTicks });
         _peers.Send(new ForwardProposal(_self, leader, id, proposal.Command));
+        if (_plantForwardTwice)
+        {
+            _peers.Send(new ForwardProposal(_self, leader, _ids.Next(), proposal.Command));
+        }
         return true;
     }
 

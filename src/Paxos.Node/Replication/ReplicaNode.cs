@@ -79,7 +79,7 @@ public sealed partial class ReplicaNode : IDisposable
         _lastSnapshotSlot = appliedSlot;
         _commandIndex = appliedCommandIndex;
         _readIds = options.Ids();
-        _forwarded = new ForwardedProposals(core.NodeId, peers, options.Ids(), MaxWaitingProposals, options.Tick);
+        _forwarded = new ForwardedProposals(core.NodeId, peers, options.Ids(), MaxWaitingProposals, options.Tick, options.TestHooks.ForwardTwice);
     }
 
     /// <summary>This node's number.</summary>

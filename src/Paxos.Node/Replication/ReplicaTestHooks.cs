@@ -18,6 +18,9 @@ internal sealed record ReplicaTestHooks
     /// <summary>A node that believes it leads answers a read barrier at once, from its own state, without a read index.</summary>
     public bool LeaderReadsLocally { get; init; }
 
+    /// <summary>A command forwarded to the leader is sent to it twice, as two forwards.</summary>
+    public bool ForwardTwice { get; init; }
+
     /// <summary>A snapshot received from the leader is installed even if it is not ahead of what the node applied.</summary>
     public bool InstallOlderSnapshot { get; init; }
 

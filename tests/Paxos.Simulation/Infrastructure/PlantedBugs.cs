@@ -12,6 +12,7 @@ public static class PlantedBugs
         ("skip-recovery", PlantedBug.SkipRecovery),
         ("leave-stranded", PlantedBug.LeaveStranded),
         ("install-older-snapshot", PlantedBug.InstallOlderSnapshot),
+        ("forward-twice", PlantedBug.ForwardTwice),
         ("skip-snapshot-dir-sync", PlantedBug.SkipSnapshotDirSync),
     ];
 

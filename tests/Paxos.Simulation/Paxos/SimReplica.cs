@@ -59,6 +59,7 @@ internal sealed class SimReplica : ISimProcess
                     LeaderReadsLocally = world.Bug == PlantedBug.StaleRead,
                     ForgetPromise = world.Bug == PlantedBug.ForgetPromise,
                     InstallOlderSnapshot = world.Bug == PlantedBug.InstallOlderSnapshot,
+                    ForwardTwice = world.Bug == PlantedBug.ForwardTwice,
                     Applying = (previous, entry) => world.Monitor.OnApplied(context.NodeId, context.Incarnation, previous, entry),
                 },
             },
@@ -101,6 +102,11 @@ internal sealed class SimReplica : ISimProcess
         switch (packet)
         {
             case ProtocolPacket p:
+                if (p.Message is ForwardProposal forward)
+                {
+                    _world.Monitor.OnForwardReceived(forward);
+                }
+
                 _node.Receive([p.Message]);
                 break;
             case SnapshotPacket s:
@@ -120,7 +126,9 @@ internal sealed class SimReplica : ISimProcess
         }
         else
         {
-            byte[] command = KvTranslation.EncodeWrite(request.Input, $"client-{request.Client}", request.RequestId);
+            string clientId = $"client-{request.Client}";
+            _world.Monitor.OnWriteReceived(clientId, request.RequestId);
+            byte[] command = KvTranslation.EncodeWrite(request.Input, clientId, request.RequestId);
             _node.Propose(command, new SimReply<ReplicationResult>(
                 result =>
                 {
