@@ -28,8 +28,9 @@ const string Help = """
     trace of the events that led to it and the command that replays it, and exits 1. Exits 2 on a
     usage error. A seed replays the identical run: nothing depends on wall time or scheduling.
 
-    Each seed runs N replicas of the production Multi-Paxos core and key-value state machine under a
-    deterministic driver (virtual clock, one seeded PRNG), with 4 clients issuing Put, linearizable
+    Each seed runs N replicas of the production replica node (its core, write-ahead log, snapshot
+    store, forwarding and reads) and key-value state machine, deterministically (virtual clock, one
+    seeded PRNG, simulated disks and network), with 4 clients issuing Put, linearizable
     Get, Delete and CompareAndSwap with retries, over a simulated network with seeded drops, delays,
     duplicates, reordering and partitions (symmetric, one-way, isolate the leader, minority/majority
     split), node crashes and restarts (also all at once) on disks that lose unsynced writes and tear
