@@ -107,9 +107,9 @@ public class PaxosScenarioTests(ITestOutputHelper output)
     /// <summary>
     /// Each planted bug is found within the stated number of seeds from seed 1. Today's first failing
     /// seeds (3/5/7 nodes), with the simulator running the production node, log and snapshot store:
-    /// forget-promise 72 (3 nodes), ignore-accepted 2/7/2, stale-read 2/12/10, ack-before-fsync 1/1/1,
-    /// skip-recovery 1/2/6, leave-stranded 1/1/24, install-older-snapshot 2/2/1, forward-twice 2/2/2,
-    /// skip-snapshot-dir-sync 13/13/43. They move with every change to who is sent what when (under
+    /// forget-promise 72 (3 nodes), ignore-accepted 2/9/2, stale-read 2/21/35, ack-before-fsync 1/1/1,
+    /// skip-recovery 1/2/3, leave-stranded 1/1/24, install-older-snapshot 2/2/1, forward-twice 2/2/2,
+    /// skip-snapshot-dir-sync 13/13/31. They move with every change to who is sent what when (under
     /// the simulator's own driver: forget-promise 4/516/148, stale-read 2/10/117). The bugs of the
     /// node and its storage (ack-before-fsync, stale-read, forget-promise, install-older-snapshot,
     /// forward-twice, skip-snapshot-dir-sync) are planted in the production code through

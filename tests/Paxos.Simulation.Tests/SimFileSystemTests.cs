@@ -109,6 +109,43 @@ public class SimFileSystemTests
         Assert.Equal("abcdef" + new string('\0', 10), Read(disk, "/d/seg"));
     }
 
+    [Fact]
+    public void AFailedFsyncMakesNothingDurableAndACrashCancelsOneNotYetDue()
+    {
+        var disk = new SimFileSystem(new SimRandom(1));
+        Append(disk, "/d/wal", "durable|", sync: true);
+        disk.SyncDirectory("/d");
+        disk.FailNextSync();
+
+        Assert.Throws<SimDiskFaultException>(() => Append(disk, "/d/wal", "lost", sync: true));
+        disk.Crash(tearLastWrite: false);
+        Assert.Equal("durable|", Read(disk, "/d/wal"));
+
+        disk.FailNextSync();
+        disk.Crash(tearLastWrite: false);
+        Append(disk, "/d/wal", "after", sync: true);
+        disk.Crash(tearLastWrite: false);
+        Assert.Equal("durable|after", Read(disk, "/d/wal"));
+    }
+
+    [Fact]
+    public void AFullDiskRefusesWritesThatGrowAFileButNotThoseInsideIt()
+    {
+        var disk = new SimFileSystem(new SimRandom(1));
+        using IFileHandle file = disk.OpenFile("/d/seg", FileOpenMode.CreateNew);
+        file.Reserve(8);
+        disk.Full = true;
+
+        file.Write("inside"u8, 0);
+        Assert.Throws<SimDiskFaultException>(() => file.Write("past the end"u8, 6));
+        file.Reserve(64);
+        Assert.Equal(8, file.Length);
+
+        disk.Full = false;
+        file.Write("past the end"u8, 6);
+        Assert.Equal(18, file.Length);
+    }
+
     private static void Append(SimFileSystem disk, string path, string text, bool sync)
     {
         using IFileHandle file = disk.OpenFile(path, disk.FileExists(path) ? FileOpenMode.OpenReadWrite : FileOpenMode.CreateNew);

@@ -30,11 +30,12 @@ const string Help = """
 
     Each seed runs N replicas of the production replica node (its core, write-ahead log, snapshot
     store, forwarding and reads) and key-value state machine, deterministically (virtual clock, one
-    seeded PRNG, simulated disks and network), with 4 clients issuing Put, linearizable
-    Get, Delete and CompareAndSwap with retries, over a simulated network with seeded drops, delays,
+    seeded PRNG, simulated disks and network), with 4 clients issuing Put, linearizable Get,
+    Delete and CompareAndSwap with retries, over a simulated network with seeded drops, delays,
     duplicates, reordering and partitions (symmetric, one-way, isolate the leader, minority/majority
-    split), node crashes and restarts (also all at once) on disks that lose unsynced writes and tear
-    the last one, clock drift and pauses longer than a lease, then a quiet period.
+    split), node crashes and restarts (also all at once) on disks that lose unsynced writes and
+    tear the last one, failed fsyncs and full disks, clock drift and pauses longer than a lease,
+    then a quiet period.
     Checks: agreement (no slot chosen with two values, across crashes), applied logs are prefixes of
     one sequence, no write chosen in more slots than the times it reached a replica, the production
     code's invariants, linearizability of the client history (ending with a read of

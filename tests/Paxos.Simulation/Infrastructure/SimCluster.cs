@@ -168,6 +168,20 @@ public sealed class SimCluster<TNode> : IFaultTarget
         _trace.Add($"n{node} PAUSED until t={_pausedUntil[node].TotalSeconds:0.000000}s");
     }
 
+    /// <inheritdoc/>
+    public void FailNextSync(int node) => _disks[node].FailNextSync();
+
+    /// <inheritdoc/>
+    public void FillDisk(int node, TimeSpan duration)
+    {
+        _disks[node].Full = true;
+        _scheduler.ScheduleAfter(duration, () =>
+        {
+            _disks[node].Full = false;
+            _trace.Add($"n{node}'s disk has room again");
+        });
+    }
+
     private void StartProcess(int node)
     {
         _incarnations[node]++;

@@ -12,7 +12,9 @@ namespace Paxos.Simulation.Infrastructure;
 /// while the most recent write is being written back: its file keeps its earlier unsynced writes,
 /// and of that last write only the whole 512-byte sectors before a random sector boundary (possibly
 /// none), since a disk writes a sector entirely or not at all. Handles opened before a crash fail
-/// with <see cref="IOException"/>: they belonged to the process that died.
+/// with <see cref="IOException"/>: they belonged to the process that died. Injected faults throw
+/// <see cref="SimDiskFaultException"/>: <see cref="FailNextSync"/> fails the next fsync (its changes
+/// stay unsynced), and while <see cref="Full"/> a write that would grow a file fails.
 /// </summary>
 public sealed class SimFileSystem : IFileSystem
 {
@@ -24,6 +26,7 @@ public sealed class SimFileSystem : IFileSystem
     private readonly SortedDictionary<string, SimFile> _durableEntries = new(StringComparer.Ordinal);
     private long _writeSequence;
     private int _generation;
+    private int? _failSyncOfGeneration;
 
     /// <summary>Creates an empty disk; <paramref name="random"/> chooses how much of a torn write survives.</summary>
     public SimFileSystem(SimRandom random)
@@ -40,6 +43,15 @@ public sealed class SimFileSystem : IFileSystem
 
     /// <summary>Crashes so far.</summary>
     public long Crashes { get; private set; }
+
+    /// <summary>
+    /// While true the disk is full: a write past a file's length (space set aside with
+    /// <see cref="IFileHandle.Reserve"/> included) fails, and space is no longer set aside.
+    /// </summary>
+    public bool Full { get; set; }
+
+    /// <summary>Fails the next fsync of a file by the running process, leaving what it would have made durable unsynced; a crash first cancels it.</summary>
+    public void FailNextSync() => _failSyncOfGeneration = _generation;
 
     /// <inheritdoc />
     public IFileHandle OpenFile(string path, FileOpenMode mode)
@@ -286,19 +298,37 @@ public sealed class SimFileSystem : IFileSystem
 
         public void Write(ReadOnlySpan<byte> data, long offset)
         {
+            if (fs.Full && offset + data.Length > Alive().Visible.Length)
+            {
+                throw new SimDiskFaultException($"writing {data.Length} bytes to '{Path}' at {offset}: no space left on the device (simulated)");
+            }
+
             fs.Writes++;
             Change(new FileChange(++fs._writeSequence, offset, data.ToArray(), null, null));
         }
 
         public void FlushToDisk()
         {
+            SimFile target = Alive();
             fs.Syncs++;
-            Alive().Sync();
+            if (fs._failSyncOfGeneration == generation)
+            {
+                fs._failSyncOfGeneration = null;
+                throw new SimDiskFaultException($"fsync of '{Path}' failed (simulated EIO)");
+            }
+
+            target.Sync();
         }
 
         public void FlushDataToDisk() => FlushToDisk();
 
-        public void Reserve(long length) => Change(new FileChange(++fs._writeSequence, 0, null, null, length));
+        public void Reserve(long length)
+        {
+            if (!fs.Full)
+            {
+                Change(new FileChange(++fs._writeSequence, 0, null, null, length)); // best effort, as fallocate is
+            }
+        }
 
         public void SetLength(long length) => Change(new FileChange(++fs._writeSequence, 0, null, length, null));
 

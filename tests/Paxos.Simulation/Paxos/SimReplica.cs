@@ -15,7 +15,8 @@ namespace Paxos.Simulation.Paxos;
 /// deterministically: every input is an event of the simulation, and the node's round runs right
 /// after it, in the same step (no threads, tasks or timers). Clients' writes are proposed (a node
 /// that does not lead forwards them to the leader), their reads wait for a read barrier; a restart
-/// opens a new node from exactly what the disk kept.
+/// opens a new node from exactly what the disk kept. A failed fsync or a full disk stops the node
+/// (it crashes, losing what was unsynced) until the disk works again.
 /// </summary>
 internal sealed class SimReplica : ISimProcess
 {
@@ -172,17 +173,51 @@ internal sealed class SimReplica : ISimProcess
         replica.ScheduleTick();
     });
 
-    /// <summary>Handles one input, then runs the node's round, as the driver's loop does.</summary>
+    /// <summary>Handles one input, then runs the node's round, as the driver's loop does; a disk that fails stops the node, as it stops the process.</summary>
     private void Step(Action input) => Guard(() =>
     {
-        input();
-        _node.RunRound();
+        try
+        {
+            input();
+            _node.RunRound();
+        }
+        catch (SimDiskFaultException e)
+        {
+            StopOnDiskFault(e);
+            return;
+        }
+
         if (_transferTo >= 0 && _node.Role == ReplicaRole.Follower && _node.LeaderId >= 0)
         {
             _world.CompletedTransfers += _node.LeaderId == _transferTo ? 1 : 0;
             _transferTo = -1;
         }
     });
+
+    /// <summary>
+    /// The driver stops the process when the log cannot be written: what was not fsynced may be lost
+    /// (the disk may have dropped it), so the node crashes as in a power loss, and restarts once its
+    /// disk works again.
+    /// </summary>
+    private void StopOnDiskFault(SimDiskFaultException error)
+    {
+        _world.Trace.Add($"n{Id} STOPS: the replica's log could not be written ({error.Message})");
+        _world.Cluster.Crash(Id, tearLastWrite: false);
+        RestartWhenTheDiskWorks(_world, Id, _context.Disk);
+    }
+
+    private static void RestartWhenTheDiskWorks(PaxosWorld world, int node, SimFileSystem disk) =>
+        world.Scheduler.ScheduleAfter(TimeSpan.FromMilliseconds(100), () =>
+        {
+            if (disk.Full)
+            {
+                RestartWhenTheDiskWorks(world, node, disk);
+            }
+            else
+            {
+                world.Cluster.Restart(node);
+            }
+        });
 
     /// <summary>
     /// Receives a snapshot as the gRPC service does (written to the store, handed to the node), but
