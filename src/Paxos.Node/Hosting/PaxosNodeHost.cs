@@ -15,7 +15,6 @@ using Paxos.KeyValue;
 using Paxos.Node.Replication;
 using Paxos.Node.Services;
 using Paxos.Node.SingleDecree;
-using Paxos.Storage.Replication;
 using Paxos.Storage.SingleDecree;
 using Paxos.Storage.Snapshots;
 using Paxos.Transport.SingleDecree;

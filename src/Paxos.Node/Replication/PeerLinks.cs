@@ -10,9 +10,6 @@ public sealed class PeerLinks(IReadOnlyList<PeerOutbox?> outboxes, SnapshotSende
 {
     private readonly CancellationTokenSource _stop = new();
 
-    /// <summary>The outboxes, by node number (null for this node).</summary>
-    public IReadOnlyList<PeerOutbox?> Outboxes => outboxes;
-
     public void Send(ReplicaMessage message) => outboxes[message.To]?.Post(message);
 
     public bool IsDown(int peer) => outboxes[peer] is not { PeerDown: false };
