@@ -283,7 +283,8 @@ public sealed partial class ReplicaNode : IDisposable
 
     /// <summary>
     /// Carries out what the inputs since the last round made ready: retries commands that waited for
-    /// room in the pipeline, processes every <see cref="Ready"/>, and snapshots when one is due.
+    /// room in the pipeline, processes every <see cref="Ready"/> (after which the state machine reflects
+    /// every slot the core handed out), and snapshots when one is due.
     /// Throws <see cref="IOException"/> if the log cannot be written (nothing depending on it has left)
     /// and <see cref="InvariantViolationException"/> on a broken invariant: the node must stop.
     /// </summary>
@@ -297,6 +298,7 @@ public sealed partial class ReplicaNode : IDisposable
         {
             Process(_core.TakeReady());
         }
+        Invariant.Check(_appliedSlot == _core.AppliedIndex, $"the state machine reflects slot {_appliedSlot}, the core handed out slots up to {_core.AppliedIndex}");
         if (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval || _commandBytesSinceSnapshot >= Math.Max(SnapshotCommandBytes, _lastSnapshotBytes))
         {
             TakeSnapshot();
