@@ -1,9 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Paxos.Core;
 using Paxos.Core.Replication;
-using Paxos.Node.Hosting;
 using Paxos.Node.Replication;
-using Paxos.Storage.Replication;
 using Paxos.Storage.Snapshots;
 
 namespace Paxos.Cluster.Tests;
@@ -34,11 +32,20 @@ public sealed class ReplicaDriverTests : IDisposable
 
     private ReplicaDriver Start(IStateMachine stateMachine, Action<string, Exception> fatal)
     {
-        var store = ReplicaLogStore.Open(Path.Combine(_root, "log"), NullLogger.Instance);
-        var core = new ReplicaCore(new ReplicaOptions { NodeId = 0, ClusterSize = 1, ElectionTicks = 2 }, new SystemRandomSource(), store.Recover(0));
         var snapshots = new ReplicaSnapshots(new SnapshotStore(Path.Combine(_root, "snapshots")));
-        return new ReplicaDriver(core, store, stateMachine, [null], snapshots, new SnapshotSender(0, snapshots, [null], NullLogger.Instance),
-            appliedSlot: 0, appliedCommandIndex: 0, snapshotInterval: 1000, TimeSpan.FromMilliseconds(10), placement: null, new NodeMetrics(), NullLogger.Instance, fatal);
+        var peers = new PeerLinks([null], new SnapshotSender(0, snapshots, [null], NullLogger.Instance));
+        var node = ReplicaNode.Open(new ReplicaNodeOptions
+        {
+            Core = new ReplicaOptions { NodeId = 0, ClusterSize = 1, ElectionTicks = 2 },
+            LogDirectory = Path.Combine(_root, "log"),
+            StateMachine = stateMachine,
+            Random = new SystemRandomSource(),
+            SnapshotInterval = 1000,
+            Tick = TimeSpan.FromMilliseconds(10),
+        }, snapshots, peers);
+        var driver = new ReplicaDriver(node, peers, TimeSpan.FromMilliseconds(10), NullLogger.Instance, fatal);
+        driver.Start();
+        return driver;
     }
 
     /// <summary>A state machine with a bug: every command throws.</summary>

@@ -1,4 +1,5 @@
 using Paxos.Simulation.Infrastructure;
+using Paxos.Storage.Files;
 
 namespace Paxos.Simulation.Tests;
 
@@ -39,10 +40,15 @@ public class DeterminismTests
         });
         void Tick(int node) => cluster.SetTimer(node, TimeSpan.FromMilliseconds(10), n =>
         {
-            n.Context.Disk.Append("log", [(byte)n.Received]);
-            if (gossip.Chance(0.5))
+            SimFileSystem disk = n.Context.Disk;
+            using (IFileHandle log = disk.OpenFile("/log", disk.FileExists("/log") ? FileOpenMode.OpenReadWrite : FileOpenMode.CreateNew))
             {
-                n.Context.Disk.Sync("log");
+                log.Write([(byte)n.Received], log.Length);
+                if (gossip.Chance(0.5))
+                {
+                    log.FlushToDisk();
+                    disk.SyncDirectory("/");
+                }
             }
 
             network.Send(node, gossip.NextInt(5), $"gossip {n.Received} from incarnation {n.Context.Incarnation}");

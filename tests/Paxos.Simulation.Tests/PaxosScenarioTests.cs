@@ -106,11 +106,14 @@ public class PaxosScenarioTests(ITestOutputHelper output)
 
     /// <summary>
     /// Each planted bug is found within the stated number of seeds from seed 1. Today's first failing
-    /// seeds (3/5/7 nodes, with pre-vote and thrifty phase 2): forget-promise 4/516/148,
-    /// ignore-accepted 2/15/2, stale-read 2/10/117 (then 148 with 7 nodes), ack-before-fsync 6/4/19,
-    /// skip-recovery 1/2/2, leave-stranded 1/3/1. They move with every change to who is sent what
-    /// when (before thrifty phase 2: forget-promise 148 with 3 nodes, stale-read 18/32/34,
-    /// leave-stranded 92/17/1). Pre-vote means fewer elections, and these bugs show only around one.
+    /// seeds (3/5/7 nodes), with the simulator running the production node, log and snapshot store:
+    /// forget-promise 72 (3 nodes), ignore-accepted 2/9/2, stale-read 2/21/35, ack-before-fsync 1/1/1,
+    /// skip-recovery 1/2/3, leave-stranded 1/1/24, install-older-snapshot 2/2/1, forward-twice 2/2/2,
+    /// skip-snapshot-dir-sync 13/13/31. They move with every change to who is sent what when (under
+    /// the simulator's own driver: forget-promise 4/516/148, stale-read 2/10/117). The bugs of the
+    /// node and its storage (ack-before-fsync, stale-read, forget-promise, install-older-snapshot,
+    /// forward-twice, skip-snapshot-dir-sync) are planted in the production code through
+    /// ReplicaTestHooks and SnapshotStore.PlantSkipRenameSync, which the shipped program cannot set.
     /// </summary>
     [Theory]
     [InlineData(PlantedBug.ForgetPromise, 3, 400)]
@@ -129,6 +132,15 @@ public class PaxosScenarioTests(ITestOutputHelper output)
     [InlineData(PlantedBug.LeaveStranded, 3, 150)]
     [InlineData(PlantedBug.LeaveStranded, 5, 60)]
     [InlineData(PlantedBug.LeaveStranded, 7, 60)]
+    [InlineData(PlantedBug.InstallOlderSnapshot, 3, 20)]
+    [InlineData(PlantedBug.InstallOlderSnapshot, 5, 20)]
+    [InlineData(PlantedBug.InstallOlderSnapshot, 7, 20)]
+    [InlineData(PlantedBug.ForwardTwice, 3, 20)]
+    [InlineData(PlantedBug.ForwardTwice, 5, 20)]
+    [InlineData(PlantedBug.ForwardTwice, 7, 20)]
+    [InlineData(PlantedBug.SkipSnapshotDirSync, 3, 60)]
+    [InlineData(PlantedBug.SkipSnapshotDirSync, 5, 60)]
+    [InlineData(PlantedBug.SkipSnapshotDirSync, 7, 150)]
     public void PlantedBugIsFoundWithinTheStatedNumberOfSeeds(PlantedBug bug, int nodes, int maxSeeds)
     {
         for (ulong seed = 1; seed <= (ulong)maxSeeds; seed++)

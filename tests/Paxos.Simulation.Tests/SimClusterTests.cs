@@ -1,4 +1,5 @@
 using Paxos.Simulation.Infrastructure;
+using Paxos.Storage.Files;
 
 namespace Paxos.Simulation.Tests;
 
@@ -28,9 +29,13 @@ public class SimClusterTests
     public void CrashDiscardsTheProcessAndItsUnsyncedWritesAndRestartStartsANewIncarnation()
     {
         CountingNode first = _cluster.Node(1)!;
-        first.Context.Disk.Append("f", "kept"u8);
-        first.Context.Disk.Sync("f");
-        first.Context.Disk.Append("f", "lost"u8);
+        using (IFileHandle file = first.Context.Disk.OpenFile("/f", FileOpenMode.CreateNew))
+        {
+            file.Write("kept"u8, 0);
+            file.FlushToDisk();
+            first.Context.Disk.SyncDirectory("/");
+            file.Write("lost"u8, 4);
+        }
 
         _cluster.Crash(1, tearLastWrite: false);
 
@@ -44,7 +49,10 @@ public class SimClusterTests
 
         Assert.NotSame(first, second);
         Assert.Equal(2, second.Context.Incarnation);
-        Assert.Equal("kept"u8.ToArray(), second.Context.Disk.Read("f"));
+        using IFileHandle kept = second.Context.Disk.OpenFile("/f", FileOpenMode.OpenRead);
+        byte[] content = new byte[kept.Length];
+        kept.Read(content, 0);
+        Assert.Equal("kept"u8.ToArray(), content);
         Assert.Empty(first.Seen);
         Assert.Equal(1, _cluster.Crashes);
         Assert.Equal(1, _cluster.Restarts);

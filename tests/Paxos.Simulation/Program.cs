@@ -17,6 +17,9 @@ const string Help = """
                        ack-before-fsync  messages and acknowledgements leave before the log's fsync
                        skip-recovery     a new leader proposes no-ops over the values learned in phase 1
                        leave-stranded    a leader leaves undecided the slots only a deposed leader's proposals reached
+                       install-older-snapshot  a node installs a received snapshot that is not ahead of it
+                       forward-twice     a node that does not lead forwards a write to the leader twice
+                       skip-snapshot-dir-sync  a snapshot renamed into place is not made durable by a directory fsync
       --transfers on also hand the leadership to a random node every 100 to 800 ms (off by default)
       --pre-vote off run phase 1 as soon as an election timer runs out, without asking first (on by default)
       --help         show this help
@@ -25,14 +28,17 @@ const string Help = """
     trace of the events that led to it and the command that replays it, and exits 1. Exits 2 on a
     usage error. A seed replays the identical run: nothing depends on wall time or scheduling.
 
-    Each seed runs N replicas of the production Multi-Paxos core and key-value state machine under a
-    deterministic driver (virtual clock, one seeded PRNG), with 4 clients issuing Put, linearizable
-    Get, Delete and CompareAndSwap with retries, over a simulated network with seeded drops, delays,
+    Each seed runs N replicas of the production replica node (its core, write-ahead log, snapshot
+    store, forwarding and reads) and key-value state machine, deterministically (virtual clock, one
+    seeded PRNG, simulated disks and network), with 4 clients issuing Put, linearizable Get,
+    Delete and CompareAndSwap with retries, over a simulated network with seeded drops, delays,
     duplicates, reordering and partitions (symmetric, one-way, isolate the leader, minority/majority
-    split), node crashes and restarts (also all at once) on disks that lose unsynced writes and tear
-    the last one, clock drift and pauses longer than a lease, then a quiet period.
+    split), node crashes and restarts (also all at once) on disks that lose unsynced writes and
+    tear the last one, failed fsyncs and full disks, clock drift and pauses longer than a lease,
+    then a quiet period.
     Checks: agreement (no slot chosen with two values, across crashes), applied logs are prefixes of
-    one sequence, core invariants, linearizability of the client history (ending with a read of
+    one sequence, no write chosen in more slots than the times it reached a replica, the production
+    code's invariants, linearizability of the client history (ending with a read of
     every key, so no acknowledged write may be lost), and liveness in the quiet period (every
     operation completes, every replica converges on one applied prefix). forget-promise runs add a
     storm of short crash-restarts, since the bug only shows when an acceptor restarts at a bad time.

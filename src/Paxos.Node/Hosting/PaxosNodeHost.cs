@@ -17,7 +17,6 @@ using Paxos.Node.Replication;
 using Paxos.Node.Security;
 using Paxos.Node.Services;
 using Paxos.Node.SingleDecree;
-using Paxos.Storage.Replication;
 using Paxos.Storage.SingleDecree;
 using Paxos.Storage.Snapshots;
 using Paxos.Transport.SingleDecree;
@@ -155,23 +154,22 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         // The replicated log and its state machine: restore the latest snapshot, then replay the log above it.
         var stateMachine = options.StateMachine ?? new KeyValueStateMachine();
         var snapshots = new ReplicaSnapshots(new SnapshotStore(Path.Combine(options.DataDirectory, "snapshots")));
-        ulong snapshotSlot = 0;
-        ulong snapshotCommandIndex = 0;
-        using (var latest = snapshots.OpenLatest())
+        var peerLinks = new PeerLinks(outboxes, new SnapshotSender(self, snapshots, peerClients, nodeLoggers.CreateLogger<SnapshotSender>()));
+        var replicaNode = ReplicaNode.Open(new ReplicaNodeOptions
         {
-            if (latest is not null)
-            {
-                (snapshotSlot, snapshotCommandIndex) = ReplicaSnapshots.Restore(stateMachine, latest);
-            }
-        }
-        var logStore = ReplicaLogStore.Open(Path.Combine(options.DataDirectory, "log"), nodeLoggers.CreateLogger<ReplicaLogStore>());
-        var core = new ReplicaCore(
-            options.ReplicaOptionsFor(self),
-            new SystemRandomSource(),
-            logStore.Recover(snapshotSlot));
-        var sender = new SnapshotSender(self, snapshots, peerClients, nodeLoggers.CreateLogger<SnapshotSender>());
-        var replica = new ReplicaDriver(core, logStore, stateMachine, outboxes, snapshots, sender,
-            snapshotSlot, snapshotCommandIndex, options.SnapshotInterval, options.Tick, Placement(options, self), metrics, nodeLoggers.CreateLogger<ReplicaDriver>());
+            Core = options.ReplicaOptionsFor(self),
+            LogDirectory = Path.Combine(options.DataDirectory, "log"),
+            StateMachine = stateMachine,
+            Random = new SystemRandomSource(),
+            SnapshotInterval = options.SnapshotInterval,
+            Tick = options.Tick,
+            Placement = Placement(options, self),
+            Metrics = metrics,
+            Loggers = nodeLoggers,
+        }, snapshots, peerLinks);
+        var replica = new ReplicaDriver(replicaNode, peerLinks, options.Tick, nodeLoggers.CreateLogger<ReplicaDriver>());
+        var recovered = replica.Status;
+        replica.Start();
         metrics.Observe(() => replica.Status, identity.NodeIds, outboxes);
         var health = new NodeHealth(() => replica.Status, identity.NodeIds, options.Tick * options.ElectionTicks);
         bool keyValueService = stateMachine is KeyValueStateMachine;
@@ -239,7 +237,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         }
         string dataDirectory = Path.GetFullPath(options.DataDirectory);
         string cluster = peers.ToString();
-        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, snapshotSlot, core.CommitIndex, cluster);
+        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, recovered.SnapshotIndex, recovered.CommitIndex, cluster);
         if (credentials is null)
         {
             LogNoTls(logger, options.Cluster.Nodes[self].Port, options.Cluster.Auth is null ? "" : "; the client tokens travel in the clear");

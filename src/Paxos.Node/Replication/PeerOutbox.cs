@@ -160,7 +160,7 @@ public sealed partial class PeerOutbox : IAsyncDisposable
                 continue;
             }
             var message = ReplicaWire.ToWire(queued.Message);
-            int size = CodedOutputStream.ComputeTagSize(DeliverRequest.MessagesFieldNumber) + CodedOutputStream.ComputeMessageSize(message);
+            int size = EncodedSize(message);
             if (empty + size > _maxMessageBytes)
             {
                 Interlocked.Increment(ref _oversizedDropped);
@@ -191,6 +191,20 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     }
 
     private static int EmptyDeliveryBytes(int self, int peer) => new DeliverRequest { FromNode = self, ToNode = peer }.CalculateSize();
+
+    /// <summary>What <paramref name="message"/> adds to a delivery, encoded.</summary>
+    private static int EncodedSize(Wire.ReplicaMessage message) =>
+        CodedOutputStream.ComputeTagSize(DeliverRequest.MessagesFieldNumber) + CodedOutputStream.ComputeMessageSize(message);
+
+    /// <summary>
+    /// Whether <paramref name="message"/> alone fits in a delivery of at most <paramref name="maxMessageBytes"/>
+    /// encoded bytes, the test an outbox drops a message by (the simulator's network applies it too).
+    /// </summary>
+    public static bool FitsAlone(ReplicaMessage message, int maxMessageBytes)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return EmptyDeliveryBytes(message.From, message.To) + EncodedSize(ReplicaWire.ToWire(message)) <= maxMessageBytes;
+    }
 
     /// <summary>Writes one delivery; the peer is reachable once a write succeeds.</summary>
     private async Task WriteAsync(AsyncClientStreamingCall<DeliverRequest, DeliverResponse> call, DeliverRequest request)

@@ -30,7 +30,7 @@ public sealed class ReplicaSnapshots(SnapshotStore store)
         return writer.ContentLength;
     }
 
-    /// <summary>Starts receiving a snapshot sent by the leader; hand it to the driver, which restores it and only then commits it.</summary>
+    /// <summary>Starts receiving a snapshot sent by the leader; hand it to the replica node, which restores it and only then commits it.</summary>
     public SnapshotWriter BeginReceive(ulong slot, ReadOnlySpan<byte> metadata)
     {
         if (metadata.Length != MetadataSize)

@@ -8,7 +8,7 @@ namespace Paxos.Node.Replication;
 /// Ids unique across every run of this node, without the clock (which may step back across a
 /// restart): each run counts up from a random 64-bit start, its incarnation. Two runs' ids meet
 /// only if their starts lie within the ids one run hands out, a chance of about n / 2^63 for n ids;
-/// 0 is skipped (it means "none" to the core). Not thread-safe: a driver's loop owns it.
+/// 0 is skipped (it means "none" to the core). Not thread-safe: a replica node owns it.
 /// </summary>
 internal sealed class RunUniqueIds(ulong incarnation)
 {

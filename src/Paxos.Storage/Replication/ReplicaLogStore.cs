@@ -42,8 +42,11 @@ public sealed class ReplicaLogStore : IDisposable
     public static ReplicaLogStore Open(string directory, ILogger logger) =>
         Open(directory, new WalOptions { MaxRecordSize = MaxRecordBytes, Logger = logger });
 
-    /// <summary>Opens the log with <paramref name="options"/> (tests use small segments).</summary>
-    internal static ReplicaLogStore Open(string directory, WalOptions options)
+    /// <summary>
+    /// Opens the log with <paramref name="options"/> (tests and the simulator use small segments).
+    /// <paramref name="forgetPromise"/> plants a bug for the simulator: the promised ballot is recovered as zero.
+    /// </summary>
+    internal static ReplicaLogStore Open(string directory, WalOptions options, bool forgetPromise = false)
     {
         var hardState = new HardState(Ballot.Zero, 0);
         var entries = new SortedDictionary<ulong, LogEntry>();
@@ -53,6 +56,11 @@ public sealed class ReplicaLogStore : IDisposable
             {
                 case ReplicaRecordCodec.HardStateType:
                     var next = ReplicaRecordCodec.ReadHardState(record.Payload);
+                    if (forgetPromise)
+                    {
+                        hardState = next with { Promised = Ballot.Zero };
+                        break;
+                    }
                     Invariant.Check(next.Promised >= hardState.Promised, "the promised ballot never goes down in the log");
                     hardState = next;
                     break;

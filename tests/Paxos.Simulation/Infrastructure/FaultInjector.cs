@@ -114,6 +114,16 @@ public sealed class FaultInjector<TMessage>
             case PauseFault p:
                 _target.Pause(p.Node, p.Duration);
                 break;
+            case FsyncFailureFault p:
+                if (_target.IsUp(p.Node))
+                {
+                    _target.FailNextSync(p.Node); // a crash before that fsync cancels it
+                }
+
+                break;
+            case DiskFullFault p:
+                _target.FillDisk(p.Node, p.Duration);
+                break;
             default:
                 throw new ArgumentException($"unknown fault {fault}", nameof(fault));
         }

@@ -102,3 +102,20 @@ public sealed record PauseFault(int Node, TimeSpan Duration) : Fault
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"pause n{Node} for {Duration.TotalMilliseconds:0} ms");
 }
+
+/// <summary>Make a node's next fsync fail: the node must stop without acknowledging what it did not make durable.</summary>
+/// <param name="Node">The node.</param>
+public sealed record FsyncFailureFault(int Node) : Fault
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"fail the next fsync of n{Node}";
+}
+
+/// <summary>Fill a node's disk for a while: writes that grow a file fail.</summary>
+/// <param name="Node">The node.</param>
+/// <param name="Duration">How long, in virtual time.</param>
+public sealed record DiskFullFault(int Node, TimeSpan Duration) : Fault
+{
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"fill the disk of n{Node} for {Duration.TotalMilliseconds:0} ms");
+}

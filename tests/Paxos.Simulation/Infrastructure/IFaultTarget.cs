@@ -23,4 +23,10 @@ public interface IFaultTarget
 
     /// <summary>Freezes <paramref name="node"/>'s process for <paramref name="duration"/>.</summary>
     void Pause(int node, TimeSpan duration);
+
+    /// <summary>Makes the next fsync on <paramref name="node"/>'s disk fail.</summary>
+    void FailNextSync(int node);
+
+    /// <summary>Fills <paramref name="node"/>'s disk for <paramref name="duration"/>.</summary>
+    void FillDisk(int node, TimeSpan duration);
 }

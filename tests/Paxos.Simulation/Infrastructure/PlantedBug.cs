@@ -26,4 +26,13 @@ public enum PlantedBug
 
     /// <summary>"leave-stranded": a leader does not decide the slots above its own that only a deposed leader's proposals reached.</summary>
     LeaveStranded,
+
+    /// <summary>"install-older-snapshot": a node installs a snapshot from the leader that is not ahead of what it applied.</summary>
+    InstallOlderSnapshot,
+
+    /// <summary>"forward-twice": a node that does not lead forwards a client's write to the leader twice.</summary>
+    ForwardTwice,
+
+    /// <summary>"skip-snapshot-dir-sync": the snapshot store renames a new snapshot into place without fsyncing the directory.</summary>
+    SkipSnapshotDirSync,
 }

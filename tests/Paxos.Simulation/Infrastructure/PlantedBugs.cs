@@ -11,6 +11,9 @@ public static class PlantedBugs
         ("ack-before-fsync", PlantedBug.AckBeforeFsync),
         ("skip-recovery", PlantedBug.SkipRecovery),
         ("leave-stranded", PlantedBug.LeaveStranded),
+        ("install-older-snapshot", PlantedBug.InstallOlderSnapshot),
+        ("forward-twice", PlantedBug.ForwardTwice),
+        ("skip-snapshot-dir-sync", PlantedBug.SkipSnapshotDirSync),
     ];
 
     /// <summary>Every accepted name, in documentation order.</summary>

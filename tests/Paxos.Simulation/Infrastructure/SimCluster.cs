@@ -5,7 +5,8 @@ namespace Paxos.Simulation.Infrastructure;
 /// (the object is discarded and its disk loses unsynced writes), restarts it from its disk,
 /// pauses it, and skews its clock. All work for a node goes through <see cref="Deliver"/> or
 /// <see cref="SetTimer"/>, which drop it while the node is down and hold it back while the node
-/// is paused, so the node type needs no knowledge of faults.
+/// is paused, so the node type needs no knowledge of faults. A crashed process that is an
+/// <see cref="ISimProcess"/> is told to let go of what it holds, after its disk crashed.
 /// </summary>
 /// <typeparam name="TNode">The node process type (the protocol core's host, or a test double).</typeparam>
 public sealed class SimCluster<TNode> : IFaultTarget
@@ -15,7 +16,7 @@ public sealed class SimCluster<TNode> : IFaultTarget
     private readonly TraceLog _trace;
     private readonly Func<SimNodeContext, TNode> _start;
     private readonly TNode?[] _nodes;
-    private readonly SimDisk[] _disks;
+    private readonly SimFileSystem[] _disks;
     private readonly DriftingClock[] _clocks;
     private readonly int[] _incarnations;
     private readonly TimeSpan[] _pausedUntil;
@@ -38,13 +39,13 @@ public sealed class SimCluster<TNode> : IFaultTarget
         _trace = trace;
         _start = start;
         _nodes = new TNode?[nodeCount];
-        _disks = new SimDisk[nodeCount];
+        _disks = new SimFileSystem[nodeCount];
         _clocks = new DriftingClock[nodeCount];
         _incarnations = new int[nodeCount];
         _pausedUntil = new TimeSpan[nodeCount];
         for (int i = 0; i < nodeCount; i++)
         {
-            _disks[i] = new SimDisk(random.Fork());
+            _disks[i] = new SimFileSystem(random.Fork());
             _clocks[i] = new DriftingClock(scheduler.Clock);
         }
 
@@ -76,7 +77,7 @@ public sealed class SimCluster<TNode> : IFaultTarget
     public TNode? Node(int node) => _nodes[node];
 
     /// <summary>The disk of <paramref name="node"/>.</summary>
-    public SimDisk Disk(int node) => _disks[node];
+    public SimFileSystem Disk(int node) => _disks[node];
 
     /// <summary>The local clock of <paramref name="node"/>.</summary>
     public DriftingClock Clock(int node) => _clocks[node];
@@ -128,11 +129,13 @@ public sealed class SimCluster<TNode> : IFaultTarget
             return;
         }
 
+        TNode process = _nodes[node]!;
         _nodes[node] = null;
         _pausedUntil[node] = TimeSpan.Zero;
         Crashes++;
         DiskCrashOutcome outcome = _disks[node].Crash(tearLastWrite);
         _trace.Add($"n{node} CRASHED; disk {outcome}");
+        (process as ISimProcess)?.Abandon();
     }
 
     /// <inheritdoc/>
@@ -163,6 +166,20 @@ public sealed class SimCluster<TNode> : IFaultTarget
         TimeSpan until = _scheduler.Now + duration;
         _pausedUntil[node] = until > _pausedUntil[node] ? until : _pausedUntil[node];
         _trace.Add($"n{node} PAUSED until t={_pausedUntil[node].TotalSeconds:0.000000}s");
+    }
+
+    /// <inheritdoc/>
+    public void FailNextSync(int node) => _disks[node].FailNextSync();
+
+    /// <inheritdoc/>
+    public void FillDisk(int node, TimeSpan duration)
+    {
+        _disks[node].Full = true;
+        _scheduler.ScheduleAfter(duration, () =>
+        {
+            _disks[node].Full = false;
+            _trace.Add($"n{node}'s disk has room again");
+        });
     }
 
     private void StartProcess(int node)

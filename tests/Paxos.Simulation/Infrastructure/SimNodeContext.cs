@@ -5,4 +5,4 @@ namespace Paxos.Simulation.Infrastructure;
 /// <param name="Incarnation">1 for the first start, +1 on every restart.</param>
 /// <param name="Disk">The node's disk; survives crashes (minus unsynced writes).</param>
 /// <param name="Clock">The node's local, possibly drifting, clock.</param>
-public sealed record SimNodeContext(int NodeId, int Incarnation, SimDisk Disk, DriftingClock Clock);
+public sealed record SimNodeContext(int NodeId, int Incarnation, SimFileSystem Disk, DriftingClock Clock);

@@ -7,12 +7,13 @@ using Paxos.Simulation.Running;
 namespace Paxos.Simulation.Paxos;
 
 /// <summary>
-/// The simulator's scenario: N replicas (<see cref="PaxosNode"/>: the production Multi-Paxos core
-/// and key-value state machine under a deterministic driver) and <see cref="Clients"/> clients,
+/// The simulator's scenario: N replicas (<see cref="SimReplica"/>: the production replica node, its
+/// core, write-ahead log, snapshot store and key-value state machine, on simulated disks) and <see cref="Clients"/> clients,
 /// under a seeded <see cref="FaultPlan"/> (message drops, duplicates, delays and reordering;
 /// symmetric, one-way, isolate-the-leader and minority/majority partitions; crashes and restarts of
-/// single nodes and of all nodes with disks that lose unsynced writes and tear the last one; clock
-/// drift; pauses longer than a lease), then a quiet period. The core's limits vary per seed
+/// single nodes and of all nodes with disks that lose unsynced writes and tear the last one; failed
+/// fsyncs and full disks (<see cref="ScheduleDiskFaults"/>); clock drift; pauses longer than a
+/// lease), then a quiet period. The core's limits vary per seed
 /// (<see cref="ReplicaTuning"/>). Checks: agreement and applied prefixes (<see cref="SafetyMonitor"/>,
 /// as the run goes), the core's own invariants (reported by the node that hit one),
 /// linearizability of the client history (which ends with a read of every key, so a lost
@@ -100,6 +101,27 @@ public static class PaxosScenario
         }
     }
 
+    /// <summary>
+    /// Up to two failed fsyncs, and in every other seed a full disk for 0.1 to 0.8 s, each on a random
+    /// node during the first two thirds of the fault period: the node stops without acknowledging what
+    /// it did not make durable and comes back once its disk works, while the others carry on.
+    /// </summary>
+    private static void ScheduleDiskFaults(PaxosWorld world, FaultInjector<PeerPacket> injector, SimRandom random, TimeSpan quietFrom)
+    {
+        TimeSpan until = quietFrom * 2 / 3;
+        for (int i = random.NextInt(3); i > 0; i--)
+        {
+            var fault = new FsyncFailureFault(random.NextInt(world.NodeCount));
+            world.Scheduler.Schedule(random.NextDuration(TimeSpan.FromMilliseconds(500), until), () => injector.Apply(fault));
+        }
+
+        if (random.Chance(0.5))
+        {
+            var fault = new DiskFullFault(random.NextInt(world.NodeCount), random.NextDuration(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(800)));
+            world.Scheduler.Schedule(random.NextDuration(TimeSpan.FromMilliseconds(500), until), () => injector.Apply(fault));
+        }
+    }
+
     private static RunState Simulate(SimulationRunOptions options, bool traceMessages, TimeSpan? until)
     {
         var random = new SimRandom(options.Seed);
@@ -113,9 +135,9 @@ public static class PaxosScenario
         TraceLog? messageTrace = traceMessages ? trace : null;
         world.PeerNetwork = new SimNetwork<PeerPacket>(n, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
         world.ClientNetwork = new SimNetwork<ClientPacket>(n + Clients, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
-        world.Cluster = new SimCluster<PaxosNode>(n, scheduler, random.Fork(), trace, context =>
+        world.Cluster = new SimCluster<SimReplica>(n, scheduler, random.Fork(), trace, context =>
         {
-            var node = new PaxosNode(context, world);
+            var node = new SimReplica(context, world);
             scheduler.ScheduleAfter(TimeSpan.Zero, () => world.Cluster.Deliver(context.NodeId, started => started.Start()));
             return node;
         })
@@ -151,6 +173,8 @@ public static class PaxosScenario
         {
             ScheduleTransfers(world, random.Fork(), stopAt);
         }
+
+        ScheduleDiskFaults(world, injector, random.Fork(), plan.QuietFrom);
 
         world.ClientNetwork.Rates = plan.NetworkRates;
         scheduler.Schedule(plan.QuietFrom, () => world.ClientNetwork.Rates = NetworkFaultRates.None);

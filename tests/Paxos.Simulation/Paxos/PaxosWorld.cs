@@ -48,7 +48,7 @@ internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRa
     public SimNetwork<ClientPacket> ClientNetwork { get; set; } = null!;
 
     /// <summary>The replica processes: crashes, restarts, pauses, clocks and timers.</summary>
-    public SimCluster<PaxosNode> Cluster { get; set; } = null!;
+    public SimCluster<SimReplica> Cluster { get; set; } = null!;
 
     /// <summary>The client network endpoint of client <paramref name="client"/>.</summary>
     public int ClientEndpoint(int client) => NodeCount + client;

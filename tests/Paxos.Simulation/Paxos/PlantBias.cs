@@ -8,7 +8,9 @@ namespace Paxos.Simulation.Paxos;
 /// leader are still in flight to it, so with that bug a storm of short crash-restarts of single
 /// nodes runs through the fault period. ack-before-fsync only loses an acknowledged write when a
 /// quorum crashes within a flush interval of it, so with that bug the whole cluster loses power a
-/// few times. leave-stranded only leaves a slot undecided when nothing is proposed after it, so
+/// few times. stale-read only shows when a deposed leader, cut off from the others, still answers
+/// reads while a new one takes writes, so with that bug the leader is cut off three times.
+/// leave-stranded only leaves a slot undecided when nothing is proposed after it, so
 /// with that bug the leader of the moment is cut off from its peers 0.5 to 1 s before the quiet
 /// period, the clients stop 20 to 80 ms later (the cut-off leader proposes their last commands
 /// alone), and the cut heals as the quiet period starts. Other bugs get the seed's plan unchanged;
@@ -31,6 +33,8 @@ internal static class PlantBias
                 return (CrashRestartStorm(random, options.NodeCount, quietFrom), null);
             case PlantedBug.AckBeforeFsync:
                 return (PowerLosses(random, quietFrom), null);
+            case PlantedBug.StaleRead:
+                return (LeaderIsolations(random, quietFrom), null);
             case PlantedBug.LeaveStranded:
                 TimeSpan cutAt = quietFrom - random.NextDuration(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1));
                 return ([new(cutAt, new IsolateLeaderFault()), new(quietFrom, new HealFault())],
@@ -49,6 +53,20 @@ internal static class PlantBias
             TimeSpan at = random.NextDuration(TimeSpan.FromSeconds(1), quietFrom - TimeSpan.FromSeconds(1));
             faults.Add(new(at, new CrashAllFault(TearLastWrite: random.Chance(0.5))));
             faults.Add(new(at + random.NextDuration(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200)), new RestartAllFault()));
+        }
+
+        return [.. faults.OrderBy(f => f.At)];
+    }
+
+    /// <summary>Three times, the leader of the moment cut off from its peers for 0.5-1.5 s, then the network healed.</summary>
+    private static List<ScheduledFault> LeaderIsolations(SimRandom random, TimeSpan quietFrom)
+    {
+        var faults = new List<ScheduledFault>();
+        for (int i = 0; i < 3; i++)
+        {
+            TimeSpan at = random.NextDuration(TimeSpan.FromSeconds(1), quietFrom - TimeSpan.FromSeconds(2));
+            faults.Add(new(at, new IsolateLeaderFault()));
+            faults.Add(new(at + random.NextDuration(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(1500)), new HealFault()));
         }
 
         return [.. faults.OrderBy(f => f.At)];

@@ -6,7 +6,8 @@ namespace Paxos.Simulation.Paxos;
 /// <summary>
 /// A simulated client: one operation at a time (Put, linearizable Get, Delete, compare-and-swap on
 /// a few shared keys), recorded in the history. It sends to the replica it believes leads, follows
-/// NotLeader hints, retries the same request id (exactly-once makes write retries safe) after a
+/// the leader a replica names in its answers (a follower forwards, but the client's next request
+/// goes to the leader, as the Paxos.Client library's does), retries the same request id (exactly-once makes write retries safe) after a
 /// per-attempt timeout against another replica, and gives up after <see cref="GiveUpAfter"/>, leaving
 /// the outcome unknown. Clients do not crash; their link to the replicas has its own message faults.
 /// Client 0 ends the run with a linearizable read of every key, so a lost acknowledged write shows
@@ -66,6 +67,11 @@ internal sealed class SimClient
         switch (response.Kind)
         {
             case ClientResponseKind.Done:
+                if (response.LeaderHint >= 0)
+                {
+                    _leaderGuess = response.LeaderHint; // a follower forwarded it: go to the leader directly, as Paxos.Client does
+                }
+
                 Complete(pending, response.Output!);
                 break;
             case ClientResponseKind.NotLeader:

@@ -1,0 +1,17 @@
+namespace Paxos.Node.Replication;
+
+/// <summary>
+/// Where a <see cref="ReplicaNode"/> sends the one ending of a request (a command, a read barrier, a
+/// snapshot install): a result or an error; later endings are ignored. The driver completes a task
+/// (<see cref="TaskReply{T}"/>); the simulator answers its client in the same step, so that a seed
+/// replays without the thread pool.
+/// </summary>
+public interface IReplicaReply<in T>
+{
+    /// <summary>True once the request ended (or its caller gave up): nothing waits for it any more.</summary>
+    bool IsDone { get; }
+
+    void Succeed(T result);
+
+    void Fail(Exception reason);
+}

@@ -1,0 +1,31 @@
+using Paxos.Core.Replication;
+
+namespace Paxos.Node.Replication;
+
+/// <summary>
+/// The peers of a running node: one <see cref="PeerOutbox"/> per peer (indexed by node number, null
+/// for this node) and the <see cref="SnapshotSender"/>. Disposing stops snapshot transfers and the outboxes.
+/// </summary>
+public sealed class PeerLinks(IReadOnlyList<PeerOutbox?> outboxes, SnapshotSender snapshotSender) : IReplicaPeers, IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    public void Send(ReplicaMessage message) => outboxes[message.To]?.Post(message);
+
+    public bool IsDown(int peer) => outboxes[peer] is not { PeerDown: false };
+
+    public void SendSnapshot(int peer, ulong index) => snapshotSender.Send(peer, index, _stop.Token);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        foreach (var outbox in outboxes)
+        {
+            if (outbox is not null)
+            {
+                await outbox.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        _stop.Dispose();
+    }
+}

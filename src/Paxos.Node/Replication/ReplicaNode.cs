@@ -1,0 +1,535 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Paxos.Core;
+using Paxos.Core.Replication;
+using Paxos.Node.Hosting;
+using Paxos.Storage.Replication;
+using Paxos.Storage.Snapshots;
+using Paxos.Storage.Wal;
+
+namespace Paxos.Node.Replication;
+
+/// <summary>
+/// One replica, deterministic and synchronous: the only code that touches the
+/// <see cref="ReplicaCore"/>, its log store and the state machine. Its inputs (clock ticks, peer
+/// messages, commands, read barriers, received snapshots) each change the core's state; then
+/// <see cref="RunRound"/> carries out each <see cref="Ready"/> in the required order: requests
+/// leave, persist with one fsync, replies leave, apply in slot order, answer reads,
+/// <see cref="ReplicaCore.Advance"/>; and takes a snapshot when one is due. Inputs handled between
+/// two rounds are batched into slots and their records into one fsync. It has no thread, timer or
+/// clock of its own: <see cref="ReplicaDriver"/> runs it in a process, the simulator in a seed.
+/// </summary>
+public sealed partial class ReplicaNode : IDisposable
+{
+    private const int MaxWaitingProposals = 65_536;
+
+    /// <summary>How often (in ticks) forwards that were cancelled or timed out are swept.</summary>
+    private const int ForwardSweepTicks = 4;
+
+    /// <summary>
+    /// Also snapshot once this many bytes of commands were applied since the last snapshot, or as
+    /// many as the last snapshot held if that is more: the log before a snapshot stays in memory, and
+    /// slots of large batches fill it long before the slot interval is reached; but writing a state
+    /// larger than the commands it replaces would write every byte several times over (50 values of
+    /// 1 MiB were rewritten, and sent to lagging followers, every 16 writes).
+    /// </summary>
+    private const long SnapshotCommandBytes = 16L * 1024 * 1024;
+
+    private readonly ReplicaCore _core;
+    private readonly ReplicaLogStore _store;
+    private readonly IStateMachine _stateMachine;
+    private readonly ReplicaSnapshots _snapshots;
+    private readonly IReplicaPeers _peers;
+    private readonly LeaderPlacement? _placement;
+    private readonly NodeMetrics? _metrics;
+    private readonly ulong _snapshotInterval;
+    private readonly TimeSpan _tick;
+    private readonly ILogger _logger;
+    private readonly ReplicaTestHooks _hooks;
+    private readonly ProposalBook<PendingProposal> _proposals = new();
+    private readonly Queue<PendingProposal> _busy = new();
+    private readonly Dictionary<ulong, IReplicaReply<ulong>> _readsAwaitingQuorum = [];
+    private readonly List<(ulong Index, IReplicaReply<ulong> Read)> _readsAwaitingApply = [];
+    private readonly ForwardedProposals _forwarded;
+    private readonly RunUniqueIds _readIds;
+    private int _leaderSeen = -1;
+    private long _ticks;
+    private ulong _commandIndex;
+    private ulong _appliedSlot;
+    private ulong _lastSnapshotSlot;
+    private long _commandBytesSinceSnapshot;
+    private long _lastSnapshotBytes;
+
+    private ReplicaNode(ReplicaNodeOptions options, ReplicaCore core, ReplicaLogStore store, ReplicaSnapshots snapshots, IReplicaPeers peers,
+        ulong appliedSlot, ulong appliedCommandIndex)
+    {
+        Invariant.Check(options.SnapshotInterval >= 1, "snapshot interval must be at least one slot");
+        _core = core;
+        _store = store;
+        _stateMachine = options.StateMachine;
+        _snapshots = snapshots;
+        _peers = peers;
+        _placement = options.Placement;
+        _metrics = options.Metrics;
+        _snapshotInterval = options.SnapshotInterval;
+        _tick = options.Tick;
+        _logger = options.Loggers.CreateLogger<ReplicaNode>();
+        _hooks = options.TestHooks;
+        _appliedSlot = appliedSlot;
+        _lastSnapshotSlot = appliedSlot;
+        _commandIndex = appliedCommandIndex;
+        _readIds = options.Ids();
+        _forwarded = new ForwardedProposals(core.NodeId, peers, options.Ids(), MaxWaitingProposals, options.Tick, options.TestHooks.ForwardTwice);
+    }
+
+    /// <summary>This node's number.</summary>
+    public int NodeId => _core.NodeId;
+
+    /// <summary>The node's role now.</summary>
+    public ReplicaRole Role => _core.Role;
+
+    /// <summary>The leader this node knows of, or -1.</summary>
+    public int LeaderId => _core.LeaderId;
+
+    /// <summary>The last slot the state machine reflects (applied, or installed by snapshot).</summary>
+    public ulong AppliedSlot => _appliedSlot;
+
+    /// <summary>The highest slot this replica holds an accepted entry for.</summary>
+    public ulong LastAcceptedSlot => _core.LastAcceptedSlot;
+
+    /// <summary>
+    /// Recovers a replica from its durable state: restores <see cref="ReplicaNodeOptions.StateMachine"/>
+    /// from the latest snapshot in <paramref name="snapshots"/> (which it keeps taking and receiving),
+    /// then replays the log in <see cref="ReplicaNodeOptions.LogDirectory"/> above it.
+    /// </summary>
+    /// <exception cref="SnapshotCorruptionException">The latest snapshot fails verification.</exception>
+    /// <exception cref="WalCorruptionException">The log is damaged before its tail.</exception>
+    public static ReplicaNode Open(ReplicaNodeOptions options, ReplicaSnapshots snapshots, IReplicaPeers peers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(snapshots);
+        ArgumentNullException.ThrowIfNull(peers);
+        ulong snapshotSlot = 0;
+        ulong snapshotCommandIndex = 0;
+        using (var latest = snapshots.OpenLatest())
+        {
+            if (latest is not null)
+            {
+                (snapshotSlot, snapshotCommandIndex) = ReplicaSnapshots.Restore(options.StateMachine, latest);
+            }
+        }
+        var walOptions = new WalOptions
+        {
+            MaxRecordSize = ReplicaLogStore.MaxRecordBytes,
+            FileSystem = options.FileSystem,
+            Logger = options.Loggers.CreateLogger<ReplicaLogStore>(),
+            SegmentSize = options.LogSegmentBytes ?? new WalOptions().SegmentSize,
+        };
+        var store = ReplicaLogStore.Open(options.LogDirectory, walOptions, options.TestHooks.ForgetPromise);
+        try
+        {
+            var core = new ReplicaCore(options.Core, options.Random, store.Recover(snapshotSlot));
+            return new ReplicaNode(options, core, store, snapshots, peers, snapshotSlot, snapshotCommandIndex);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The node's current view: role, ballot, leader, commit and applied slot, stamped <paramref name="taken"/>.</summary>
+    public ReplicaStatus Status(long taken) => new(
+        _core.Role switch { ReplicaRole.Leader => "leader", ReplicaRole.Candidate => "candidate", _ => "follower" },
+        _core.Promised, _core.LeaderId, _core.CommitIndex, _appliedSlot, _core.SnapshotIndex,
+        _core.LeaderCommitIndex, _core.LeaderSilentTicks * _tick, taken);
+
+    /// <summary>One tick of the core's clock; also places the leadership and sweeps forwards.</summary>
+    public void Tick()
+    {
+        _core.Tick();
+        PlaceLeader();
+        if (++_ticks % ForwardSweepTicks == 0)
+        {
+            _forwarded.Sweep(_leaderSeen, _ticks);
+        }
+    }
+
+    /// <summary>Messages from a peer: forwarded commands and their answers here, protocol messages to the core.</summary>
+    public void Receive(IReadOnlyList<ReplicaMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        foreach (var message in messages)
+        {
+            switch (message)
+            {
+                case ForwardProposal forward:
+                    Propose(new ForwardedCommand(forward, _peers), busyQueue: false);
+                    break;
+                case ForwardResult result:
+                    _forwarded.Complete(result);
+                    break;
+                default:
+                    _core.Step(message);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replicates <paramref name="command"/> through the log; <paramref name="reply"/> hears once it is
+    /// chosen and applied, with the state machine's result. A node that does not lead forwards the
+    /// command to the leader it knows and answers with the leader's answer. Errors:
+    /// <see cref="NotLeaderException"/> when no leader is known or the leader asked no longer leads
+    /// (the command was not proposed), <see cref="NotChosenException"/> if leadership changed and
+    /// another value was chosen in its slot, <see cref="OutcomeUnknownException"/> when the node it was
+    /// forwarded to did not answer in time or could not tell the outcome, <see cref="OverloadedException"/>
+    /// and <see cref="CommandTooLargeException"/> when it was not proposed.
+    /// </summary>
+    public void Propose(ReadOnlyMemory<byte> command, IReplicaReply<ReplicationResult> reply) =>
+        Propose(new LocalProposal(command, reply), busyQueue: false);
+
+    /// <summary>
+    /// A linearizable read barrier (read index): <paramref name="reply"/> hears, with the applied slot,
+    /// once the leader's leadership was confirmed by a quorum after this call and this node has applied
+    /// everything the leader had chosen by then. On a follower the leader is asked for that index.
+    /// Fails with <see cref="NotLeaderException"/> if no leader is known, or the leader changed or did not answer in time.
+    /// </summary>
+    public void ReadBarrier(IReplicaReply<ulong> reply)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        if (reply.IsDone)
+        {
+            return;
+        }
+        if (_hooks.LeaderReadsLocally && _core.Role == ReplicaRole.Leader)
+        {
+            reply.Succeed(_appliedSlot); // planted bug: no read index
+            return;
+        }
+        ulong id = _readIds.Next(); // unique across restarts (ReplicaCore.ReadIndex)
+        var result = _core.ReadIndex(id);
+        switch (result.Status)
+        {
+            case ReadIndexStatus.Accepted:
+                _readsAwaitingQuorum.Add(id, reply);
+                break;
+            case ReadIndexStatus.NotLeader:
+                reply.Fail(new NotLeaderException(result.LeaderHint));
+                break;
+            default:
+                reply.Fail(new NotLeaderException(_core.LeaderId)); // overloaded: let the client retry
+                break;
+        }
+    }
+
+    /// <summary>
+    /// After a snapshot from the leader was received, before it is committed: if it is ahead of this
+    /// replica, restores the state machine from it and only then commits it to the snapshot store
+    /// (replacing the older ones). <paramref name="reply"/> hears the slot this replica has applied
+    /// afterwards, or an <see cref="InvalidDataException"/> if the state machine cannot restore it: the
+    /// replica then keeps its state and the store its snapshots.
+    /// </summary>
+    public void InstallSnapshot(SnapshotWriter received, IReplicaReply<ulong> reply)
+    {
+        ArgumentNullException.ThrowIfNull(received);
+        ArgumentNullException.ThrowIfNull(reply);
+        if ((ulong)received.Index <= _appliedSlot && !_hooks.InstallOlderSnapshot)
+        {
+            reply.Succeed(_appliedSlot);
+            return;
+        }
+        ulong slot;
+        ulong commandIndex;
+        try
+        {
+            (slot, commandIndex) = ReplicaSnapshots.Restore(_stateMachine, received);
+        }
+        catch (Exception e) when (e is not (IOException or InvariantViolationException))
+        {
+            LogSnapshotRefused(received.Index, e.GetType().Name, e.Message, _appliedSlot);
+            reply.Fail(new InvalidDataException(
+                $"the snapshot at slot {received.Index} could not be restored ({e.GetType().Name}: {e.Message}); node {_core.NodeId} keeps its state at slot {_appliedSlot}", e));
+            return;
+        }
+        received.Commit();
+        foreach (var (covered, proposal) in _proposals.TakeThrough(slot))
+        {
+            proposal.Fail(new OutcomeUnknownException($"slot {covered} was covered by a snapshot from the leader before this node learned its value"));
+        }
+        _appliedSlot = slot;
+        _commandIndex = commandIndex;
+        _lastSnapshotSlot = slot;
+        _lastSnapshotBytes = received.ContentLength;
+        _commandBytesSinceSnapshot = 0;
+        _core.ReportSnapshotInstalled(slot);
+        _store.Checkpoint(slot, _core.RetainedEntries());
+        CompleteAppliedReads();
+        _metrics?.SnapshotsInstalled.Inc();
+        LogInstalled(slot);
+        reply.Succeed(slot);
+    }
+
+    /// <summary>If this node leads, starts handing its leadership to <paramref name="successor"/>; true if it did.</summary>
+    public bool TransferLeadership(int successor)
+    {
+        if (!_core.TransferLeadership(successor))
+        {
+            return false;
+        }
+        LogTransfer(successor);
+        return true;
+    }
+
+    /// <summary>
+    /// Carries out what the inputs since the last round made ready: retries commands that waited for
+    /// room in the pipeline, processes every <see cref="Ready"/> (after which the state machine reflects
+    /// every slot the core handed out), and snapshots when one is due.
+    /// Throws <see cref="IOException"/> if the log cannot be written (nothing depending on it has left)
+    /// and <see cref="InvariantViolationException"/> on a broken invariant: the node must stop.
+    /// </summary>
+    public void RunRound()
+    {
+        while (_busy.Count > 0 && Propose(_busy.Peek(), busyQueue: true))
+        {
+            _busy.Dequeue();
+        }
+        while (_core.HasReady())
+        {
+            Process(_core.TakeReady());
+        }
+        Invariant.Check(_appliedSlot == _core.AppliedIndex, $"the state machine reflects slot {_appliedSlot}, the core handed out slots up to {_core.AppliedIndex}");
+        if (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval || _commandBytesSinceSnapshot >= Math.Max(SnapshotCommandBytes, _lastSnapshotBytes))
+        {
+            TakeSnapshot();
+        }
+    }
+
+    /// <summary>Fails every request still waiting with <paramref name="reason"/>: the node is stopping.</summary>
+    public void FailEverything(Exception reason)
+    {
+        foreach (var proposal in _proposals.TakeAll())
+        {
+            proposal.Fail(reason);
+        }
+        foreach (var proposal in _busy)
+        {
+            proposal.Fail(reason);
+        }
+        _busy.Clear();
+        _forwarded.FailAll(reason);
+        foreach (var read in _readsAwaitingQuorum.Values)
+        {
+            read.Fail(reason);
+        }
+        _readsAwaitingQuorum.Clear();
+        foreach (var (_, read) in _readsAwaitingApply)
+        {
+            read.Fail(reason);
+        }
+        _readsAwaitingApply.Clear();
+    }
+
+    /// <summary>Closes the log (making what was appended durable).</summary>
+    public void Dispose() => _store.Dispose();
+
+    private bool Propose(PendingProposal proposal, bool busyQueue)
+    {
+        if (proposal.IsDone)
+        {
+            return true; // cancelled by its caller before it reached the log
+        }
+        var result = _core.Propose(proposal.Command);
+        switch (result.Status)
+        {
+            case ProposeStatus.Accepted:
+                _placement?.CountCommand(proposal is ForwardedCommand forwarded ? forwarded.Origin : _core.NodeId);
+                _proposals.Propose(result.Slot, result.Origin, result.Position, proposal);
+                return true;
+            case ProposeStatus.Busy:
+                if (busyQueue)
+                {
+                    return false;
+                }
+                if (_busy.Count >= MaxWaitingProposals)
+                {
+                    proposal.Fail(new OverloadedException($"{_busy.Count} commands are already waiting for the pipeline"));
+                    return true;
+                }
+                _busy.Enqueue(proposal);
+                return false;
+            case ProposeStatus.NotLeader:
+                if (proposal is not LocalProposal local || !_forwarded.TryForward(local, result.LeaderHint, _ticks))
+                {
+                    proposal.Fail(new NotLeaderException(result.LeaderHint)); // forwarded once at most
+                }
+                return true;
+            default:
+                proposal.Fail(new CommandTooLargeException());
+                return true;
+        }
+    }
+
+    /// <summary>
+    /// On the leader, once per tick: hands the leadership to the node nearly all writes come in
+    /// through (<see cref="LeaderPlacement"/>), if its stream is up.
+    /// </summary>
+    private void PlaceLeader()
+    {
+        if (_placement is null || _core.Role != ReplicaRole.Leader)
+        {
+            return;
+        }
+        int successor = _placement.Tick();
+        if (successor >= 0 && successor != _core.NodeId && !_peers.IsDown(successor))
+        {
+            TransferLeadership(successor);
+        }
+    }
+
+    private void Process(Ready ready)
+    {
+        if (_hooks.AckBeforeFsync)
+        {
+            // Planted bug: every message, acknowledgements included, leaves before the log is written, which is never fsynced here.
+            Send(ready.Messages, beforePersisting: true);
+            Send(ready.Messages, beforePersisting: false);
+            _store.Persist(ready.HardState, ready.Entries, sync: false);
+        }
+        else
+        {
+            // Requests leave while the fsync runs; replies only once it is done (Ready.MaySendBeforePersisting).
+            Send(ready.Messages, beforePersisting: true);
+            long persistStart = Stopwatch.GetTimestamp();
+            _store.Persist(ready.HardState, ready.Entries, ready.MustSync);
+            if (ready.MustSync)
+            {
+                _metrics?.WalFsyncDuration.Observe(Stopwatch.GetElapsedTime(persistStart).TotalSeconds);
+            }
+            Send(ready.Messages, beforePersisting: false);
+        }
+        foreach (var entry in ready.CommittedEntries)
+        {
+            Apply(entry);
+        }
+        foreach (var state in ready.ReadStates)
+        {
+            if (_readsAwaitingQuorum.Remove(state.RequestId, out var read))
+            {
+                _readsAwaitingApply.Add((state.Index, read));
+            }
+        }
+        foreach (ulong failed in ready.FailedReads)
+        {
+            if (_readsAwaitingQuorum.Remove(failed, out var read))
+            {
+                read.Fail(new NotLeaderException(_core.LeaderId));
+            }
+        }
+        if (ready.SoftState is { } soft)
+        {
+            OnSoftState(soft);
+        }
+        foreach (var transfer in ready.SnapshotsToSend)
+        {
+            _peers.SendSnapshot(transfer.To, transfer.Index);
+        }
+        _core.Advance(ready);
+        CompleteAppliedReads();
+    }
+
+    /// <summary>Sends the messages that may leave before the ready is persisted, or those that may not.</summary>
+    private void Send(IReadOnlyList<ReplicaMessage> messages, bool beforePersisting)
+    {
+        foreach (var message in messages)
+        {
+            if (Ready.MaySendBeforePersisting(message) == beforePersisting)
+            {
+                _peers.Send(message);
+            }
+        }
+    }
+
+    private void Apply(LogEntry entry)
+    {
+        Invariant.Check(entry.Slot == _appliedSlot + 1, $"slot {entry.Slot} applied after slot {_appliedSlot}: slots apply in order, each once");
+        _hooks.Applying?.Invoke(_appliedSlot, entry);
+        var commands = entry.Value.Commands;
+        var waiting = _proposals.Settle(entry);
+        for (int position = 0; position < commands.Count; position++)
+        {
+            ulong index = ++_commandIndex;
+            _commandBytesSinceSnapshot += commands[position].Length;
+            byte[] result = _stateMachine.Apply(index, commands[position].Span);
+            if (waiting.TryGetChosen(position, out var proposal))
+            {
+                proposal.Succeed(new ReplicationResult(entry.Slot, index, result));
+            }
+        }
+        foreach (var proposal in waiting.NotChosen)
+        {
+            proposal.Fail(new NotChosenException(entry.Slot));
+        }
+        _metrics?.CommandsApplied.Inc(commands.Count);
+        _appliedSlot = entry.Slot;
+    }
+
+    /// <summary>Snapshot the state machine at the applied slot, then forget the log up to it.</summary>
+    private void TakeSnapshot()
+    {
+        _lastSnapshotBytes = _snapshots.Take(_stateMachine, _appliedSlot, _commandIndex);
+        _core.Compact(_appliedSlot);
+        _store.Checkpoint(_appliedSlot, _core.RetainedEntries());
+        _lastSnapshotSlot = _appliedSlot;
+        _commandBytesSinceSnapshot = 0;
+        _metrics?.SnapshotsTaken.Inc();
+        LogSnapshot(_appliedSlot, _commandIndex);
+    }
+
+    private void CompleteAppliedReads() =>
+        _readsAwaitingApply.RemoveAll(pending =>
+        {
+            if (pending.Index > _appliedSlot)
+            {
+                return false;
+            }
+            pending.Read.Succeed(_appliedSlot);
+            return true;
+        });
+
+    private void OnSoftState(SoftState soft)
+    {
+        LogRole(soft.Role, soft.LeaderId, soft.Ballot);
+        if (soft.LeaderId != _leaderSeen)
+        {
+            _leaderSeen = soft.LeaderId;
+            _metrics?.LeaderChanges.Inc();
+        }
+        _placement?.Reset();
+        _forwarded.ShortenNotTo(soft.Role == ReplicaRole.Leader ? -1 : soft.LeaderId, _ticks);
+        if (soft.Role == ReplicaRole.Leader)
+        {
+            return;
+        }
+        foreach (var proposal in _busy)
+        {
+            proposal.Fail(new NotLeaderException(soft.LeaderId));
+        }
+        _busy.Clear();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "snapshot taken at slot {Slot} (command index {CommandIndex}); log compacted up to it")]
+    private partial void LogSnapshot(ulong slot, ulong commandIndex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "refused the snapshot at slot {Slot} from the leader: it could not be restored ({Kind}: {Detail}); keeping the state at slot {Applied}")]
+    private partial void LogSnapshotRefused(long slot, string kind, string detail, ulong applied);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "installed the leader's snapshot at slot {Slot}")]
+    private partial void LogInstalled(ulong slot);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "handing the leadership to node {Successor}")]
+    private partial void LogTransfer(int successor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "role {Role}, leader {Leader}, ballot {Ballot}")]
+    private partial void LogRole(ReplicaRole role, int leader, Ballot ballot);
+}
