@@ -38,6 +38,11 @@ internal sealed class ForwardedProposals
 
     private readonly bool _plantForwardTwice;
 
+    /// <param name="self">This node's index.</param>
+    /// <param name="peers">Where forwards are sent, and whether a peer's stream is down.</param>
+    /// <param name="ids">Forward ids, unique across runs of this node.</param>
+    /// <param name="capacity">The most forwards waiting for an answer at once.</param>
+    /// <param name="tick">How long one tick lasts (timeouts are counted in ticks).</param>
     /// <param name="plantForwardTwice">Planted bug for the simulator only (<see cref="ReplicaTestHooks.ForwardTwice"/>).</param>
     public ForwardedProposals(int self, IReplicaPeers peers, RunUniqueIds ids, int capacity, TimeSpan tick, bool plantForwardTwice)
     {

@@ -11,7 +11,9 @@ public interface IReplicaReply<in T>
     /// <summary>True once the request ended (or its caller gave up): nothing waits for it any more.</summary>
     bool IsDone { get; }
 
+    /// <summary>Ends the request with <paramref name="result"/>.</summary>
     void Succeed(T result);
 
+    /// <summary>Ends the request with <paramref name="reason"/>.</summary>
     void Fail(Exception reason);
 }

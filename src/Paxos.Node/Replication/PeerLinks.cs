@@ -10,12 +10,16 @@ public sealed class PeerLinks(IReadOnlyList<PeerOutbox?> outboxes, SnapshotSende
 {
     private readonly CancellationTokenSource _stop = new();
 
+    /// <inheritdoc/>
     public void Send(ReplicaMessage message) => outboxes[message.To]?.Post(message);
 
+    /// <inheritdoc/>
     public bool IsDown(int peer) => outboxes[peer] is not { PeerDown: false };
 
+    /// <inheritdoc/>
     public void SendSnapshot(int peer, ulong index) => snapshotSender.Send(peer, index, _stop.Token);
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);

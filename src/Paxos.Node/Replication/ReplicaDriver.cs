@@ -37,6 +37,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     /// <param name="node">The replica, recovered (<see cref="ReplicaNode.Open"/>); the driver owns it from now on.</param>
     /// <param name="peers">What the node sends through; disposed once the loop has stopped.</param>
     /// <param name="tick">How long one core tick lasts.</param>
+    /// <param name="logger">Where the loop logs why it stopped.</param>
     /// <param name="fatal">How the loop stops the process when it cannot go on; null: <see cref="Environment.FailFast(string, Exception)"/>.</param>
     public ReplicaDriver(ReplicaNode node, IAsyncDisposable peers, TimeSpan tick, ILogger logger, Action<string, Exception>? fatal = null)
     {
@@ -61,7 +62,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     }
 
     /// <summary>
-    /// Replicates <paramref name="command"/> through the log (<see cref="ReplicaNode.Propose"/>): resolves
+    /// Replicates <paramref name="command"/> through the log (<see cref="ReplicaNode.Propose(ReadOnlyMemory{byte}, IReplicaReply{ReplicationResult})"/>): resolves
     /// once it is chosen and applied, with the state machine's result, or throws what the node failed it with.
     /// </summary>
     public async Task<ReplicationResult> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
