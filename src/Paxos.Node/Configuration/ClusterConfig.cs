@@ -9,7 +9,9 @@ public sealed record NodeEntry(string Id, Uri Url, int Port);
 /// </summary>
 public sealed class ClusterConfig
 {
-    public ClusterConfig(IReadOnlyList<NodeEntry> nodes)
+    /// <param name="nodes">The nodes, in order.</param>
+    /// <param name="clusterToken">The file's optional <c>cluster_token</c>: part of the id a new cluster is founded with.</param>
+    public ClusterConfig(IReadOnlyList<NodeEntry> nodes, string clusterToken = "")
     {
         if (nodes.Count == 0)
         {
@@ -23,10 +25,24 @@ public sealed class ClusterConfig
                 throw new ConfigException($"node id '{node.Id}' appears twice");
             }
         }
+        if (clusterToken.Length > MaxClusterTokenLength || clusterToken.Any(char.IsControl))
+        {
+            throw new ConfigException($"the cluster_token must be at most {MaxClusterTokenLength} characters without control characters");
+        }
         Nodes = nodes;
+        ClusterToken = clusterToken;
     }
 
+    /// <summary>The longest <see cref="ClusterToken"/>.</summary>
+    public const int MaxClusterTokenLength = 256;
+
     public IReadOnlyList<NodeEntry> Nodes { get; }
+
+    /// <summary>
+    /// Tells apart clusters founded from otherwise equal files (as etcd's <c>--initial-cluster-token</c>):
+    /// it only enters the cluster id a new cluster is founded with (<see cref="Hosting.ClusterId.Founding"/>); "" when the file has none.
+    /// </summary>
+    public string ClusterToken { get; }
 
     public int Size => Nodes.Count;
 

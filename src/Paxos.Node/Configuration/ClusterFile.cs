@@ -10,6 +10,7 @@ public static class ClusterFile
     private sealed class FileModel
     {
         public List<NodeModel>? Nodes { get; set; }
+        public string? ClusterToken { get; set; }
     }
 
     private sealed class NodeModel
@@ -71,12 +72,16 @@ public static class ClusterFile
             }
             entries.Add(new NodeEntry(node.Id, url, port));
         }
-        return new ClusterConfig(entries);
+        return new ClusterConfig(entries, model.ClusterToken ?? "");
     }
 
     public static string Render(ClusterConfig config)
     {
         var writer = new StringWriter();
+        if (config.ClusterToken.Length > 0)
+        {
+            writer.WriteLine($"cluster_token: '{config.ClusterToken.Replace("'", "''", StringComparison.Ordinal)}'");
+        }
         writer.WriteLine("nodes:");
         foreach (var node in config.Nodes)
         {

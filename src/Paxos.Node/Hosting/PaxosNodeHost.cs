@@ -38,7 +38,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     private readonly ILoggerFactory _nodeLoggers;
 
     private PaxosNodeHost(WebApplication app, AcceptorLoop acceptor, ReplicaDriver replica, IReadOnlyList<GrpcChannel?> channels, SingleDecreeEngine engine, NodeIdentity identity,
-        ILoggerFactory nodeLoggers)
+        ClusterId clusterId, ILoggerFactory nodeLoggers)
     {
         _app = app;
         _nodeLoggers = nodeLoggers;
@@ -47,9 +47,13 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         _channels = channels;
         _engine = engine;
         Identity = identity;
+        ClusterId = clusterId;
     }
 
     public NodeIdentity Identity { get; }
+
+    /// <summary>The id of the cluster this node belongs to, kept in its data directory (<see cref="ClusterIdFile"/>).</summary>
+    public ClusterId ClusterId { get; }
 
     /// <summary>The replicated log (Multi-Paxos): replicate commands to the state machine, read-index barriers, status.</summary>
     public ReplicaDriver Log => _replica;
@@ -84,6 +88,8 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     {
         int self = options.Cluster.IndexOf(options.NodeId);
         var identity = new NodeIdentity(options.NodeId, self, [.. options.Cluster.Nodes.Select(n => n.Id)]);
+        var clusterId = ClusterIdFile.LoadOrFound(options.DataDirectory, options.Cluster);
+        var caller = new PeerHeaders(clusterId, options.NodeId);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         AddNodeLogging(builder.Logging, options.NodeId);
@@ -121,7 +127,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
                 acceptors[i] = acceptor;
                 continue;
             }
-            channels[i] = PeerChannels.Create(options.Cluster.Nodes[i].Url, options.MaxMessageBytes);
+            channels[i] = PeerChannels.Create(options.Cluster.Nodes[i].Url, options.MaxMessageBytes, caller);
             var peer = new PaxosService.PaxosServiceClient(channels[i]);
             peerClients[i] = peer;
             acceptors[i] = new GrpcAcceptorPeer(peer);
@@ -169,6 +175,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(options.TestHooks);
         builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(provider => new PeerGate(identity, clusterId, metrics, provider.GetRequiredService<ILogger<PeerGate>>()));
         builder.Services.AddSingleton(acceptor);
         builder.Services.AddSingleton(replica);
         builder.Services.AddSingleton(snapshots);
@@ -205,8 +212,8 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         }
         string dataDirectory = Path.GetFullPath(options.DataDirectory);
         string cluster = peers.ToString();
-        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, snapshotSlot, core.CommitIndex, cluster);
-        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, nodeLoggers);
+        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, snapshotSlot, core.CommitIndex, clusterId, cluster);
+        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, clusterId, nodeLoggers);
     }
 
     /// <summary>One line per event on stdout, prefixed with the node's id; ASP.NET Core and gRPC only from warnings up.</summary>
@@ -230,8 +237,8 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         ? new LeaderPlacement(options.Cluster.Size, self, Math.Max(1, (int)Math.Ceiling(TimeSpan.FromSeconds(2) / options.Tick)), minCommands: 200, sharePercent: 90)
         : null;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster:{Peers}")]
-    private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, string peers);
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster {ClusterId}:{Peers}")]
+    private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, ClusterId clusterId, string peers);
 
     /// <summary>Completes when the host is asked to stop (SIGTERM, SIGINT).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
