@@ -147,6 +147,22 @@ public sealed class ReplicaWireTests
         Assert.Equal(reason, Assert.Throws<PeerIdentityException>(() => ReplicaWire.FromWire(request, self: 0, clusterSize: 3)).Reason);
     }
 
+    /// <summary>
+    /// Found by fuzzing: a node that promised round 2^64 - 1 finds no ballot above it, and stopped on
+    /// an invariant the next time it campaigned, after every restart too (the promise is durable).
+    /// </summary>
+    [Fact]
+    public void A_ballot_with_a_round_no_ballot_can_follow_is_malformed()
+    {
+        var request = new DeliverRequest { FromNode = 1, ToNode = 0 };
+        request.Messages.Add(ReplicaWire.ToWire(new Prepare(1, 0, new Ballot(ulong.MaxValue, 1), 3)));
+
+        var error = Assert.Throws<InvalidDataException>(() => ReplicaWire.FromWire(request, self: 0, clusterSize: 3));
+
+        Assert.Contains($"the limit is {long.MaxValue}", error.Message, StringComparison.Ordinal);
+        Assert.Throws<Grpc.Core.RpcException>(() => Paxos.Transport.SingleDecree.SingleDecreeWire.ParseReportedBallot(new Paxos.Transport.V1.Ballot { Round = ulong.MaxValue }));
+    }
+
     /// <summary>The core asserts this of every Accept it handles; a peer's Accept that broke it would otherwise stop the node.</summary>
     [Fact]
     public void An_accept_carrying_a_slot_in_another_ballot_is_malformed()

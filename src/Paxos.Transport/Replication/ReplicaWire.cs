@@ -8,7 +8,8 @@ namespace Paxos.Transport.Replication;
 
 /// <summary>
 /// Maps Multi-Paxos replica messages between the core and protobuf. Everything arriving is
-/// validated: node numbers in range, ballots present and well-formed, batch sizes bounded, an
+/// validated: node numbers in range, ballots present and well-formed (round at most
+/// <see cref="WireLimits.MaxBallotRound"/>), batch sizes bounded, an
 /// Accept's entries in its own ballot, and identity: the delivery is addressed to this node, comes
 /// from another member, and every message that carries its sender's own ballot (Prepare, Accept,
 /// Heartbeat, TakeOver, ReadIndexReply, PreVote) carries a ballot of the sender's node. A bad batch
@@ -158,6 +159,10 @@ public static class ReplicaWire
         if (ballot.NodeIndex < 0 || ballot.NodeIndex >= clusterSize)
         {
             throw new InvalidDataException($"ballot names node index {ballot.NodeIndex}, which is not a node of this {clusterSize}-node cluster");
+        }
+        if (ballot.Round > WireLimits.MaxBallotRound)
+        {
+            throw new InvalidDataException($"ballot has round {ballot.Round}; the limit is {WireLimits.MaxBallotRound}");
         }
         return new CoreBallot(ballot.Round, ballot.NodeIndex);
     }
