@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -38,7 +37,7 @@ public sealed class PeerIdentityTests : IAsyncDisposable
     public async Task Forged_and_foreign_peers_sending_Prepare_and_Accept_with_higher_ballots_change_nothing()
     {
         var node0 = await LoneNodeWithDataAsync();
-        string before = await FingerprintAsync(node0);
+        string before = await _cluster.SettledFingerprintAsync(0);
         ulong next = node0.Log.Status.CommitIndex + 1;
 
         // A real node of another cluster: the same ids, node-0's url, its own cluster_token. Without
@@ -81,7 +80,7 @@ public sealed class PeerIdentityTests : IAsyncDisposable
             Assert.True(prepare.StatusCode == StatusCode.PermissionDenied && accept.StatusCode == StatusCode.PermissionDenied, $"single-decree {name}: {prepare.Status} {accept.Status}");
         }
 
-        Assert.Equal(before, await FingerprintAsync(node0));
+        Assert.Equal(before, await _cluster.FingerprintAsync(0));
 
         // The control: the same delivery in node-1's own name is obeyed, promise, log and data alike.
         Assert.Equal(StatusCode.OK, await DeliverAsync(_cluster.Channel(0, asNode1), Forged(from: 1, node: 1, next)));
@@ -103,33 +102,7 @@ public sealed class PeerIdentityTests : IAsyncDisposable
             await _cluster.PutAsync(0, $"key-{i}", ByteString.CopyFromUtf8($"value-{i}"), TimeSpan.FromSeconds(30));
         }
         await _cluster.StopAsync(1);
-        var node0 = _cluster.Host(0);
-        string seen = await FingerprintAsync(node0);
-        while (true)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(2)); // past an election timeout: whatever the loss of node 1 changes has changed
-            string now = await FingerprintAsync(node0);
-            if (now == seen)
-            {
-                return node0;
-            }
-            seen = now;
-        }
-    }
-
-    /// <summary>The node's promise, commit and applied index, its data, and the bytes of every file in its data directory.</summary>
-    private async Task<string> FingerprintAsync(PaxosNodeHost node)
-    {
-        var status = node.Log.Status;
-        var contents = await _cluster.ContentsAsync(0);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (string file in Directory.GetFiles(Path.Combine(_cluster.Root, "node-0"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(file));
-            hash.AppendData(await File.ReadAllBytesAsync(file));
-        }
-        return $"ballot {status.Ballot} commit {status.CommitIndex} applied {status.AppliedIndex}; "
-            + $"{string.Join(",", contents.Select(kv => $"{kv.Key}={kv.Value.ToStringUtf8()}"))}; files {Convert.ToHexString(hash.GetHashAndReset())}";
+        return _cluster.Host(0);
     }
 
     /// <summary>

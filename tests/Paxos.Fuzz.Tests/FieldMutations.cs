@@ -11,17 +11,16 @@ namespace Paxos.Fuzz.Tests;
 /// the checks behind the parser (a ballot of another node, a slot out of range, an entry in the
 /// wrong ballot).
 /// </summary>
-public static class FieldMutations
+internal static class FieldMutations
 {
     private static readonly ulong[] Unsigned = [0, 1, 2, 3, 4, 5, 7, 64, 1_000_000, uint.MaxValue, long.MaxValue, ulong.MaxValue];
     private static readonly long[] Signed = [-1, 0, 1, 2, 3, 30, 31, int.MaxValue, int.MinValue];
     private static readonly string[] Strings = ["", "a", "node-0", "node-1", "\u00e9", new string('k', 1025), "key"];
 
-    /// <summary>A copy of <paramref name="message"/> with <paramref name="count"/> field mutations.</summary>
-    public static T Mutate<T>(T message, int count, Random random)
-        where T : IMessage<T>
+    /// <summary>The bytes of a copy of <paramref name="message"/> with <paramref name="count"/> field mutations.</summary>
+    public static byte[] Mutate(IMessage message, int count, Random random)
     {
-        var copy = message.Clone();
+        var copy = message.Descriptor.Parser.ParseFrom(message.ToByteArray());
         for (int i = 0; i < count; i++)
         {
             var fields = new List<(IMessage Owner, FieldDescriptor Field)>();
@@ -33,7 +32,7 @@ public static class FieldMutations
             var (owner, field) = fields[random.Next(fields.Count)];
             Change(owner, field, random);
         }
-        return copy;
+        return copy.ToByteArray();
     }
 
     /// <summary>Every field of <paramref name="message"/> and the messages within it (set or not, so that absent fields get set too).</summary>

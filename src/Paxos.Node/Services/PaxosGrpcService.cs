@@ -39,7 +39,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         {
             return new InstallSnapshotResponse { InstalledIndex = replica.Status.AppliedIndex }; // already past it
         }
-        using var writer = snapshots.BeginReceive(first.Index, first.Metadata.Span);
+        using var writer = BeginReceive(first, context);
         var chunk = first;
         while (true)
         {
@@ -62,6 +62,23 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         {
             ulong installed = await replica.InstallReceivedSnapshotAsync(writer, context.CancellationToken).ConfigureAwait(false);
             return new InstallSnapshotResponse { InstalledIndex = installed };
+        }
+        catch (InvalidDataException e)
+        {
+            throw gate.Refuse(context, PeerRefusal.Malformed, e.Message);
+        }
+    }
+
+    /// <summary>Where a snapshot from a peer is received, once its first chunk's index and metadata are found sound.</summary>
+    private Paxos.Storage.Snapshots.SnapshotWriter BeginReceive(SnapshotChunk first, ServerCallContext context)
+    {
+        if (first.Index > long.MaxValue)
+        {
+            throw gate.Refuse(context, PeerRefusal.Malformed, $"snapshot of slot {first.Index}, beyond any log");
+        }
+        try
+        {
+            return snapshots.BeginReceive(first.Index, first.Metadata.Span);
         }
         catch (InvalidDataException e)
         {

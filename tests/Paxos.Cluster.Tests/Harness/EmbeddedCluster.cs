@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -104,6 +106,44 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
                 return contents;
             }
             after = page.Items[^1].Key;
+        }
+    }
+
+    /// <summary>
+    /// Node <paramref name="node"/>'s promise, commit and applied index, its data, and the bytes of
+    /// every file in its data directory: equal fingerprints, nothing changed.
+    /// </summary>
+    public async Task<string> FingerprintAsync(int node)
+    {
+        var status = Host(node).Log.Status;
+        var contents = await ContentsAsync(node);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (key, value) in contents)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(key));
+            hash.AppendData(value.Span);
+        }
+        foreach (string file in Directory.GetFiles(Path.Combine(Root, Config.Nodes[node].Id), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(file));
+            hash.AppendData(await File.ReadAllBytesAsync(file));
+        }
+        return $"ballot {status.Ballot} commit {status.CommitIndex} applied {status.AppliedIndex}; {contents.Count} keys; {Convert.ToHexString(hash.GetHashAndReset())}";
+    }
+
+    /// <summary>The fingerprint once it stays the same over an election timeout (after a change such as a peer stopping has run its course).</summary>
+    public async Task<string> SettledFingerprintAsync(int node)
+    {
+        string seen = await FingerprintAsync(node);
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            string now = await FingerprintAsync(node);
+            if (now == seen)
+            {
+                return now;
+            }
+            seen = now;
         }
     }
 
