@@ -101,6 +101,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
                 kestrel.ListenAnyIP(metricsPort, listen => listen.Protocols = HttpProtocols.Http1); // what Prometheus scrapes with
             }
             kestrel.Limits.MaxRequestBodySize = options.MaxMessageBytes;
+            options.Limits.Apply(kestrel);
         });
         builder.Services.AddGrpc(grpc =>
         {
@@ -109,7 +110,9 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             // A request that does not even parse (for example a string field that is not UTF-8)
             // fails before any handler runs; its status then says why instead of "Exception was thrown by handler".
             grpc.EnableDetailedErrors = true;
+            grpc.Interceptors.Add<ClientCallLimiter>();
         });
+        builder.Services.AddSingleton(new ClientCallLimiter(options.Limits));
         builder.Services.AddSingleton<IServiceMethodProvider<KeyValueGrpcService>, KeyValueMethodProvider>();
         // Single-decree instances.
         var store = SingleDecreeStore.Open(Path.Combine(options.DataDirectory, "single-decree"));
