@@ -18,33 +18,33 @@ public sealed class AcceptorDurabilityTests(ITestOutputHelper output) : IDisposa
     public async Task A_promise_survives_SIGKILL()
     {
         await _cluster.StartAllAsync();
-        var acceptor = _cluster.Peer(1);
-        Assert.True((await acceptor.PrepareAsync(new PrepareRequest { InstanceId = "p", Ballot = B(9, 2) })).Promised);
+        Assert.True((await _cluster.PeerAs(1, 2).PrepareAsync(new PrepareRequest { InstanceId = "p", Ballot = B(9, 2) })).Promised);
 
         _cluster.Kill(1);
         await _cluster.StartAndWaitAsync(1);
 
-        var lower = await acceptor.PrepareAsync(new PrepareRequest { InstanceId = "p", Ballot = B(8, 0) });
+        var fromNode0 = _cluster.PeerAs(1, 0);
+        var lower = await fromNode0.PrepareAsync(new PrepareRequest { InstanceId = "p", Ballot = B(8, 0) });
         Assert.False(lower.Promised);
         Assert.Equal(B(9, 2), lower.PromisedBallot);
-        var accept = await acceptor.AcceptAsync(new AcceptRequest { InstanceId = "p", Ballot = B(8, 0), Value = ByteString.CopyFromUtf8("late") });
+        var accept = await fromNode0.AcceptAsync(new AcceptRequest { InstanceId = "p", Ballot = B(8, 0), Value = ByteString.CopyFromUtf8("late") });
         Assert.False(accept.Accepted);
-        Assert.False((await acceptor.LearnAsync(new LearnRequest { InstanceId = "p" })).HasAccepted);
+        Assert.False((await fromNode0.LearnAsync(new LearnRequest { InstanceId = "p" })).HasAccepted);
     }
 
     [Fact]
     public async Task An_acceptance_survives_SIGKILL_and_is_reported_in_later_promises()
     {
         await _cluster.StartAllAsync();
-        var acceptor = _cluster.Peer(2);
-        Assert.True((await acceptor.PrepareAsync(new PrepareRequest { InstanceId = "a", Ballot = B(5, 1) })).Promised);
-        Assert.True((await acceptor.AcceptAsync(new AcceptRequest { InstanceId = "a", Ballot = B(5, 1), Value = ByteString.CopyFromUtf8("durable") })).Accepted);
+        var fromNode1 = _cluster.PeerAs(2, 1);
+        Assert.True((await fromNode1.PrepareAsync(new PrepareRequest { InstanceId = "a", Ballot = B(5, 1) })).Promised);
+        Assert.True((await fromNode1.AcceptAsync(new AcceptRequest { InstanceId = "a", Ballot = B(5, 1), Value = ByteString.CopyFromUtf8("durable") })).Accepted);
 
         _cluster.Kill(2);
         await _cluster.StartAndWaitAsync(2);
 
-        Assert.False((await acceptor.PrepareAsync(new PrepareRequest { InstanceId = "a", Ballot = B(4, 2) })).Promised);
-        var promise = await acceptor.PrepareAsync(new PrepareRequest { InstanceId = "a", Ballot = B(6, 0) });
+        Assert.False((await fromNode1.PrepareAsync(new PrepareRequest { InstanceId = "a", Ballot = B(4, 1) })).Promised);
+        var promise = await _cluster.PeerAs(2, 0).PrepareAsync(new PrepareRequest { InstanceId = "a", Ballot = B(6, 0) });
         Assert.True(promise.Promised);
         Assert.True(promise.HasAccepted);
         Assert.Equal(B(5, 1), promise.AcceptedBallot);
@@ -69,7 +69,7 @@ public sealed class AcceptorDurabilityTests(ITestOutputHelper output) : IDisposa
     public async Task A_corrupt_state_file_stops_the_node_with_a_clear_message()
     {
         await _cluster.StartAllAsync();
-        Assert.True((await _cluster.Peer(1).PrepareAsync(new PrepareRequest { InstanceId = "c", Ballot = B(3, 0) })).Promised);
+        Assert.True((await _cluster.PeerAs(1, 0).PrepareAsync(new PrepareRequest { InstanceId = "c", Ballot = B(3, 0) })).Promised);
         _cluster.Kill(1);
         string file = Directory.GetFiles(Path.Combine(_cluster.DataDirectory(1), "single-decree"), "*.instance").Single();
         byte[] bytes = await File.ReadAllBytesAsync(file);

@@ -17,7 +17,7 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
     public async Task Malformed_requests_get_INVALID_ARGUMENT_and_change_nothing()
     {
         await _cluster.StartAllAsync();
-        var node = _cluster.Peer(0);
+        var node = _cluster.PeerAs(0, 1);
         var good = new Ballot { Round = 1, NodeIndex = 1 };
         var cases = new (string Name, Func<Task> Call, string Expected)[]
         {
@@ -60,7 +60,7 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
         var store = _cluster.KeyValue(0);
         await store.PutAsync(new PutRequest { Key = "k", Value = ByteString.CopyFromUtf8("before") }, deadline: DateTime.UtcNow.AddSeconds(10));
 
-        using var call = _cluster.Peer(0).InstallSnapshot(deadline: DateTime.UtcNow.AddSeconds(10));
+        using var call = _cluster.PeerAs(0, 1).InstallSnapshot(deadline: DateTime.UtcNow.AddSeconds(10));
         await call.RequestStream.WriteAsync(new SnapshotChunk
         {
             FromNode = 1,

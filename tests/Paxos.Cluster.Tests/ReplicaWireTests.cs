@@ -109,6 +109,72 @@ public sealed class ReplicaWireTests
         Assert.Throws<InvalidDataException>(() => ReplicaWire.FromWire(request, self: 0, clusterSize: 3));
     }
 
+    public static TheoryData<ReplicaMessage> MessagesInTheirSendersBallot() =>
+    [
+        new Prepare(2, 0, B, 4),
+        new Accept(2, 0, B, 3, Entries),
+        new Heartbeat(2, 0, B, 3, 11),
+        new ReadIndexReply(2, 0, B, 1, 5),
+        new TakeOver(2, 0, B, 12),
+        new PreVote(2, 0, B),
+    ];
+
+    /// <summary>A node can only propose, lead or campaign in its own ballots: node 1 may not send node 2's.</summary>
+    [Theory]
+    [MemberData(nameof(MessagesInTheirSendersBallot))]
+    public void A_message_in_another_nodes_ballot_than_its_senders_is_refused(ReplicaMessage message)
+    {
+        var request = new DeliverRequest { FromNode = 1, ToNode = 0 };
+        request.Messages.Add(ReplicaWire.ToWire(new CatchUpRequest(1, 0, 1)));
+        request.Messages.Add(ReplicaWire.ToWire(message));
+
+        var refused = Assert.Throws<PeerIdentityException>(() => ReplicaWire.FromWire(request, self: 0, clusterSize: 3));
+
+        Assert.Equal(PeerRefusal.BallotNotSender, refused.Reason);
+        Assert.Contains("a ballot of node 2", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(2, 1, PeerRefusal.WrongRecipient)]
+    [InlineData(0, 0, PeerRefusal.NotMember)]
+    [InlineData(3, 0, PeerRefusal.NotMember)]
+    [InlineData(-1, 0, PeerRefusal.NotMember)]
+    public void A_delivery_to_another_node_or_from_a_non_member_is_refused(int from, int to, string reason)
+    {
+        var request = new DeliverRequest { FromNode = from, ToNode = to };
+        request.Messages.Add(ReplicaWire.ToWire(new CatchUpRequest(from, to, 1)));
+
+        Assert.Equal(reason, Assert.Throws<PeerIdentityException>(() => ReplicaWire.FromWire(request, self: 0, clusterSize: 3)).Reason);
+    }
+
+    /// <summary>
+    /// Found by fuzzing: a node that promised round 2^64 - 1 finds no ballot above it, and stopped on
+    /// an invariant the next time it campaigned, after every restart too (the promise is durable).
+    /// </summary>
+    [Fact]
+    public void A_ballot_with_a_round_no_ballot_can_follow_is_malformed()
+    {
+        var request = new DeliverRequest { FromNode = 1, ToNode = 0 };
+        request.Messages.Add(ReplicaWire.ToWire(new Prepare(1, 0, new Ballot(ulong.MaxValue, 1), 3)));
+
+        var error = Assert.Throws<InvalidDataException>(() => ReplicaWire.FromWire(request, self: 0, clusterSize: 3));
+
+        Assert.Contains($"the limit is {long.MaxValue}", error.Message, StringComparison.Ordinal);
+        Assert.Throws<Grpc.Core.RpcException>(() => Paxos.Transport.SingleDecree.SingleDecreeWire.ParseReportedBallot(new Paxos.Transport.V1.Ballot { Round = ulong.MaxValue }));
+    }
+
+    /// <summary>The core asserts this of every Accept it handles; a peer's Accept that broke it would otherwise stop the node.</summary>
+    [Fact]
+    public void An_accept_carrying_a_slot_in_another_ballot_is_malformed()
+    {
+        var request = new DeliverRequest { FromNode = 2, ToNode = 0 };
+        request.Messages.Add(ReplicaWire.ToWire(new Accept(2, 0, B, 3, [new LogEntry(4, new Ballot(6, 2), SlotValue.NoOp)])));
+
+        var error = Assert.Throws<InvalidDataException>(() => ReplicaWire.FromWire(request, self: 0, clusterSize: 3));
+
+        Assert.Contains("carries slot 4 in ballot 6.2", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Records compare lists by reference, so this spells out every field, entries included.</summary>
     private static string Describe(ReplicaMessage message) => message switch
     {

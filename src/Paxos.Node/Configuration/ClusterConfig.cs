@@ -10,7 +10,9 @@ public sealed record NodeEntry(string Id, Uri Url, int Port);
 public sealed class ClusterConfig
 {
     /// <summary>A cluster of <paramref name="nodes"/>, in ballot order; a <see cref="ConfigException"/> if the list is empty or an id repeats.</summary>
-    public ClusterConfig(IReadOnlyList<NodeEntry> nodes)
+    /// <param name="nodes">The nodes, in order.</param>
+    /// <param name="clusterToken">The file's optional <c>cluster_token</c>: part of the id a new cluster is founded with.</param>
+    public ClusterConfig(IReadOnlyList<NodeEntry> nodes, string clusterToken = "")
     {
         if (nodes.Count == 0)
         {
@@ -24,8 +26,16 @@ public sealed class ClusterConfig
                 throw new ConfigException($"node id '{node.Id}' appears twice");
             }
         }
+        if (clusterToken.Length > MaxClusterTokenLength || clusterToken.Any(char.IsControl))
+        {
+            throw new ConfigException($"the cluster_token must be at most {MaxClusterTokenLength} characters without control characters");
+        }
         Nodes = nodes;
+        ClusterToken = clusterToken;
     }
+
+    /// <summary>The longest <see cref="ClusterToken"/>.</summary>
+    public const int MaxClusterTokenLength = 256;
 
     /// <summary>The nodes; a node's index here is its number in ballots.</summary>
     public IReadOnlyList<NodeEntry> Nodes { get; }
@@ -35,6 +45,13 @@ public sealed class ClusterConfig
 
     /// <summary>Client tokens every client call must carry; null: none needed.</summary>
     public AuthSettings? Auth { get; init; }
+
+
+    /// <summary>
+    /// Tells apart clusters founded from otherwise equal files (as etcd's <c>--initial-cluster-token</c>):
+    /// it only enters the cluster id a new cluster is founded with (<see cref="Hosting.ClusterId.Founding"/>); "" when the file has none.
+    /// </summary>
+    public string ClusterToken { get; }
 
     /// <summary>How many nodes; a quorum is a majority of them.</summary>
     public int Size => Nodes.Count;

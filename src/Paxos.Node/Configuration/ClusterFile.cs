@@ -10,6 +10,7 @@ public static class ClusterFile
     private sealed class FileModel
     {
         public List<NodeModel>? Nodes { get; set; }
+        public string? ClusterToken { get; set; }
 
         public TlsModel? Tls { get; set; }
 
@@ -96,7 +97,7 @@ public static class ClusterFile
         {
             throw new ConfigException($"{source}: with 'tls', every node speaks only TLS, so node '{plain.Id}' needs an https:// url, not '{plain.Url}'");
         }
-        return new ClusterConfig(entries)
+        return new ClusterConfig(entries, model.ClusterToken ?? "")
         {
             Tls = model.Tls is { } tls ? ParseTls(tls, source, folder) : null,
             Auth = model.Auth is { } auth ? new AuthSettings(ResolvePath(auth.Tokens, "auth.tokens", source, folder)) : null,
@@ -117,6 +118,10 @@ public static class ClusterFile
     public static string Render(ClusterConfig config)
     {
         var writer = new StringWriter();
+        if (config.ClusterToken.Length > 0)
+        {
+            writer.WriteLine($"cluster_token: '{config.ClusterToken.Replace("'", "''", StringComparison.Ordinal)}'");
+        }
         if (config.Tls is { } tls)
         {
             writer.WriteLine("tls:");

@@ -38,6 +38,9 @@ public sealed class NodeMetrics
         LeaderChanges = factory.CreateCounter("paxos_leader_changes_seen_total", "How many times this node saw the leader change (to another node or to none).");
         CommandsApplied = factory.CreateCounter("paxos_commands_applied_total", "Commands applied to the state machine, one per write, many per slot.");
         SnapshotsTaken = factory.CreateCounter("paxos_snapshots_taken_total", "Snapshots of the state machine this node took (each compacts the log).");
+        PeerMessagesRefused = factory.CreateCounter("paxos_peer_messages_refused_total",
+            "Peer calls and deliveries refused, each counted once and changing nothing, by reason: unidentified, other_cluster, not_member, wrong_sender, ballot_not_sender, wrong_recipient, malformed.",
+            new CounterConfiguration { LabelNames = ["reason"] });
         SnapshotsInstalled = factory.CreateCounter("paxos_snapshots_installed_total", "Snapshots this node installed from the leader because the entries it needed were compacted.");
         _requestDuration = factory.CreateHistogram("paxos_request_duration_seconds",
             "Client calls on this node, from arrival to answer (forwarding and retries included), by method; failed calls too.",
@@ -82,6 +85,9 @@ public sealed class NodeMetrics
 
     /// <summary>Snapshots this node installed from its leader.</summary>
     public Counter SnapshotsInstalled { get; }
+
+    /// <summary>Refused peer calls and deliveries, by reason (<see cref="Paxos.Transport.Replication.PeerRefusal"/>).</summary>
+    public Counter PeerMessagesRefused { get; }
 
     /// <summary>Peer calls refused: the caller's certificate does not name the node it claims to be.</summary>
     public Counter PeerCallsRefused { get; }

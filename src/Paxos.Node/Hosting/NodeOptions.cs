@@ -56,6 +56,9 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     /// </summary>
     public IStateMachine? StateMachine { get; init; }
 
+    /// <summary>Connections, streams, client calls in progress and slow readers: what the server gives clients at most.</summary>
+    public ServerLimits Limits { get; init; } = new();
+
     /// <summary>Faults planted by the test-only host; <see cref="TestHooks.None"/> otherwise.</summary>
     internal TestHooks TestHooks { get; init; } = TestHooks.None;
 

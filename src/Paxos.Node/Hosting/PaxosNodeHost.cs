@@ -40,7 +40,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     private readonly LeaseKeeper? _leases;
 
     private PaxosNodeHost(WebApplication app, AcceptorLoop acceptor, ReplicaDriver replica, IReadOnlyList<GrpcChannel?> channels, SingleDecreeEngine engine, NodeIdentity identity,
-        ILoggerFactory nodeLoggers, LeaseKeeper? leases)
+        ClusterId clusterId, ILoggerFactory nodeLoggers, LeaseKeeper? leases)
     {
         _leases = leases;
         _app = app;
@@ -50,10 +50,14 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         _channels = channels;
         _engine = engine;
         Identity = identity;
+        ClusterId = clusterId;
     }
 
     /// <summary>This node's id and index, and every node's id.</summary>
     public NodeIdentity Identity { get; }
+
+    /// <summary>The id of the cluster this node belongs to, kept in its data directory (<see cref="ClusterIdFile"/>).</summary>
+    public ClusterId ClusterId { get; }
 
     /// <summary>The replicated log (Multi-Paxos): replicate commands to the state machine, read-index barriers, status.</summary>
     public ReplicaDriver Log => _replica;
@@ -88,6 +92,8 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     {
         int self = options.Cluster.IndexOf(options.NodeId);
         var identity = new NodeIdentity(options.NodeId, self, [.. options.Cluster.Nodes.Select(n => n.Id)]);
+        var clusterId = ClusterIdFile.LoadOrFound(options.DataDirectory, options.Cluster);
+        var caller = new PeerHeaders(clusterId, options.NodeId);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         AddNodeLogging(builder.Logging, options.NodeId);
@@ -111,6 +117,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
                 });
             }
             kestrel.Limits.MaxRequestBodySize = options.MaxMessageBytes;
+            options.Limits.Apply(kestrel);
         });
         builder.Services.AddGrpc(grpc =>
         {
@@ -119,11 +126,13 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             // A request that does not even parse (for example a string field that is not UTF-8)
             // fails before any handler runs; its status then says why instead of "Exception was thrown by handler".
             grpc.EnableDetailedErrors = true;
+            grpc.Interceptors.Add<ClientCallLimiter>();
             if (tokens is not null)
             {
                 grpc.Interceptors.Add<ClientTokenInterceptor>();
             }
         });
+        builder.Services.AddSingleton(new ClientCallLimiter(options.Limits));
         builder.Services.AddSingleton<IServiceMethodProvider<KeyValueGrpcService>, KeyValueMethodProvider>();
         // Single-decree instances.
         var store = SingleDecreeStore.Open(Path.Combine(options.DataDirectory, "single-decree"));
@@ -143,7 +152,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             }
             string peerId = options.Cluster.Nodes[i].Id;
             channels[i] = PeerChannels.Create(options.Cluster.Nodes[i].Url, options.MaxMessageBytes,
-                credentials is null ? null : handler => { credentials.UseForPeer(handler, peerId); return handler; });
+                credentials is null ? null : handler => { credentials.UseForPeer(handler, peerId); return handler; }, caller);
             var peer = new PaxosService.PaxosServiceClient(channels[i]);
             peerClients[i] = peer;
             acceptors[i] = new GrpcAcceptorPeer(peer);
@@ -194,6 +203,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         }
         builder.Services.AddSingleton(options.TestHooks);
         builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(provider => new PeerGate(identity, clusterId, metrics, provider.GetRequiredService<ILogger<PeerGate>>()));
         builder.Services.AddSingleton(acceptor);
         builder.Services.AddSingleton(replica);
         builder.Services.AddSingleton(snapshots);
@@ -237,12 +247,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         }
         string dataDirectory = Path.GetFullPath(options.DataDirectory);
         string cluster = peers.ToString();
-        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, recovered.SnapshotIndex, recovered.CommitIndex, cluster);
+        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, recovered.SnapshotIndex, recovered.CommitIndex, clusterId, cluster);
         if (credentials is null)
         {
             LogNoTls(logger, options.Cluster.Nodes[self].Port, options.Cluster.Auth is null ? "" : "; the client tokens travel in the clear");
         }
-        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, nodeLoggers, leases);
+        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, clusterId, nodeLoggers, leases);
     }
 
     /// <summary>With <paramref name="credentials"/>, the port speaks only TLS 1.2+ and demands a client certificate from the cluster's CA.</summary>
@@ -275,8 +285,8 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         ? new LeaderPlacement(options.Cluster.Size, self, Math.Max(1, (int)Math.Ceiling(TimeSpan.FromSeconds(2) / options.Tick)), minCommands: 200, sharePercent: 90)
         : null;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster:{Peers}")]
-    private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, string peers);
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster {ClusterId}:{Peers}")]
+    private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, ClusterId clusterId, string peers);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "no tls in the cluster file: port {Port} listens on all interfaces in plain HTTP/2, so anyone who can reach it can read and write every key and speak to the node as a peer{Tokens}; see the tls block (CONTRACT.md section 5, 'paxos certs')")]
     private static partial void LogNoTls(ILogger logger, int port, string tokens);

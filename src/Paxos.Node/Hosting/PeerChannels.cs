@@ -12,7 +12,8 @@ public static class PeerChannels
     /// Sets up TLS on the connection handler (certificates, trust) and returns the handler the
     /// channel uses: it, or one wrapping it (to add a token to every call). Null: as the URL says, with the machine's trust.
     /// </param>
-    public static GrpcChannel Create(Uri url, int maxMessageBytes = WireLimits.MaxMessageBytes, Func<SocketsHttpHandler, HttpMessageHandler>? secure = null)
+    /// <param name="caller">Who calls, sent with every call (a node's channels to its peers); null for none.</param>
+    public static GrpcChannel Create(Uri url, int maxMessageBytes = WireLimits.MaxMessageBytes, Func<SocketsHttpHandler, HttpMessageHandler>? secure = null, PeerHeaders? caller = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -24,9 +25,12 @@ public static class PeerChannels
         };
         return GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
-            HttpHandler = secure?.Invoke(handler) ?? handler,
+            HttpHandler = caller is null ? Secured(handler, secure) : caller.Around(Secured(handler, secure)),
             MaxReceiveMessageSize = maxMessageBytes,
             MaxSendMessageSize = maxMessageBytes,
         });
     }
+
+    private static HttpMessageHandler Secured(SocketsHttpHandler handler, Func<SocketsHttpHandler, HttpMessageHandler>? secure) =>
+        secure?.Invoke(handler) ?? handler;
 }

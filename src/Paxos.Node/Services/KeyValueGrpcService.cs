@@ -31,7 +31,7 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         return result switch
         {
             PutResult put => new PutResponse { Index = put.Index },
-            _ => throw Unexpected(result),
+            _ => throw Unexpected(result, command),
         };
     }
 
@@ -43,7 +43,7 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         return result switch
         {
             DeleteResult delete => new DeleteResponse { Existed = delete.Existed, Index = delete.Index },
-            _ => throw Unexpected(result),
+            _ => throw Unexpected(result, command),
         };
     }
 
@@ -64,7 +64,7 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
                 CurrentValue = ByteString.CopyFrom(cas.CurrentValue.Span),
                 Index = cas.Index,
             },
-            _ => throw Unexpected(result),
+            _ => throw Unexpected(result, command),
         };
     }
 
@@ -110,7 +110,7 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         return result switch
         {
             TxnResult txn => TxnTranslation.ToResponse(txn),
-            _ => throw Unexpected(result),
+            _ => throw Unexpected(result, command),
         };
     }
 
@@ -295,4 +295,12 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
 
     internal static InvalidOperationException Unexpected(KeyValueResult result) =>
         new($"the state machine answered with {result.GetType().Name}");
+
+    /// <summary>
+    /// A write answered with another kind of result: its (client_id, request_id) was first used for
+    /// another kind of write, whose result the state machine gives every retry of that id.
+    /// </summary>
+    private static RpcException Unexpected(KeyValueResult result, KeyValueCommand command) =>
+        new(new Status(StatusCode.FailedPrecondition,
+            $"request_id {command.RequestId} of client '{command.ClientId}' was first used for another kind of write (answered with {result.GetType().Name}); a retry must repeat the same request"));
 }

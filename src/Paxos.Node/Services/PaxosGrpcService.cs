@@ -13,42 +13,43 @@ using Microsoft.Extensions.Hosting;
 namespace Paxos.Node.Services;
 
 /// <summary>
-/// The node-to-node <c>PaxosService</c>: validates each request (a malformed one gets
-/// INVALID_ARGUMENT and never touches state), hands it to the acceptor loop, and replies once the
-/// new state is on disk. With TLS, a call whose certificate does not name the node it claims to
-/// be gets PERMISSION_DENIED first (<see cref="PeerCertificateCheck"/>).
+/// The node-to-node <c>PaxosService</c>: admits only calls from other members of this cluster
+/// (<see cref="PeerGate"/>), validates each request (a malformed one gets INVALID_ARGUMENT, one
+/// that names another sender, or carries the ballot of a node other than the caller, gets
+/// PERMISSION_DENIED; neither touches state), hands it to the acceptor loop, and replies once the
+/// new state is on disk. With TLS, the caller's certificate must name the node it says it is
+/// (<see cref="PeerCertificateCheck"/>). GetStatus is the operator's and answers anyone.
 /// </summary>
-public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, IHostApplicationLifetime lifetime,
+public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, PeerGate gate, IHostApplicationLifetime lifetime,
     PeerCertificateCheck peers)
     : PaxosService.PaxosServiceBase
 {
     private const long MaxSnapshotBytes = 64L * 1024 * 1024 * 1024;
 
-    /// <summary>Receives a snapshot from the leader in chunks, verifies it and installs it if it is ahead of this replica.</summary>
     public override async Task<InstallSnapshotResponse> InstallSnapshot(IAsyncStreamReader<SnapshotChunk> requestStream, ServerCallContext context)
     {
+        int sender = Admit(context);
         if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "empty snapshot stream"));
+            throw gate.Refuse(context, PeerRefusal.Malformed, "empty snapshot stream");
         }
         var first = requestStream.Current;
-        peers.Demand(context, first.FromNode);
-        if (first.FromNode < 0 || first.FromNode >= identity.ClusterSize || first.FromNode == identity.Index)
+        if (first.FromNode != sender)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"snapshot from node {first.FromNode}, which is not another node of this cluster"));
+            throw gate.Refuse(context, PeerRefusal.WrongSender, $"snapshot from node {first.FromNode} on a call from node {sender}");
         }
         if (first.Index <= replica.Status.AppliedIndex)
         {
             return new InstallSnapshotResponse { InstalledIndex = replica.Status.AppliedIndex }; // already past it
         }
-        using var writer = snapshots.BeginReceive(first.Index, first.Metadata.Span);
+        using var writer = BeginReceive(first, context);
         var chunk = first;
         while (true)
         {
             writer.Write(chunk.Data.Span);
             if (writer.ContentLength > MaxSnapshotBytes)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"snapshot larger than {MaxSnapshotBytes} bytes"));
+                throw gate.Refuse(context, PeerRefusal.Malformed, $"snapshot larger than {MaxSnapshotBytes} bytes");
             }
             if (chunk.Last)
             {
@@ -56,7 +57,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             }
             if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, "snapshot stream ended before its last chunk"));
+                throw gate.Refuse(context, PeerRefusal.Malformed, "snapshot stream ended before its last chunk");
             }
             chunk = requestStream.Current;
         }
@@ -67,7 +68,24 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         }
         catch (InvalidDataException e)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+            throw gate.Refuse(context, PeerRefusal.Malformed, e.Message);
+        }
+    }
+
+    /// <summary>Where a snapshot from a peer is received, once its first chunk's index and metadata are found sound.</summary>
+    private Paxos.Storage.Snapshots.SnapshotWriter BeginReceive(SnapshotChunk first, ServerCallContext context)
+    {
+        if (first.Index > long.MaxValue)
+        {
+            throw gate.Refuse(context, PeerRefusal.Malformed, $"snapshot of slot {first.Index}, beyond any log");
+        }
+        try
+        {
+            return snapshots.BeginReceive(first.Index, first.Metadata.Span);
+        }
+        catch (InvalidDataException e)
+        {
+            throw gate.Refuse(context, PeerRefusal.Malformed, e.Message);
         }
     }
 
@@ -75,22 +93,31 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// A peer's long-lived message stream. It ends when the peer ends it, and also when this node
     /// starts stopping: the server's graceful stop waits for open calls, and a peer never ends its
     /// stream on its own while it runs, so without this every stop would wait out the host's timeout.
+    /// A delivery that is refused ends the stream; nothing of it reaches the replica.
     /// </summary>
     public override async Task<DeliverResponse> Deliver(IAsyncStreamReader<DeliverRequest> requestStream, ServerCallContext context)
     {
+        int sender = Admit(context);
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-        var named = peers.PeersOf(context);
         while (await NextAsync(requestStream, ended.Token).ConfigureAwait(false))
         {
-            peers.Demand(named, requestStream.Current.FromNode, context);
+            var delivery = requestStream.Current;
+            if (delivery.FromNode != sender)
+            {
+                throw gate.Refuse(context, PeerRefusal.WrongSender, $"delivery from node {delivery.FromNode} on a stream from node {sender}");
+            }
             List<Paxos.Core.Replication.ReplicaMessage> messages;
             try
             {
-                messages = ReplicaWire.FromWire(requestStream.Current, identity.Index, identity.ClusterSize);
+                messages = ReplicaWire.FromWire(delivery, identity.Index, identity.ClusterSize);
+            }
+            catch (PeerIdentityException e)
+            {
+                throw gate.Refuse(context, e.Reason, e.Message);
             }
             catch (InvalidDataException e)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+                throw gate.Refuse(context, PeerRefusal.Malformed, e.Message);
             }
             replica.Deliver(messages);
         }
@@ -110,7 +137,6 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         }
     }
 
-    /// <summary>This node's role, ballot, leader and log positions.</summary>
     public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
         var status = replica.Status;
@@ -126,12 +152,11 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         });
     }
 
-    /// <summary>Single-decree phase 1a: the acceptor's promise (fsynced) or refusal.</summary>
     public override async Task<PrepareResponse> Prepare(PrepareRequest request, ServerCallContext context)
     {
-        peers.Demand(context, request.Ballot?.NodeIndex ?? -1);
+        int sender = Admit(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
-        var ballot = SingleDecreeWire.ParseBallot(request.Ballot, identity.ClusterSize, "ballot");
+        var ballot = OwnBallot(request.Ballot, sender, "prepare", context);
         var reply = await acceptor.PrepareAsync(id, ballot, context.CancellationToken).ConfigureAwait(false);
         var response = new PrepareResponse { Promised = reply.Granted, PromisedBallot = SingleDecreeWire.ToWire(reply.Promised) };
         if (reply.Accepted is { } accepted)
@@ -143,31 +168,28 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         return response;
     }
 
-    /// <summary>Single-decree phase 2a: the acceptor's acceptance (fsynced) or refusal.</summary>
     public override async Task<AcceptResponse> Accept(AcceptRequest request, ServerCallContext context)
     {
-        peers.Demand(context, request.Ballot?.NodeIndex ?? -1);
+        int sender = Admit(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
-        var ballot = SingleDecreeWire.ParseBallot(request.Ballot, identity.ClusterSize, "ballot");
+        var ballot = OwnBallot(request.Ballot, sender, "accept", context);
         byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
         var reply = await acceptor.AcceptAsync(id, new Proposal(ballot, value), context.CancellationToken).ConfigureAwait(false);
         return new AcceptResponse { Accepted = reply.Granted, PromisedBallot = SingleDecreeWire.ToWire(reply.Promised) };
     }
 
-    /// <summary>Single-decree: a value was chosen; the learner records it.</summary>
     public override async Task<DecideResponse> Decide(DecideRequest request, ServerCallContext context)
     {
-        peers.Demand(context, claimed: null);
+        Admit(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
         await acceptor.DecideAsync(id, value, context.CancellationToken).ConfigureAwait(false);
         return new DecideResponse();
     }
 
-    /// <summary>Single-decree: what this node learned and accepted for an instance.</summary>
     public override async Task<LearnResponse> Learn(LearnRequest request, ServerCallContext context)
     {
-        peers.Demand(context, claimed: null);
+        Admit(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var report = await acceptor.LearnAsync(id, context.CancellationToken).ConfigureAwait(false);
         var response = new LearnResponse();
@@ -183,5 +205,24 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             response.AcceptedValue = ByteString.CopyFrom(accepted.Value);
         }
         return response;
+    }
+
+    /// <summary>A single-decree request's ballot, which must be one of the calling node's.</summary>
+    /// <summary>The calling member (<see cref="PeerGate.Admit"/>), once its certificate (with TLS) names it.</summary>
+    private int Admit(ServerCallContext context)
+    {
+        int sender = gate.Admit(context);
+        peers.Demand(context, sender);
+        return sender;
+    }
+
+    private Paxos.Core.Ballot OwnBallot(Ballot? wire, int sender, string what, ServerCallContext context)
+    {
+        var ballot = SingleDecreeWire.ParseBallot(wire, identity.ClusterSize, "ballot");
+        if (ballot.NodeId != sender)
+        {
+            throw gate.Refuse(context, PeerRefusal.BallotNotSender, $"{what} from node {sender} in ballot {ballot}, a ballot of node {ballot.NodeId}");
+        }
+        return ballot;
     }
 }

@@ -8,8 +8,13 @@ namespace Paxos.Transport.Replication;
 
 /// <summary>
 /// Maps Multi-Paxos replica messages between the core and protobuf. Everything arriving is
-/// validated: node numbers in range, ballots present and well-formed, batch sizes bounded. A bad
-/// batch is rejected whole with <see cref="InvalidDataException"/> and never reaches the core.
+/// validated: node numbers in range, ballots present and well-formed (round at most
+/// <see cref="WireLimits.MaxBallotRound"/>), batch sizes bounded, an
+/// Accept's entries in its own ballot, and identity: the delivery is addressed to this node, comes
+/// from another member, and every message that carries its sender's own ballot (Prepare, Accept,
+/// Heartbeat, TakeOver, ReadIndexReply, PreVote) carries a ballot of the sender's node. A bad batch
+/// is rejected whole with <see cref="InvalidDataException"/> (a <see cref="PeerIdentityException"/>
+/// for identity) and never reaches the core.
 /// </summary>
 public static class ReplicaWire
 {
@@ -54,16 +59,18 @@ public static class ReplicaWire
         _ => throw new ArgumentException($"unknown replica message {message.GetType().Name}", nameof(message)),
     };
 
-    /// <summary>Converts a delivery addressed to node <paramref name="self"/> of a <paramref name="clusterSize"/>-node cluster; throws <see cref="InvalidDataException"/> on anything malformed.</summary>
+    /// <summary>Converts a delivery to node <paramref name="self"/> of a <paramref name="clusterSize"/>-node cluster.</summary>
+    /// <exception cref="InvalidDataException">Something in it is malformed.</exception>
+    /// <exception cref="PeerIdentityException">It is not addressed to this node, not from another member, or a message carries another node's ballot as its sender's.</exception>
     public static List<ReplicaMessage> FromWire(Wire.DeliverRequest request, int self, int clusterSize)
     {
         if (request.ToNode != self)
         {
-            throw new InvalidDataException($"delivery addressed to node {request.ToNode}, but this is node {self}");
+            throw new PeerIdentityException(PeerRefusal.WrongRecipient, $"delivery addressed to node {request.ToNode}, but this is node {self}");
         }
         if (request.FromNode < 0 || request.FromNode >= clusterSize || request.FromNode == self)
         {
-            throw new InvalidDataException($"delivery from node {request.FromNode}, which is not another node of this {clusterSize}-node cluster");
+            throw new PeerIdentityException(PeerRefusal.NotMember, $"delivery from node {request.FromNode}, which is not another node of this {clusterSize}-node cluster");
         }
         if (request.Messages.Count > MaxMessagesPerDelivery)
         {
@@ -75,19 +82,19 @@ public static class ReplicaWire
         {
             messages.Add(m.BodyCase switch
             {
-                Wire.ReplicaMessage.BodyOneofCase.Prepare => new Prepare(from, self, Ballot(m.Prepare.Ballot, clusterSize), m.Prepare.FromSlot),
+                Wire.ReplicaMessage.BodyOneofCase.Prepare => new Prepare(from, self, Own(m.Prepare.Ballot, from, clusterSize, "prepare"), m.Prepare.FromSlot),
                 Wire.ReplicaMessage.BodyOneofCase.Promise => PromisePart(m.Promise, from, self, clusterSize),
                 Wire.ReplicaMessage.BodyOneofCase.Nack => new Nack(from, self, Ballot(m.Nack.Rejected, clusterSize), Ballot(m.Nack.Promised, clusterSize)),
-                Wire.ReplicaMessage.BodyOneofCase.Accept => new Accept(from, self, Ballot(m.Accept.Ballot, clusterSize), m.Accept.CommitIndex, Entries(m.Accept.Entries, clusterSize)),
+                Wire.ReplicaMessage.BodyOneofCase.Accept => AcceptPart(m.Accept, from, self, clusterSize),
                 Wire.ReplicaMessage.BodyOneofCase.AcceptReply => new AcceptReply(from, self, Ballot(m.AcceptReply.Ballot, clusterSize), [.. m.AcceptReply.Slots], m.AcceptReply.CommitIndex),
-                Wire.ReplicaMessage.BodyOneofCase.Heartbeat => new Heartbeat(from, self, Ballot(m.Heartbeat.Ballot, clusterSize), m.Heartbeat.CommitIndex, m.Heartbeat.Round),
+                Wire.ReplicaMessage.BodyOneofCase.Heartbeat => new Heartbeat(from, self, Own(m.Heartbeat.Ballot, from, clusterSize, "heartbeat"), m.Heartbeat.CommitIndex, m.Heartbeat.Round),
                 Wire.ReplicaMessage.BodyOneofCase.HeartbeatReply => new HeartbeatReply(from, self, Ballot(m.HeartbeatReply.Ballot, clusterSize), m.HeartbeatReply.Round, m.HeartbeatReply.CommitIndex, m.HeartbeatReply.LastAccepted),
                 Wire.ReplicaMessage.BodyOneofCase.CatchUpRequest => new CatchUpRequest(from, self, m.CatchUpRequest.FromSlot),
                 Wire.ReplicaMessage.BodyOneofCase.CatchUp => new CatchUp(from, self, m.CatchUp.CommitIndex, Entries(m.CatchUp.Entries, clusterSize)),
                 Wire.ReplicaMessage.BodyOneofCase.ReadIndexRequest => new ReadIndexRequest(from, self, m.ReadIndexRequest.Token),
-                Wire.ReplicaMessage.BodyOneofCase.ReadIndexReply => new ReadIndexReply(from, self, Ballot(m.ReadIndexReply.Ballot, clusterSize), m.ReadIndexReply.Token, m.ReadIndexReply.Index),
-                Wire.ReplicaMessage.BodyOneofCase.TakeOver => new TakeOver(from, self, Ballot(m.TakeOver.Ballot, clusterSize), m.TakeOver.CommitIndex),
-                Wire.ReplicaMessage.BodyOneofCase.PreVote => new PreVote(from, self, Ballot(m.PreVote.Ballot, clusterSize)),
+                Wire.ReplicaMessage.BodyOneofCase.ReadIndexReply => new ReadIndexReply(from, self, Own(m.ReadIndexReply.Ballot, from, clusterSize, "read index reply"), m.ReadIndexReply.Token, m.ReadIndexReply.Index),
+                Wire.ReplicaMessage.BodyOneofCase.TakeOver => new TakeOver(from, self, Own(m.TakeOver.Ballot, from, clusterSize, "take-over"), m.TakeOver.CommitIndex),
+                Wire.ReplicaMessage.BodyOneofCase.PreVote => new PreVote(from, self, Own(m.PreVote.Ballot, from, clusterSize, "pre-vote")),
                 Wire.ReplicaMessage.BodyOneofCase.PreVoteReply => new PreVoteReply(from, self, Ballot(m.PreVoteReply.Ballot, clusterSize), m.PreVoteReply.Granted, Ballot(m.PreVoteReply.Promised, clusterSize)),
                 Wire.ReplicaMessage.BodyOneofCase.ForwardProposal => new ForwardProposal(from, self, m.ForwardProposal.Id, m.ForwardProposal.Command.Memory),
                 Wire.ReplicaMessage.BodyOneofCase.ForwardResult => Result(m.ForwardResult, from, self, clusterSize),
@@ -115,6 +122,20 @@ public static class ReplicaWire
         return new Promise(from, self, Ballot(m.Ballot, clusterSize), m.CommitIndex, accepted, m.FirstSlot, last);
     }
 
+    private static Accept AcceptPart(Wire.AcceptMessage m, int from, int self, int clusterSize)
+    {
+        CoreBallot ballot = Own(m.Ballot, from, clusterSize, "accept");
+        List<LogEntry> entries = Entries(m.Entries, clusterSize);
+        foreach (LogEntry entry in entries)
+        {
+            if (entry.Ballot != ballot)
+            {
+                throw new InvalidDataException($"accept in ballot {ballot} carries slot {entry.Slot} in ballot {entry.Ballot}");
+            }
+        }
+        return new Accept(from, self, ballot, m.CommitIndex, entries);
+    }
+
     private static ForwardResult Result(Wire.ForwardResultMessage m, int from, int self, int clusterSize)
     {
         if (m.Status is Wire.ForwardStatus.Unspecified || !Enum.IsDefined(m.Status))
@@ -140,7 +161,22 @@ public static class ReplicaWire
         {
             throw new InvalidDataException($"ballot names node index {ballot.NodeIndex}, which is not a node of this {clusterSize}-node cluster");
         }
+        if (ballot.Round > WireLimits.MaxBallotRound)
+        {
+            throw new InvalidDataException($"ballot has round {ballot.Round}; the limit is {WireLimits.MaxBallotRound}");
+        }
         return new CoreBallot(ballot.Round, ballot.NodeIndex);
+    }
+
+    /// <summary>The ballot of a message that carries its sender's own ballot: it must be a ballot of node <paramref name="from"/>.</summary>
+    private static CoreBallot Own(Wire.Ballot? ballot, int from, int clusterSize, string what)
+    {
+        CoreBallot own = Ballot(ballot, clusterSize);
+        if (own.NodeId != from)
+        {
+            throw new PeerIdentityException(PeerRefusal.BallotNotSender, $"{what} from node {from} in ballot {own}, a ballot of node {own.NodeId}");
+        }
+        return own;
     }
 
     private static List<LogEntry> Entries(Google.Protobuf.Collections.RepeatedField<Wire.SlotEntry> entries, int clusterSize)

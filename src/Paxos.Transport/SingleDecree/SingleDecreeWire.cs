@@ -31,12 +31,16 @@ public static class SingleDecreeWire
         {
             throw Invalid($"{field} names node index {ballot.NodeIndex}, which is not a node of this {clusterSize}-node cluster");
         }
-        return new CoreBallot(ballot.Round, ballot.NodeIndex);
+        return new CoreBallot(Round(ballot, field), ballot.NodeIndex);
     }
 
     /// <summary>A ballot reported by a peer; absent means Zero (nothing promised).</summary>
     public static CoreBallot ParseReportedBallot(WireBallot? ballot) =>
-        ballot is null ? CoreBallot.Zero : new CoreBallot(ballot.Round, ballot.NodeIndex);
+        ballot is null ? CoreBallot.Zero : new CoreBallot(Round(ballot, "reported ballot"), ballot.NodeIndex);
+
+    /// <summary>The ballot's round, at most <see cref="WireLimits.MaxBallotRound"/>: a proposer must always find a ballot above it.</summary>
+    private static ulong Round(WireBallot ballot, string field) =>
+        ballot.Round <= WireLimits.MaxBallotRound ? ballot.Round : throw Invalid($"{field} has round {ballot.Round}; the limit is {WireLimits.MaxBallotRound}");
 
     /// <summary>A request's instance id: not empty, at most <see cref="WireLimits.MaxInstanceIdBytes"/> UTF-8 bytes; else INVALID_ARGUMENT.</summary>
     public static string ParseInstanceId(string instanceId)

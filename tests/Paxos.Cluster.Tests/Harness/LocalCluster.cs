@@ -18,6 +18,7 @@ internal sealed class LocalCluster : IDisposable
     private readonly ITestOutputHelper _log;
     private readonly NodeProcess?[] _processes;
     private readonly GrpcChannel[] _channels;
+    private readonly Dictionary<(int Node, int As), GrpcChannel> _peerChannels = [];
     private readonly TcpProxy[] _proxies;
     private readonly List<string> _exitedByThemselves = [];
 
@@ -54,7 +55,22 @@ internal sealed class LocalCluster : IDisposable
 
     public ConsensusService.ConsensusServiceClient Consensus(int node) => new(_channels[node]);
 
-    public PaxosService.PaxosServiceClient Peer(int node) => new(_channels[node]);
+    /// <summary>Node <paramref name="node"/>'s PaxosService, called as the next node in the file (a member it admits).</summary>
+    public PaxosService.PaxosServiceClient Peer(int node) => PeerAs(node, (node + 1) % Size);
+
+    /// <summary>Node <paramref name="node"/>'s PaxosService, called as node <paramref name="asNode"/> of this cluster would call it.</summary>
+    public PaxosService.PaxosServiceClient PeerAs(int node, int asNode)
+    {
+        lock (_peerChannels)
+        {
+            if (!_peerChannels.TryGetValue((node, asNode), out var channel))
+            {
+                channel = PeerChannels.Create(Config.Nodes[node].Url, caller: new PeerHeaders(ClusterId.Founding(Config), Config.Nodes[asNode].Id));
+                _peerChannels[(node, asNode)] = channel;
+            }
+            return new(channel);
+        }
+    }
 
     public KeyValueService.KeyValueServiceClient KeyValue(int node) => new(_channels[node]);
 
@@ -244,7 +260,7 @@ internal sealed class LocalCluster : IDisposable
                 _log.WriteLine($"--- node output (pid {pid}) ---\n{process.Output}");
             }
         }
-        foreach (var channel in _channels)
+        foreach (var channel in _channels.Concat(_peerChannels.Values))
         {
             channel.Dispose();
         }

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Paxos.Node.Hosting;
+
+/// <summary>
+/// What one node's server gives any number of clients at most, so that slow or greedy ones cannot
+/// take its memory or shut out others. Peers share the port, and so the connection limit.
+/// </summary>
+public sealed record ServerLimits
+{
+    /// <summary>Open connections, peers' and clients' together (Kestrel's MaxConcurrentConnections); more are closed at once.</summary>
+    public int MaxConnections { get; init; } = 4096;
+
+    /// <summary>Calls at once on one HTTP/2 connection (its SETTINGS_MAX_CONCURRENT_STREAMS): one connection's share.</summary>
+    public int MaxStreamsPerConnection { get; init; } = 100;
+
+    /// <summary>Unary client calls (key-value and consensus) in progress on the node; more get RESOURCE_EXHAUSTED.</summary>
+    public int MaxClientCallsInFlight { get; init; } = 1024;
+
+    /// <summary>The bytes of the requests of those calls together; a request that would pass it gets RESOURCE_EXHAUSTED.</summary>
+    public long MaxClientRequestBytesInFlight { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Streaming client calls (watches) open on the node; more get RESOURCE_EXHAUSTED.</summary>
+    public int MaxClientStreams { get; init; } = 1024;
+
+    /// <summary>Sets Kestrel's limits from these.</summary>
+    internal void Apply(KestrelServerOptions kestrel)
+    {
+        kestrel.Limits.MaxConcurrentConnections = MaxConnections;
+        kestrel.Limits.Http2.MaxStreamsPerConnection = MaxStreamsPerConnection;
+    }
+}

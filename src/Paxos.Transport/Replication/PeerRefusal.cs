@@ -1,0 +1,38 @@
+namespace Paxos.Transport.Replication;
+
+/// <summary>
+/// Why a node refuses a peer's message: the label of the refusal counter
+/// (<c>paxos_peer_messages_refused_total{reason}</c>) and of the log line.
+/// </summary>
+public static class PeerRefusal
+{
+    /// <summary>The call presents no cluster id or node id.</summary>
+    public const string Unidentified = "unidentified";
+
+    /// <summary>The call presents the id of another cluster.</summary>
+    public const string OtherCluster = "other_cluster";
+
+    /// <summary>The caller, or a message's sender, is not another member of this cluster.</summary>
+    public const string NotMember = "not_member";
+
+    /// <summary>A message names a sender other than the node that called.</summary>
+    public const string WrongSender = "wrong_sender";
+
+    /// <summary>A Prepare, Accept or other message carrying its sender's ballot carries another node's ballot.</summary>
+    public const string BallotNotSender = "ballot_not_sender";
+
+    /// <summary>A message is addressed to another node.</summary>
+    public const string WrongRecipient = "wrong_recipient";
+
+    /// <summary>A message does not parse or breaks the wire format's rules.</summary>
+    public const string Malformed = "malformed";
+}
+
+/// <summary>
+/// A peer message refused for who sent it or to whom, not for its form; <see cref="Reason"/> is one
+/// of <see cref="PeerRefusal"/>'s labels.
+/// </summary>
+public sealed class PeerIdentityException(string reason, string message) : Exception(message)
+{
+    public string Reason { get; } = reason;
+}
