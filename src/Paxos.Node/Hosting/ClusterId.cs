@@ -50,5 +50,6 @@ public readonly record struct ClusterId(UInt128 Value)
         return true;
     }
 
+    /// <summary>The id as 32 hexadecimal digits.</summary>
     public override string ToString() => Value.ToString("x32", CultureInfo.InvariantCulture);
 }

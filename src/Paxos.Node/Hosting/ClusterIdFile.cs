@@ -14,6 +14,7 @@ namespace Paxos.Node.Hosting;
 /// </summary>
 public static class ClusterIdFile
 {
+    /// <summary>The file's name in the data directory.</summary>
     public const string FileName = "cluster-id";
 
     private const string Prefix = "paxos-cluster-id ";

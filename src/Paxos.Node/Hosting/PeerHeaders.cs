@@ -7,8 +7,10 @@ namespace Paxos.Node.Hosting;
 /// </summary>
 public sealed record PeerHeaders(ClusterId ClusterId, string NodeId)
 {
+    /// <summary>The metadata key of the caller's cluster id.</summary>
     public const string ClusterIdHeader = "paxos-cluster-id";
 
+    /// <summary>The metadata key of the caller's node id.</summary>
     public const string NodeIdHeader = "paxos-node-id";
 
     /// <summary>Wraps <paramref name="inner"/> so that every request it sends carries these headers.</summary>

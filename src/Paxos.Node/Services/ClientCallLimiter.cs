@@ -18,6 +18,7 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
     private long _bytes;
     private long _streams;
 
+    /// <inheritdoc/>
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         if (!IsClientCall(context))
@@ -46,6 +47,7 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         }
     }
 
+    /// <inheritdoc/>
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {

@@ -26,6 +26,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
 {
     private const long MaxSnapshotBytes = 64L * 1024 * 1024 * 1024;
 
+    /// <summary>Receives a snapshot from the leader in chunks, verifies it and installs it if it is ahead of this replica.</summary>
     public override async Task<InstallSnapshotResponse> InstallSnapshot(IAsyncStreamReader<SnapshotChunk> requestStream, ServerCallContext context)
     {
         int sender = Admit(context);
@@ -137,6 +138,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         }
     }
 
+    /// <summary>This node's role, ballot, leader and log positions.</summary>
     public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
         var status = replica.Status;
@@ -152,6 +154,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         });
     }
 
+    /// <summary>Single-decree phase 1a: the acceptor's promise (fsynced) or refusal.</summary>
     public override async Task<PrepareResponse> Prepare(PrepareRequest request, ServerCallContext context)
     {
         int sender = Admit(context);
@@ -168,6 +171,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         return response;
     }
 
+    /// <summary>Single-decree phase 2a: the acceptor's acceptance (fsynced) or refusal.</summary>
     public override async Task<AcceptResponse> Accept(AcceptRequest request, ServerCallContext context)
     {
         int sender = Admit(context);
@@ -178,6 +182,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         return new AcceptResponse { Accepted = reply.Granted, PromisedBallot = SingleDecreeWire.ToWire(reply.Promised) };
     }
 
+    /// <summary>Single-decree: a value was chosen; the learner records it.</summary>
     public override async Task<DecideResponse> Decide(DecideRequest request, ServerCallContext context)
     {
         Admit(context);
@@ -187,6 +192,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         return new DecideResponse();
     }
 
+    /// <summary>Single-decree: what this node learned and accepted for an instance.</summary>
     public override async Task<LearnResponse> Learn(LearnRequest request, ServerCallContext context)
     {
         Admit(context);

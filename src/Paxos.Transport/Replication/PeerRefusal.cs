@@ -34,5 +34,6 @@ public static class PeerRefusal
 /// </summary>
 public sealed class PeerIdentityException(string reason, string message) : Exception(message)
 {
+    /// <summary>Why it was refused: the metric label.</summary>
     public string Reason { get; } = reason;
 }
