@@ -74,10 +74,14 @@ public sealed class PackagingTests : IDisposable
         return [.. archive.Entries.Select(e => e.FullName)];
     }
 
-    /// <summary>The files a fresh clone has that packing needs: the build settings, src/ and samples/, without build outputs.</summary>
+    /// <summary>The files of a fresh clone that packing needs: the build settings, src/ and samples/, without build outputs.</summary>
     private static void CopySources(string repository, string destination)
     {
-        File.Copy(Path.Combine(repository, "Directory.Build.props"), Path.Combine(Directory.CreateDirectory(destination).FullName, "Directory.Build.props"));
+        Directory.CreateDirectory(destination);
+        foreach (string settings in new[] { "Directory.Build.props", "Directory.Build.targets" })
+        {
+            File.Copy(Path.Combine(repository, settings), Path.Combine(destination, settings));
+        }
         foreach (string folder in new[] { "src", "samples" })
         {
             string from = Path.Combine(repository, folder);
