@@ -20,8 +20,12 @@ public sealed record ServerLimits
     /// <summary>The bytes of the requests of those calls together; a request that would pass it gets RESOURCE_EXHAUSTED.</summary>
     public long MaxClientRequestBytesInFlight { get; init; } = 256L * 1024 * 1024;
 
-    /// <summary>Streaming client calls (watches) open on the node; more get RESOURCE_EXHAUSTED.</summary>
-    public int MaxClientStreams { get; init; } = 1024;
+    /// <summary>
+    /// Streaming client calls (watches) open on the node; more get RESOURCE_EXHAUSTED. As many as
+    /// the change feed takes watchers (<c>ChangeFeedOptions.MaxWatchers</c>): each is bounded in
+    /// memory by the feed (a queue per watcher, one for all), so thousands of them are cheap.
+    /// </summary>
+    public int MaxClientStreams { get; init; } = 10_000;
 
     /// <summary>Sets Kestrel's limits from these.</summary>
     internal void Apply(KestrelServerOptions kestrel)

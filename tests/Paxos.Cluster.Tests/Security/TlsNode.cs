@@ -74,7 +74,8 @@ public sealed class TlsNode : IAsyncLifetime
     /// A channel to the node presenting <paramref name="certificate"/> (none if null) and trusting
     /// <paramref name="ca"/> only; <paramref name="seen"/> is told the certificate the node presents.
     /// </summary>
-    public GrpcChannel Channel(X509Certificate2? certificate, X509Certificate2? ca = null, string? token = null, Action<X509Certificate2>? seen = null)
+    /// <param name="asPeer">Sends the peer headers of this node's cluster naming that node id, as a peer's channel does; null: none (a client).</param>
+    public GrpcChannel Channel(X509Certificate2? certificate, X509Certificate2? ca = null, string? token = null, Action<X509Certificate2>? seen = null, string? asPeer = null)
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) };
         var trusted = ca is null ? Ca : new X509Certificate2Collection(ca);
@@ -83,7 +84,8 @@ public sealed class TlsNode : IAsyncLifetime
             seen?.Invoke(server);
             return ClusterCertificates.NamesHost(server, errors);
         });
-        return GrpcChannel.ForAddress(Url, new GrpcChannelOptions { HttpHandler = token is null ? handler : new BearerTokenHandler(token, handler) });
+        HttpMessageHandler outer = token is null ? handler : new BearerTokenHandler(token, handler);
+        return GrpcChannel.ForAddress(Url, new GrpcChannelOptions { HttpHandler = asPeer is null ? outer : new PeerHeaders(Host.ClusterId, asPeer).Around(outer) });
     }
 
     /// <summary>The value of counter <paramref name="name"/> on the node's metrics port (HTTPS, with the client certificate).</summary>

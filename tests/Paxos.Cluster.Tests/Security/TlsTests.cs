@@ -72,17 +72,19 @@ public sealed class TlsTests(TlsNode node) : IClassFixture<TlsNode>
         double refusedBefore = await node.MetricAsync("paxos_peer_calls_refused_total");
         Assert.True(before.Ballot.Round < higher.Round);
 
-        // node-2's certificate (and a client's) claiming to be node-1: a delivery, and single-decree calls.
+        // node-2's certificate (and a client's) claiming to be node-1, with the peer headers of this
+        // cluster (so the peer gate admits the call and only the certificate can refuse it): a
+        // delivery, and single-decree calls.
         foreach (string who in new[] { "node-2", DevelopmentCertificates.ClientName })
         {
-            using var channel = node.Channel(node.Pair(who), token: TlsNode.Token);
+            using var channel = node.Channel(node.Pair(who), token: TlsNode.Token, asPeer: "node-1");
             var peer = new PaxosService.PaxosServiceClient(channel);
             Assert.Equal(StatusCode.PermissionDenied, await StatusOfAsync(() => DeliverPrepareAsync(peer, from: 1, higher)));
             Assert.Equal(StatusCode.PermissionDenied, await StatusOfAsync(() => peer.PrepareAsync(new PrepareRequest { InstanceId = "i", Ballot = higher }, deadline: Soon()).ResponseAsync));
             Assert.Equal(StatusCode.PermissionDenied, await StatusOfAsync(() => peer.AcceptAsync(new AcceptRequest { InstanceId = "i", Ballot = higher }, deadline: Soon()).ResponseAsync));
         }
         // The client's certificate names no node at all: not even a call that claims none passes.
-        using (var client = node.Channel(node.Pair(DevelopmentCertificates.ClientName)))
+        using (var client = node.Channel(node.Pair(DevelopmentCertificates.ClientName), asPeer: "node-1"))
         {
             Assert.Equal(StatusCode.PermissionDenied, await StatusOfAsync(() => new PaxosService.PaxosServiceClient(client)
                 .LearnAsync(new LearnRequest { InstanceId = "i" }, deadline: Soon()).ResponseAsync));
@@ -96,7 +98,7 @@ public sealed class TlsTests(TlsNode node) : IClassFixture<TlsNode>
 
         // From node-1's own certificate: a lower single-decree ballot is still promised (the refused
         // Prepare of round 1000 promised nothing), and the refused delivery's Prepare is taken.
-        using var genuine = node.Channel(node.Pair("node-1"));
+        using var genuine = node.Channel(node.Pair("node-1"), asPeer: "node-1");
         var node1 = new PaxosService.PaxosServiceClient(genuine);
         Assert.True((await node1.PrepareAsync(new PrepareRequest { InstanceId = "i", Ballot = new Ballot { Round = 5, NodeIndex = 1 } }, deadline: Soon())).Promised);
         await DeliverPrepareAsync(node1, from: 1, higher);
