@@ -36,9 +36,9 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
             await EventuallyAsync(() => cluster.Output.Contains("Leader: node-", StringComparison.Ordinal), TimeSpan.FromSeconds(60), cluster);
             string endpoints = string.Join(",", Enumerable.Range(0, 5).Select(i => $"http://127.0.0.1:{basePort + i}"));
 
-            Assert.StartsWith("OK index=", await PaxosAsync(0, "put", "greeting", "hello", "--endpoints", endpoints));
-            Assert.Equal("hello", await PaxosAsync(0, "get", "greeting", "--endpoints", endpoints));
-            Assert.Contains("leader", await PaxosAsync(0, "status", "--endpoints", endpoints));
+            Assert.StartsWith("OK index=", await NodeProcess.RunAsync(0, "put", "greeting", "hello", "--endpoints", endpoints));
+            Assert.Equal("hello", await NodeProcess.RunAsync(0, "get", "greeting", "--endpoints", endpoints));
+            Assert.Contains("leader", await NodeProcess.RunAsync(0, "status", "--endpoints", endpoints));
 
             int[] pids = [.. cluster.Output.Split('\n').Where(l => l.Contains(" pid ", StringComparison.Ordinal))
                 .Select(l => int.Parse(l.Split(" pid ")[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))];
@@ -46,10 +46,10 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
             Signals.Send(pids[2], Signals.SigKill);
             await EventuallyAsync(() => cluster.Output.Contains("exited with code 137", StringComparison.Ordinal), TimeSpan.FromSeconds(10), cluster);
 
-            Assert.StartsWith("OK index=", await PaxosAsync(0, "put", "greeting", "still-here", "--endpoints", endpoints));
-            Assert.Equal("still-here", await PaxosAsync(0, "get", "greeting", "--endpoints", endpoints));
-            Assert.Contains("not found", await PaxosAsync(1, "get", "missing", "--endpoints", endpoints));
-            Assert.Contains("--endpoints", await PaxosAsync(0, "put", "--help"));
+            Assert.StartsWith("OK index=", await NodeProcess.RunAsync(0, "put", "greeting", "still-here", "--endpoints", endpoints));
+            Assert.Equal("still-here", await NodeProcess.RunAsync(0, "get", "greeting", "--endpoints", endpoints));
+            Assert.Contains("not found", await NodeProcess.RunAsync(1, "get", "missing", "--endpoints", endpoints));
+            Assert.Contains("--endpoints", await NodeProcess.RunAsync(0, "put", "--help"));
 
             cluster.Signal(Signals.SigTerm);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -79,15 +79,6 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    /// <summary>Runs a client command; returns its output; asserts its exit code.</summary>
-    private static async Task<string> PaxosAsync(int expectedExitCode, params string[] arguments)
-    {
-        using var process = NodeProcess.Start(arguments);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(expectedExitCode == process.ExitCode, $"paxos {string.Join(' ', arguments)} exited with {process.ExitCode}: {process.Output}");
-        return process.Output.Trim();
-    }
 
     private static async Task EventuallyAsync(Func<bool> condition, TimeSpan within, NodeProcess cluster)
     {

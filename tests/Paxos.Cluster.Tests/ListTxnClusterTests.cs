@@ -160,11 +160,11 @@ public sealed class ListTxnClusterTests(ITestOutputHelper output) : IDisposable
     {
         await _cluster.StartAllAsync();
 
-        string first = await PaxosAsync(0, "txn", "--if", "exists(lock) == false", "--then", "put lock me and you", "--then", "get lock", "--else", "get lock", "--endpoints", Endpoints);
-        string second = await PaxosAsync(0, "txn", "--if", "value(lock) != me and you", "--then", "delete lock", "--else", "get lock", "--else", "put lock/2 x", "--endpoints", Endpoints);
-        string listed = await PaxosAsync(0, "list", "lock", "--endpoints", Endpoints);
-        string limited = await PaxosAsync(0, "list", "", "--limit", "1", "--endpoints", Endpoints);
-        string bad = await PaxosAsync(2, "txn", "--if", "size(lock) == 3", "--endpoints", Endpoints);
+        string first = await NodeProcess.RunAsync(0, "txn", "--if", "exists(lock) == false", "--then", "put lock me and you", "--then", "get lock", "--else", "get lock", "--endpoints", Endpoints);
+        string second = await NodeProcess.RunAsync(0, "txn", "--if", "value(lock) != me and you", "--then", "delete lock", "--else", "get lock", "--else", "put lock/2 x", "--endpoints", Endpoints);
+        string listed = await NodeProcess.RunAsync(0, "list", "lock", "--endpoints", Endpoints);
+        string limited = await NodeProcess.RunAsync(0, "list", "", "--limit", "1", "--endpoints", Endpoints);
+        string bad = await NodeProcess.RunAsync(2, "txn", "--if", "size(lock) == 3", "--endpoints", Endpoints);
 
         Assert.Matches(@"^OK succeeded=true index=(\d+)\nput lock index=\1\nget lock found=true index=\1 value=me and you$", first);
         Assert.Matches(@"^OK succeeded=false index=(\d+)\nget lock found=true index=\d+ value=me and you\nput lock/2 index=\1$", second);
@@ -189,13 +189,4 @@ public sealed class ListTxnClusterTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    /// <summary>Runs a client command; returns its output (stdout then stderr); asserts its exit code.</summary>
-    private static async Task<string> PaxosAsync(int expectedExitCode, params string[] arguments)
-    {
-        using var process = NodeProcess.Start(arguments);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(expectedExitCode == process.ExitCode, $"paxos {string.Join(' ', arguments)} exited with {process.ExitCode}: {process.Output}");
-        return process.Output.Trim().ReplaceLineEndings("\n");
-    }
 }

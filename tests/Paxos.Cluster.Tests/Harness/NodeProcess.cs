@@ -29,6 +29,16 @@ internal sealed class NodeProcess : IDisposable
         }
     }
 
+    /// <summary>Runs a <c>paxos</c> client command to its end (30 s at most); returns its output (stdout and stderr as they came); asserts its exit code.</summary>
+    public static async Task<string> RunAsync(int expectedExitCode, params string[] arguments)
+    {
+        using var process = Start(arguments);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(expectedExitCode == process.ExitCode, $"paxos {string.Join(' ', arguments)} exited with {process.ExitCode}: {process.Output}");
+        return process.Output.Trim().ReplaceLineEndings("\n");
+    }
+
     /// <summary>
     /// Starts <paramref name="program"/> (next to the tests' assembly) with <paramref name="arguments"/> and extra
     /// <paramref name="environment"/>, in <paramref name="workingDirectory"/> (null: this process's).

@@ -95,15 +95,15 @@ public sealed class LeaseClusterTests(ITestOutputHelper output) : IDisposable
         Assert.True(after.ReadIndex >= revoked.Index);
 
         string endpoints = string.Join(",", _cluster.Config.Nodes.Select(n => n.Url.GetLeftPart(UriPartial.Authority)));
-        string granted = await PaxosAsync(0, "lease", "grant", "30", "--endpoints", endpoints);
+        string granted = await NodeProcess.RunAsync(0, "lease", "grant", "30", "--endpoints", endpoints);
         Assert.Matches(@"^OK lease=\d+ ttl_ms=30000$", granted);
         string id = granted.Split(' ')[1]["lease=".Length..];
-        await PaxosAsync(0, "put", "svc/cli", "v", "--lease", id, "--endpoints", endpoints);
+        await NodeProcess.RunAsync(0, "put", "svc/cli", "v", "--lease", id, "--endpoints", endpoints);
         Assert.Equal(ulong.Parse(id, System.Globalization.CultureInfo.InvariantCulture), Assert.Single((await ListAsync(0)).Items).LeaseId);
-        Assert.StartsWith("OK index=", await PaxosAsync(0, "lease", "revoke", id, "--endpoints", endpoints), StringComparison.Ordinal);
+        Assert.StartsWith("OK index=", await NodeProcess.RunAsync(0, "lease", "revoke", id, "--endpoints", endpoints), StringComparison.Ordinal);
         Assert.Empty((await ListAsync(0)).Items);
-        Assert.Contains("not found", await PaxosAsync(1, "lease", "keep-alive", id, "--endpoints", endpoints), StringComparison.Ordinal);
-        Assert.Contains($"NotFound: lease {id} does not exist", await PaxosAsync(1, "put", "svc/cli", "v", "--lease", id, "--endpoints", endpoints), StringComparison.Ordinal);
+        Assert.Contains("not found", await NodeProcess.RunAsync(1, "lease", "keep-alive", id, "--endpoints", endpoints), StringComparison.Ordinal);
+        Assert.Contains($"NotFound: lease {id} does not exist", await NodeProcess.RunAsync(1, "put", "svc/cli", "v", "--lease", id, "--endpoints", endpoints), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -175,13 +175,4 @@ public sealed class LeaseClusterTests(ITestOutputHelper output) : IDisposable
         return renewed;
     }
 
-    /// <summary>Runs a client command; returns its output (stdout then stderr); asserts its exit code.</summary>
-    private static async Task<string> PaxosAsync(int expectedExitCode, params string[] arguments)
-    {
-        using var process = NodeProcess.Start(arguments);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(expectedExitCode == process.ExitCode, $"paxos {string.Join(' ', arguments)} exited with {process.ExitCode}: {process.Output}");
-        return process.Output.Trim().ReplaceLineEndings("\n");
-    }
 }
