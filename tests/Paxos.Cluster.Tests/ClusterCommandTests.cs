@@ -24,11 +24,7 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Paxos_cluster_serves_the_client_commands_survives_a_kill_and_stops_every_node_on_SIGTERM()
     {
-        int basePort = FreePorts.Take(1)[0];
-        while (basePort > 65000)
-        {
-            basePort = FreePorts.Take(1)[0];
-        }
+        int basePort = FreePorts.TakeConsecutive(5);
         string data = Path.Combine(_root, "data");
         using var cluster = NodeProcess.Start(["cluster", "--data-dir", data, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         try
@@ -63,6 +59,12 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         finally
         {
             output.WriteLine(cluster.Output);
+            // Why a node exited, if one did: its log is deleted with the test's folder.
+            foreach (string log in Directory.Exists(Path.Combine(data, "logs")) ? Directory.GetFiles(Path.Combine(data, "logs")) : [])
+            {
+                output.WriteLine($"--- {Path.GetFileName(log)}, last lines:");
+                output.WriteLine(string.Join('\n', File.ReadLines(log).TakeLast(15)));
+            }
         }
     }
 

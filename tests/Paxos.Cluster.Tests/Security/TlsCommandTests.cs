@@ -67,11 +67,7 @@ public sealed class TlsCommandTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_tls_cluster_with_tokens_elects_a_leader_and_serves_the_client_commands_that_find_its_certificates()
     {
-        int basePort = FreePorts.Take(1)[0];
-        while (basePort > 65000)
-        {
-            basePort = FreePorts.Take(1)[0];
-        }
+        int basePort = FreePorts.TakeConsecutive(3);
         using var cluster = NodeProcess.Start(["cluster", "--tls", "--nodes", "3", "--base-port", basePort.ToString(CultureInfo.InvariantCulture)], workingDirectory: _root);
         try
         {
