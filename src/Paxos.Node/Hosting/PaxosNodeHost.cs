@@ -196,14 +196,13 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             .AddCheck("ready", health.CheckReady, [NodeHealth.ReadyTag]);
 
         builder.Services.AddSingleton(identity);
-        builder.Services.AddSingleton(new PeerCertificateCheck(identity, metrics, credentials is not null));
         if (tokens is not null)
         {
             builder.Services.AddSingleton(tokens);
         }
         builder.Services.AddSingleton(options.TestHooks);
         builder.Services.AddSingleton(metrics);
-        builder.Services.AddSingleton(provider => new PeerGate(identity, clusterId, metrics, provider.GetRequiredService<ILogger<PeerGate>>()));
+        builder.Services.AddSingleton(provider => new PeerGate(identity, clusterId, credentials is not null, metrics, provider.GetRequiredService<ILogger<PeerGate>>()));
         builder.Services.AddSingleton(acceptor);
         builder.Services.AddSingleton(replica);
         builder.Services.AddSingleton(snapshots);

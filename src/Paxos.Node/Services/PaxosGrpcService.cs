@@ -6,7 +6,6 @@ using Paxos.Node.SingleDecree;
 using Paxos.Transport.Replication;
 using Paxos.Transport.SingleDecree;
 using Paxos.Node.Hosting;
-using Paxos.Node.Security;
 using Paxos.Transport.V1;
 using Microsoft.Extensions.Hosting;
 
@@ -17,11 +16,10 @@ namespace Paxos.Node.Services;
 /// (<see cref="PeerGate"/>), validates each request (a malformed one gets INVALID_ARGUMENT, one
 /// that names another sender, or carries the ballot of a node other than the caller, gets
 /// PERMISSION_DENIED; neither touches state), hands it to the acceptor loop, and replies once the
-/// new state is on disk. With TLS, the caller's certificate must name the node it says it is
-/// (<see cref="PeerCertificateCheck"/>). GetStatus is the operator's and answers anyone.
+/// new state is on disk. With TLS, the caller's certificate must name the node it says it is. GetStatus
+/// is the operator's and answers anyone.
 /// </summary>
-public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, PeerGate gate, IHostApplicationLifetime lifetime,
-    PeerCertificateCheck peers)
+public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, PeerGate gate, IHostApplicationLifetime lifetime)
     : PaxosService.PaxosServiceBase
 {
     private const long MaxSnapshotBytes = 64L * 1024 * 1024 * 1024;
@@ -29,7 +27,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Receives a snapshot from the leader in chunks, verifies it and installs it if it is ahead of this replica.</summary>
     public override async Task<InstallSnapshotResponse> InstallSnapshot(IAsyncStreamReader<SnapshotChunk> requestStream, ServerCallContext context)
     {
-        int sender = Admit(context);
+        int sender = gate.Admit(context);
         if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
         {
             throw gate.Refuse(context, PeerRefusal.Malformed, "empty snapshot stream");
@@ -98,7 +96,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// </summary>
     public override async Task<DeliverResponse> Deliver(IAsyncStreamReader<DeliverRequest> requestStream, ServerCallContext context)
     {
-        int sender = Admit(context);
+        int sender = gate.Admit(context);
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         while (await NextAsync(requestStream, ended.Token).ConfigureAwait(false))
         {
@@ -157,7 +155,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree phase 1a: the acceptor's promise (fsynced) or refusal.</summary>
     public override async Task<PrepareResponse> Prepare(PrepareRequest request, ServerCallContext context)
     {
-        int sender = Admit(context);
+        int sender = gate.Admit(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var ballot = OwnBallot(request.Ballot, sender, "prepare", context);
         var reply = await acceptor.PrepareAsync(id, ballot, context.CancellationToken).ConfigureAwait(false);
@@ -174,7 +172,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree phase 2a: the acceptor's acceptance (fsynced) or refusal.</summary>
     public override async Task<AcceptResponse> Accept(AcceptRequest request, ServerCallContext context)
     {
-        int sender = Admit(context);
+        int sender = gate.Admit(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var ballot = OwnBallot(request.Ballot, sender, "accept", context);
         byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
@@ -185,7 +183,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree: a value was chosen; the learner records it.</summary>
     public override async Task<DecideResponse> Decide(DecideRequest request, ServerCallContext context)
     {
-        Admit(context);
+        gate.Admit(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
         await acceptor.DecideAsync(id, value, context.CancellationToken).ConfigureAwait(false);
@@ -195,7 +193,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree: what this node learned and accepted for an instance.</summary>
     public override async Task<LearnResponse> Learn(LearnRequest request, ServerCallContext context)
     {
-        Admit(context);
+        gate.Admit(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var report = await acceptor.LearnAsync(id, context.CancellationToken).ConfigureAwait(false);
         var response = new LearnResponse();
@@ -214,14 +212,6 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     }
 
     /// <summary>A single-decree request's ballot, which must be one of the calling node's.</summary>
-    /// <summary>The calling member (<see cref="PeerGate.Admit"/>), once its certificate (with TLS) names it.</summary>
-    private int Admit(ServerCallContext context)
-    {
-        int sender = gate.Admit(context);
-        peers.Demand(context, sender);
-        return sender;
-    }
-
     private Paxos.Core.Ballot OwnBallot(Ballot? wire, int sender, string what, ServerCallContext context)
     {
         var ballot = SingleDecreeWire.ParseBallot(wire, identity.ClusterSize, "ballot");
