@@ -1,23 +1,14 @@
+using Paxos.Cluster.Tests.Harness;
 using Paxos.Node.Configuration;
 
 namespace Paxos.Cluster.Tests;
 
 public class ClusterFileTests
 {
-    private static string RepositoryFile(string relative)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Paxos.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return Path.Combine(directory?.FullName ?? throw new DirectoryNotFoundException("repository root"), relative);
-    }
-
     [Fact]
     public void The_seed_deployment_file_is_read_as_is()
     {
-        var cluster = ClusterFile.Load(RepositoryFile("deploy/cluster.yaml"));
+        var cluster = ClusterFile.Load(RepositoryFiles.Path("deploy/cluster.yaml"));
         Assert.Equal(5, cluster.Size);
         Assert.Equal(["node-0", "node-1", "node-2", "node-3", "node-4"], cluster.Nodes.Select(n => n.Id));
         Assert.All(cluster.Nodes, n => Assert.Equal(8080, n.Port));
@@ -29,8 +20,8 @@ public class ClusterFileTests
     [Fact]
     public void The_compose_file_runs_every_node_of_its_cluster_file_on_the_port_the_file_names()
     {
-        var cluster = ClusterFile.Load(RepositoryFile("deploy/cluster.compose.yaml"));
-        var compose = new YamlDotNet.Serialization.Deserializer().Deserialize<Dictionary<string, object>>(File.ReadAllText(RepositoryFile("deploy/compose.yaml")));
+        var cluster = ClusterFile.Load(RepositoryFiles.Path("deploy/cluster.compose.yaml"));
+        var compose = new YamlDotNet.Serialization.Deserializer().Deserialize<Dictionary<string, object>>(File.ReadAllText(RepositoryFiles.Path("deploy/compose.yaml")));
         var services = (Dictionary<object, object>)compose["services"];
 
         Assert.Equal(5, cluster.Size);
@@ -53,7 +44,7 @@ public class ClusterFileTests
     [Fact]
     public void The_local_example_is_what_paxos_cluster_writes()
     {
-        var example = ClusterFile.Load(RepositoryFile("deploy/cluster.local.yaml"));
+        var example = ClusterFile.Load(RepositoryFiles.Path("deploy/cluster.local.yaml"));
         var written = new ClusterConfig([.. Enumerable.Range(0, 5).Select(i => new NodeEntry($"node-{i}", new Uri($"http://127.0.0.1:{7000 + i}"), 7000 + i))]);
         Assert.Equal(ClusterFile.Render(written), ClusterFile.Render(example));
     }

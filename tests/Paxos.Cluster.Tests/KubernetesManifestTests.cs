@@ -1,3 +1,4 @@
+using Paxos.Cluster.Tests.Harness;
 using Paxos.Node.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -12,17 +13,7 @@ namespace Paxos.Cluster.Tests;
 /// </summary>
 public class KubernetesManifestTests
 {
-    private static readonly string Folder = RepositoryFile("deploy/kubernetes");
-
-    private static string RepositoryFile(string relative)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Paxos.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return Path.Combine(directory?.FullName ?? throw new DirectoryNotFoundException("repository root"), relative);
-    }
+    private static readonly string Folder = RepositoryFiles.Path("deploy/kubernetes");
 
     /// <summary>Every YAML document of every resource the kustomization lists, by kind and name.</summary>
     private static Dictionary<string, Y> Resources()
