@@ -205,11 +205,7 @@ public sealed class WatchServiceTests : IAsyncDisposable
         };
         _host = await PaxosNodeHost.StartAsync(options, CancellationToken.None);
         // 2,000 streams take some 20 connections at once: on a loaded machine more than the peers' 1 s to connect.
-        _channel = PeerChannels.Create(url, secure: handler =>
-        {
-            handler.ConnectTimeout = TimeSpan.FromSeconds(20);
-            return handler;
-        });
+        _channel = PeerChannels.Create(url, connectTimeout: TimeSpan.FromSeconds(20));
     }
 
     private async Task<ulong> PutAsync(string key, string value)

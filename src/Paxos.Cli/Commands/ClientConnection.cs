@@ -62,14 +62,12 @@ internal sealed class ClientConnection
     }
 
     /// <summary>A channel to <paramref name="url"/>: TLS against the cluster's CA if one is set (else as the URL says), the token on every call.</summary>
-    public GrpcChannel Channel(Uri url) => PeerChannels.Create(url, secure: handler =>
-    {
-        // A command is a fresh process: its first TLS handshake also compiles the TLS code, and
-        // on a loaded machine that ran past the peers' 1 s (the call failed as CANCELLED).
-        handler.ConnectTimeout = ConnectTimeout;
-        return _security.Apply(handler);
-    });
+    public GrpcChannel Channel(Uri url) => PeerChannels.Create(url, secure: _security.Apply, connectTimeout: ConnectTimeout);
 
+    /// <summary>
+    /// A command is a fresh process: its first TLS handshake also compiles the TLS code, and on a
+    /// loaded machine that ran past the peers' 1 s (the call failed as CANCELLED).
+    /// </summary>
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
     private static string FirstToken(string path)

@@ -13,11 +13,13 @@ public static class PeerChannels
     /// channel uses: it, or one wrapping it (to add a token to every call). Null: as the URL says, with the machine's trust.
     /// </param>
     /// <param name="caller">Who calls, sent with every call (a node's channels to its peers); null for none.</param>
-    public static GrpcChannel Create(Uri url, int maxMessageBytes = WireLimits.MaxMessageBytes, Func<SocketsHttpHandler, HttpMessageHandler>? secure = null, PeerHeaders? caller = null)
+    /// <param name="connectTimeout">How long a connection (its TLS handshake included) may take; null: 1 s, quick to notice a dead peer.</param>
+    public static GrpcChannel Create(Uri url, int maxMessageBytes = WireLimits.MaxMessageBytes, Func<SocketsHttpHandler, HttpMessageHandler>? secure = null, PeerHeaders? caller = null,
+        TimeSpan? connectTimeout = null)
     {
         var handler = new SocketsHttpHandler
         {
-            ConnectTimeout = TimeSpan.FromSeconds(1),
+            ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(1),
             EnableMultipleHttp2Connections = true,
             KeepAlivePingDelay = TimeSpan.FromSeconds(5),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
