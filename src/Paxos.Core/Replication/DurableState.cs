@@ -9,10 +9,11 @@ public readonly record struct HardState(Ballot Promised, ulong CommitIndex);
 
 /// <summary>
 /// Everything a replica recovers after a crash: the last persisted <see cref="HardState"/>, the
-/// index of the application's latest snapshot, and the persisted log entries above it (each slot
-/// holding the last entry written for it). Everything else is forgotten, exactly as after a crash.
+/// index of the application's latest snapshot and the membership chosen as of it (null: a founding
+/// node's, <see cref="ReplicaOptions.ClusterSize"/> voters), and the persisted log entries above it
+/// (each slot holding the last entry written for it). Everything else is forgotten, exactly as after a crash.
 /// </summary>
-public sealed record DurableState(HardState HardState, ulong SnapshotIndex, IReadOnlyList<LogEntry> Entries)
+public sealed record DurableState(HardState HardState, ulong SnapshotIndex, IReadOnlyList<LogEntry> Entries, Membership? Membership = null)
 {
     /// <summary>The state of a node that has never run.</summary>
     public static DurableState Empty { get; } = new(new HardState(Ballot.Zero, 0), 0, []);

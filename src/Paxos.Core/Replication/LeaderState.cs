@@ -19,6 +19,7 @@ internal sealed class LeaderState
         NextToSend = new ulong[clusterSize];
         LastHeard = new long[clusterSize];
         AckedRound = new ulong[clusterSize];
+        AppliedIndex = new ulong[clusterSize];
         for (int peer = 0; peer < clusterSize; peer++)
         {
             NextToSend[peer] = chosenUpTo + 1;
@@ -59,6 +60,9 @@ internal sealed class LeaderState
     /// <summary>Per node: the highest heartbeat round it answered in this leader's ballot (this node: the latest round).</summary>
     public ulong[] AckedRound { get; }
 
+    /// <summary>Per node: the highest applied index it reported in this leader's ballot (whether a learner is caught up).</summary>
+    public ulong[] AppliedIndex { get; }
+
     /// <summary>Reads waiting for a quorum to answer their heartbeat round, in arrival order.</summary>
     public Queue<PendingRead> PendingReads { get; } = new();
 
@@ -94,18 +98,18 @@ internal sealed class LeaderState
     }
 
     /// <summary>The nodes (this one included) that answered heartbeat round <paramref name="round"/> or a later one.</summary>
-    public int Confirmations(ulong round)
+    public uint Confirmations(ulong round)
     {
-        int confirmations = 0;
-        foreach (ulong acked in AckedRound)
+        uint confirmed = 0;
+        for (int node = 0; node < AckedRound.Length; node++)
         {
-            if (acked >= round)
+            if (AckedRound[node] >= round)
             {
-                confirmations++;
+                confirmed |= 1u << node;
             }
         }
 
-        return confirmations;
+        return confirmed;
     }
 
     /// <summary>A read waiting on the leader: its own (<paramref name="Origin"/> is the leader) or a follower's batch (the request id is its token).</summary>

@@ -16,10 +16,12 @@ public sealed record Prepare(int From, int To, Ballot Ballot, ulong FromSlot) : 
 /// accepted above that index in slots <paramref name="FirstSlot"/>..<paramref name="LastSlot"/>.
 /// A promise whose entries do not fit in one message comes in parts over consecutive ranges, the
 /// first from the prepare's first slot, the last up to <see cref="ulong.MaxValue"/> (the defaults:
-/// a promise in one part).
+/// a promise in one part). <paramref name="MembershipSlot"/> is the slot of the newest membership the
+/// acceptor knows chosen: a candidate that knows an older one lacks a change and must catch up first.
 /// </summary>
 public sealed record Promise(
-    int From, int To, Ballot Ballot, ulong CommitIndex, IReadOnlyList<LogEntry> Accepted, ulong FirstSlot = 0, ulong LastSlot = ulong.MaxValue)
+    int From, int To, Ballot Ballot, ulong CommitIndex, IReadOnlyList<LogEntry> Accepted, ulong FirstSlot = 0, ulong LastSlot = ulong.MaxValue,
+    ulong MembershipSlot = 0)
     : ReplicaMessage(From, To);
 
 /// <summary>Rejection of a prepare, accept or heartbeat in <paramref name="Rejected"/>: the acceptor has promised the higher <paramref name="Promised"/>.</summary>
@@ -43,9 +45,9 @@ public sealed record Heartbeat(int From, int To, Ballot Ballot, ulong CommitInde
 /// The sender still accepts <paramref name="Ballot"/> (has promised nothing higher) after heartbeat
 /// round <paramref name="Round"/>; its commit index lets a lagging leader fetch what it lacks, and
 /// its highest accepted slot lets the leader decide slots that only a deposed leader's followers
-/// accepted.
+/// accepted; its applied index tells whether a learner is caught up enough to be promoted.
 /// </summary>
-public sealed record HeartbeatReply(int From, int To, Ballot Ballot, ulong Round, ulong CommitIndex, ulong LastAccepted) : ReplicaMessage(From, To);
+public sealed record HeartbeatReply(int From, int To, Ballot Ballot, ulong Round, ulong CommitIndex, ulong LastAccepted, ulong AppliedIndex = 0) : ReplicaMessage(From, To);
 
 /// <summary>
 /// A follower asks the leader for a read index on behalf of the linearizable reads it received;

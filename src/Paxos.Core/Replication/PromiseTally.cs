@@ -31,6 +31,9 @@ internal sealed class PromiseTally
     /// <summary>The acceptors whose promise is complete.</summary>
     public uint Complete => complete;
 
+    /// <summary>The first slot this phase 1 prepares.</summary>
+    public ulong FirstSlot => firstSlot;
+
     /// <summary>The highest commit index any part reported (slots up to it are chosen), and who reported it.</summary>
     public ulong HighestCommit { get; private set; }
 

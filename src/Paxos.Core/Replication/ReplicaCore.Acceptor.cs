@@ -50,7 +50,7 @@ public sealed partial class ReplicaCore
             }
 
             ulong last = end == accepted.Length ? ulong.MaxValue : accepted[end - 1].Slot;
-            Send(new Promise(self, candidate, ballot, commitIndex, accepted[start..end], first, last));
+            Send(new Promise(self, candidate, ballot, commitIndex, accepted[start..end], first, last, membership.Slot));
             parts++;
             first = last == ulong.MaxValue ? last : last + 1;
             start = end;
@@ -130,7 +130,7 @@ public sealed partial class ReplicaCore
 
         LearnCommitFromLeader(m.Ballot, m.CommitIndex, catchUp: true);
         Invariant.Check(role == ReplicaRole.Follower && leaderId == m.From && promised == m.Ballot, "a heartbeat is answered by a follower of its sender");
-        Send(new HeartbeatReply(self, m.From, m.Ballot, m.Round, commitIndex, log.LastSlot));
+        Send(new HeartbeatReply(self, m.From, m.Ballot, m.Round, commitIndex, log.LastSlot, appliedIndex));
     }
 
     /// <summary>

@@ -22,6 +22,7 @@ public sealed partial class ReplicaCore
         ResetElectionTimer();
 
         candidacy = PreparePhaseOne();
+        RefreshChain();
         Invariant.Check(ballot > seenBefore && promised == ballot && highestSeen == ballot, "a candidate's ballot is above every ballot it saw, and promised");
         CheckRoleState();
         if (IsQuorum(candidacy.Complete))
@@ -34,17 +35,22 @@ public sealed partial class ReplicaCore
     private PromiseTally PreparePhaseOne()
     {
         Invariant.Check(role != ReplicaRole.Follower && promised == ballot && ballot.NodeId == self, "phase 1 runs in this node's own ballot, promised");
-        var tally = new PromiseTally(options.ClusterSize, commitIndex + 1);
+        var tally = new PromiseTally(Membership.MaxNumbers, commitIndex + 1);
         tally.Add(self, commitIndex, commitIndex + 1, ulong.MaxValue, UnchosenAcceptedFrom(commitIndex + 1));
-        for (int peer = 0; peer < options.ClusterSize; peer++)
+        prepared = 0;
+        SendPrepares(tally.FirstSlot, ChainPeers());
+        return tally;
+    }
+
+    /// <summary>Sends this ballot's Prepare to those of <paramref name="peers"/> not yet sent it.</summary>
+    private void SendPrepares(ulong fromSlot, uint peers)
+    {
+        for (uint rest = peers & ~prepared; rest != 0;)
         {
-            if (peer != self)
-            {
-                Send(new Prepare(self, peer, ballot, commitIndex + 1));
-            }
+            Send(new Prepare(self, TakeLowest(ref rest), ballot, fromSlot));
         }
 
-        return tally;
+        prepared |= peers;
     }
 
     private void OnPromise(Promise m)
@@ -62,8 +68,19 @@ public sealed partial class ReplicaCore
         }
 
         Invariant.Check(candidacy is not null && promised == ballot, "a candidate has a phase 1 in progress in the ballot it promised");
+        if (m.MembershipSlot > membership.Slot)
+        {
+            // A membership this node has not learned was chosen below the slots it prepares: its
+            // quorums may be the wrong ones. It learns the change from that node before it runs again.
+            BecomeFollower(-1);
+            RequestCatchUp(m.From);
+            return;
+        }
+
         // Planted bug for the simulator only: ignore-accepted skips the reported values.
         candidacy!.Add(m.From, m.CommitIndex, m.FirstSlot, m.LastSlot, options.PlantIgnoreAccepted ? [] : m.Accepted);
+        RefreshChain();
+        SendPrepares(candidacy.FirstSlot, ChainPeers()); // a membership reported for a later slot brings its nodes in
         if (IsQuorum(candidacy.Complete))
         {
             BecomeLeader(candidacy);
@@ -105,7 +122,7 @@ public sealed partial class ReplicaCore
         // The promises just received are replies in this ballot: the first quorum check counts them
         // (it runs a full election timeout from now), and thrifty phase 2 takes the promisers for
         // responsive; every slot from the first unchosen one goes to every follower at once.
-        var lead = new LeaderState(options.ClusterSize, chosenUpTo, phaseOne.Complete, now);
+        var lead = new LeaderState(Membership.MaxNumbers, chosenUpTo, phaseOne.Complete, now);
         leader = lead;
         for (ulong slot = chosenUpTo + 1; slot <= highest; slot++)
         {
@@ -117,6 +134,7 @@ public sealed partial class ReplicaCore
         lead.ReadBarrierSlot = highest + 1;
         ProposeAt(lead, lead.ReadBarrierSlot, SlotValue.NoOp);
         lead.NextSlot = lead.ReadBarrierSlot + 1;
+        RefreshChain(); // the memberships re-proposed above, the same the candidacy's quorums covered
         SendUnsentAccepts(lazyToo: true);
         lead.ProposedSinceFlush = false;
         lead.StalledCommit = commitIndex;
@@ -128,7 +146,7 @@ public sealed partial class ReplicaCore
 
         BroadcastHeartbeat(lead);
         Invariant.Check(lead.NextSlot > chosenUpTo && lead.NextSlot > commitIndex, "a new leader proposes only above the chosen prefix");
-        Invariant.Check(lead.NextToSend.Count(next => next == lead.NextSlot) == options.ClusterSize - 1, "every follower was sent every slot proposed on election");
+        Invariant.Check(Enumerable.Range(0, Membership.MaxNumbers).All(peer => (ChainPeers() & Bit(peer)) == 0 || lead.NextToSend[peer] == lead.NextSlot), "every follower was sent every slot proposed on election");
         CheckRoleState();
     }
 }

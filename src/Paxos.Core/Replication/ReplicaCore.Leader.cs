@@ -165,7 +165,7 @@ public sealed partial class ReplicaCore
     /// <summary>Records that <paramref name="node"/> accepted <paramref name="slot"/> in this leader's ballot.</summary>
     private void CountAcceptance(ulong slot, int node)
     {
-        Invariant.Check(role == ReplicaRole.Leader && node >= 0 && node < options.ClusterSize, "a leader counts the acceptances of its cluster's nodes");
+        Invariant.Check(role == ReplicaRole.Leader && node >= 0 && node < Membership.MaxNumbers, "a leader counts the acceptances of its cluster's nodes");
         if (slot <= commitIndex || !log.Contains(slot))
         {
             return;
@@ -216,13 +216,9 @@ public sealed partial class ReplicaCore
     /// <summary>Re-sends Accepts for in-flight slots to the acceptors that were sent them and have not acknowledged them.</summary>
     private void RetransmitAccepts(LeaderState lead)
     {
-        for (int peer = 0; peer < options.ClusterSize; peer++)
+        for (uint peers = ChainPeers(); peers != 0;)
         {
-            if (peer == self)
-            {
-                continue;
-            }
-
+            int peer = TakeLowest(ref peers);
             slotScratch.Clear();
             for (ulong slot = commitIndex + 1; slot < lead.NextToSend[peer]; slot++)
             {

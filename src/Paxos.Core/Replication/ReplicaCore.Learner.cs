@@ -70,7 +70,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        Invariant.Check(source < options.ClusterSize, "catch-up is asked of a node of the cluster");
+        Invariant.Check(source < Membership.MaxNumbers, "catch-up is asked of a node");
         catchUpRetryAt = now + (2L * options.HeartbeatTicks);
         Send(new CatchUpRequest(self, source, commitIndex + 1));
     }
@@ -174,7 +174,7 @@ public sealed partial class ReplicaCore
         SendUnsentAccepts(lazyToo: true); // a lazy follower is sent every slot before the log forgets it
         log.CompactTo(index);
         Invariant.Check(log.SnapshotIndex >= index && log.SnapshotIndex <= appliedIndex, "the log keeps every slot above the snapshot");
-        Invariant.Check(leader is null || Enumerable.Range(0, options.ClusterSize).All(peer => peer == self || leader.NextToSend[peer] > index), "every follower was sent every slot compacted");
+        Invariant.Check(leader is null || Enumerable.Range(0, Membership.MaxNumbers).All(peer => (ChainPeers() & Bit(peer)) == 0 || leader.NextToSend[peer] > index), "every follower was sent every slot compacted");
         CheckInvariants();
     }
 
@@ -196,20 +196,27 @@ public sealed partial class ReplicaCore
 
     /// <summary>
     /// The driver installed a snapshot (from <see cref="Ready.SnapshotsToSend"/> of a peer) covering
-    /// every slot up to <paramref name="index"/>: those slots are chosen and applied, and dropped from
-    /// the log. Call only between an <see cref="Advance"/> and the next <see cref="TakeReady"/>. A
+    /// every slot up to <paramref name="index"/>, with <paramref name="snapshotMembership"/> the membership
+    /// chosen as of it: those slots are chosen and applied, and dropped from the log. Call only between an <see cref="Advance"/> and the next <see cref="TakeReady"/>. A
     /// leader that lagged keeps leading if the snapshot covers none of its own undecided proposals
     /// (<see cref="SnapshotSparesOwnProposals"/>); a candidate steps down.
     /// </summary>
-    public void ReportSnapshotInstalled(ulong index)
+    public void ReportSnapshotInstalled(ulong index, Membership snapshotMembership)
     {
+        ArgumentNullException.ThrowIfNull(snapshotMembership);
         Invariant.Check(!awaitingAdvance, "install snapshots between ready cycles");
+        Invariant.Check(snapshotMembership.Slot <= index, "a snapshot's membership was chosen at or below its index");
         if (index <= appliedIndex)
         {
             return;
         }
 
         Progress before = CurrentProgress;
+        if (index > membershipKnownTo)
+        {
+            membership = snapshotMembership;
+            membershipKnownTo = index;
+        }
 
         if (role == ReplicaRole.Candidate || (role == ReplicaRole.Leader && !SnapshotSparesOwnProposals(index)))
         {
@@ -223,6 +230,7 @@ public sealed partial class ReplicaCore
         AdvanceCommit();
         Invariant.Check(commitIndex >= index && log.SnapshotIndex >= index && appliedIndex == index, "a snapshot's slots are chosen, applied and compacted");
         Invariant.Check(leader is null || leader.NextSlot > commitIndex, "a leader keeps proposing above the chosen prefix");
+        LearnMemberships();
         CheckProgress(before);
     }
 

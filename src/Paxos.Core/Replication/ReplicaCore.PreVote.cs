@@ -23,12 +23,9 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        for (int peer = 0; peer < options.ClusterSize; peer++)
+        for (uint voters = membership.Voters & ~Bit(self); voters != 0;)
         {
-            if (peer != self)
-            {
-                Send(new PreVote(self, peer, preVoteBallot));
-            }
+            Send(new PreVote(self, TakeLowest(ref voters), preVoteBallot));
         }
 
         Invariant.Check(preVoteBallot > highestSeen && preVoteBallot.NodeId == self, "a pre-vote asks for a ballot of this node above every one it saw");
@@ -36,7 +33,8 @@ public sealed partial class ReplicaCore
 
     private void OnPreVote(PreVote m)
     {
-        bool granted = role != ReplicaRole.Leader && (leaderId < 0 || leaderSilentTicks >= options.ElectionTicks);
+        // A node that is not a voter here (removed, or not yet promoted as far as this node knows) gets no election.
+        bool granted = role != ReplicaRole.Leader && (leaderId < 0 || leaderSilentTicks >= options.ElectionTicks) && membership.IsVoter(m.From);
         Send(new PreVoteReply(self, m.From, m.Ballot, granted, promised));
     }
 

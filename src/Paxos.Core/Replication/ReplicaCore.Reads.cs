@@ -187,12 +187,9 @@ public sealed partial class ReplicaCore
         Invariant.Check(role == ReplicaRole.Leader, "only the leader starts heartbeat rounds");
         heartbeatRound++;
         lead.AckedRound[self] = heartbeatRound;
-        for (int peer = 0; peer < options.ClusterSize; peer++)
+        for (uint peers = ChainPeers(); peers != 0;)
         {
-            if (peer != self)
-            {
-                Send(new Heartbeat(self, peer, ballot, commitIndex, heartbeatRound));
-            }
+            Send(new Heartbeat(self, TakeLowest(ref peers), ballot, commitIndex, heartbeatRound));
         }
     }
 
@@ -205,6 +202,7 @@ public sealed partial class ReplicaCore
 
         lead.Heard(m.From, now);
         lead.AckedRound[m.From] = Math.Max(lead.AckedRound[m.From], m.Round);
+        lead.AppliedIndex[m.From] = Math.Max(lead.AppliedIndex[m.From], m.AppliedIndex);
         ReleaseConfirmedReads(lead);
         LearnChosenFrom(lead, m.From, m.CommitIndex);
         DecideStrandedSlots(lead, m.LastAccepted);
@@ -222,7 +220,7 @@ public sealed partial class ReplicaCore
         while (lead.PendingReads.Count > 0)
         {
             LeaderState.PendingRead read = lead.PendingReads.Peek();
-            if (lead.Confirmations(read.Round) < quorum)
+            if (!IsQuorum(lead.Confirmations(read.Round)))
             {
                 return;
             }

@@ -88,12 +88,9 @@ public sealed partial class ReplicaCore
             slotScratch.Add(slot);
         }
 
-        for (int peer = 0; peer < options.ClusterSize; peer++)
+        for (uint peers = ChainPeers(); peers != 0;)
         {
-            if (peer != self)
-            {
-                SendAccepts(peer, slotScratch);
-            }
+            SendAccepts(TakeLowest(ref peers), slotScratch);
         }
 
         Invariant.Check(role == ReplicaRole.Leader && lead.Recovery is null, "a completed recovery leaves the leader leading");

@@ -26,12 +26,9 @@ public sealed partial class ReplicaCore
         }
 
         uint eager = lazyToo ? uint.MaxValue : EagerFollowers(lead);
-        for (int peer = 0; peer < options.ClusterSize; peer++)
+        for (uint peers = ChainPeers() & eager; peers != 0;)
         {
-            if (peer != self && (eager & Bit(peer)) != 0)
-            {
-                SendUnsent(peer);
-            }
+            SendUnsent(TakeLowest(ref peers));
         }
     }
 
@@ -57,17 +54,17 @@ public sealed partial class ReplicaCore
     /// <summary>The first quorum - 1 responsive followers in ring order after this node, or every follower if there are fewer.</summary>
     private uint EagerFollowers(LeaderState lead)
     {
-        if (!options.Thrifty)
+        if (!options.Thrifty || chain.Length > 1)
         {
-            return uint.MaxValue;
+            return uint.MaxValue; // during a membership change every follower is eager
         }
 
         uint eager = 0;
-        int needed = quorum - 1;
-        for (int step = 1; step < options.ClusterSize && needed > 0; step++)
+        int needed = membership.QuorumSize - 1;
+        for (int step = 1; step < Membership.MaxNumbers && needed > 0; step++)
         {
-            int peer = (self + step) % options.ClusterSize;
-            if (now - lead.LastHeard[peer] <= 2L * options.HeartbeatTicks)
+            int peer = (self + step) % Membership.MaxNumbers;
+            if (membership.IsVoter(peer) && now - lead.LastHeard[peer] <= 2L * options.HeartbeatTicks)
             {
                 eager |= Bit(peer);
                 needed--;

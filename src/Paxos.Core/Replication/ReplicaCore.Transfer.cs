@@ -20,7 +20,7 @@ public sealed partial class ReplicaCore
     /// </summary>
     public bool TransferLeadership(int successor)
     {
-        if (leader is not { } lead || lead.Transfer is not null || successor == self || successor < 0 || successor >= options.ClusterSize)
+        if (leader is not { } lead || lead.Transfer is not null || successor == self || chain.Any(config => !config.IsVoter(successor)))
         {
             return false;
         }

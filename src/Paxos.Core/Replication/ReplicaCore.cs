@@ -26,7 +26,6 @@ public sealed partial class ReplicaCore
     private readonly ReplicaOptions options;
     private readonly IRandomSource random;
     private readonly int self;
-    private readonly int quorum;
     private readonly ReplicaLog log;
 
     // The next Ready's parts.
@@ -97,7 +96,6 @@ public sealed partial class ReplicaCore
         this.options = options;
         this.random = random;
         self = options.NodeId;
-        quorum = options.Quorum;
 
         HardState hard = recovered.HardState with
         {
@@ -123,9 +121,13 @@ public sealed partial class ReplicaCore
         commitIndex = hard.CommitIndex;
         appliedIndex = recovered.SnapshotIndex;
         persistedHardState = hard;
-        snapshotOffered = new SnapshotOffer[options.ClusterSize];
+        snapshotOffered = new SnapshotOffer[Membership.MaxNumbers];
+        membership = recovered.Membership ?? Membership.OfSize(options.ClusterSize);
+        membershipKnownTo = recovered.SnapshotIndex;
+        chain = [membership];
         reportedSoftState = new SoftState(ReplicaRole.Follower, -1, Ballot.Zero);
         BecomeFollower(-1);
+        LearnMemberships();
         CheckInvariants();
     }
 
@@ -178,7 +180,7 @@ public sealed partial class ReplicaCore
     public void Step(ReplicaMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (message.To != self || message.From == self || message.From < 0 || message.From >= options.ClusterSize)
+        if (message.To != self || message.From == self || message.From < 0 || message.From >= Membership.MaxNumbers)
         {
             throw new ArgumentException("message is not from a peer to this node", nameof(message));
         }
@@ -232,6 +234,7 @@ public sealed partial class ReplicaCore
                 throw new ArgumentException("unknown message type", nameof(message));
         }
 
+        LearnMemberships();
         CheckProgress(before);
     }
 
@@ -262,6 +265,11 @@ public sealed partial class ReplicaCore
             {
                 ExpireForwardedReads();
             }
+            else if (!IsVoter)
+            {
+                ResetElectionTimer(); // a learner, or a node not yet added, never campaigns
+                ExpireForwardedReads();
+            }
             else if (options.PreVote)
             {
                 StartPreVote();
@@ -272,6 +280,7 @@ public sealed partial class ReplicaCore
             }
         }
 
+        LearnMemberships();
         CheckProgress(before);
     }
 
@@ -362,8 +371,6 @@ public sealed partial class ReplicaCore
 
     private static uint Bit(int node) => 1u << node;
 
-    private bool IsQuorum(uint mask) => System.Numerics.BitOperations.PopCount(mask) >= quorum;
-
     private void Send(ReplicaMessage message) => outbox.Add(message);
 
     private void Persist(LogEntry entry)
@@ -398,7 +405,7 @@ public sealed partial class ReplicaCore
     /// <summary>Follows <paramref name="newLeader"/> (or no one, if -1), leaving any candidacy or leadership.</summary>
     private void BecomeFollower(int newLeader)
     {
-        Invariant.Check(newLeader != self && newLeader >= -1 && newLeader < options.ClusterSize, "a follower follows another node or none");
+        Invariant.Check(newLeader != self && newLeader >= -1 && newLeader < Membership.MaxNumbers, "a follower follows another node or none");
         role = ReplicaRole.Follower;
         leaderId = newLeader;
         leaderCommitIndex = 0;
@@ -446,6 +453,7 @@ public sealed partial class ReplicaCore
         Invariant.Check(highestSeen >= promised, "the promised ballot was seen");
         Invariant.Check(electionElapsed < electionTimeout && leaderSilentTicks <= options.ElectionTicks, "the election timer and the leader's silence stay within their limits");
         Invariant.Check(forwardedReads.Count <= options.MaxPendingReads, "forwarded reads are bounded");
+        Invariant.Check(chain.Length >= 1 && chain[0] == membership && (role != ReplicaRole.Follower || chain.Length == 1), "the chain starts with the committed membership, and a follower's holds it alone");
         CheckRoleState();
     }
 

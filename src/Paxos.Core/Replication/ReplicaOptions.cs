@@ -2,17 +2,21 @@ namespace Paxos.Core.Replication;
 
 /// <summary>
 /// Static configuration of one replica. Every node of a cluster must use the same
-/// <see cref="ClusterSize"/> and <see cref="MaxInflightSlots"/>: the acceptor's window rule (accept a
+/// <see cref="MaxInflightSlots"/>: the acceptor's window rule (accept a
 /// slot only if it is at most <see cref="MaxInflightSlots"/> above the acceptor's commit index) is
 /// what bounds the number of accepted-but-unchosen slots a promise has to report.
 /// </summary>
 public sealed record ReplicaOptions
 {
-    /// <summary>This node's number, 0..<see cref="ClusterSize"/>-1.</summary>
+    /// <summary>This node's number, 0..<see cref="Membership.MaxNumbers"/>-1 (in a founding membership, its position).</summary>
     public required int NodeId { get; init; }
 
-    /// <summary>Number of acceptors N (1..31, normally odd). A quorum is N/2+1.</summary>
-    public required int ClusterSize { get; init; }
+    /// <summary>
+    /// The founding membership's size, for a node whose recovered state names no membership
+    /// (<see cref="DurableState.Membership"/> null): voters 0..N-1. Every later membership is chosen
+    /// through the log.
+    /// </summary>
+    public int ClusterSize { get; init; }
 
     /// <summary>The leader sends heartbeats (and retransmits unacknowledged accepts) every this many ticks.</summary>
     public int HeartbeatTicks { get; init; } = 1;
@@ -106,9 +110,6 @@ public sealed record ReplicaOptions
     /// </summary>
     internal bool PlantLeaveStranded { get; init; }
 
-    /// <summary>The number of acceptors whose agreement makes a decision.</summary>
-    public int Quorum => (ClusterSize / 2) + 1;
-
     /// <summary>Bound on the encoded size of one slot's entry: a full batch, or one command of the largest size alone.</summary>
     internal long MaxSlotBytes => WireSize.EntryBound(MaxBatchCommands, Math.Max(MaxBatchBytes, MaxCommandBytes));
 
@@ -117,8 +118,8 @@ public sealed record ReplicaOptions
 
     internal void Validate()
     {
-        Invariant.Check(ClusterSize is >= 1 and <= 31, "cluster size must be 1..31");
-        Invariant.Check(NodeId >= 0 && NodeId < ClusterSize, "node id must be in 0..cluster size-1");
+        Invariant.Check(ClusterSize is >= 0 and <= Membership.MaxNumbers, "a founding cluster has 0..32 nodes");
+        Invariant.Check(NodeId is >= 0 and < Membership.MaxNumbers, "node number must be in 0..31");
         Invariant.Check(HeartbeatTicks >= 1, "heartbeat interval must be at least one tick");
         Invariant.Check(ElectionTicks > HeartbeatTicks, "election timeout must exceed the heartbeat interval");
         Invariant.Check(MaxInflightSlots >= 1, "window must allow at least one slot");

@@ -25,7 +25,8 @@ public static class WireSize
     public const int MessageOverheadBytes = 256;
 
     /// <summary>Bound on the encoded size of <paramref name="entry"/>.</summary>
-    public static long Of(LogEntry entry) => EntryBound(entry.Value.Commands.Count, entry.Value.ByteCount);
+    public static long Of(LogEntry entry) =>
+        EntryBound(entry.Value.Commands.Count, entry.Value.ByteCount) + (entry.Value.Membership?.EncodedBound() ?? 0);
 
     /// <summary>Bound on the encoded size of an entry of <paramref name="commands"/> commands totalling <paramref name="commandBytes"/> bytes.</summary>
     public static long EntryBound(int commands, long commandBytes) =>

@@ -262,7 +262,7 @@ public sealed partial class ReplicaNode : IDisposable
         _lastSnapshotSlot = slot;
         _lastSnapshotBytes = received.ContentLength;
         _commandBytesSinceSnapshot = 0;
-        _core.ReportSnapshotInstalled(slot);
+        _core.ReportSnapshotInstalled(slot, _core.Membership);
         _store.Checkpoint(slot, _core.RetainedEntries());
         CompleteAppliedReads();
         _metrics?.SnapshotsInstalled.Inc();

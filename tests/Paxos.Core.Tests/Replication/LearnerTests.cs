@@ -111,7 +111,7 @@ public sealed class LearnerTests
         follower.Step(new Accept(0, 1, Current, 0, [new LogEntry(1, Current, Value("a")), new LogEntry(6, Current, Value("f"))]));
         Drain(follower);
 
-        follower.ReportSnapshotInstalled(5);
+        follower.ReportSnapshotInstalled(5, follower.Membership);
         Ready ready = Drain(follower);
 
         Assert.Equal((5ul, 5ul, 5ul), (follower.CommitIndex, follower.AppliedIndex, follower.SnapshotIndex));
@@ -219,7 +219,7 @@ public sealed class LearnerTests
         Assert.Equal(11ul, SingleTo<Accept>(first, 1).Entries.Single().Slot); // the read barrier, above the chosen prefix
         Assert.Equal(1ul, SingleTo<CatchUpRequest>(first, 1).FromSlot);
 
-        leader.ReportSnapshotInstalled(10);
+        leader.ReportSnapshotInstalled(10, leader.Membership);
 
         Assert.Equal(ReplicaRole.Leader, leader.Role);
         Assert.Equal(10ul, leader.CommitIndex);
@@ -236,7 +236,7 @@ public sealed class LearnerTests
         leader.Step(new Promise(1, 0, leader.Promised, 10, []));
         Drain(leader);
 
-        leader.ReportSnapshotInstalled(11);
+        leader.ReportSnapshotInstalled(11, leader.Membership);
 
         Assert.Equal(ReplicaRole.Follower, leader.Role);
         Assert.Equal(11ul, leader.CommitIndex);

@@ -79,7 +79,7 @@ internal sealed class SimulatedNode
         snapshotState = [.. state];
         Applied = [.. state];
         DropDurableEntriesUpTo(index);
-        Core.ReportSnapshotInstalled(index);
+        Core.ReportSnapshotInstalled(index, Core.Membership);
         return true;
     }
 
