@@ -20,6 +20,10 @@ public sealed class PeerLinks(IReadOnlyList<PeerOutbox?> outboxes, SnapshotSende
     public void SendSnapshot(int peer, ulong index) => snapshotSender.Send(peer, index, _stop.Token);
 
     /// <inheritdoc/>
+    /// <remarks>The links are the cluster file's, made at start; links that follow the membership are the host's part of issue 18.</remarks>
+    public void UpdateMembership(Membership applied) => ArgumentNullException.ThrowIfNull(applied);
+
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
