@@ -156,6 +156,24 @@ public sealed class MembershipTests
         Assert.Contains(Drain(leader).CommittedEntries, entry => entry.Slot == slot);
     }
 
+    [Fact]
+    public void AOneVoterClusterAddsALearnerThenPromotesIt()
+    {
+        var leader = new ReplicaCore(Options(0, size: 1), new FixedRandomSource(0), DurableState.Empty);
+        var joiner = new ReplicaCore(Options(1, size: 1), new FixedRandomSource(0), DurableState.Empty with { Membership = Membership.Unknown });
+        ReplicaCore[] nodes = [leader, joiner];
+        Tick(leader, 2 * ElectionTicks);
+        Assert.Equal(ReplicaRole.Leader, leader.Role);
+        Settle(nodes, None);
+        Assert.Equal(MembershipChangeStatus.Proposed, leader.ChangeMembership(MembershipChange.AddLearner("b", "http://b")).Status);
+        Heartbeats(nodes, None, 3);
+        Assert.True(joiner.Membership.IsMember(1));
+        Assert.Equal(MembershipChangeStatus.Proposed, leader.ChangeMembership(MembershipChange.Promote(1)).Status);
+        Heartbeats(nodes, None, 2);
+        Assert.True(leader.Membership.IsVoter(1) && joiner.IsVoter);
+        Assert.Equal(2, leader.Membership.QuorumSize);
+    }
+
     /// <summary>Founders 0, 1 and 2, and node 3 that knows no membership yet.</summary>
     private static ReplicaCore[] FoundersAndJoiner() =>
     [
