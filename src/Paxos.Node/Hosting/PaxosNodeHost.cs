@@ -175,6 +175,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var replicaNode = ReplicaNode.Open(new ReplicaNodeOptions
         {
             Core = options.ReplicaOptionsFor(self),
+            Membership = members.Current,
             LogDirectory = Path.Combine(options.DataDirectory, "log"),
             StateMachine = stateMachine,
             Random = new SystemRandomSource(),
