@@ -100,6 +100,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         while (await NextAsync(requestStream, ended.Token).ConfigureAwait(false))
         {
+            gate.Readmit(context, sender);
             var delivery = requestStream.Current;
             if (delivery.FromNode != sender)
             {
