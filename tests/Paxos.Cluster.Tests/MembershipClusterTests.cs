@@ -95,6 +95,31 @@ public sealed class MembershipClusterTests(ITestOutputHelper output) : IDisposab
         Assert.Contains("node-3 learner", Described(after));
     }
 
+    /// <summary>A founder whose data directory is wiped, restarted without --join, stops with a clear message instead of taking part again with its promises forgotten; the others go on.</summary>
+    [Fact]
+    public async Task A_wiped_founding_node_restarted_without_join_stops_with_a_clear_message()
+    {
+        for (int node = 0; node < _cluster.Founders; node++)
+        {
+            _cluster.Start(node);
+        }
+        int leader = await _cluster.WaitForLeaderAsync(Within, down: new HashSet<int> { Joiner });
+        await _cluster.KeyValue(leader).PutAsync(new PutRequest { Key = "k", Value = ByteString.CopyFromUtf8("v") }, deadline: Deadline());
+        int wiped = (leader + 1) % _cluster.Founders;
+        _cluster.Kill(wiped);
+        Directory.Delete(_cluster.DataDirectory(wiped), recursive: true);
+
+        var restarted = _cluster.Start(wiped);
+        using (var exited = new CancellationTokenSource(Within))
+        {
+            await restarted.WaitForExitAsync(exited.Token);
+        }
+        Assert.NotEqual(0, restarted.ExitCode);
+        Assert.Contains("has an empty data directory, but node", restarted.Output, StringComparison.Ordinal);
+        Assert.Contains("replace it", restarted.Output, StringComparison.Ordinal);
+        await _cluster.KeyValue(leader).PutAsync(new PutRequest { Key = "k", Value = ByteString.CopyFromUtf8("after") }, deadline: Deadline());
+    }
+
     private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(10);
 
     private static List<string> Described(ListMembersResponse response) =>

@@ -19,7 +19,7 @@ namespace Paxos.Node.Services;
 /// new state is on disk. With TLS, the caller's certificate must name the node it says it is. GetStatus
 /// is the operator's and answers anyone.
 /// </summary>
-public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, MemberDirectory members, PeerGate gate, IHostApplicationLifetime lifetime)
+public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, MemberDirectory members, PeersHeard heard, PeerGate gate, IHostApplicationLifetime lifetime)
     : PaxosService.PaxosServiceBase
 {
     private const long MaxSnapshotBytes = 64L * 1024 * 1024 * 1024;
@@ -119,6 +119,10 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             {
                 throw gate.Refuse(context, PeerRefusal.Malformed, e.Message);
             }
+            if (messages.Count > 0)
+            {
+                heard.Record(sender); // durably, before the replica sees anything the sender promised or accepted (FreshStartCheck)
+            }
             replica.Deliver(messages);
         }
         return new DeliverResponse();
@@ -138,10 +142,16 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     }
 
     /// <summary>This node's role, ballot, leader and log positions.</summary>
-    public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
+    public override async Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
+        if (context.RequestHeaders.GetValue(FreshStartCheck.HeardFromHeader) is { } asked)
+        {
+            // A node starting from an empty data directory asks whether this one has heard from its number before.
+            bool known = int.TryParse(asked, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number) && heard.Contains(number);
+            await context.WriteResponseHeadersAsync(new Metadata { { FreshStartCheck.HeardHeader, known ? "yes" : "no" } }).ConfigureAwait(false);
+        }
         var status = replica.Status;
-        return Task.FromResult(new GetStatusResponse
+        return new GetStatusResponse
         {
             NodeId = identity.Id,
             Role = status.Role,
@@ -150,7 +160,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             CommitIndex = status.CommitIndex,
             AppliedIndex = status.AppliedIndex,
             SnapshotIndex = status.SnapshotIndex,
-        });
+        };
     }
 
     /// <summary>Single-decree phase 1a: the acceptor's promise (fsynced) or refusal.</summary>
