@@ -13,17 +13,29 @@ namespace Paxos.Node.Hosting;
 /// <see cref="PeersHeard"/>) whether it has ever received protocol messages from this node's number.
 /// If one has, this node took part before and lost its data, with the promises and acceptances it
 /// made: it must neither found a cluster again nor rejoin under that number, and stops. It takes part
-/// only once every other node of the file has answered no: any of them may be the one that counted
-/// its vote. Nodes that start a fresh cluster a few seconds apart answer each other no (none has heard
-/// from the others: nothing runs before the check), so they all pass once all are up.
+/// once every other node of the file has answered no (any of them may be the one that counted its
+/// vote), or once the nodes that answered that they have heard from no node at all are, with this
+/// one, a majority of the file: then no majority of the cluster ever exchanged a message without one
+/// of them, so nothing was ever promised to a quorum or chosen (but for the case the design notes
+/// name: a cluster that ran on a bare majority, this node among it, while the others never started).
+/// So nodes of a fresh cluster, started together or a majority of them, take part at once.
 /// </summary>
 internal static partial class FreshStartCheck
 {
     /// <summary>The request header naming the number asked about.</summary>
     public const string HeardFromHeader = "paxos-heard-from";
 
-    /// <summary>The response header with the answer, <c>yes</c> or <c>no</c>.</summary>
+    /// <summary>The response header with the answer: <see cref="Yes"/>, <see cref="No"/> or <see cref="NoOne"/>.</summary>
     public const string HeardHeader = "paxos-heard";
+
+    /// <summary>The answer: I have heard from that number.</summary>
+    public const string Yes = "yes";
+
+    /// <summary>The answer: I have not heard from that number (but from others).</summary>
+    public const string No = "no";
+
+    /// <summary>The answer: I have heard from no node at all.</summary>
+    public const string NoOne = "no-one";
 
     private static readonly TimeSpan AskInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
@@ -35,6 +47,8 @@ internal static partial class FreshStartCheck
     {
         var others = options.Cluster.Nodes.Where(node => node.Id != options.NodeId).ToList();
         var pending = new HashSet<NodeEntry>(others);
+        int fresh = 1; // this node, and every other that has heard from no node at all
+        int majority = (options.Cluster.Size / 2) + 1;
         var headers = new Metadata { { HeardFromHeader, number.ToString(CultureInfo.InvariantCulture) } };
         if (token is not null)
         {
@@ -44,7 +58,7 @@ internal static partial class FreshStartCheck
         try
         {
             DateTime lastLogged = DateTime.UtcNow;
-            while (pending.Count > 0)
+            while (pending.Count > 0 && fresh < majority)
             {
                 foreach (var node in pending.ToList())
                 {
@@ -54,11 +68,15 @@ internal static partial class FreshStartCheck
                         await call.ResponseAsync.ConfigureAwait(false);
                         switch ((await call.ResponseHeadersAsync.ConfigureAwait(false)).GetValue(HeardHeader))
                         {
-                            case "yes":
+                            case Yes:
                                 return $"node {options.NodeId} has an empty data directory, but node {node.Id} has received messages from it (number {number}): it took part in this cluster and lost what it promised. " +
                                     $"It must not take part again under this id; replace it: 'paxos member remove {options.NodeId}', then add a node with a new id and start it with --join";
-                            case "no":
+                            case No:
                                 pending.Remove(node);
+                                break;
+                            case NoOne:
+                                pending.Remove(node);
+                                fresh++;
                                 break;
                         }
                     }
@@ -67,7 +85,7 @@ internal static partial class FreshStartCheck
                         // not up (yet): asked again
                     }
                 }
-                if (pending.Count > 0)
+                if (pending.Count > 0 && fresh < majority)
                 {
                     if (DateTime.UtcNow - lastLogged >= LogInterval)
                     {

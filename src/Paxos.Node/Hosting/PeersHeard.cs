@@ -50,6 +50,9 @@ public sealed class PeersHeard
         return new PeersHeard(path, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(Magic.Length)));
     }
 
+    /// <summary>True while this node has received protocol messages from no node at all.</summary>
+    public bool IsEmpty => _mask == 0;
+
     /// <summary>True if this node has received protocol messages from node <paramref name="number"/>.</summary>
     public bool Contains(int number) => number is >= 0 and < Membership.MaxNumbers && (_mask & (1u << number)) != 0;
 

@@ -148,7 +148,8 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         {
             // A node starting from an empty data directory asks whether this one has heard from its number before.
             bool known = int.TryParse(asked, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number) && heard.Contains(number);
-            await context.WriteResponseHeadersAsync(new Metadata { { FreshStartCheck.HeardHeader, known ? "yes" : "no" } }).ConfigureAwait(false);
+            string answer = known ? FreshStartCheck.Yes : heard.IsEmpty ? FreshStartCheck.NoOne : FreshStartCheck.No;
+            await context.WriteResponseHeadersAsync(new Metadata { { FreshStartCheck.HeardHeader, answer } }).ConfigureAwait(false);
         }
         var status = replica.Status;
         return new GetStatusResponse
