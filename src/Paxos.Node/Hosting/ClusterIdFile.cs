@@ -32,9 +32,15 @@ public static class ClusterIdFile
             return Parse(File.ReadAllBytes(path), path);
         }
         var id = ClusterId.Founding(cluster);
-        Directory.CreateDirectory(dataDirectory);
-        DurableFile.WriteAtomically(path, Render(id));
+        Store(dataDirectory, id);
         return id;
+    }
+
+    /// <summary>Stores <paramref name="id"/> in <paramref name="dataDirectory"/> (a node that joins a cluster adopts the cluster's id).</summary>
+    public static void Store(string dataDirectory, ClusterId id)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        DurableFile.WriteAtomically(Path.Combine(dataDirectory, FileName), Render(id));
     }
 
     /// <summary>The file's bytes for <paramref name="id"/>.</summary>

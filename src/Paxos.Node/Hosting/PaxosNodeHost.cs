@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Paxos.Core;
 using Paxos.Core.Replication;
 using Paxos.KeyValue;
+using Paxos.Node.Configuration;
 using Paxos.Node.Leases;
 using Paxos.Node.Replication;
 using Paxos.Node.Security;
@@ -38,10 +39,16 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     private readonly SingleDecreeEngine _engine;
     private readonly ILoggerFactory _nodeLoggers;
     private readonly LeaseKeeper? _leases;
+    private readonly NodeDeparture _departure;
+    private readonly CancellationTokenSource _checking;
+    private readonly Task _taking;
 
     private PaxosNodeHost(WebApplication app, AcceptorLoop acceptor, ReplicaDriver replica, IReadOnlyList<GrpcChannel?> channels, SingleDecreeEngine engine, NodeIdentity identity,
-        ClusterId clusterId, ILoggerFactory nodeLoggers, LeaseKeeper? leases)
+        ClusterId clusterId, ILoggerFactory nodeLoggers, LeaseKeeper? leases, NodeDeparture departure, CancellationTokenSource checking, Task taking)
     {
+        _departure = departure;
+        _checking = checking;
+        _taking = taking;
         _leases = leases;
         _app = app;
         _nodeLoggers = nodeLoggers;
@@ -58,6 +65,9 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
 
     /// <summary>The id of the cluster this node belongs to, kept in its data directory (<see cref="ClusterIdFile"/>).</summary>
     public ClusterId ClusterId { get; }
+
+    /// <summary>Why this node stopped by itself because it must not take part (it lost the data of an earlier part in the cluster), or null.</summary>
+    public string? RefusedBecause => _departure.Refusal;
 
     /// <summary>The replicated log (Multi-Paxos): replicate commands to the state machine, read-index barriers, status.</summary>
     public ReplicaDriver Log => _replica;
@@ -90,20 +100,28 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
 
     private static async Task<PaxosNodeHost> StartAsync(NodeOptions options, ILoggerFactory nodeLoggers, CancellationToken cancellationToken)
     {
-        int self = options.Cluster.IndexOf(options.NodeId);
-        var identity = new NodeIdentity(options.NodeId, self, [.. options.Cluster.Nodes.Select(n => n.Id)]);
-        var clusterId = ClusterIdFile.LoadOrFound(options.DataDirectory, options.Cluster);
-        var caller = new PeerHeaders(clusterId, options.NodeId);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        AddNodeLogging(builder.Logging, options.NodeId);
+        int position = options.Cluster.IndexOf(options.NodeId);
+        var identity = new NodeIdentity(options.NodeId, position, [.. options.Cluster.Nodes.Select(n => n.Id)]);
         // The tls and auth files first: a node that cannot use them stops before it opens its data.
         var credentials = options.Cluster.Tls is { } tls ? NodeCredentials.Load(tls, options.NodeId, nodeLoggers.CreateLogger<NodeCredentials>()) : null;
         var metrics = new NodeMetrics();
         var tokens = options.Cluster.Auth is { } auth ? ClientTokenInterceptor.Load(auth, metrics, nodeLoggers.CreateLogger<ClientTokenInterceptor>()) : null;
+        Func<SocketsHttpHandler, HttpMessageHandler>? Secure(string peerId) =>
+            credentials is null ? null : handler => { credentials.UseForPeer(handler, peerId); return handler; };
+        // What a new node asks the others with (a client call: a client token of the cluster's, if it has them).
+        string? token = options.Cluster.Auth is { } clientAuth ? ClientTokens.First(await File.ReadAllTextAsync(clientAuth.Tokens, cancellationToken).ConfigureAwait(false)) : null;
+        var start = await StartingPoint.FindAsync(options, Secure, token, nodeLoggers.CreateLogger<StartingPoint>(), cancellationToken).ConfigureAwait(false);
+        var heard = PeersHeard.Load(options.DataDirectory);
+        var clusterId = start.ClusterId;
+        int self = start.Number;
+        var members = new MemberDirectory(self, options.NodeId, start.Start);
+        var caller = new PeerHeaders(clusterId, options.NodeId, self);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        AddNodeLogging(builder.Logging, options.NodeId);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ListenAnyIP(options.Cluster.Nodes[self].Port, listen =>
+            kestrel.ListenAnyIP(options.Cluster.Nodes[position].Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
                 UseTls(listen, credentials);
@@ -138,35 +156,35 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var store = SingleDecreeStore.Open(Path.Combine(options.DataDirectory, "single-decree"));
         var acceptor = new AcceptorLoop(store);
 
-        // Peers.
+        // Single-decree instances run among the cluster file's nodes.
+        GrpcChannel Connect(string url, string peerId) => PeerChannels.Create(new Uri(url), options.MaxMessageBytes, Secure(peerId), caller);
         var channels = new GrpcChannel?[options.Cluster.Size];
         var acceptors = new IAcceptorPeer[options.Cluster.Size];
-        var outboxes = new PeerOutbox?[options.Cluster.Size];
-        var peerClients = new PaxosService.PaxosServiceClient?[options.Cluster.Size];
         for (int i = 0; i < acceptors.Length; i++)
         {
-            if (i == self)
+            if (i == position)
             {
                 acceptors[i] = acceptor;
                 continue;
             }
-            string peerId = options.Cluster.Nodes[i].Id;
-            channels[i] = PeerChannels.Create(options.Cluster.Nodes[i].Url, options.MaxMessageBytes,
-                credentials is null ? null : handler => { credentials.UseForPeer(handler, peerId); return handler; }, caller);
-            var peer = new PaxosService.PaxosServiceClient(channels[i]);
-            peerClients[i] = peer;
-            acceptors[i] = new GrpcAcceptorPeer(peer);
-            // Half the shortest election timeout: what waited longer is resent by the protocol if it still matters.
-            outboxes[i] = new PeerOutbox(self, i, peer, nodeLoggers.CreateLogger<PeerOutbox>(), options.Tick * options.ElectionTicks / 2, options.MaxMessageBytes);
+            channels[i] = Connect(options.Cluster.Nodes[i].Url.GetLeftPart(UriPartial.Authority), options.Cluster.Nodes[i].Id);
+            acceptors[i] = new GrpcAcceptorPeer(new PaxosService.PaxosServiceClient(channels[i]));
         }
 
         // The replicated log and its state machine: restore the latest snapshot, then replay the log above it.
         var stateMachine = options.StateMachine ?? new KeyValueStateMachine();
         var snapshots = new ReplicaSnapshots(new SnapshotStore(Path.Combine(options.DataDirectory, "snapshots")));
-        var peerLinks = new PeerLinks(outboxes, new SnapshotSender(self, snapshots, peerClients, nodeLoggers.CreateLogger<SnapshotSender>()));
+        var departure = new NodeDeparture(nodeLoggers.CreateLogger<NodeDeparture>());
+        // The replicated log's peers: the members of the applied membership, by number.
+        var peerLinks = new PeerLinks(members, snapshots, member => Connect(member.Url, member.Name),
+            // Half the shortest election timeout: what waited longer is resent by the protocol if it still matters.
+            (peer, client) => new PeerOutbox(self, peer, client, nodeLoggers.CreateLogger<PeerOutbox>(), options.Tick * options.ElectionTicks / 2, options.MaxMessageBytes,
+                removed: detail => departure.Leave($"node {options.NodeId} was removed from the cluster (node {members.NameOf(peer)} refused it: {detail})")),
+            nodeLoggers.CreateLogger<SnapshotSender>());
         var replicaNode = ReplicaNode.Open(new ReplicaNodeOptions
         {
             Core = options.ReplicaOptionsFor(self),
+            Membership = start.ReplicaStart,
             LogDirectory = Path.Combine(options.DataDirectory, "log"),
             StateMachine = stateMachine,
             Random = new SystemRandomSource(),
@@ -176,11 +194,10 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             Metrics = metrics,
             Loggers = nodeLoggers,
         }, snapshots, peerLinks);
-        var replica = new ReplicaDriver(replicaNode, peerLinks, options.Tick, nodeLoggers.CreateLogger<ReplicaDriver>());
+        var replica = new ReplicaDriver(replicaNode, peerLinks, options.Tick, nodeLoggers.CreateLogger<ReplicaDriver>(), removed: departure.Leave);
         var recovered = replica.Status;
-        replica.Start();
-        metrics.Observe(() => replica.Status, identity.NodeIds, outboxes);
-        var health = new NodeHealth(() => replica.Status, identity.NodeIds, options.Tick * options.ElectionTicks);
+        metrics.Observe(() => replica.Status, () => peerLinks.Outboxes().Select(link => (members.NameOf(link.Node), link.Outbox)));
+        var health = new NodeHealth(() => replica.Status, members.NameOf, options.Tick * options.ElectionTicks);
         bool keyValueService = stateMachine is KeyValueStateMachine;
         builder.Services.AddGrpcHealthChecks(grpc =>
             {
@@ -202,11 +219,14 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         }
         builder.Services.AddSingleton(options.TestHooks);
         builder.Services.AddSingleton(metrics);
-        builder.Services.AddSingleton(provider => new PeerGate(identity, clusterId, credentials is not null, metrics, provider.GetRequiredService<ILogger<PeerGate>>()));
+        builder.Services.AddSingleton(members);
+        builder.Services.AddSingleton(heard);
+        builder.Services.AddSingleton(provider => new MembershipGrpcService(replica, provider.GetRequiredService<LeaderDirectory>(), clusterId));
+        builder.Services.AddSingleton(provider => new PeerGate(identity, members, clusterId, credentials is not null, metrics, provider.GetRequiredService<ILogger<PeerGate>>()));
         builder.Services.AddSingleton(acceptor);
         builder.Services.AddSingleton(replica);
         builder.Services.AddSingleton(snapshots);
-        builder.Services.AddSingleton(new LeaderDirectory(options.Cluster, replica, channels, self));
+        builder.Services.AddSingleton(new LeaderDirectory(members, replica, peerLinks));
         LeaseKeeper? leases = null;
         if (stateMachine is KeyValueStateMachine keyValue)
         {
@@ -216,11 +236,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             builder.Services.AddSingleton<KeyValueGrpcService>(); // also LeaseGrpcService's way into the log
         }
         builder.Services.AddSingleton(provider => new SingleDecreeEngine(
-            self, acceptors, acceptor, options.TestHooks, provider.GetRequiredService<ILoggerFactory>().CreateLogger<SingleDecreeEngine>(), options.RoundTimeout));
+            position, acceptors, acceptor, options.TestHooks, provider.GetRequiredService<ILoggerFactory>().CreateLogger<SingleDecreeEngine>(), options.RoundTimeout));
 
         var app = builder.Build();
         app.MapGrpcService<PaxosGrpcService>();
         app.MapGrpcService<ConsensusGrpcService>();
+        app.MapGrpcService<MembershipGrpcService>();
         if (keyValueService)
         {
             app.MapGrpcService<KeyValueGrpcService>();
@@ -234,24 +255,46 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             app.MapHealthChecks("/healthz", HealthEndpoint(NodeHealth.LiveTag)).RequireHost($"*:{port}");
             app.MapHealthChecks("/readyz", HealthEndpoint(NodeHealth.ReadyTag)).RequireHost($"*:{port}");
         }
+        departure.Stopping.Register(app.Lifetime.StopApplication);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         leases?.Start();
+        // The replica takes part at once, or, for a node founding from an empty data directory, once no other node has heard from it before.
+        var checking = new CancellationTokenSource();
+        var taking = start.MustCheck ? TakePartAfterCheckAsync() : Task.CompletedTask;
+        if (!start.MustCheck)
+        {
+            replica.Start();
+        }
+
+        async Task TakePartAfterCheckAsync()
+        {
+            string? refusal;
+            try
+            {
+                refusal = await FreshStartCheck.RunAsync(options, self, Secure, token, nodeLoggers.CreateLogger<StartingPoint>(), checking.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (checking.IsCancellationRequested)
+            {
+                return; // the node stopped first
+            }
+            if (refusal is not null)
+            {
+                departure.Refuse(refusal);
+                return;
+            }
+            start.Store(options.DataDirectory);
+            replica.Start();
+        }
 
         var engine = app.Services.GetRequiredService<SingleDecreeEngine>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<PaxosNodeHost>();
-        var peers = new StringBuilder();
-        foreach (var node in options.Cluster.Nodes)
-        {
-            peers.Append(' ').Append(node.Id).Append('=').Append(node.Url.GetLeftPart(UriPartial.Authority));
-        }
         string dataDirectory = Path.GetFullPath(options.DataDirectory);
-        string cluster = peers.ToString();
-        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, recovered.SnapshotIndex, recovered.CommitIndex, clusterId, cluster);
+        LogStarted(logger, options.NodeId, self, options.Cluster.Nodes[position].Port, dataDirectory, store.Instances.Count, recovered.SnapshotIndex, recovered.CommitIndex, clusterId, replica.Membership);
         if (credentials is null)
         {
-            LogNoTls(logger, options.Cluster.Nodes[self].Port, options.Cluster.Auth is null ? "" : "; the client tokens travel in the clear");
+            LogNoTls(logger, options.Cluster.Nodes[position].Port, options.Cluster.Auth is null ? "" : "; the client tokens travel in the clear");
         }
-        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, clusterId, nodeLoggers, leases);
+        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, clusterId, nodeLoggers, leases, departure, checking, taking);
     }
 
     /// <summary>With <paramref name="credentials"/>, the port speaks only TLS 1.2+ and demands a client certificate from the cluster's CA.</summary>
@@ -281,11 +324,15 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
 
     /// <summary>Leader placement as <see cref="NodeOptions.LeaderFollowsWrites"/> describes it: 2 s windows, 200 writes, 90%.</summary>
     private static LeaderPlacement? Placement(NodeOptions options, int self) => options.LeaderFollowsWrites
-        ? new LeaderPlacement(options.Cluster.Size, self, Math.Max(1, (int)Math.Ceiling(TimeSpan.FromSeconds(2) / options.Tick)), minCommands: 200, sharePercent: 90)
+        ? new LeaderPlacement(Membership.MaxNumbers, self, Math.Max(1, (int)Math.Ceiling(TimeSpan.FromSeconds(2) / options.Tick)), minCommands: 200, sharePercent: 90)
         : null;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster {ClusterId}:{Peers}")]
-    private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, ClusterId clusterId, string peers);
+    /// <summary>The membership a cluster founded from <paramref name="cluster"/> starts with: its nodes, numbered in file order, all voters.</summary>
+    internal static Membership FoundingMembership(ClusterConfig cluster) =>
+        Membership.Founding([.. cluster.Nodes.Select(node => (node.Id, node.Url.GetLeftPart(UriPartial.Authority)))]);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (number {Number}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster {ClusterId}, {Membership}")]
+    private static partial void LogStarted(ILogger logger, string nodeId, int number, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, ClusterId clusterId, Membership membership);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "no tls in the cluster file: port {Port} listens on all interfaces in plain HTTP/2, so anyone who can reach it can read and write every key and speak to the node as a peer{Tokens}; see the tls block (CONTRACT.md section 5, 'paxos certs')")]
     private static partial void LogNoTls(ILogger logger, int port, string tokens);
@@ -296,6 +343,9 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     /// <summary>Stops the node gracefully: its server, its replica's loop (everything acknowledged is on disk already) and its peer channels.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _checking.CancelAsync().ConfigureAwait(false);
+        await _taking.ConfigureAwait(false);
+        _checking.Dispose();
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         if (_leases is not null)
@@ -308,6 +358,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         {
             channel?.Dispose();
         }
+        _departure.Dispose();
         _nodeLoggers.Dispose();
     }
 }

@@ -19,7 +19,7 @@ namespace Paxos.Node.Services;
 /// new state is on disk. With TLS, the caller's certificate must name the node it says it is. GetStatus
 /// is the operator's and answers anyone.
 /// </summary>
-public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, PeerGate gate, IHostApplicationLifetime lifetime)
+public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, MemberDirectory members, PeersHeard heard, PeerGate gate, IHostApplicationLifetime lifetime)
     : PaxosService.PaxosServiceBase
 {
     private const long MaxSnapshotBytes = 64L * 1024 * 1024 * 1024;
@@ -100,6 +100,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         while (await NextAsync(requestStream, ended.Token).ConfigureAwait(false))
         {
+            gate.Readmit(context, sender);
             var delivery = requestStream.Current;
             if (delivery.FromNode != sender)
             {
@@ -108,7 +109,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             List<Paxos.Core.Replication.ReplicaMessage> messages;
             try
             {
-                messages = ReplicaWire.FromWire(delivery, identity.Index, identity.ClusterSize);
+                messages = ReplicaWire.FromWire(delivery, members.Self, Paxos.Core.Replication.Membership.MaxNumbers);
             }
             catch (PeerIdentityException e)
             {
@@ -117,6 +118,10 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             catch (InvalidDataException e)
             {
                 throw gate.Refuse(context, PeerRefusal.Malformed, e.Message);
+            }
+            if (messages.Count > 0)
+            {
+                heard.Record(sender); // durably, before the replica sees anything the sender promised or accepted (FreshStartCheck)
             }
             replica.Deliver(messages);
         }
@@ -137,25 +142,32 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     }
 
     /// <summary>This node's role, ballot, leader and log positions.</summary>
-    public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
+    public override async Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
+        if (context.RequestHeaders.GetValue(FreshStartCheck.HeardFromHeader) is { } asked)
+        {
+            // A node starting from an empty data directory asks whether this one has heard from its number before.
+            bool known = int.TryParse(asked, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number) && heard.Contains(number);
+            string answer = known ? FreshStartCheck.Yes : heard.IsEmpty ? FreshStartCheck.NoOne : FreshStartCheck.No;
+            await context.WriteResponseHeadersAsync(new Metadata { { FreshStartCheck.HeardHeader, answer } }).ConfigureAwait(false);
+        }
         var status = replica.Status;
-        return Task.FromResult(new GetStatusResponse
+        return new GetStatusResponse
         {
             NodeId = identity.Id,
             Role = status.Role,
             Ballot = SingleDecreeWire.ToWire(status.Ballot),
-            LeaderId = status.LeaderId >= 0 ? identity.NodeIds[status.LeaderId] : "",
+            LeaderId = status.LeaderId >= 0 ? members.NameOf(status.LeaderId) : "",
             CommitIndex = status.CommitIndex,
             AppliedIndex = status.AppliedIndex,
             SnapshotIndex = status.SnapshotIndex,
-        });
+        };
     }
 
     /// <summary>Single-decree phase 1a: the acceptor's promise (fsynced) or refusal.</summary>
     public override async Task<PrepareResponse> Prepare(PrepareRequest request, ServerCallContext context)
     {
-        int sender = gate.Admit(context);
+        int sender = gate.AdmitFileNode(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var ballot = OwnBallot(request.Ballot, sender, "prepare", context);
         var reply = await acceptor.PrepareAsync(id, ballot, context.CancellationToken).ConfigureAwait(false);
@@ -172,7 +184,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree phase 2a: the acceptor's acceptance (fsynced) or refusal.</summary>
     public override async Task<AcceptResponse> Accept(AcceptRequest request, ServerCallContext context)
     {
-        int sender = gate.Admit(context);
+        int sender = gate.AdmitFileNode(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var ballot = OwnBallot(request.Ballot, sender, "accept", context);
         byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
@@ -183,7 +195,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree: a value was chosen; the learner records it.</summary>
     public override async Task<DecideResponse> Decide(DecideRequest request, ServerCallContext context)
     {
-        gate.Admit(context);
+        gate.AdmitFileNode(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
         await acceptor.DecideAsync(id, value, context.CancellationToken).ConfigureAwait(false);
@@ -193,7 +205,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree: what this node learned and accepted for an instance.</summary>
     public override async Task<LearnResponse> Learn(LearnRequest request, ServerCallContext context)
     {
-        gate.Admit(context);
+        gate.AdmitFileNode(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var report = await acceptor.LearnAsync(id, context.CancellationToken).ConfigureAwait(false);
         var response = new LearnResponse();

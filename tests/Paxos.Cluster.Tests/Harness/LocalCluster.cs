@@ -21,9 +21,11 @@ internal sealed class LocalCluster : IDisposable
     private readonly Dictionary<(int Node, int As), GrpcChannel> _peerChannels = [];
     private readonly TcpProxy[] _proxies;
     private readonly List<string> _exitedByThemselves = [];
+    private readonly string _foundingConfigPath;
 
     /// <param name="proxies">Put a <see cref="TcpProxy"/> in front of every node (the cluster file's url names it), so tests can cut nodes off.</param>
-    public LocalCluster(ITestOutputHelper log, int size = 5, bool proxies = false)
+    /// <param name="founders">How many of the nodes found the cluster (null: all): those start with a file of only them, the others with the whole file, to join.</param>
+    public LocalCluster(ITestOutputHelper log, int size = 5, bool proxies = false, int? founders = null)
     {
         _log = log;
         Root = Path.Combine(Path.GetTempPath(), "paxos-cluster-" + Guid.NewGuid().ToString("N"));
@@ -34,11 +36,20 @@ internal sealed class LocalCluster : IDisposable
         Config = new ClusterConfig([.. Enumerable.Range(0, size).Select(i => new NodeEntry($"node-{i}", new Uri($"http://127.0.0.1:{UrlPort(i)}"), ports[i]))]);
         ConfigPath = Path.Combine(Root, "cluster.yaml");
         File.WriteAllText(ConfigPath, ClusterFile.Render(Config));
+        Founders = founders ?? size;
+        _foundingConfigPath = Founders == size ? ConfigPath : Path.Combine(Root, "founders.yaml");
+        if (Founders < size)
+        {
+            File.WriteAllText(_foundingConfigPath, ClusterFile.Render(new ClusterConfig([.. Config.Nodes.Take(Founders)])));
+        }
         _processes = new NodeProcess?[size];
         _channels = [.. Config.Nodes.Select(n => PeerChannels.Create(n.Url))];
     }
 
     public string Root { get; }
+
+    /// <summary>How many nodes (the first ones) found the cluster; the others can only join it.</summary>
+    public int Founders { get; }
 
     public ClusterConfig Config { get; }
 
@@ -77,6 +88,8 @@ internal sealed class LocalCluster : IDisposable
     public WatchService.WatchServiceClient Watches(int node) => new(_channels[node]);
 
     public LeaseService.LeaseServiceClient Lease(int node) => new(_channels[node]);
+
+    public MembershipService.MembershipServiceClient Members(int node) => new(_channels[node]);
 
     public async Task<GetStatusResponse> StatusAsync(int node) =>
         await Peer(node).GetStatusAsync(new GetStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).ConfigureAwait(false);
@@ -142,7 +155,7 @@ internal sealed class LocalCluster : IDisposable
         }
         _processes[node]?.Dispose();
         var process = NodeProcess.Start(
-            ["node", "--config", ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node),
+            ["node", "--config", node < Founders ? _foundingConfigPath : ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node),
                 // Should this test process die without cleaning up, its nodes stop by themselves.
                 "--watch-parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 .. NodeArguments, .. arguments ?? []],
