@@ -6,11 +6,11 @@ namespace Paxos.Client;
 /// <summary>One node: its URL and the one channel to it, opened on first use and shared by every call.</summary>
 internal sealed class Endpoint(Uri url, Func<Uri, ChannelBase> connect) : IDisposable
 {
-    private readonly Lazy<(ChannelBase Channel, KeyValueService.KeyValueServiceClient Client, LeaseService.LeaseServiceClient Leases)> _connection =
+    private readonly Lazy<(ChannelBase Channel, KeyValueService.KeyValueServiceClient Client, LeaseService.LeaseServiceClient Leases, MembershipService.MembershipServiceClient Members)> _connection =
         new(() =>
         {
             var channel = connect(url);
-            return (channel, new KeyValueService.KeyValueServiceClient(channel), new LeaseService.LeaseServiceClient(channel));
+            return (channel, new KeyValueService.KeyValueServiceClient(channel), new LeaseService.LeaseServiceClient(channel), new MembershipService.MembershipServiceClient(channel));
         }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     public Uri Url { get; } = url;
@@ -21,6 +21,8 @@ internal sealed class Endpoint(Uri url, Func<Uri, ChannelBase> connect) : IDispo
     public KeyValueService.KeyValueServiceClient Client => _connection.Value.Client;
 
     public LeaseService.LeaseServiceClient Leases => _connection.Value.Leases;
+
+    public MembershipService.MembershipServiceClient Members => _connection.Value.Members;
 
     /// <summary>Closes the channel if it was opened (a GrpcChannel is closed by Dispose; its ShutdownAsync does nothing).</summary>
     public void Dispose()
