@@ -94,9 +94,12 @@ internal static class Endpoints
             }
             catch (Grpc.Core.RpcException e)
             {
-                return CliError.Report(
-                    e.StatusCode is Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded ? CliError.Unavailable : CliError.Failed,
-                    $"{e.StatusCode}: {e.Status.Detail}");
+                return CliError.Report(e.StatusCode switch
+                {
+                    Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded => CliError.Unavailable,
+                    Grpc.Core.StatusCode.FailedPrecondition => CliError.Refused,
+                    _ => CliError.Failed,
+                }, $"{e.StatusCode}: {e.Status.Detail}");
             }
         }
         return CliError.Report(CliError.Unavailable, $"no node answered ({string.Join(", ", urls)}): {last?.Status.Detail}");
