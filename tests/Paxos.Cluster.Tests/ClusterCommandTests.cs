@@ -29,7 +29,7 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         using var cluster = NodeProcess.Start(["cluster", "--data-dir", data, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         try
         {
-            await EventuallyAsync(() => cluster.Output.Contains("Leader: node-", StringComparison.Ordinal), TimeSpan.FromSeconds(60), cluster);
+            await cluster.EventuallyAsync(() => cluster.Output.Contains("Leader: node-", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
             string endpoints = string.Join(",", Enumerable.Range(0, 5).Select(i => $"http://127.0.0.1:{basePort + i}"));
 
             Assert.StartsWith("OK index=", await NodeProcess.RunAsync(0, "put", "greeting", "hello", "--endpoints", endpoints));
@@ -40,7 +40,7 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
                 .Select(l => int.Parse(l.Split(" pid ")[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))];
             Assert.Equal(5, pids.Length);
             Signals.Send(pids[2], Signals.SigKill);
-            await EventuallyAsync(() => cluster.Output.Contains("exited with code 137", StringComparison.Ordinal), TimeSpan.FromSeconds(10), cluster);
+            await cluster.EventuallyAsync(() => cluster.Output.Contains("exited with code 137", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
 
             Assert.StartsWith("OK index=", await NodeProcess.RunAsync(0, "put", "greeting", "still-here", "--endpoints", endpoints));
             Assert.Equal("still-here", await NodeProcess.RunAsync(0, "get", "greeting", "--endpoints", endpoints));
@@ -78,18 +78,6 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         catch (ArgumentException)
         {
             return true;
-        }
-    }
-
-
-    private static async Task EventuallyAsync(Func<bool> condition, TimeSpan within, NodeProcess cluster)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time; output so far:\n" + cluster.Output);
-            Assert.False(cluster.HasExited, "paxos cluster exited early:\n" + cluster.Output);
-            await Task.Delay(100);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Paxos.Node.Configuration;
@@ -183,28 +182,7 @@ internal sealed class LocalCluster : IDisposable
         _log.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killed node {node} (SIGKILL)");
     }
 
-    public async Task WaitListeningAsync(int node)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var process = Process(node);
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"node {node} exited with code {process.ExitCode}:\n{process.Output}");
-            }
-            using var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync("127.0.0.1", Config.Nodes[node].Port).ConfigureAwait(false);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50).ConfigureAwait(false);
-            }
-        }
-    }
+    public Task WaitListeningAsync(int node) => Process(node).WaitListeningAsync($"node {node}", Config.Nodes[node].Port);
 
     /// <summary>What node <paramref name="node"/> has learned (locally only, or asking its peers too).</summary>
     public async Task<string?> LearnedAsync(int node, bool askPeers)
