@@ -64,7 +64,8 @@ public sealed class HealthTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void A_stuck_loop_is_not_live_and_a_lagging_replica_is_not_ready()
     {
-        string[] ids = ["node-0", "node-1", "node-2"];
+        string[] names = ["node-0", "node-1", "node-2"];
+        Func<int, string> ids = number => names[number];
         var timeout = TimeSpan.FromMilliseconds(500);
         var current = new ReplicaStatus("follower", default, 1, 500, 500, 0, 500, TimeSpan.Zero, 0);
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Paxos.Core;
 using Paxos.Core.Replication;
+using Paxos.Node.Hosting;
 using Paxos.Node.Replication;
 using Paxos.Storage.Snapshots;
 
@@ -33,7 +34,7 @@ public sealed class ReplicaDriverTests : IDisposable
     private ReplicaDriver Start(IStateMachine stateMachine, Action<string, Exception> fatal)
     {
         var snapshots = new ReplicaSnapshots(new SnapshotStore(Path.Combine(_root, "snapshots")));
-        var peers = new PeerLinks([null], new SnapshotSender(0, snapshots, [null], NullLogger.Instance));
+        var peers = new PeerLinks(new MemberDirectory(0, "0", Membership.OfSize(1)), snapshots, _ => throw new InvalidOperationException("a one-node cluster has no peers"), (_, _) => throw new InvalidOperationException("a one-node cluster has no peers"), NullLogger<SnapshotSender>.Instance);
         var node = ReplicaNode.Open(new ReplicaNodeOptions
         {
             Core = new ReplicaOptions { NodeId = 0, ClusterSize = 1, ElectionTicks = 2 },

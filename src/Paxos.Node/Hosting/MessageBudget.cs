@@ -57,7 +57,7 @@ public static class MessageBudget
     {
         FromNode = 30,
         Index = ulong.MaxValue,
-        Metadata = ByteString.CopyFrom(new byte[ReplicaSnapshots.MetadataSize]),
+        Metadata = ByteString.CopyFrom(new byte[ReplicaSnapshots.MaxMetadataSize]),
         Data = UnsafeByteOperations.UnsafeWrap(new byte[SnapshotSender.ChunkBytes]),
         Last = true,
     };

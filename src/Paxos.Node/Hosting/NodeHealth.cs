@@ -10,7 +10,7 @@ namespace Paxos.Node.Hosting;
 /// <c>/healthz</c> and <c>/readyz</c> on the metrics port and as the standard gRPC health service
 /// (<c>grpc.health.v1.Health</c>) on the node's port.
 /// </summary>
-internal sealed class NodeHealth(Func<ReplicaStatus> status, IReadOnlyList<string> nodeIds, TimeSpan electionTimeout)
+internal sealed class NodeHealth(Func<ReplicaStatus> status, Func<int, string> nameOf, TimeSpan electionTimeout)
 {
     /// <summary>The tag of the liveness check.</summary>
     public const string LiveTag = "live";
@@ -38,7 +38,7 @@ internal sealed class NodeHealth(Func<ReplicaStatus> status, IReadOnlyList<strin
     public string? NotReady()
     {
         var current = status();
-        return NotLive(current, Stopwatch.GetElapsedTime(current.Taken)) ?? NotReady(current, nodeIds, electionTimeout);
+        return NotLive(current, Stopwatch.GetElapsedTime(current.Taken)) ?? NotReady(current, nameOf, electionTimeout);
     }
 
     /// <summary>Why a replica whose status is <paramref name="age"/> old is not live, or null.</summary>
@@ -51,13 +51,13 @@ internal sealed class NodeHealth(Func<ReplicaStatus> status, IReadOnlyList<strin
     /// it for <paramref name="timeout"/> (an election timeout), or has applied more than
     /// <see cref="MaxLagSlots"/> slots less than the leader's commit index. Null when it is ready.
     /// </summary>
-    public static string? NotReady(ReplicaStatus current, IReadOnlyList<string> ids, TimeSpan timeout)
+    public static string? NotReady(ReplicaStatus current, Func<int, string> nameOf, TimeSpan timeout)
     {
         if (current.LeaderId < 0)
         {
             return "no leader known";
         }
-        string leader = ids[current.LeaderId];
+        string leader = nameOf(current.LeaderId);
         if (current.LeaderSilence >= timeout)
         {
             return $"not heard from the leader {leader} for an election timeout ({timeout.TotalMilliseconds:0} ms)";

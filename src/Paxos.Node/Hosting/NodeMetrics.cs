@@ -23,8 +23,7 @@ public sealed class NodeMetrics
     private readonly Counter _oversizedDropped;
     private readonly Histogram _requestDuration;
     private Func<ReplicaStatus>? _status;
-    private IReadOnlyList<string> _nodeIds = [];
-    private IReadOnlyList<PeerOutbox?> _outboxes = [];
+    private Func<IEnumerable<(string Name, PeerOutbox Outbox)>> _outboxes = () => [];
 
     /// <summary>A registry of its own (not the process-wide default), so several embedded nodes each count their own.</summary>
     public NodeMetrics()
@@ -115,12 +114,11 @@ public sealed class NodeMetrics
 
     /// <summary>
     /// Where the gauges read the replica's state and the peers' streams when the metrics are
-    /// collected: <paramref name="outboxes"/> by node number (null for this node), named by <paramref name="nodeIds"/>.
+    /// collected: <paramref name="outboxes"/> gives the outboxes open then, with their peers' names.
     /// </summary>
-    public void Observe(Func<ReplicaStatus> status, IReadOnlyList<string> nodeIds, IReadOnlyList<PeerOutbox?> outboxes)
+    public void Observe(Func<ReplicaStatus> status, Func<IEnumerable<(string Name, PeerOutbox Outbox)>> outboxes)
     {
         _status = status;
-        _nodeIds = nodeIds;
         _outboxes = outboxes;
     }
 
@@ -137,13 +135,10 @@ public sealed class NodeMetrics
         _commitIndex.Set(status.CommitIndex);
         _appliedIndex.Set(status.AppliedIndex);
         _snapshotIndex.Set(status.SnapshotIndex);
-        for (int node = 0; node < _outboxes.Count; node++)
+        foreach (var (name, outbox) in _outboxes())
         {
-            if (_outboxes[node] is { } outbox)
-            {
-                _peerReachable.WithLabels(_nodeIds[node]).Set(outbox.PeerDown ? 0 : 1);
-                _oversizedDropped.WithLabels(_nodeIds[node]).IncTo(outbox.OversizedDropped);
-            }
+            _peerReachable.WithLabels(name).Set(outbox.PeerDown ? 0 : 1);
+            _oversizedDropped.WithLabels(name).IncTo(outbox.OversizedDropped);
         }
     }
 }

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Paxos.Core;
 using Paxos.Core.Replication;
 using Paxos.KeyValue;
+using Paxos.Node.Configuration;
 using Paxos.Node.Leases;
 using Paxos.Node.Replication;
 using Paxos.Node.Security;
@@ -38,10 +39,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     private readonly SingleDecreeEngine _engine;
     private readonly ILoggerFactory _nodeLoggers;
     private readonly LeaseKeeper? _leases;
+    private readonly NodeDeparture _departure;
 
     private PaxosNodeHost(WebApplication app, AcceptorLoop acceptor, ReplicaDriver replica, IReadOnlyList<GrpcChannel?> channels, SingleDecreeEngine engine, NodeIdentity identity,
-        ClusterId clusterId, ILoggerFactory nodeLoggers, LeaseKeeper? leases)
+        ClusterId clusterId, ILoggerFactory nodeLoggers, LeaseKeeper? leases, NodeDeparture departure)
     {
+        _departure = departure;
         _leases = leases;
         _app = app;
         _nodeLoggers = nodeLoggers;
@@ -58,6 +61,9 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
 
     /// <summary>The id of the cluster this node belongs to, kept in its data directory (<see cref="ClusterIdFile"/>).</summary>
     public ClusterId ClusterId { get; }
+
+    /// <summary>Why this node stopped by itself: it was removed from the cluster (null while it is a member).</summary>
+    public string? RemovedBecause => _departure.Reason;
 
     /// <summary>The replicated log (Multi-Paxos): replicate commands to the state machine, read-index barriers, status.</summary>
     public ReplicaDriver Log => _replica;
@@ -90,10 +96,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
 
     private static async Task<PaxosNodeHost> StartAsync(NodeOptions options, ILoggerFactory nodeLoggers, CancellationToken cancellationToken)
     {
-        int self = options.Cluster.IndexOf(options.NodeId);
-        var identity = new NodeIdentity(options.NodeId, self, [.. options.Cluster.Nodes.Select(n => n.Id)]);
+        int position = options.Cluster.IndexOf(options.NodeId);
+        var identity = new NodeIdentity(options.NodeId, position, [.. options.Cluster.Nodes.Select(n => n.Id)]);
         var clusterId = ClusterIdFile.LoadOrFound(options.DataDirectory, options.Cluster);
-        var caller = new PeerHeaders(clusterId, options.NodeId);
+        int self = position;
+        var members = new MemberDirectory(self, options.NodeId, FoundingMembership(options.Cluster));
+        var caller = new PeerHeaders(clusterId, options.NodeId, self);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         AddNodeLogging(builder.Logging, options.NodeId);
@@ -138,35 +146,36 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var store = SingleDecreeStore.Open(Path.Combine(options.DataDirectory, "single-decree"));
         var acceptor = new AcceptorLoop(store);
 
-        // Peers.
+        // Single-decree instances run among the cluster file's nodes.
+        GrpcChannel Connect(string url, string peerId) => PeerChannels.Create(new Uri(url), options.MaxMessageBytes,
+            credentials is null ? null : handler => { credentials.UseForPeer(handler, peerId); return handler; }, caller);
         var channels = new GrpcChannel?[options.Cluster.Size];
         var acceptors = new IAcceptorPeer[options.Cluster.Size];
-        var outboxes = new PeerOutbox?[options.Cluster.Size];
-        var peerClients = new PaxosService.PaxosServiceClient?[options.Cluster.Size];
         for (int i = 0; i < acceptors.Length; i++)
         {
-            if (i == self)
+            if (i == position)
             {
                 acceptors[i] = acceptor;
                 continue;
             }
-            string peerId = options.Cluster.Nodes[i].Id;
-            channels[i] = PeerChannels.Create(options.Cluster.Nodes[i].Url, options.MaxMessageBytes,
-                credentials is null ? null : handler => { credentials.UseForPeer(handler, peerId); return handler; }, caller);
-            var peer = new PaxosService.PaxosServiceClient(channels[i]);
-            peerClients[i] = peer;
-            acceptors[i] = new GrpcAcceptorPeer(peer);
-            // Half the shortest election timeout: what waited longer is resent by the protocol if it still matters.
-            outboxes[i] = new PeerOutbox(self, i, peer, nodeLoggers.CreateLogger<PeerOutbox>(), options.Tick * options.ElectionTicks / 2, options.MaxMessageBytes);
+            channels[i] = Connect(options.Cluster.Nodes[i].Url.GetLeftPart(UriPartial.Authority), options.Cluster.Nodes[i].Id);
+            acceptors[i] = new GrpcAcceptorPeer(new PaxosService.PaxosServiceClient(channels[i]));
         }
 
         // The replicated log and its state machine: restore the latest snapshot, then replay the log above it.
         var stateMachine = options.StateMachine ?? new KeyValueStateMachine();
         var snapshots = new ReplicaSnapshots(new SnapshotStore(Path.Combine(options.DataDirectory, "snapshots")));
-        var peerLinks = new PeerLinks(outboxes, new SnapshotSender(self, snapshots, peerClients, nodeLoggers.CreateLogger<SnapshotSender>()));
+        var departure = new NodeDeparture(nodeLoggers.CreateLogger<NodeDeparture>());
+        // The replicated log's peers: the members of the applied membership, by number.
+        var peerLinks = new PeerLinks(members, snapshots, member => Connect(member.Url, member.Name),
+            // Half the shortest election timeout: what waited longer is resent by the protocol if it still matters.
+            (peer, client) => new PeerOutbox(self, peer, client, nodeLoggers.CreateLogger<PeerOutbox>(), options.Tick * options.ElectionTicks / 2, options.MaxMessageBytes,
+                removed: detail => departure.Leave($"node {options.NodeId} was removed from the cluster (node {members.NameOf(peer)} refused it: {detail})")),
+            nodeLoggers.CreateLogger<SnapshotSender>());
         var replicaNode = ReplicaNode.Open(new ReplicaNodeOptions
         {
             Core = options.ReplicaOptionsFor(self),
+            Membership = members.Current,
             LogDirectory = Path.Combine(options.DataDirectory, "log"),
             StateMachine = stateMachine,
             Random = new SystemRandomSource(),
@@ -179,8 +188,8 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var replica = new ReplicaDriver(replicaNode, peerLinks, options.Tick, nodeLoggers.CreateLogger<ReplicaDriver>());
         var recovered = replica.Status;
         replica.Start();
-        metrics.Observe(() => replica.Status, identity.NodeIds, outboxes);
-        var health = new NodeHealth(() => replica.Status, identity.NodeIds, options.Tick * options.ElectionTicks);
+        metrics.Observe(() => replica.Status, () => peerLinks.Outboxes().Select(link => (members.NameOf(link.Node), link.Outbox)));
+        var health = new NodeHealth(() => replica.Status, members.NameOf, options.Tick * options.ElectionTicks);
         bool keyValueService = stateMachine is KeyValueStateMachine;
         builder.Services.AddGrpcHealthChecks(grpc =>
             {
@@ -202,11 +211,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         }
         builder.Services.AddSingleton(options.TestHooks);
         builder.Services.AddSingleton(metrics);
-        builder.Services.AddSingleton(provider => new PeerGate(identity, clusterId, credentials is not null, metrics, provider.GetRequiredService<ILogger<PeerGate>>()));
+        builder.Services.AddSingleton(members);
+        builder.Services.AddSingleton(provider => new PeerGate(identity, members, clusterId, credentials is not null, metrics, provider.GetRequiredService<ILogger<PeerGate>>()));
         builder.Services.AddSingleton(acceptor);
         builder.Services.AddSingleton(replica);
         builder.Services.AddSingleton(snapshots);
-        builder.Services.AddSingleton(new LeaderDirectory(options.Cluster, replica, channels, self));
+        builder.Services.AddSingleton(new LeaderDirectory(members, replica, peerLinks));
         LeaseKeeper? leases = null;
         if (stateMachine is KeyValueStateMachine keyValue)
         {
@@ -234,6 +244,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             app.MapHealthChecks("/healthz", HealthEndpoint(NodeHealth.LiveTag)).RequireHost($"*:{port}");
             app.MapHealthChecks("/readyz", HealthEndpoint(NodeHealth.ReadyTag)).RequireHost($"*:{port}");
         }
+        departure.Stopping.Register(app.Lifetime.StopApplication);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         leases?.Start();
 
@@ -251,7 +262,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         {
             LogNoTls(logger, options.Cluster.Nodes[self].Port, options.Cluster.Auth is null ? "" : "; the client tokens travel in the clear");
         }
-        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, clusterId, nodeLoggers, leases);
+        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, clusterId, nodeLoggers, leases, departure);
     }
 
     /// <summary>With <paramref name="credentials"/>, the port speaks only TLS 1.2+ and demands a client certificate from the cluster's CA.</summary>
@@ -281,8 +292,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
 
     /// <summary>Leader placement as <see cref="NodeOptions.LeaderFollowsWrites"/> describes it: 2 s windows, 200 writes, 90%.</summary>
     private static LeaderPlacement? Placement(NodeOptions options, int self) => options.LeaderFollowsWrites
-        ? new LeaderPlacement(options.Cluster.Size, self, Math.Max(1, (int)Math.Ceiling(TimeSpan.FromSeconds(2) / options.Tick)), minCommands: 200, sharePercent: 90)
+        ? new LeaderPlacement(Membership.MaxNumbers, self, Math.Max(1, (int)Math.Ceiling(TimeSpan.FromSeconds(2) / options.Tick)), minCommands: 200, sharePercent: 90)
         : null;
+
+    /// <summary>The membership a cluster founded from <paramref name="cluster"/> starts with: its nodes, numbered in file order, all voters.</summary>
+    internal static Membership FoundingMembership(ClusterConfig cluster) =>
+        Membership.Founding([.. cluster.Nodes.Select(node => (node.Id, node.Url.GetLeftPart(UriPartial.Authority)))]);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster {ClusterId}:{Peers}")]
     private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, ClusterId clusterId, string peers);
@@ -308,6 +323,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         {
             channel?.Dispose();
         }
+        _departure.Dispose();
         _nodeLoggers.Dispose();
     }
 }

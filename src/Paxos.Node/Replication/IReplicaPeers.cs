@@ -17,4 +17,10 @@ public interface IReplicaPeers
 
     /// <summary>Starts sending this node's latest snapshot, at or above slot <paramref name="index"/>, to <paramref name="peer"/>, unless one is on its way.</summary>
     void SendSnapshot(int peer, ulong index);
+
+    /// <summary>
+    /// The membership this node has applied changed (and once at open): open links to its new
+    /// members, close those to nodes no longer in it. Messages to a node not in it may be dropped.
+    /// </summary>
+    void UpdateMembership(Membership applied);
 }

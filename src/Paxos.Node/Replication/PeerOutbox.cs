@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Paxos.Node.Hosting;
 using Paxos.Core.Replication;
 using Paxos.Transport.Replication;
 using Paxos.Transport.V1;
@@ -41,6 +42,7 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     private readonly TimeSpan _maxMessageAge;
     private readonly int _maxMessageBytes;
     private readonly TimeProvider _time;
+    private readonly Action<string>? _removed;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sender;
     private volatile bool _peerDown;
@@ -54,7 +56,9 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     /// <param name="maxMessageAge">A protocol message still queued after this long is dropped instead of sent.</param>
     /// <param name="maxMessageBytes">The largest encoded delivery the stream may carry (the channel's maximum send size).</param>
     /// <param name="time">The clock of message ages and retry delays (tests pass a fake one).</param>
-    public PeerOutbox(int self, int peer, PaxosService.PaxosServiceClient client, ILogger logger, TimeSpan maxMessageAge, int maxMessageBytes, TimeProvider? time = null)
+    /// <param name="removed">Called with the peer's reason when the peer refuses this node's stream because this node was removed from the cluster (<see cref="PeerRefusal.Removed"/>).</param>
+    public PeerOutbox(int self, int peer, PaxosService.PaxosServiceClient client, ILogger logger, TimeSpan maxMessageAge, int maxMessageBytes, TimeProvider? time = null,
+        Action<string>? removed = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessageBytes, EmptyDeliveryBytes(self, peer) + 1);
         _self = self;
@@ -64,6 +68,7 @@ public sealed partial class PeerOutbox : IAsyncDisposable
         _maxMessageAge = maxMessageAge;
         _maxMessageBytes = maxMessageBytes;
         _time = time ?? TimeProvider.System;
+        _removed = removed;
         _sender = Task.Run(SendLoopAsync);
     }
 
@@ -107,8 +112,11 @@ public sealed partial class PeerOutbox : IAsyncDisposable
                 // One long-lived stream per peer: a batch costs one HTTP/2 DATA frame, not a whole call.
                 using var call = _client.Deliver(cancellationToken: _stop.Token);
                 using var callEnded = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                _ = call.ResponseAsync.ContinueWith(static (_, state) => CancelIfLive((CancellationTokenSource)state!), callEnded,
-                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                _ = call.ResponseAsync.ContinueWith(ended =>
+                    {
+                        NoticeRemoval(ended);
+                        CancelIfLive(callEnded);
+                    }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 if (_peerDown)
                 {
                     // An empty delivery asks whether the peer is back, with or without messages to send:
@@ -222,6 +230,15 @@ public sealed partial class PeerOutbox : IAsyncDisposable
     /// <summary>A protocol message queued longer than the maximum age; forwarded commands and results never are.</summary>
     private bool IsStale(Queued queued) =>
         queued.Message is not (ForwardProposal or ForwardResult) && _time.GetElapsedTime(queued.PostedAt) > _maxMessageAge;
+
+    /// <summary>Tells <see cref="_removed"/> when the peer ended the stream because this node was removed from the cluster.</summary>
+    private void NoticeRemoval(Task ended)
+    {
+        if (ended.Exception?.InnerException is RpcException refused && refused.Trailers.GetValue(PeerHeaders.RefusalTrailer) == PeerRefusal.Removed)
+        {
+            _removed?.Invoke(refused.Status.Detail);
+        }
+    }
 
     /// <summary>Ends the wait for messages when the stream's call ended (the peer went away), unless that wait is already over.</summary>
     private static void CancelIfLive(CancellationTokenSource callEnded)

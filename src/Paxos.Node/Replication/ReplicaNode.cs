@@ -23,6 +23,9 @@ public sealed partial class ReplicaNode : IDisposable
 {
     private const int MaxWaitingProposals = 65_536;
 
+    /// <summary>Membership changes proposed here and waiting for their slots: one per leadership at most, so a handful.</summary>
+    private const int MaxWaitingChanges = 16;
+
     /// <summary>How often (in ticks) forwards that were cancelled or timed out are swept.</summary>
     private const int ForwardSweepTicks = 4;
 
@@ -60,8 +63,20 @@ public sealed partial class ReplicaNode : IDisposable
     private long _commandBytesSinceSnapshot;
     private long _lastSnapshotBytes;
 
+    /// <summary>The membership of the configuration a node without a snapshot starts from, and of a received snapshot of the old format.</summary>
+    private readonly Membership _founding;
+
+    /// <summary>The membership chosen as of <see cref="_appliedSlot"/>: from the snapshot, then each applied membership slot.</summary>
+    private Membership _membership;
+
+    /// <summary>Membership changes this node proposed, by slot: the origin of the value proposed and who waits.</summary>
+    private readonly Dictionary<ulong, (Ballot Origin, IReplicaReply<Membership> Reply)> _changes = [];
+
+    /// <summary>Per node number: the highest applied index it reported in a heartbeat reply (whom to hand the leadership to).</summary>
+    private readonly ulong[] _peerApplied = new ulong[Membership.MaxNumbers];
+
     private ReplicaNode(ReplicaNodeOptions options, ReplicaCore core, ReplicaLogStore store, ReplicaSnapshots snapshots, IReplicaPeers peers,
-        ulong appliedSlot, ulong appliedCommandIndex)
+        SnapshotPoint restored)
     {
         Invariant.Check(options.SnapshotInterval >= 1, "snapshot interval must be at least one slot");
         _core = core;
@@ -75,9 +90,11 @@ public sealed partial class ReplicaNode : IDisposable
         _tick = options.Tick;
         _logger = options.Loggers.CreateLogger<ReplicaNode>();
         _hooks = options.TestHooks;
-        _appliedSlot = appliedSlot;
-        _lastSnapshotSlot = appliedSlot;
-        _commandIndex = appliedCommandIndex;
+        _appliedSlot = restored.Slot;
+        _lastSnapshotSlot = restored.Slot;
+        _commandIndex = restored.CommandIndex;
+        _founding = options.Founding;
+        _membership = restored.Membership;
         _readIds = options.Ids();
         _forwarded = new ForwardedProposals(core.NodeId, peers, options.Ids(), MaxWaitingProposals, options.Tick, options.TestHooks.ForwardTwice);
     }
@@ -99,8 +116,11 @@ public sealed partial class ReplicaNode : IDisposable
 
     /// <summary>
     /// Recovers a replica from its durable state: restores <see cref="ReplicaNodeOptions.StateMachine"/>
-    /// from the latest snapshot in <paramref name="snapshots"/> (which it keeps taking and receiving),
-    /// then replays the log in <see cref="ReplicaNodeOptions.LogDirectory"/> above it.
+    /// and the membership from the latest snapshot in <paramref name="snapshots"/> (which it keeps taking
+    /// and receiving), then replays the log in <see cref="ReplicaNodeOptions.LogDirectory"/> above it. On
+    /// the first start (no snapshot yet) it first takes a snapshot at slot 0 holding
+    /// <see cref="ReplicaNodeOptions.Membership"/>, so that the membership a node started from survives
+    /// every restart, checksummed like any snapshot, and the option never counts again.
     /// </summary>
     /// <exception cref="SnapshotCorruptionException">The latest snapshot fails verification.</exception>
     /// <exception cref="WalCorruptionException">The log is damaged before its tail.</exception>
@@ -109,13 +129,16 @@ public sealed partial class ReplicaNode : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(snapshots);
         ArgumentNullException.ThrowIfNull(peers);
-        ulong snapshotSlot = 0;
-        ulong snapshotCommandIndex = 0;
+        var restored = new SnapshotPoint(0, 0, options.Founding);
         using (var latest = snapshots.OpenLatest())
         {
             if (latest is not null)
             {
-                (snapshotSlot, snapshotCommandIndex) = ReplicaSnapshots.Restore(options.StateMachine, latest);
+                restored = ReplicaSnapshots.Restore(options.StateMachine, latest, options.Founding);
+            }
+            else
+            {
+                snapshots.Take(options.StateMachine, 0, 0, options.Founding); // before the log is written: a crash in between finds no snapshot and takes it again
             }
         }
         var walOptions = new WalOptions
@@ -128,8 +151,10 @@ public sealed partial class ReplicaNode : IDisposable
         var store = ReplicaLogStore.Open(options.LogDirectory, walOptions, options.TestHooks.ForgetPromise);
         try
         {
-            var core = new ReplicaCore(options.Core, options.Random, store.Recover(snapshotSlot));
-            return new ReplicaNode(options, core, store, snapshots, peers, snapshotSlot, snapshotCommandIndex);
+            var core = new ReplicaCore(options.Core, options.Random, store.Recover(restored.Slot) with { Membership = restored.Membership });
+            var node = new ReplicaNode(options, core, store, snapshots, peers, restored);
+            node.AdoptMembership(restored.Membership);
+            return node;
         }
         catch
         {
@@ -171,6 +196,7 @@ public sealed partial class ReplicaNode : IDisposable
                     break;
                 default:
                     _core.Step(message);
+                    NotePeerProgress(message);
                     break;
             }
         }
@@ -239,11 +265,10 @@ public sealed partial class ReplicaNode : IDisposable
             reply.Succeed(_appliedSlot);
             return;
         }
-        ulong slot;
-        ulong commandIndex;
+        SnapshotPoint point;
         try
         {
-            (slot, commandIndex) = ReplicaSnapshots.Restore(_stateMachine, received);
+            point = ReplicaSnapshots.Restore(_stateMachine, received, _founding);
         }
         catch (Exception e) when (e is not (IOException or InvariantViolationException))
         {
@@ -253,17 +278,20 @@ public sealed partial class ReplicaNode : IDisposable
             return;
         }
         received.Commit();
+        ulong slot = point.Slot;
         foreach (var (covered, proposal) in _proposals.TakeThrough(slot))
         {
             proposal.Fail(new OutcomeUnknownException($"slot {covered} was covered by a snapshot from the leader before this node learned its value"));
         }
+        FailChangesThrough(slot, covered => new OutcomeUnknownException($"the membership change in slot {covered} was covered by a snapshot from the leader before this node learned its value"));
         _appliedSlot = slot;
-        _commandIndex = commandIndex;
+        _commandIndex = point.CommandIndex;
         _lastSnapshotSlot = slot;
         _lastSnapshotBytes = received.ContentLength;
         _commandBytesSinceSnapshot = 0;
-        _core.ReportSnapshotInstalled(slot, _core.Membership);
+        _core.ReportSnapshotInstalled(slot, point.Membership);
         _store.Checkpoint(slot, _core.RetainedEntries());
+        AdoptMembership(point.Membership);
         CompleteAppliedReads();
         _metrics?.SnapshotsInstalled.Inc();
         LogInstalled(slot);
@@ -299,6 +327,7 @@ public sealed partial class ReplicaNode : IDisposable
             Process(_core.TakeReady());
         }
         Invariant.Check(_appliedSlot == _core.AppliedIndex, $"the state machine reflects slot {_appliedSlot}, the core handed out slots up to {_core.AppliedIndex}");
+        Invariant.Check(_membership.Slot <= _appliedSlot && _membership.Slot <= _core.Membership.Slot, "the applied membership was chosen at or below the applied slot, and is not newer than the committed one");
         if (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval || _commandBytesSinceSnapshot >= Math.Max(SnapshotCommandBytes, _lastSnapshotBytes))
         {
             TakeSnapshot();
@@ -312,6 +341,7 @@ public sealed partial class ReplicaNode : IDisposable
         {
             proposal.Fail(reason);
         }
+        FailChangesThrough(ulong.MaxValue, _ => reason);
         foreach (var proposal in _busy)
         {
             proposal.Fail(reason);
@@ -472,12 +502,17 @@ public sealed partial class ReplicaNode : IDisposable
         }
         _metrics?.CommandsApplied.Inc(commands.Count);
         _appliedSlot = entry.Slot;
+        if (entry.Value.Membership is { } chosen)
+        {
+            AdoptMembership(chosen.At(entry.Slot));
+        }
+        SettleChange(entry);
     }
 
     /// <summary>Snapshot the state machine at the applied slot, then forget the log up to it.</summary>
     private void TakeSnapshot()
     {
-        _lastSnapshotBytes = _snapshots.Take(_stateMachine, _appliedSlot, _commandIndex);
+        _lastSnapshotBytes = _snapshots.Take(_stateMachine, _appliedSlot, _commandIndex, _membership);
         _core.Compact(_appliedSlot);
         _store.Checkpoint(_appliedSlot, _core.RetainedEntries());
         _lastSnapshotSlot = _appliedSlot;

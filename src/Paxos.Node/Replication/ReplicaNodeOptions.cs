@@ -13,6 +13,16 @@ public sealed class ReplicaNodeOptions
     /// <summary>The core's options: this node's number, the cluster's size, its clock and limits.</summary>
     public required ReplicaOptions Core { get; init; }
 
+    /// <summary>
+    /// The membership this node starts from when its data directory holds no snapshot: the founding
+    /// one (the cluster file's nodes, numbered by position) for a node that founds a cluster, or
+    /// <see cref="Paxos.Core.Replication.Membership.Unknown"/> for one that joins an existing cluster. Null:
+    /// <see cref="Paxos.Core.Replication.Membership.OfSize"/> of <see cref="ReplicaOptions.ClusterSize"/>.
+    /// Once the data directory has a snapshot (<see cref="ReplicaNode.Open"/> takes one at slot 0 on
+    /// the first start), what it holds wins over this option.
+    /// </summary>
+    public Membership? Membership { get; init; }
+
     /// <summary>The directory of the replica's write-ahead log.</summary>
     public required string LogDirectory { get; init; }
 
@@ -39,6 +49,9 @@ public sealed class ReplicaNodeOptions
 
     /// <summary>The loggers of the node and its log store.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>The membership a node without a snapshot starts from (see <see cref="Membership"/>).</summary>
+    internal Membership Founding => Membership ?? Membership.OfSize(Core.ClusterSize);
 
     /// <summary>The log's segment size in bytes; null: the write-ahead log's default. The simulator uses small ones, so that segments roll and are deleted.</summary>
     internal long? LogSegmentBytes { get; init; }

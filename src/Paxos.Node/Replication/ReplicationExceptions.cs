@@ -27,3 +27,6 @@ public sealed class OverloadedException(string reason) : Exception(reason + ": o
 
 /// <summary>The command alone is larger than a slot's batch may be; it was not proposed.</summary>
 public sealed class CommandTooLargeException() : ArgumentException("the command is larger than a slot's batch may be");
+
+/// <summary>A membership change was refused: another is in progress, or it is unsafe or invalid. Nothing changed.</summary>
+public sealed class MembershipChangeRefusedException(string reason) : Exception(reason + ": the membership change was refused, nothing changed");

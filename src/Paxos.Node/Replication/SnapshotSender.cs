@@ -10,7 +10,11 @@ namespace Paxos.Node.Replication;
 /// away, in chunks, at most one transfer per peer at a time. A failed transfer is simply dropped:
 /// the core asks again later.
 /// </summary>
-public sealed partial class SnapshotSender(int self, ReplicaSnapshots snapshots, IReadOnlyList<PaxosService.PaxosServiceClient?> peers, ILogger logger)
+/// <param name="self">This node's number.</param>
+/// <param name="snapshots">Where the latest snapshot is read from.</param>
+/// <param name="peers">The client of a node by number; null for a node this one has no link to.</param>
+/// <param name="logger">Where transfers are logged.</param>
+public sealed partial class SnapshotSender(int self, ReplicaSnapshots snapshots, Func<int, PaxosService.PaxosServiceClient?> peers, ILogger logger)
 {
     /// <summary>Content bytes per chunk; a chunk with its framing fits in one message (<see cref="Hosting.MessageBudget"/>).</summary>
     internal const int ChunkBytes = 1024 * 1024;
@@ -20,7 +24,7 @@ public sealed partial class SnapshotSender(int self, ReplicaSnapshots snapshots,
     /// <summary>Starts sending a snapshot at or above <paramref name="index"/> to <paramref name="peer"/> unless one is on its way.</summary>
     public void Send(int peer, ulong index, CancellationToken stopping)
     {
-        var client = peers[peer];
+        var client = peers(peer);
         if (client is null)
         {
             return;

@@ -122,8 +122,8 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
             : new GetLeaderResponse
             {
                 Known = true,
-                LeaderId = leaders.Cluster.Nodes[leader].Id,
-                LeaderUrl = leaders.Cluster.Nodes[leader].Url.GetLeftPart(UriPartial.Authority),
+                LeaderId = leaders.NameOf(leader),
+                LeaderUrl = leaders.UrlOf(leader),
             });
     }
 
@@ -253,7 +253,7 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
     private async Task<T?> TryForwardAsync<T>(int leader, ServerCallContext context, Func<KeyValueService.KeyValueServiceClient, CallOptions, Task<T>> call, CancellationToken cancellationToken)
         where T : class
     {
-        var headers = new Metadata { { ForwardedHeader, leaders.Cluster.Nodes[leaders.Self].Id } };
+        var headers = new Metadata { { ForwardedHeader, leaders.SelfName } };
         if (context.RequestHeaders.GetValue("authorization") is { } authorization)
         {
             headers.Add("authorization", authorization); // the client's token (auth.tokens), which the leader checks too

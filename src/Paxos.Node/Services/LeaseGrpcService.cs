@@ -75,7 +75,7 @@ internal sealed class LeaseGrpcService(KeyValueGrpcService writes, LeaseKeeper k
     /// <summary>The leader's answer, or null when it could not be reached (the caller looks for the leader again).</summary>
     private async Task<LeaseKeepAliveResponse?> TryForwardAsync(int leader, LeaseKeepAliveRequest request, ServerCallContext context, CancellationToken cancellationToken)
     {
-        var headers = new Metadata { { KeyValueGrpcService.ForwardedHeader, leaders.Cluster.Nodes[leaders.Self].Id } };
+        var headers = new Metadata { { KeyValueGrpcService.ForwardedHeader, leaders.SelfName } };
         var callDeadline = context.Deadline == DateTime.MaxValue ? DateTime.UtcNow + KeyValueGrpcService.DefaultDeadline : context.Deadline;
         try
         {

@@ -19,7 +19,7 @@ namespace Paxos.Node.Services;
 /// new state is on disk. With TLS, the caller's certificate must name the node it says it is. GetStatus
 /// is the operator's and answers anyone.
 /// </summary>
-public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, PeerGate gate, IHostApplicationLifetime lifetime)
+public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, MemberDirectory members, PeerGate gate, IHostApplicationLifetime lifetime)
     : PaxosService.PaxosServiceBase
 {
     private const long MaxSnapshotBytes = 64L * 1024 * 1024 * 1024;
@@ -108,7 +108,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             List<Paxos.Core.Replication.ReplicaMessage> messages;
             try
             {
-                messages = ReplicaWire.FromWire(delivery, identity.Index, identity.ClusterSize);
+                messages = ReplicaWire.FromWire(delivery, members.Self, Paxos.Core.Replication.Membership.MaxNumbers);
             }
             catch (PeerIdentityException e)
             {
@@ -145,7 +145,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             NodeId = identity.Id,
             Role = status.Role,
             Ballot = SingleDecreeWire.ToWire(status.Ballot),
-            LeaderId = status.LeaderId >= 0 ? identity.NodeIds[status.LeaderId] : "",
+            LeaderId = status.LeaderId >= 0 ? members.NameOf(status.LeaderId) : "",
             CommitIndex = status.CommitIndex,
             AppliedIndex = status.AppliedIndex,
             SnapshotIndex = status.SnapshotIndex,
@@ -155,7 +155,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree phase 1a: the acceptor's promise (fsynced) or refusal.</summary>
     public override async Task<PrepareResponse> Prepare(PrepareRequest request, ServerCallContext context)
     {
-        int sender = gate.Admit(context);
+        int sender = gate.AdmitFileNode(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var ballot = OwnBallot(request.Ballot, sender, "prepare", context);
         var reply = await acceptor.PrepareAsync(id, ballot, context.CancellationToken).ConfigureAwait(false);
@@ -172,7 +172,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree phase 2a: the acceptor's acceptance (fsynced) or refusal.</summary>
     public override async Task<AcceptResponse> Accept(AcceptRequest request, ServerCallContext context)
     {
-        int sender = gate.Admit(context);
+        int sender = gate.AdmitFileNode(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var ballot = OwnBallot(request.Ballot, sender, "accept", context);
         byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
@@ -183,7 +183,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree: a value was chosen; the learner records it.</summary>
     public override async Task<DecideResponse> Decide(DecideRequest request, ServerCallContext context)
     {
-        gate.Admit(context);
+        gate.AdmitFileNode(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
         await acceptor.DecideAsync(id, value, context.CancellationToken).ConfigureAwait(false);
@@ -193,7 +193,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     /// <summary>Single-decree: what this node learned and accepted for an instance.</summary>
     public override async Task<LearnResponse> Learn(LearnRequest request, ServerCallContext context)
     {
-        gate.Admit(context);
+        gate.AdmitFileNode(context);
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var report = await acceptor.LearnAsync(id, context.CancellationToken).ConfigureAwait(false);
         var response = new LearnResponse();

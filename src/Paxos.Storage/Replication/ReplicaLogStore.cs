@@ -64,7 +64,7 @@ public sealed class ReplicaLogStore : IDisposable
                     Invariant.Check(next.Promised >= hardState.Promised, "the promised ballot never goes down in the log");
                     hardState = next;
                     break;
-                case ReplicaRecordCodec.EntryType or ReplicaRecordCodec.EntryWithoutOriginType:
+                case ReplicaRecordCodec.EntryType or ReplicaRecordCodec.EntryWithoutOriginType or ReplicaRecordCodec.MembershipEntryType:
                     var entry = ReplicaRecordCodec.ReadEntry(record.Type, record.Payload);
                     entries[entry.Slot] = entry;
                     break;
@@ -166,6 +166,6 @@ public sealed class ReplicaLogStore : IDisposable
             _scratch = new byte[Math.Max(length, _scratch.Length * 2)];
         }
         ReplicaRecordCodec.WriteEntry(entry, _scratch);
-        _wal.Append(ReplicaRecordCodec.EntryType, _scratch.AsSpan(0, length));
+        _wal.Append(ReplicaRecordCodec.TypeOf(entry), _scratch.AsSpan(0, length));
     }
 }

@@ -12,6 +12,8 @@ namespace Paxos.Storage.Replication;
 /// node i32 (<see cref="SlotValue.Origin"/>), command count u32, then per command length u32 and bytes.</item>
 /// <item>Type 2, written before origins were kept, is type 3 without the origin; it reads back with
 /// origin zero, which no proposal of a running node has.</item>
+/// <item><c>MembershipEntry</c> (type 4): a slot holding a <see cref="Membership"/>: slot, ballot and
+/// origin as in type 3, then the membership (<see cref="MembershipCodec"/>).</item>
 /// </list>
 /// The WAL frames and checksums each record; this codec only lays out the payload and rejects a
 /// payload that does not parse (which the checksum should make impossible).
@@ -21,9 +23,11 @@ internal static class ReplicaRecordCodec
     public const byte HardStateType = 1;
     public const byte EntryWithoutOriginType = 2;
     public const byte EntryType = 3;
+    public const byte MembershipEntryType = 4;
     private const int HardStateSize = sizeof(ulong) + sizeof(int) + sizeof(ulong);
     private const int BallotSize = sizeof(ulong) + sizeof(int);
     private const int EntryHeaderSize = sizeof(ulong) + BallotSize + BallotSize + sizeof(uint);
+    private const int MembershipHeaderSize = sizeof(ulong) + BallotSize + BallotSize;
 
     public static int HardStateLength => HardStateSize;
 
@@ -45,8 +49,15 @@ internal static class ReplicaRecordCodec
             BinaryPrimitives.ReadUInt64LittleEndian(payload[12..]));
     }
 
+    /// <summary>The record type <paramref name="entry"/> is written as.</summary>
+    public static byte TypeOf(LogEntry entry) => entry.Value.Membership is null ? EntryType : MembershipEntryType;
+
     public static int EntryLength(LogEntry entry)
     {
+        if (entry.Value.Membership is { } membership)
+        {
+            return MembershipHeaderSize + MembershipCodec.Length(membership);
+        }
         int length = EntryHeaderSize;
         foreach (var command in entry.Value.Commands)
         {
@@ -62,6 +73,11 @@ internal static class ReplicaRecordCodec
         BinaryPrimitives.WriteInt32LittleEndian(destination[16..], entry.Ballot.NodeId);
         BinaryPrimitives.WriteUInt64LittleEndian(destination[20..], entry.Value.Origin.Round);
         BinaryPrimitives.WriteInt32LittleEndian(destination[28..], entry.Value.Origin.NodeId);
+        if (entry.Value.Membership is { } membership)
+        {
+            MembershipCodec.Write(membership, destination[MembershipHeaderSize..]);
+            return;
+        }
         BinaryPrimitives.WriteUInt32LittleEndian(destination[32..], (uint)entry.Value.Commands.Count);
         int offset = EntryHeaderSize;
         foreach (var command in entry.Value.Commands)
@@ -72,9 +88,20 @@ internal static class ReplicaRecordCodec
         }
     }
 
-    /// <summary>Reads an entry record of <paramref name="type"/> (<see cref="EntryType"/> or <see cref="EntryWithoutOriginType"/>).</summary>
+    /// <summary>Reads an entry record of <paramref name="type"/> (<see cref="EntryType"/>, <see cref="EntryWithoutOriginType"/> or <see cref="MembershipEntryType"/>).</summary>
     public static LogEntry ReadEntry(byte type, ReadOnlySpan<byte> payload)
     {
+        if (type == MembershipEntryType)
+        {
+            if (payload.Length < MembershipHeaderSize)
+            {
+                throw new InvalidDataException("membership entry record is shorter than its header");
+            }
+            return new LogEntry(
+                BinaryPrimitives.ReadUInt64LittleEndian(payload),
+                ReadBallot(payload[8..]),
+                new SlotValue(MembershipCodec.Read(payload[MembershipHeaderSize..]), ReadBallot(payload[20..])));
+        }
         bool hasOrigin = type == EntryType;
         int headerSize = hasOrigin ? EntryHeaderSize : EntryHeaderSize - BallotSize;
         if (payload.Length < headerSize)

@@ -15,6 +15,12 @@ public static class PeerRefusal
     /// <summary>The caller, or a message's sender, is not another member of this cluster.</summary>
     public const string NotMember = "not_member";
 
+    /// <summary>The caller is a node that was removed from the cluster: it must stop.</summary>
+    public const string Removed = "removed";
+
+    /// <summary>The caller presents a node number above every number this node knows: a node added by a membership this node has not applied yet (it retries).</summary>
+    public const string NotYetKnown = "not_yet_known";
+
     /// <summary>A message names a sender other than the node that called.</summary>
     public const string WrongSender = "wrong_sender";
 
