@@ -3,6 +3,7 @@ using Paxos.Core.Replication;
 using Paxos.Transport.Replication;
 using Paxos.Transport.V1;
 using Ballot = Paxos.Core.Ballot;
+using Member = Paxos.Core.Replication.Member;
 using ForwardStatus = Paxos.Core.Replication.ForwardStatus;
 using ReplicaMessage = Paxos.Core.Replication.ReplicaMessage;
 
@@ -18,6 +19,16 @@ public sealed class ReplicaWireTests
         new(5, B, SlotValue.NoOp),
     ];
 
+    private static readonly LogEntry[] MembershipEntries =
+    [
+        new(6, B, new SlotValue(new Membership(6, [new Member(0, "a", "http://a:7000", true), new Member(3, "d", string.Empty, false)], 4), new Ballot(2, 1))),
+    ];
+
+    /// <summary>32 members, every name and url as long as allowed: the largest membership a slot can carry.</summary>
+    private static Membership Largest(ulong slot) =>
+        new(slot, Enumerable.Range(0, Membership.MaxNumbers).Select(i => new Member(
+            i, $"{i:D2}{new string('é', (Membership.MaxNameBytes - 2) / 2)}", $"{i:D2}{new string('u', Membership.MaxUrlBytes - 2)}", IsVoter: i % 2 == 0)), Membership.MaxNumbers);
+
     public static TheoryData<ReplicaMessage> Messages() =>
     [
         new Prepare(2, 0, B, 4),
@@ -28,6 +39,10 @@ public sealed class ReplicaWireTests
         new AcceptReply(2, 0, B, [4, 5], 3),
         new Heartbeat(2, 0, B, 3, 11),
         new HeartbeatReply(2, 0, B, 11, 3, 9),
+        new HeartbeatReply(2, 0, B, 11, 3, 9, 8),
+        new Promise(2, 0, B, 5, MembershipEntries, MembershipSlot: 2),
+        new Accept(2, 0, B, 3, MembershipEntries),
+        new CatchUp(2, 0, 6, [.. Entries, .. MembershipEntries]),
         new CatchUpRequest(2, 0, 4),
         new CatchUp(2, 0, 5, Entries),
         new ReadIndexRequest(2, 0, 638_999_000_000_000_001),
@@ -64,13 +79,17 @@ public sealed class ReplicaWireTests
         ];
         // Many small slots: the per-entry overhead, not the per-message slack, must cover each one.
         LogEntry[] many = [.. Enumerable.Range(0, 256).Select(i => new LogEntry(ulong.MaxValue - (ulong)i, ballot, new SlotValue([new byte[1]], ballot)))];
+        LogEntry[] memberships = [.. Enumerable.Range(0, 8).Select(i => new LogEntry(ulong.MaxValue - (ulong)i, ballot, new SlotValue(Largest(ulong.MaxValue - (ulong)i), ballot)))];
         return
         [
+            new Accept(30, 29, ballot, ulong.MaxValue, memberships),
+            new Promise(30, 29, ballot, ulong.MaxValue - 8, memberships, ulong.MaxValue - 7, ulong.MaxValue - 1, ulong.MaxValue - 8),
+            new CatchUp(30, 29, ulong.MaxValue, [.. entries, .. memberships]),
             new Accept(30, 29, ballot, ulong.MaxValue, many),
             new Promise(30, 29, ballot, ulong.MaxValue - 3, entries, ulong.MaxValue - 2, ulong.MaxValue - 1),
             new Accept(30, 29, ballot, ulong.MaxValue, entries),
             new CatchUp(30, 29, ulong.MaxValue, entries),
-            new HeartbeatReply(30, 29, ballot, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue),
+            new HeartbeatReply(30, 29, ballot, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue),
         ];
     }
 
@@ -175,6 +194,53 @@ public sealed class ReplicaWireTests
         Assert.Contains("carries slot 4 in ballot 6.2", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A membership is checked by its own rules, and a slot carries either commands or a membership, composed by some leader.</summary>
+    [Theory]
+    [InlineData("repeated number")]
+    [InlineData("next number too low")]
+    [InlineData("empty name")]
+    [InlineData("name too long")]
+    [InlineData("url too long")]
+    [InlineData("number out of range")]
+    [InlineData("commands too")]
+    [InlineData("no origin")]
+    [InlineData("too many members")]
+    public void A_slot_with_an_invalid_membership_is_malformed(string flaw)
+    {
+        var entry = new SlotEntry { Slot = 6, Ballot = new Paxos.Transport.V1.Ballot { Round = 7, NodeIndex = 2 }, Origin = new Paxos.Transport.V1.Ballot { Round = 7, NodeIndex = 2 } };
+        var membership = new SlotMembership { NextNumber = 3 };
+        membership.Members.Add(new SlotMember { Number = 0, Name = "a", Url = "http://a:1", Voter = true });
+        membership.Members.Add(new SlotMember { Number = 2, Name = "c", Url = "http://c:1", Voter = false });
+        switch (flaw)
+        {
+            case "repeated number": membership.Members[1].Number = 0; break;
+            case "next number too low": membership.NextNumber = 2; break;
+            case "empty name": membership.Members[1].Name = string.Empty; break;
+            case "name too long": membership.Members[1].Name = new string('n', Membership.MaxNameBytes + 1); break;
+            case "url too long": membership.Members[1].Url = new string('u', Membership.MaxUrlBytes + 1); break;
+            case "number out of range": membership.Members[1].Number = Membership.MaxNumbers; membership.NextNumber = Membership.MaxNumbers + 1; break;
+            case "commands too": entry.Commands.Add(ByteString.CopyFromUtf8("x")); break;
+            case "no origin": entry.Origin = null; break;
+            default: membership.Members.Add(Enumerable.Range(3, Membership.MaxNumbers).Select(i => new SlotMember { Number = i, Name = $"n{i}" })); break;
+        }
+        entry.Membership = membership;
+        var accept = new AcceptMessage { Ballot = entry.Ballot, CommitIndex = 3 };
+        accept.Entries.Add(entry);
+        var request = new DeliverRequest { FromNode = 2, ToNode = 0 };
+        request.Messages.Add(new Paxos.Transport.V1.ReplicaMessage { Accept = accept });
+
+        Assert.Throws<InvalidDataException>(() => ReplicaWire.FromWire(request, self: 0, clusterSize: 3));
+    }
+
+    [Fact]
+    public void A_promise_naming_a_membership_above_its_commit_index_is_malformed()
+    {
+        var request = new DeliverRequest { FromNode = 2, ToNode = 0 };
+        request.Messages.Add(ReplicaWire.ToWire(new Promise(2, 0, B, 3, [], MembershipSlot: 4)));
+
+        Assert.Contains("above its commit index 3", Assert.Throws<InvalidDataException>(() => ReplicaWire.FromWire(request, self: 0, clusterSize: 3)).Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Records compare lists by reference, so this spells out every field, entries included.</summary>
     private static string Describe(ReplicaMessage message) => message switch
     {
@@ -189,5 +255,5 @@ public sealed class ReplicaWireTests
 
     private static string Describe(IReadOnlyList<LogEntry> entries) =>
         string.Join("; ", entries.Select(e => $"{e.Slot}@{e.Ballot} from {e.Value.Origin}:" + string.Join("|", e.Value.Commands.Select(c => Convert.ToHexString(c.Span)))
-            + (e.Value.IsNoOp ? "no-op" : "")));
+            + (e.Value.IsNoOp ? "no-op" : "") + (e.Value.Membership is { } membership ? $"{membership.At(e.Slot)} next {membership.NextNumber}" : "")));
 }

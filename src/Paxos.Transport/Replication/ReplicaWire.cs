@@ -28,14 +28,17 @@ public static class ReplicaWire
         Promise m => new Wire.ReplicaMessage
         {
             Promise = WithEntries(
-                new Wire.PromiseMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex, FirstSlot = m.FirstSlot, LastSlot = m.LastSlot == ulong.MaxValue ? 0 : m.LastSlot },
+                new Wire.PromiseMessage
+                {
+                    Ballot = B(m.Ballot), CommitIndex = m.CommitIndex, FirstSlot = m.FirstSlot, LastSlot = m.LastSlot == ulong.MaxValue ? 0 : m.LastSlot, MembershipSlot = m.MembershipSlot,
+                },
                 m.Accepted),
         },
         Nack m => new Wire.ReplicaMessage { Nack = new Wire.NackMessage { Rejected = B(m.Rejected), Promised = B(m.Promised) } },
         Accept m => new Wire.ReplicaMessage { Accept = WithEntries(new Wire.AcceptMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex }, m.Entries) },
         AcceptReply m => new Wire.ReplicaMessage { AcceptReply = WithSlots(new Wire.AcceptReplyMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex }, m.Slots) },
         Heartbeat m => new Wire.ReplicaMessage { Heartbeat = new Wire.HeartbeatMessage { Ballot = B(m.Ballot), CommitIndex = m.CommitIndex, Round = m.Round } },
-        HeartbeatReply m => new Wire.ReplicaMessage { HeartbeatReply = new Wire.HeartbeatReplyMessage { Ballot = B(m.Ballot), Round = m.Round, CommitIndex = m.CommitIndex, LastAccepted = m.LastAccepted } },
+        HeartbeatReply m => new Wire.ReplicaMessage { HeartbeatReply = new Wire.HeartbeatReplyMessage { Ballot = B(m.Ballot), Round = m.Round, CommitIndex = m.CommitIndex, LastAccepted = m.LastAccepted, AppliedIndex = m.AppliedIndex } },
         CatchUpRequest m => new Wire.ReplicaMessage { CatchUpRequest = new Wire.CatchUpRequestMessage { FromSlot = m.FromSlot } },
         CatchUp m => new Wire.ReplicaMessage { CatchUp = WithEntries(new Wire.CatchUpMessage { CommitIndex = m.CommitIndex }, m.Entries) },
         ReadIndexRequest m => new Wire.ReplicaMessage { ReadIndexRequest = new Wire.ReadIndexRequestMessage { Token = m.Token } },
@@ -88,7 +91,7 @@ public static class ReplicaWire
                 Wire.ReplicaMessage.BodyOneofCase.Accept => AcceptPart(m.Accept, from, self, clusterSize),
                 Wire.ReplicaMessage.BodyOneofCase.AcceptReply => new AcceptReply(from, self, Ballot(m.AcceptReply.Ballot, clusterSize), [.. m.AcceptReply.Slots], m.AcceptReply.CommitIndex),
                 Wire.ReplicaMessage.BodyOneofCase.Heartbeat => new Heartbeat(from, self, Own(m.Heartbeat.Ballot, from, clusterSize, "heartbeat"), m.Heartbeat.CommitIndex, m.Heartbeat.Round),
-                Wire.ReplicaMessage.BodyOneofCase.HeartbeatReply => new HeartbeatReply(from, self, Ballot(m.HeartbeatReply.Ballot, clusterSize), m.HeartbeatReply.Round, m.HeartbeatReply.CommitIndex, m.HeartbeatReply.LastAccepted),
+                Wire.ReplicaMessage.BodyOneofCase.HeartbeatReply => new HeartbeatReply(from, self, Ballot(m.HeartbeatReply.Ballot, clusterSize), m.HeartbeatReply.Round, m.HeartbeatReply.CommitIndex, m.HeartbeatReply.LastAccepted, m.HeartbeatReply.AppliedIndex),
                 Wire.ReplicaMessage.BodyOneofCase.CatchUpRequest => new CatchUpRequest(from, self, m.CatchUpRequest.FromSlot),
                 Wire.ReplicaMessage.BodyOneofCase.CatchUp => new CatchUp(from, self, m.CatchUp.CommitIndex, Entries(m.CatchUp.Entries, clusterSize)),
                 Wire.ReplicaMessage.BodyOneofCase.ReadIndexRequest => new ReadIndexRequest(from, self, m.ReadIndexRequest.Token),
@@ -119,7 +122,11 @@ public static class ReplicaWire
                 throw new InvalidDataException($"promise part for slots {m.FirstSlot}..{last} above commit index {m.CommitIndex} reports slot {entry.Slot}");
             }
         }
-        return new Promise(from, self, Ballot(m.Ballot, clusterSize), m.CommitIndex, accepted, m.FirstSlot, last);
+        if (m.MembershipSlot > m.CommitIndex)
+        {
+            throw new InvalidDataException($"promise names the membership chosen at slot {m.MembershipSlot}, above its commit index {m.CommitIndex}");
+        }
+        return new Promise(from, self, Ballot(m.Ballot, clusterSize), m.CommitIndex, accepted, m.FirstSlot, last, m.MembershipSlot);
     }
 
     private static Accept AcceptPart(Wire.AcceptMessage m, int from, int self, int clusterSize)
@@ -190,14 +197,60 @@ public static class ReplicaWire
                 commands[i] = entry.Commands[i].Memory;
             }
             CoreBallot origin = entry.Origin is null ? CoreBallot.Zero : Ballot(entry.Origin, clusterSize);
-            result.Add(new LogEntry(entry.Slot, Ballot(entry.Ballot, clusterSize), commands.Length == 0 ? SlotValue.NoOp : new SlotValue(commands, origin)));
+            SlotValue value;
+            if (entry.Membership is { } membership)
+            {
+                if (commands.Length > 0 || entry.Origin is null)
+                {
+                    throw new InvalidDataException($"slot {entry.Slot} carries a membership {(commands.Length > 0 ? "and commands" : "without an origin")}");
+                }
+                value = new SlotValue(Membership(entry.Slot, membership), origin);
+            }
+            else
+            {
+                value = commands.Length == 0 ? SlotValue.NoOp : new SlotValue(commands, origin);
+            }
+            result.Add(new LogEntry(entry.Slot, Ballot(entry.Ballot, clusterSize), value));
         }
         return result;
     }
 
+    /// <summary>A slot's membership, checked by <see cref="Core.Replication.Membership"/>'s own rules.</summary>
+    private static Membership Membership(ulong slot, Wire.SlotMembership wire)
+    {
+        if (wire.Members.Count > Core.Replication.Membership.MaxNumbers)
+        {
+            throw new InvalidDataException($"slot {slot} carries a membership of {wire.Members.Count} members; at most {Core.Replication.Membership.MaxNumbers}");
+        }
+        try
+        {
+            return new Membership(slot, wire.Members.Select(m => new Member(m.Number, m.Name, m.Url, m.Voter)), wire.NextNumber);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"slot {slot} carries an invalid membership: {e.Message}", e);
+        }
+    }
+
+    private static Wire.SlotMembership ToWire(Membership membership)
+    {
+        var wire = new Wire.SlotMembership { NextNumber = membership.NextNumber };
+        foreach (var member in membership.Members)
+        {
+            wire.Members.Add(new Wire.SlotMember { Number = member.Number, Name = member.Name, Url = member.Url, Voter = member.IsVoter });
+        }
+        return wire;
+    }
+
     private static Wire.SlotEntry ToWire(LogEntry entry)
     {
-        var wire = new Wire.SlotEntry { Slot = entry.Slot, Ballot = B(entry.Ballot), Origin = entry.Value.IsNoOp ? null : B(entry.Value.Origin) };
+        var wire = new Wire.SlotEntry
+        {
+            Slot = entry.Slot,
+            Ballot = B(entry.Ballot),
+            Origin = entry.Value.IsNoOp ? null : B(entry.Value.Origin),
+            Membership = entry.Value.Membership is { } membership ? ToWire(membership) : null,
+        };
         foreach (var command in entry.Value.Commands)
         {
             wire.Commands.Add(UnsafeByteOperations.UnsafeWrap(command));
