@@ -20,9 +20,14 @@ internal sealed class LocalCluster : IDisposable
     private readonly Dictionary<(int Node, int As), GrpcChannel> _peerChannels = [];
     private readonly TcpProxy[] _proxies;
     private readonly List<string> _exitedByThemselves = [];
+    private readonly HashSet<int> _retired = [];
 
     /// <param name="proxies">Put a <see cref="TcpProxy"/> in front of every node (the cluster file's url names it), so tests can cut nodes off.</param>
-    public LocalCluster(ITestOutputHelper log, int size = 5, bool proxies = false)
+    /// <param name="founding">
+    /// How many of the nodes found the cluster (all if null); node k after them joins (<c>--join</c>
+    /// while it has no data) with its own file of nodes 0 to k, itself last.
+    /// </param>
+    public LocalCluster(ITestOutputHelper log, int size = 5, bool proxies = false, int? founding = null)
     {
         _log = log;
         Root = Path.Combine(Path.GetTempPath(), "paxos-cluster-" + Guid.NewGuid().ToString("N"));
@@ -31,15 +36,27 @@ internal sealed class LocalCluster : IDisposable
         int UrlPort(int node) => proxies ? ports[size + node] : ports[node];
         _proxies = proxies ? [.. Enumerable.Range(0, size).Select(node => new TcpProxy(UrlPort(node), ports[node]))] : [];
         Config = new ClusterConfig([.. Enumerable.Range(0, size).Select(i => new NodeEntry($"node-{i}", new Uri($"http://127.0.0.1:{UrlPort(i)}"), ports[i]))]);
+        Founding = founding ?? size;
+        Invariant(Founding >= 1 && Founding <= size, $"{Founding} founding nodes of {size}");
+        _foundingConfig = new ClusterConfig([.. Config.Nodes.Take(Founding)]);
         ConfigPath = Path.Combine(Root, "cluster.yaml");
-        File.WriteAllText(ConfigPath, ClusterFile.Render(Config));
+        File.WriteAllText(ConfigPath, ClusterFile.Render(_foundingConfig));
         _processes = new NodeProcess?[size];
         _channels = [.. Config.Nodes.Select(n => PeerChannels.Create(n.Url))];
     }
 
     public string Root { get; }
 
+    /// <summary>Every node this cluster may run, the founding ones first.</summary>
     public ClusterConfig Config { get; }
+
+    private readonly ClusterConfig _foundingConfig;
+
+    /// <summary>How many nodes found the cluster (<see cref="ConfigPath"/> lists them); the others join.</summary>
+    public int Founding { get; }
+
+    /// <summary>True while node <paramref name="node"/>'s process runs.</summary>
+    public bool IsRunning(int node) => _processes[node] is { HasExited: false };
 
     public string ConfigPath { get; }
 
@@ -64,7 +81,7 @@ internal sealed class LocalCluster : IDisposable
         {
             if (!_peerChannels.TryGetValue((node, asNode), out var channel))
             {
-                channel = PeerChannels.Create(Config.Nodes[node].Url, caller: new PeerHeaders(ClusterId.Founding(Config), Config.Nodes[asNode].Id));
+                channel = PeerChannels.Create(Config.Nodes[node].Url, caller: new PeerHeaders(ClusterId.Founding(_foundingConfig), Config.Nodes[asNode].Id));
                 _peerChannels[(node, asNode)] = channel;
             }
             return new(channel);
@@ -88,7 +105,7 @@ internal sealed class LocalCluster : IDisposable
         {
             for (int node = 0; node < Size; node++)
             {
-                if (down?.Contains(node) == true)
+                if (down?.Contains(node) == true || !IsRunning(node))
                 {
                     continue;
                 }
@@ -114,11 +131,11 @@ internal sealed class LocalCluster : IDisposable
 
     public async Task StartAllAsync()
     {
-        for (int i = 0; i < Size; i++)
+        for (int i = 0; i < Founding; i++)
         {
             Start(i);
         }
-        for (int i = 0; i < Size; i++)
+        for (int i = 0; i < Founding; i++)
         {
             await WaitListeningAsync(i).ConfigureAwait(false);
         }
@@ -139,12 +156,22 @@ internal sealed class LocalCluster : IDisposable
         {
             _exitedByThemselves.Add($"node {node} {reason}");
         }
+        Invariant(!_retired.Contains(node), $"node {node} was removed from the cluster");
         _processes[node]?.Dispose();
+        string config = ConfigPath;
+        string[] join = [];
+        if (node >= Founding)
+        {
+            config = Path.Combine(Root, $"join-{node}.yaml");
+            File.WriteAllText(config, ClusterFile.Render(new ClusterConfig([.. Config.Nodes.Take(node + 1)])));
+            bool fresh = !Directory.Exists(DataDirectory(node)) || !Directory.EnumerateFileSystemEntries(DataDirectory(node)).Any();
+            join = fresh ? ["--join"] : [];
+        }
         var process = NodeProcess.Start(
-            ["node", "--config", ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node),
+            ["node", "--config", config, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node),
                 // Should this test process die without cleaning up, its nodes stop by themselves.
                 "--watch-parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                .. NodeArguments, .. arguments ?? []],
+                .. join, .. NodeArguments, .. arguments ?? []],
             failpoints is null ? "paxos" : "paxos-test-node",
             failpoints is null ? null : new Dictionary<string, string> { [Paxos.TestNode.Failpoints.EnvironmentVariable] = failpoints });
         _processes[node] = process;
@@ -167,13 +194,16 @@ internal sealed class LocalCluster : IDisposable
         var found = new List<string>(_exitedByThemselves);
         for (int node = 0; node < Size; node++)
         {
-            if (_processes[node]?.ExitedByItself() is { } reason)
+            if (!_retired.Contains(node) && _processes[node]?.ExitedByItself() is { } reason)
             {
                 found.Add($"node {node} {reason}");
             }
         }
         Assert.True(found.Count == 0, string.Join("\n\n", found));
     }
+
+    /// <summary>Node <paramref name="node"/> was removed from the membership: it stops by itself, and is never started again.</summary>
+    public void Retire(int node) => _retired.Add(node);
 
     /// <summary>SIGKILL: the node dies at once, keeping only what it fsynced.</summary>
     public void Kill(int node)

@@ -1,6 +1,6 @@
 using Paxos.Client;
 
-namespace Paxos.Cluster.Tests.Membership;
+namespace Paxos.Cluster.Tests.MembershipChanges;
 
 /// <summary>
 /// A steady write load while a test changes the membership: <c>writers</c> loops, each putting a

@@ -1,7 +1,7 @@
 using Paxos.Cluster.Tests.Harness;
 using Xunit.Abstractions;
 
-namespace Paxos.Cluster.Tests.Membership;
+namespace Paxos.Cluster.Tests.MembershipChanges;
 
 /// <summary>
 /// Membership changes on real processes under a steady write load (CONTRACT.md section 4): grow,
@@ -31,7 +31,7 @@ public sealed class MembershipTests(ITestOutputHelper output)
         Assert.Contains("FailedPrecondition", await NodeProcess.RunAsync(4, "member", "add", "node-3", "http://127.0.0.1:1", "--endpoints", cluster.Endpoints), StringComparison.Ordinal);
 
         // One of four is a minority of the new configuration: writes go on without it.
-        cluster.Kill(await cluster.LeaderAsync());
+        cluster.Nodes.Kill(await cluster.LeaderAsync());
         await writer.WaitForMoreAsync(50);
         await AssertNoWriteFailedOrLostAsync(cluster, writer);
     }
@@ -52,8 +52,8 @@ public sealed class MembershipTests(ITestOutputHelper output)
         Assert.Equal(["node-0", "node-1", "node-2", "node-3", "node-4"], (await cluster.MembersAsync()).Voters);
 
         int leader = await cluster.LeaderAsync();
-        cluster.Kill(leader);
-        cluster.Kill(leader == 4 ? 3 : 4);
+        cluster.Nodes.Kill(leader);
+        cluster.Nodes.Kill(leader == 4 ? 3 : 4);
         await writer.WaitForMoreAsync(100);
         await AssertNoWriteFailedOrLostAsync(cluster, writer);
     }
@@ -76,7 +76,7 @@ public sealed class MembershipTests(ITestOutputHelper output)
         Assert.Empty(learners);
         Assert.NotEqual(leader, await cluster.LeaderAsync());
 
-        cluster.Kill(await cluster.LeaderAsync());
+        cluster.Nodes.Kill(await cluster.LeaderAsync());
         await writer.WaitForMoreAsync(100);
         await AssertNoWriteFailedOrLostAsync(cluster, writer);
     }
@@ -90,13 +90,13 @@ public sealed class MembershipTests(ITestOutputHelper output)
         await using var writer = new SteadyWriter(cluster.Urls);
         await writer.WaitForMoreAsync(100);
 
-        cluster.Kill(1);
-        Directory.Delete(cluster.DataDirectory(1), recursive: true);
+        cluster.Nodes.Kill(1);
+        Directory.Delete(cluster.Nodes.DataDirectory(1), recursive: true);
         await writer.WaitForMoreAsync(100);
 
         // Its id cannot come back with forgotten promises: started again without data and without
         // --join, it stops with a message instead of founding a cluster or rejoining.
-        var comeback = cluster.Start(1);
+        var comeback = cluster.Nodes.Start(1);
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
             await comeback.WaitForExitAsync(timeout.Token);
@@ -109,7 +109,7 @@ public sealed class MembershipTests(ITestOutputHelper output)
         await writer.WaitForMoreAsync(100);
         Assert.Equal(["node-0", "node-2", "node-3"], (await cluster.MembersAsync()).Voters);
 
-        cluster.Kill(await cluster.LeaderAsync());
+        cluster.Nodes.Kill(await cluster.LeaderAsync());
         await writer.WaitForMoreAsync(100);
         await AssertNoWriteFailedOrLostAsync(cluster, writer);
     }
@@ -129,7 +129,7 @@ public sealed class MembershipTests(ITestOutputHelper output)
         await writer.WaitForMoreAsync(100);
         Assert.Equal(["node-0", "node-1", "node-2"], (await cluster.MembersAsync()).Voters);
 
-        cluster.Kill(await cluster.LeaderAsync());
+        cluster.Nodes.Kill(await cluster.LeaderAsync());
         await writer.WaitForMoreAsync(100);
         await AssertNoWriteFailedOrLostAsync(cluster, writer);
     }
@@ -143,6 +143,6 @@ public sealed class MembershipTests(ITestOutputHelper output)
         var stored = await cluster.ReadAllAsync(SteadyWriter.Prefix);
         string[] lost = [.. acknowledged.Where(w => !stored.TryGetValue(w.Key, out string? value) || value != w.Value).Select(w => w.Key)];
         Assert.True(lost.Length == 0, $"{lost.Length} of {acknowledged.Count} acknowledged writes are lost or changed: {string.Join(", ", lost.Take(20))}");
-        cluster.AssertNoNodeExitedByItself();
+        cluster.Nodes.AssertNoNodeExitedByItself();
     }
 }

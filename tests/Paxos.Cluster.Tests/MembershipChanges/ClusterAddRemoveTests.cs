@@ -2,7 +2,7 @@ using System.Globalization;
 using Paxos.Cluster.Tests.Harness;
 using Xunit.Abstractions;
 
-namespace Paxos.Cluster.Tests.Membership;
+namespace Paxos.Cluster.Tests.MembershipChanges;
 
 /// <summary><c>paxos cluster add</c> and <c>paxos cluster remove</c> against a running <c>paxos cluster</c>, as a user tries them.</summary>
 public sealed class ClusterAddRemoveTests(ITestOutputHelper output) : IDisposable
