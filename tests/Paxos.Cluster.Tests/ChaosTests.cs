@@ -2,6 +2,7 @@ using Grpc.Core;
 using Paxos.Checking;
 using Paxos.Cluster.Tests.Chaos;
 using Paxos.Cluster.Tests.Harness;
+using Paxos.Cluster.Tests.MembershipChanges;
 using Paxos.Node.Hosting;
 using Paxos.Transport.V1;
 using Xunit.Abstractions;

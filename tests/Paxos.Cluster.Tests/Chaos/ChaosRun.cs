@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Grpc.Core;
 using Paxos.Checking;
 using Paxos.Cluster.Tests.Harness;
+using Paxos.Cluster.Tests.MembershipChanges;
 using Paxos.Transport.V1;
 
 namespace Paxos.Cluster.Tests.Chaos;

@@ -1,4 +1,5 @@
 using Paxos.Cluster.Tests.Harness;
+using Paxos.Cluster.Tests.MembershipChanges;
 
 namespace Paxos.Cluster.Tests.Chaos;
 

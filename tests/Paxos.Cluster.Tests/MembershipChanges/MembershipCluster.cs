@@ -1,7 +1,8 @@
 using Paxos.Client;
+using Paxos.Cluster.Tests.Harness;
 using Xunit.Abstractions;
 
-namespace Paxos.Cluster.Tests.Harness;
+namespace Paxos.Cluster.Tests.MembershipChanges;
 
 /// <summary>
 /// A <see cref="LocalCluster"/> whose membership changes: its founding nodes found it, later ones
