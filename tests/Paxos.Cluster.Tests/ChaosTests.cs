@@ -53,7 +53,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         var settings = ChaosSettings.FromEnvironment(TimeSpan.FromSeconds(60));
         output.WriteLine($"chaos with membership changes: {settings}");
         // Spare nodes for the replacements: about one per 30 s of faults.
-        using var membership = new MembershipCluster(output, founding: 5, capacity: 5 + Math.Max(2, (int)(settings.Duration.TotalSeconds / 30) + 1), proxies: true);
+        using var membership = new MembershipCluster(output, founders: 5, capacity: 5 + Math.Max(2, (int)(settings.Duration.TotalSeconds / 30) + 1), proxies: true);
         membership.Nodes.NodeArguments = ["--snapshot-interval", "50"];
         await membership.FoundAsync();
 

@@ -6,7 +6,7 @@ using Paxos.Storage;
 
 namespace Paxos.Cli.Commands;
 
-/// <summary><c>paxos node --config FILE --id ID --data-dir DIR</c>: runs one node until SIGTERM/SIGINT.</summary>
+/// <summary><c>paxos node --config FILE --id ID --data-dir DIR [--join]</c>: runs one node until SIGTERM/SIGINT, or until it learns it was removed from the cluster (exit code 0 both).</summary>
 internal static class NodeCommand
 {
     /// <param name="plantFaults">Used only by the test-only host (tests/Paxos.TestNode): adds its planted faults to the options.</param>
@@ -31,9 +31,13 @@ internal static class NodeCommand
             Description = "As leader, send each new slot at once only to as many responsive followers as a majority needs, and to the others with the next heartbeat (every 50 ms), many slots at a time.",
             DefaultValueFactory = _ => true,
         };
+        var join = new Option<bool>("--join")
+        {
+            Description = "Join an existing cluster instead of founding one: with an empty data directory, wait until a member named in the cluster file lists this node (paxos member add ID URL), then catch up. Ignored once the data directory has state.",
+        };
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics at http://HOST:PORT/metrics (HTTP/1.1) on this port, besides the node's own." };
         var watchParent = new Option<int?>("--watch-parent") { Description = "Stop when the process with this id exits (used by 'paxos cluster').", Hidden = true };
-        var command = new Command("node", "Run one Paxos node in the foreground until SIGTERM or SIGINT.") { config, id, dataDir, snapshotInterval, followWrites, preVote, thrifty, metricsPort, watchParent };
+        var command = new Command("node", "Run one Paxos node in the foreground until SIGTERM or SIGINT.") { config, id, dataDir, join, snapshotInterval, followWrites, preVote, thrifty, metricsPort, watchParent };
         command.SetAction(async (parse, cancellationToken) =>
         {
             NodeOptions options;
@@ -47,6 +51,7 @@ internal static class NodeCommand
                     PreVote = parse.GetValue(preVote),
                     Thrifty = parse.GetValue(thrifty),
                     MetricsPort = parse.GetValue(metricsPort),
+                    Join = parse.GetValue(join),
                 };
                 options = plantFaults?.Invoke(options) ?? options;
                 options.Validate();
@@ -55,10 +60,18 @@ internal static class NodeCommand
             {
                 return CliError.Report(CliError.BadUsage, e.Message);
             }
+            // A node that joins waits in StartAsync until it is added: SIGTERM, or the watched parent's exit, ends that wait too.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var parentExited = parse.GetValue(watchParent) is { } parentPid ? WaitForExitAsync(parentPid, stopping.Token) : null;
+            _ = parentExited?.ContinueWith(_ => stopping.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             PaxosNodeHost host;
             try
             {
-                host = await PaxosNodeHost.StartAsync(options, cancellationToken).ConfigureAwait(false);
+                host = await PaxosNodeHost.StartAsync(options, stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return CliError.Ok; // stopped while waiting to be added
             }
             catch (ConfigException e)
             {
@@ -74,9 +87,9 @@ internal static class NodeCommand
             }
             await using (host.ConfigureAwait(false))
             {
-                if (parse.GetValue(watchParent) is { } parentPid)
+                if (parentExited is not null)
                 {
-                    await Task.WhenAny(host.WaitForShutdownAsync(cancellationToken), WaitForExitAsync(parentPid, cancellationToken)).ConfigureAwait(false);
+                    await Task.WhenAny(host.WaitForShutdownAsync(cancellationToken), parentExited).ConfigureAwait(false);
                 }
                 else
                 {

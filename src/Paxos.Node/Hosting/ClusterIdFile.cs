@@ -32,10 +32,19 @@ public static class ClusterIdFile
             return Parse(File.ReadAllBytes(path), path);
         }
         var id = ClusterId.Founding(cluster);
-        Directory.CreateDirectory(dataDirectory);
-        DurableFile.WriteAtomically(path, Render(id));
+        Store(dataDirectory, id);
         return id;
     }
+
+    /// <summary>Stores <paramref name="id"/> in <paramref name="dataDirectory"/> (a node that joins a cluster adopts the cluster's id).</summary>
+    public static void Store(string dataDirectory, ClusterId id)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        DurableFile.WriteAtomically(Path.Combine(dataDirectory, FileName), Render(id));
+    }
+
+    /// <summary>True if <paramref name="dataDirectory"/> holds a cluster id.</summary>
+    public static bool Exists(string dataDirectory) => File.Exists(Path.Combine(dataDirectory, FileName));
 
     /// <summary>The file's bytes for <paramref name="id"/>.</summary>
     public static byte[] Render(ClusterId id)

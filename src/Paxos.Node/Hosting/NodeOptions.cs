@@ -11,6 +11,14 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     /// <summary>How long a single-decree proposer waits for one round's replies before it retries.</summary>
     public TimeSpan RoundTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether a node with an empty data directory joins an existing cluster (CONTRACT.md section 4,
+    /// <c>--join</c>) instead of founding one: it waits until a member of the cluster file lists it in
+    /// the membership, then starts with the number it was given and catches up. Ignored once the data
+    /// directory has state.
+    /// </summary>
+    public bool Join { get; init; }
+
     /// <summary>One tick of the replicated log's clock: the leader's heartbeat interval.</summary>
     public TimeSpan Tick { get; init; } = TimeSpan.FromMilliseconds(50);
 

@@ -98,20 +98,24 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     {
         int position = options.Cluster.IndexOf(options.NodeId);
         var identity = new NodeIdentity(options.NodeId, position, [.. options.Cluster.Nodes.Select(n => n.Id)]);
-        var clusterId = ClusterIdFile.LoadOrFound(options.DataDirectory, options.Cluster);
-        int self = position;
-        var members = new MemberDirectory(self, options.NodeId, FoundingMembership(options.Cluster));
-        var caller = new PeerHeaders(clusterId, options.NodeId, self);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        AddNodeLogging(builder.Logging, options.NodeId);
         // The tls and auth files first: a node that cannot use them stops before it opens its data.
         var credentials = options.Cluster.Tls is { } tls ? NodeCredentials.Load(tls, options.NodeId, nodeLoggers.CreateLogger<NodeCredentials>()) : null;
         var metrics = new NodeMetrics();
         var tokens = options.Cluster.Auth is { } auth ? ClientTokenInterceptor.Load(auth, metrics, nodeLoggers.CreateLogger<ClientTokenInterceptor>()) : null;
+        Func<SocketsHttpHandler, HttpMessageHandler>? Secure(string peerId) =>
+            credentials is null ? null : handler => { credentials.UseForPeer(handler, peerId); return handler; };
+        var start = await StartingPoint.FindAsync(options, Secure, options.Cluster.Auth is { } clientAuth ? ClientTokens.First(await File.ReadAllTextAsync(clientAuth.Tokens, cancellationToken).ConfigureAwait(false)) : null,
+            nodeLoggers.CreateLogger<StartingPoint>(), cancellationToken).ConfigureAwait(false);
+        var clusterId = start.ClusterId;
+        int self = start.Number;
+        var members = new MemberDirectory(self, options.NodeId, start.Start);
+        var caller = new PeerHeaders(clusterId, options.NodeId, self);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        AddNodeLogging(builder.Logging, options.NodeId);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ListenAnyIP(options.Cluster.Nodes[self].Port, listen =>
+            kestrel.ListenAnyIP(options.Cluster.Nodes[position].Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
                 UseTls(listen, credentials);
@@ -147,8 +151,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var acceptor = new AcceptorLoop(store);
 
         // Single-decree instances run among the cluster file's nodes.
-        GrpcChannel Connect(string url, string peerId) => PeerChannels.Create(new Uri(url), options.MaxMessageBytes,
-            credentials is null ? null : handler => { credentials.UseForPeer(handler, peerId); return handler; }, caller);
+        GrpcChannel Connect(string url, string peerId) => PeerChannels.Create(new Uri(url), options.MaxMessageBytes, Secure(peerId), caller);
         var channels = new GrpcChannel?[options.Cluster.Size];
         var acceptors = new IAcceptorPeer[options.Cluster.Size];
         for (int i = 0; i < acceptors.Length; i++)
@@ -175,7 +178,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var replicaNode = ReplicaNode.Open(new ReplicaNodeOptions
         {
             Core = options.ReplicaOptionsFor(self),
-            Membership = members.Current,
+            Membership = start.ReplicaStart,
             LogDirectory = Path.Combine(options.DataDirectory, "log"),
             StateMachine = stateMachine,
             Random = new SystemRandomSource(),
@@ -185,7 +188,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             Metrics = metrics,
             Loggers = nodeLoggers,
         }, snapshots, peerLinks);
-        var replica = new ReplicaDriver(replicaNode, peerLinks, options.Tick, nodeLoggers.CreateLogger<ReplicaDriver>());
+        var replica = new ReplicaDriver(replicaNode, peerLinks, options.Tick, nodeLoggers.CreateLogger<ReplicaDriver>(), removed: departure.Leave);
         var recovered = replica.Status;
         replica.Start();
         metrics.Observe(() => replica.Status, () => peerLinks.Outboxes().Select(link => (members.NameOf(link.Node), link.Outbox)));
@@ -212,6 +215,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         builder.Services.AddSingleton(options.TestHooks);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(members);
+        builder.Services.AddSingleton(provider => new MembershipGrpcService(replica, provider.GetRequiredService<LeaderDirectory>(), clusterId));
         builder.Services.AddSingleton(provider => new PeerGate(identity, members, clusterId, credentials is not null, metrics, provider.GetRequiredService<ILogger<PeerGate>>()));
         builder.Services.AddSingleton(acceptor);
         builder.Services.AddSingleton(replica);
@@ -226,11 +230,12 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             builder.Services.AddSingleton<KeyValueGrpcService>(); // also LeaseGrpcService's way into the log
         }
         builder.Services.AddSingleton(provider => new SingleDecreeEngine(
-            self, acceptors, acceptor, options.TestHooks, provider.GetRequiredService<ILoggerFactory>().CreateLogger<SingleDecreeEngine>(), options.RoundTimeout));
+            position, acceptors, acceptor, options.TestHooks, provider.GetRequiredService<ILoggerFactory>().CreateLogger<SingleDecreeEngine>(), options.RoundTimeout));
 
         var app = builder.Build();
         app.MapGrpcService<PaxosGrpcService>();
         app.MapGrpcService<ConsensusGrpcService>();
+        app.MapGrpcService<MembershipGrpcService>();
         if (keyValueService)
         {
             app.MapGrpcService<KeyValueGrpcService>();
@@ -250,17 +255,11 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
 
         var engine = app.Services.GetRequiredService<SingleDecreeEngine>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<PaxosNodeHost>();
-        var peers = new StringBuilder();
-        foreach (var node in options.Cluster.Nodes)
-        {
-            peers.Append(' ').Append(node.Id).Append('=').Append(node.Url.GetLeftPart(UriPartial.Authority));
-        }
         string dataDirectory = Path.GetFullPath(options.DataDirectory);
-        string cluster = peers.ToString();
-        LogStarted(logger, options.NodeId, self, options.Cluster.Size, options.Cluster.Nodes[self].Port, dataDirectory, store.Instances.Count, recovered.SnapshotIndex, recovered.CommitIndex, clusterId, cluster);
+        LogStarted(logger, options.NodeId, self, options.Cluster.Nodes[position].Port, dataDirectory, store.Instances.Count, recovered.SnapshotIndex, recovered.CommitIndex, clusterId, replica.Membership);
         if (credentials is null)
         {
-            LogNoTls(logger, options.Cluster.Nodes[self].Port, options.Cluster.Auth is null ? "" : "; the client tokens travel in the clear");
+            LogNoTls(logger, options.Cluster.Nodes[position].Port, options.Cluster.Auth is null ? "" : "; the client tokens travel in the clear");
         }
         return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, clusterId, nodeLoggers, leases, departure);
     }
@@ -299,8 +298,8 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     internal static Membership FoundingMembership(ClusterConfig cluster) =>
         Membership.Founding([.. cluster.Nodes.Select(node => (node.Id, node.Url.GetLeftPart(UriPartial.Authority)))]);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (index {Index} of {Size}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster {ClusterId}:{Peers}")]
-    private static partial void LogStarted(ILogger logger, string nodeId, int index, int size, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, ClusterId clusterId, string peers);
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} (number {Number}) listening on port {Port}; data in {DataDirectory}; recovered {Instances} single-decree instance(s), a snapshot at slot {Snapshot} and a log committed to slot {Commit}; cluster {ClusterId}, {Membership}")]
+    private static partial void LogStarted(ILogger logger, string nodeId, int number, int port, string dataDirectory, int instances, ulong snapshot, ulong commit, ClusterId clusterId, Membership membership);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "no tls in the cluster file: port {Port} listens on all interfaces in plain HTTP/2, so anyone who can reach it can read and write every key and speak to the node as a peer{Tokens}; see the tls block (CONTRACT.md section 5, 'paxos certs')")]
     private static partial void LogNoTls(ILogger logger, int port, string tokens);

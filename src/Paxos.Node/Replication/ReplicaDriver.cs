@@ -33,13 +33,16 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private Task? _clock;
     private int _tickPending;
     private volatile ReplicaStatus _status;
+    private volatile Membership _membership;
+    private readonly Action<string>? _removed;
 
     /// <param name="node">The replica, recovered (<see cref="ReplicaNode.Open"/>); the driver owns it from now on.</param>
     /// <param name="peers">What the node sends through; disposed once the loop has stopped.</param>
     /// <param name="tick">How long one core tick lasts.</param>
     /// <param name="logger">Where the loop logs why it stopped.</param>
     /// <param name="fatal">How the loop stops the process when it cannot go on; null: <see cref="Environment.FailFast(string, Exception)"/>.</param>
-    public ReplicaDriver(ReplicaNode node, IAsyncDisposable peers, TimeSpan tick, ILogger logger, Action<string, Exception>? fatal = null)
+    /// <param name="removed">Called once, with the reason, after a round in which the node applied its own removal from the cluster; null: nothing.</param>
+    public ReplicaDriver(ReplicaNode node, IAsyncDisposable peers, TimeSpan tick, ILogger logger, Action<string, Exception>? fatal = null, Action<string>? removed = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         _node = node;
@@ -48,6 +51,8 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _logger = logger;
         _fatal = fatal ?? Environment.FailFast;
         _status = node.Status(Stopwatch.GetTimestamp());
+        _membership = node.Membership;
+        _removed = removed;
     }
 
     /// <summary>The node's current view: role, ballot, leader, commit and applied slot. Safe from any thread.</summary>
@@ -98,6 +103,33 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         await _inputs.Writer.WriteAsync(new InstallInput(received, reply), cancellationToken).ConfigureAwait(false);
         return await reply.Task.ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Proposes a membership change (<see cref="ReplicaNode.ChangeMembership"/>): resolves with the
+    /// membership once the change is applied here (or at once if it already holds), or throws
+    /// <see cref="NotLeaderException"/> (this node does not lead, or it started handing its leadership
+    /// over because the change removes it: retry at the hint), <see cref="MembershipChangeRefusedException"/>,
+    /// <see cref="NotChosenException"/> or <see cref="OutcomeUnknownException"/>.
+    /// </summary>
+    public async Task<Membership> ChangeMembershipAsync(MembershipChange change, CancellationToken cancellationToken)
+    {
+        var reply = new TaskReply<Membership>();
+        using var registration = cancellationToken.Register(() => reply.Cancel(cancellationToken));
+        await _inputs.Writer.WriteAsync(new MembershipChangeInput(change, reply), cancellationToken).ConfigureAwait(false);
+        return await reply.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>If this node leads, starts handing its leadership to the voter <paramref name="successor"/> (<see cref="ReplicaNode.TransferLeadership"/>); true if it did.</summary>
+    public async Task<bool> TransferLeadershipAsync(int successor, CancellationToken cancellationToken)
+    {
+        var reply = new TaskReply<bool>();
+        using var registration = cancellationToken.Register(() => reply.Cancel(cancellationToken));
+        await _inputs.Writer.WriteAsync(new TransferInput(successor, reply), cancellationToken).ConfigureAwait(false);
+        return await reply.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>The membership this node has applied (<see cref="ReplicaNode.Membership"/>), as of the last round. Safe from any thread.</summary>
+    public Membership Membership => _membership;
 
     /// <summary>Hands messages from a peer to the loop; drops them if the loop is overloaded (peers retry).</summary>
     public void Deliver(List<ReplicaMessage> messages) => _inputs.Writer.TryWrite(new MessagesInput(messages));
@@ -154,7 +186,12 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                     input.HandTo(_node);
                 }
                 _node.RunRound();
+                _membership = _node.Membership; // before the status: who sees a status sees a membership at least as new
                 _status = _node.Status(Stopwatch.GetTimestamp());
+                if (_node.IsRemoved && _removed is { } removed)
+                {
+                    removed($"node {_node.NodeId} was removed from the cluster at slot {_membership.Slot}");
+                }
             }
         }
         catch (InvariantViolationException e)

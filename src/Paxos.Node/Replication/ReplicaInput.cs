@@ -63,3 +63,19 @@ internal sealed class InstallInput(SnapshotWriter received, TaskReply<ulong> rep
 
     public override void Fail(Exception reason) => reply.Fail(reason);
 }
+
+/// <summary>A membership change, proposed by the leader.</summary>
+internal sealed class MembershipChangeInput(MembershipChange change, TaskReply<Membership> reply) : ReplicaInput
+{
+    public override void HandTo(ReplicaNode node) => node.ChangeMembership(change, reply);
+
+    public override void Fail(Exception reason) => reply.Fail(reason);
+}
+
+/// <summary>A request to hand the leadership to another voter.</summary>
+internal sealed class TransferInput(int successor, TaskReply<bool> reply) : ReplicaInput
+{
+    public override void HandTo(ReplicaNode node) => reply.Succeed(node.TransferLeadership(successor));
+
+    public override void Fail(Exception reason) => reply.Fail(reason);
+}

@@ -14,6 +14,9 @@ public sealed partial class ReplicaNode
     /// <summary>The membership chosen as of <see cref="AppliedSlot"/>: who this node's state machine knows as voters and learners.</summary>
     public Membership Membership => _membership;
 
+    /// <summary>The newest membership chosen at or below the commit index: whose majorities this node's quorums count. It may be ahead of <see cref="Membership"/>.</summary>
+    public Membership CommittedMembership => _core.Membership;
+
     /// <summary>True once this node applied a membership that no longer holds it: it was removed, and should stop.</summary>
     public bool IsRemoved { get; private set; }
 

@@ -59,6 +59,11 @@ public sealed class ClientTokens
         return new ClientTokens([.. digests]);
     }
 
+    /// <summary>The token on the first line of a tokens file's <paramref name="text"/> (what a joining node asks the cluster with), or null if it has none.</summary>
+    public static string? First(string text) =>
+        text.Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0 && !line.StartsWith('#'))
+            .Select(line => line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).FirstOrDefault(fields => fields.Length == 2)?[1];
+
     /// <summary>Writes a tokens file of one new random token (256 bits, base64url) named <paramref name="name"/>, readable by its owner only; returns the token.</summary>
     public static string WriteNew(string path, string name)
     {

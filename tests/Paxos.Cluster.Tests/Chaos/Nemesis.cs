@@ -32,9 +32,9 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan
     private readonly HashSet<int> _paused = [];
     private readonly HashSet<int> _cut = [];
     private readonly EpisodeKind[] _kinds = Kinds(membership is not null);
-    private readonly List<int> _members = [.. Enumerable.Range(0, cluster.Founding)];
+    private readonly List<int> _members = [.. Enumerable.Range(0, cluster.Founders)];
     private readonly Dictionary<EpisodeKind, int> _ran = Kinds(membership is not null).ToDictionary(kind => kind, _ => 0);
-    private int _nextSpare = cluster.Founding;
+    private int _nextSpare = cluster.Founders;
     private readonly List<(TimeSpan From, TimeSpan To)> _majorityDown = [];
     private TimeSpan? _majorityDownSince;
 
@@ -46,7 +46,7 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan
     /// <summary>Intervals (on the history's clock) from the moment a majority of nodes was down to the first step of healing them.</summary>
     public IReadOnlyList<(TimeSpan From, TimeSpan To)> MajorityDown => _majorityDown;
 
-    /// <summary>The nodes that are members now (all the founding ones unless nodes were replaced).</summary>
+    /// <summary>The nodes that are members now (the founders unless nodes were replaced).</summary>
     public IReadOnlyList<int> Members => _members;
 
     public async Task RunAsync(TimeSpan duration)

@@ -20,14 +20,13 @@ internal sealed class LocalCluster : IDisposable
     private readonly Dictionary<(int Node, int As), GrpcChannel> _peerChannels = [];
     private readonly TcpProxy[] _proxies;
     private readonly List<string> _exitedByThemselves = [];
+    private readonly string _foundingConfigPath;
+    private readonly ClusterConfig _foundingConfig;
     private readonly HashSet<int> _retired = [];
 
     /// <param name="proxies">Put a <see cref="TcpProxy"/> in front of every node (the cluster file's url names it), so tests can cut nodes off.</param>
-    /// <param name="founding">
-    /// How many of the nodes found the cluster (all if null); node k after them joins (<c>--join</c>
-    /// while it has no data) with its own file of nodes 0 to k, itself last.
-    /// </param>
-    public LocalCluster(ITestOutputHelper log, int size = 5, bool proxies = false, int? founding = null)
+    /// <param name="founders">How many of the nodes found the cluster (null: all): those start with a file of only them, the others with the whole file, to join.</param>
+    public LocalCluster(ITestOutputHelper log, int size = 5, bool proxies = false, int? founders = null)
     {
         _log = log;
         Root = Path.Combine(Path.GetTempPath(), "paxos-cluster-" + Guid.NewGuid().ToString("N"));
@@ -36,24 +35,27 @@ internal sealed class LocalCluster : IDisposable
         int UrlPort(int node) => proxies ? ports[size + node] : ports[node];
         _proxies = proxies ? [.. Enumerable.Range(0, size).Select(node => new TcpProxy(UrlPort(node), ports[node]))] : [];
         Config = new ClusterConfig([.. Enumerable.Range(0, size).Select(i => new NodeEntry($"node-{i}", new Uri($"http://127.0.0.1:{UrlPort(i)}"), ports[i]))]);
-        Founding = founding ?? size;
-        Invariant(Founding >= 1 && Founding <= size, $"{Founding} founding nodes of {size}");
-        _foundingConfig = new ClusterConfig([.. Config.Nodes.Take(Founding)]);
         ConfigPath = Path.Combine(Root, "cluster.yaml");
-        File.WriteAllText(ConfigPath, ClusterFile.Render(_foundingConfig));
+        File.WriteAllText(ConfigPath, ClusterFile.Render(Config));
+        Founders = founders ?? size;
+        Invariant(Founders >= 1 && Founders <= size, $"{Founders} founders of {size} nodes");
+        _foundingConfigPath = Founders == size ? ConfigPath : Path.Combine(Root, "founders.yaml");
+        _foundingConfig = new ClusterConfig([.. Config.Nodes.Take(Founders)]);
+        if (Founders < size)
+        {
+            File.WriteAllText(_foundingConfigPath, ClusterFile.Render(_foundingConfig));
+        }
         _processes = new NodeProcess?[size];
         _channels = [.. Config.Nodes.Select(n => PeerChannels.Create(n.Url))];
     }
 
     public string Root { get; }
 
-    /// <summary>Every node this cluster may run, the founding ones first.</summary>
+    /// <summary>How many nodes (the first ones) found the cluster; the others can only join it.</summary>
+    public int Founders { get; }
+
+    /// <summary>Every node this cluster may run, the founders first; the joiners' cluster file (<see cref="ConfigPath"/>).</summary>
     public ClusterConfig Config { get; }
-
-    private readonly ClusterConfig _foundingConfig;
-
-    /// <summary>How many nodes found the cluster (<see cref="ConfigPath"/> lists them); the others join.</summary>
-    public int Founding { get; }
 
     /// <summary>True while node <paramref name="node"/>'s process runs.</summary>
     public bool IsRunning(int node) => _processes[node] is { HasExited: false };
@@ -94,6 +96,8 @@ internal sealed class LocalCluster : IDisposable
 
     public LeaseService.LeaseServiceClient Lease(int node) => new(_channels[node]);
 
+    public MembershipService.MembershipServiceClient Members(int node) => new(_channels[node]);
+
     public async Task<GetStatusResponse> StatusAsync(int node) =>
         await Peer(node).GetStatusAsync(new GetStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).ConfigureAwait(false);
 
@@ -131,11 +135,11 @@ internal sealed class LocalCluster : IDisposable
 
     public async Task StartAllAsync()
     {
-        for (int i = 0; i < Founding; i++)
+        for (int i = 0; i < Founders; i++)
         {
             Start(i);
         }
-        for (int i = 0; i < Founding; i++)
+        for (int i = 0; i < Founders; i++)
         {
             await WaitListeningAsync(i).ConfigureAwait(false);
         }
@@ -158,20 +162,11 @@ internal sealed class LocalCluster : IDisposable
         }
         Invariant(!_retired.Contains(node), $"node {node} was removed from the cluster");
         _processes[node]?.Dispose();
-        string config = ConfigPath;
-        string[] join = [];
-        if (node >= Founding)
-        {
-            config = Path.Combine(Root, $"join-{node}.yaml");
-            File.WriteAllText(config, ClusterFile.Render(new ClusterConfig([.. Config.Nodes.Take(node + 1)])));
-            bool fresh = !Directory.Exists(DataDirectory(node)) || !Directory.EnumerateFileSystemEntries(DataDirectory(node)).Any();
-            join = fresh ? ["--join"] : [];
-        }
         var process = NodeProcess.Start(
-            ["node", "--config", config, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node),
+            ["node", "--config", node < Founders ? _foundingConfigPath : ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node),
                 // Should this test process die without cleaning up, its nodes stop by themselves.
                 "--watch-parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                .. join, .. NodeArguments, .. arguments ?? []],
+                .. NodeArguments, .. arguments ?? []],
             failpoints is null ? "paxos" : "paxos-test-node",
             failpoints is null ? null : new Dictionary<string, string> { [Paxos.TestNode.Failpoints.EnvironmentVariable] = failpoints });
         _processes[node] = process;

@@ -5,8 +5,8 @@ using Xunit.Abstractions;
 namespace Paxos.Cluster.Tests.MembershipChanges;
 
 /// <summary>
-/// A <see cref="LocalCluster"/> whose membership changes: its founding nodes found it, later ones
-/// join (<see cref="GrowAsync"/>) and members leave (<see cref="RemoveAsync"/>), through the typed
+/// A <see cref="LocalCluster"/> whose membership changes: its founders found it, later nodes
+/// join (<see cref="GrowAsync"/>: <c>--join</c> while they have no data) and members leave (<see cref="RemoveAsync"/>), through the typed
 /// client's membership calls. Ids are <c>node-k</c>. Every node snapshots every 500 slots, so a
 /// learner added after a few thousand writes gets a snapshot first.
 /// </summary>
@@ -17,10 +17,10 @@ internal sealed class MembershipCluster : IDisposable
 
     private readonly ITestOutputHelper _log;
 
-    public MembershipCluster(ITestOutputHelper log, int founding, int capacity, bool proxies = false)
+    public MembershipCluster(ITestOutputHelper log, int founders, int capacity, bool proxies = false)
     {
         _log = log;
-        Nodes = new LocalCluster(log, capacity, proxies, founding) { NodeArguments = ["--snapshot-interval", "500"] };
+        Nodes = new LocalCluster(log, capacity, proxies, founders) { NodeArguments = ["--snapshot-interval", "500"] };
         Client = new PaxosClient(new PaxosClientOptions { Endpoints = [.. Urls], Timeout = TimeSpan.FromSeconds(30) });
     }
 
@@ -50,7 +50,9 @@ internal sealed class MembershipCluster : IDisposable
     /// <summary>Starts node <paramref name="node"/> joining, adds it as a learner, and promotes it once it has caught up.</summary>
     public async Task GrowAsync(int node)
     {
-        await Nodes.StartAndWaitAsync(node).ConfigureAwait(false);
+        bool fresh = !Directory.Exists(Nodes.DataDirectory(node)) || !Directory.EnumerateFileSystemEntries(Nodes.DataDirectory(node)).Any();
+        Nodes.Start(node, arguments: fresh ? ["--join"] : []);
+        await Nodes.WaitListeningAsync(node).ConfigureAwait(false);
         var added = await UntilAcceptedAsync($"add {Id(node)}", () => Client.AddMemberAsync(Id(node), Url(node))).ConfigureAwait(false);
         Assert.Contains(added.Members, m => m.Id == Id(node) && !m.IsVoter);
         Log($"added {Id(node)} as a learner at slot {added.Slot}");

@@ -15,7 +15,7 @@ public sealed class MembershipTests(ITestOutputHelper output)
     [Fact]
     public async Task Growing_3_to_4_under_writes_then_killing_the_leader_loses_no_write()
     {
-        using var cluster = new MembershipCluster(output, founding: 3, capacity: 4);
+        using var cluster = new MembershipCluster(output, founders: 3, capacity: 4);
         await cluster.FoundAsync();
         await using var writer = new SteadyWriter(cluster.Urls);
         await writer.WaitForMoreAsync(50);
@@ -40,7 +40,7 @@ public sealed class MembershipTests(ITestOutputHelper output)
     [Trait("Category", "Membership")]
     public async Task Growing_3_to_5_under_writes_then_killing_two_loses_no_write()
     {
-        using var cluster = new MembershipCluster(output, founding: 3, capacity: 5);
+        using var cluster = new MembershipCluster(output, founders: 3, capacity: 5);
         await cluster.FoundAsync();
         await using var writer = new SteadyWriter(cluster.Urls);
         await writer.WaitForMoreAsync(100);
@@ -62,7 +62,7 @@ public sealed class MembershipTests(ITestOutputHelper output)
     [Trait("Category", "Membership")]
     public async Task Removing_the_leader_under_writes_hands_over_and_loses_no_write()
     {
-        using var cluster = new MembershipCluster(output, founding: 5, capacity: 5);
+        using var cluster = new MembershipCluster(output, founders: 5, capacity: 5);
         await cluster.FoundAsync();
         await using var writer = new SteadyWriter(cluster.Urls);
         await writer.WaitForMoreAsync(100);
@@ -85,7 +85,7 @@ public sealed class MembershipTests(ITestOutputHelper output)
     [Trait("Category", "Membership")]
     public async Task A_node_whose_data_is_gone_is_replaced_by_a_new_id_and_no_write_is_lost()
     {
-        using var cluster = new MembershipCluster(output, founding: 3, capacity: 4);
+        using var cluster = new MembershipCluster(output, founders: 3, capacity: 4);
         await cluster.FoundAsync();
         await using var writer = new SteadyWriter(cluster.Urls);
         await writer.WaitForMoreAsync(100);
@@ -118,7 +118,7 @@ public sealed class MembershipTests(ITestOutputHelper output)
     [Trait("Category", "Membership")]
     public async Task Shrinking_5_to_3_under_writes_then_killing_one_loses_no_write()
     {
-        using var cluster = new MembershipCluster(output, founding: 5, capacity: 5);
+        using var cluster = new MembershipCluster(output, founders: 5, capacity: 5);
         await cluster.FoundAsync();
         await using var writer = new SteadyWriter(cluster.Urls);
         await writer.WaitForMoreAsync(100);

@@ -26,6 +26,9 @@ internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRa
     /// <summary>The number of replicas.</summary>
     public int NodeCount { get; } = nodeCount;
 
+    /// <summary>Nodes 0..FoundingNodes-1 found the cluster; the others start as joiners (<see cref="Core.Replication.Membership.Unknown"/>) and take part once a membership change adds them.</summary>
+    public int FoundingNodes { get; init; } = nodeCount;
+
     /// <summary>The core's limits in this run, the same on every node.</summary>
     public ReplicaTuning Tuning { get; } = tuning;
 

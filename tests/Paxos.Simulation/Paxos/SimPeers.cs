@@ -9,7 +9,8 @@ namespace Paxos.Simulation.Paxos;
 /// an outbox drops them when one alone exceeds the maximum message size
 /// (<see cref="PeerOutbox.FitsAlone"/>); a peer's stream is down while the peer is crashed or cut
 /// off from this node; a snapshot transfer reads the latest snapshot from this node's store and
-/// sends it whole.
+/// sends it whole. Every node stays linked to every other: a joiner reaches the cluster before it
+/// knows the membership, and a removed node keeps sending until it stops.
 /// </summary>
 internal sealed class SimPeers(int self, PaxosWorld world, ReplicaSnapshots snapshots, int maxMessageBytes) : IReplicaPeers
 {
@@ -24,6 +25,9 @@ internal sealed class SimPeers(int self, PaxosWorld world, ReplicaSnapshots snap
 
         world.PeerNetwork.Send(self, message.To, new ProtocolPacket(message));
     }
+
+    /// <inheritdoc/>
+    public void UpdateMembership(Membership applied) => world.Trace.Add($"n{self} applied {applied}");
 
     /// <inheritdoc/>
     public bool IsDown(int peer) => !world.Cluster.IsUp(peer) || !world.PeerNetwork.IsConnected(self, peer);

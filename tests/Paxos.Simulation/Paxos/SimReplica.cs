@@ -45,6 +45,7 @@ internal sealed class SimReplica : ISimProcess
             new ReplicaNodeOptions
             {
                 Core = core,
+                Membership = context.NodeId < world.FoundingNodes ? Membership.OfSize(world.FoundingNodes) : Membership.Unknown,
                 LogDirectory = LogDirectory,
                 FileSystem = context.Disk,
                 StateMachine = _store,
@@ -78,6 +79,12 @@ internal sealed class SimReplica : ISimProcess
 
     /// <summary>The highest slot this replica holds an accepted entry for.</summary>
     public ulong LastAcceptedSlot => _node.LastAcceptedSlot;
+
+    /// <summary>The membership as of <see cref="AppliedSlot"/>.</summary>
+    public Membership Membership => _node.Membership;
+
+    /// <summary>True once this replica applied a membership that removed it (a real node then stops).</summary>
+    public bool IsRemoved => _node.IsRemoved;
 
     private int Id => _context.NodeId;
 
@@ -140,6 +147,13 @@ internal sealed class SimReplica : ISimProcess
         }
     });
 
+    /// <summary>Asks this replica to change the membership; one of <paramref name="done"/> or <paramref name="failed"/> hears how it ended, in a later step or this one.</summary>
+    public void ChangeMembership(MembershipChange change, Action<Membership> done, Action<Exception> failed) => Step(() =>
+    {
+        _world.Trace.Add($"n{Id} asked to change the membership: {change}");
+        _node.ChangeMembership(change, new SimReply<Membership>(done, failed));
+    });
+
     /// <summary>If this replica leads, starts handing its leadership to <paramref name="successor"/>.</summary>
     public void TransferLeadership(int successor) => Step(() =>
     {
@@ -153,7 +167,7 @@ internal sealed class SimReplica : ISimProcess
     private static ReplicaOptions Options(int nodeId, PaxosWorld world) => new()
     {
         NodeId = nodeId,
-        ClusterSize = world.NodeCount,
+        ClusterSize = world.FoundingNodes,
         HeartbeatTicks = world.Tuning.HeartbeatTicks,
         ElectionTicks = world.Tuning.ElectionTicks,
         MaxInflightSlots = world.Tuning.MaxInflightSlots,

@@ -1,0 +1,119 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Paxos.Cluster.Tests.Harness;
+using Paxos.Transport.V1;
+using Xunit.Abstractions;
+
+namespace Paxos.Cluster.Tests;
+
+/// <summary>Membership changes (CONTRACT.md section 4) on real node processes: 3 founders, a fourth node that joins.</summary>
+public sealed class MembershipClusterTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Joiner = 3;
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+    private readonly LocalCluster _cluster = new(output, size: 4, founders: 3);
+
+    public void Dispose() => _cluster.Dispose();
+
+    /// <summary>
+    /// node-3 starts with --join before it is added and waits; once added it catches up as a learner
+    /// (the keys written before are on it), answers ListMembers (linearizable, through the leader), is
+    /// promoted, and then a founder is removed: it stops by itself with exit code 0.
+    /// </summary>
+    [Fact]
+    public async Task A_node_joins_as_a_learner_catches_up_is_promoted_and_a_removed_node_stops_with_exit_code_0()
+    {
+        for (int node = 0; node < _cluster.Founders; node++)
+        {
+            _cluster.Start(node);
+        }
+        int leader = await _cluster.WaitForLeaderAsync(Within, down: new HashSet<int> { Joiner });
+        for (int i = 0; i < 20; i++)
+        {
+            await _cluster.KeyValue(leader).PutAsync(new PutRequest { Key = $"k{i}", Value = ByteString.CopyFromUtf8($"v{i}") }, deadline: Deadline());
+        }
+        _cluster.Start(Joiner, arguments: ["--join"]);
+        string url = _cluster.Config.Nodes[Joiner].Url.GetLeftPart(UriPartial.Authority);
+
+        var added = await _cluster.Members(0).AddMemberAsync(new AddMemberRequest { Id = "node-3", Url = url }, deadline: Deadline());
+        Assert.True(added.Changed);
+        Assert.Contains(added.Members, member => member.Id == "node-3" && !member.Voter && member.Number == Joiner);
+        var again = await _cluster.Members(1).AddMemberAsync(new AddMemberRequest { Id = "node-3", Url = url }, deadline: Deadline());
+        Assert.False(again.Changed);
+
+        var fromLearner = await EventuallyAsync(() => _cluster.Members(Joiner).ListMembersAsync(new ListMembersRequest(), deadline: Deadline()).ResponseAsync);
+        Assert.Equal(["node-0 voter", "node-1 voter", "node-2 voter", "node-3 learner"], Described(fromLearner));
+        var caughtUp = await EventuallyAsync(async () =>
+        {
+            var read = await _cluster.KeyValue(Joiner).GetAsync(new GetRequest { Key = "k19", Consistency = ReadConsistency.Serializable }, deadline: Deadline());
+            return read.Found ? read : throw new RpcException(new Status(StatusCode.NotFound, "not caught up yet"));
+        });
+        Assert.Equal("v19", caughtUp.Value.ToStringUtf8());
+
+        var promoted = await EventuallyAsync(() => _cluster.Members(2).PromoteMemberAsync(new PromoteMemberRequest { Id = "node-3" }, deadline: Deadline()).ResponseAsync);
+        Assert.Contains(promoted.Members, member => member.Id == "node-3" && member.Voter);
+
+        int removed = (leader + 1) % _cluster.Founders;
+        var after = await _cluster.Members(leader).RemoveMemberAsync(new RemoveMemberRequest { Id = $"node-{removed}" }, deadline: Deadline());
+        Assert.True(after.Changed);
+        Assert.DoesNotContain(after.Members, member => member.Id == $"node-{removed}");
+        using (var exited = new CancellationTokenSource(Within))
+        {
+            await _cluster.Process(removed).WaitForExitAsync(exited.Token);
+        }
+        Assert.Equal(0, _cluster.Process(removed).ExitCode);
+        Assert.Contains("was removed from the cluster", _cluster.Process(removed).Output, StringComparison.Ordinal);
+
+        await _cluster.KeyValue(Joiner).PutAsync(new PutRequest { Key = "after", Value = ByteString.CopyFromUtf8("removal") }, deadline: Deadline());
+        var list = await _cluster.Members(Joiner).ListMembersAsync(new ListMembersRequest(), deadline: Deadline());
+        Assert.Equal(3, list.Members.Count(member => member.Voter));
+    }
+
+    /// <summary>Promoting an unknown node, or a learner that has applied nothing (it never started), is FAILED_PRECONDITION and changes nothing.</summary>
+    [Fact]
+    public async Task A_refused_change_is_FAILED_PRECONDITION_and_changes_nothing()
+    {
+        for (int node = 0; node < _cluster.Founders; node++)
+        {
+            _cluster.Start(node);
+        }
+        await _cluster.WaitForLeaderAsync(Within, down: new HashSet<int> { Joiner });
+        string url = _cluster.Config.Nodes[Joiner].Url.GetLeftPart(UriPartial.Authority);
+        await _cluster.Members(1).AddMemberAsync(new AddMemberRequest { Id = "node-3", Url = url }, deadline: Deadline());
+        var before = await _cluster.Members(0).ListMembersAsync(new ListMembersRequest(), deadline: Deadline());
+
+        foreach (string id in new[] { "node-9", "node-3" })
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => _cluster.Members(2).PromoteMemberAsync(new PromoteMemberRequest { Id = id }, deadline: Deadline()).ResponseAsync);
+            Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+            output.WriteLine($"promote {id}: {refused.Status.Detail}");
+        }
+
+        var after = await _cluster.Members(1).ListMembersAsync(new ListMembersRequest(), deadline: Deadline());
+        Assert.Equal(Described(before), Described(after));
+        Assert.Equal(before.Slot, after.Slot);
+        Assert.Contains("node-3 learner", Described(after));
+    }
+
+    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(10);
+
+    private static List<string> Described(ListMembersResponse response) =>
+        [.. response.Members.OrderBy(member => member.Id, StringComparer.Ordinal).Select(member => $"{member.Id} {(member.Voter ? "voter" : "learner")}")];
+
+    /// <summary>Retries <paramref name="call"/> while it fails, up to <see cref="Within"/>.</summary>
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> call)
+    {
+        var deadline = DateTime.UtcNow + Within;
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+}
