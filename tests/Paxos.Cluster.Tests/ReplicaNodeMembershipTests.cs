@@ -92,6 +92,8 @@ public sealed class ReplicaNodeMembershipTests
         Assert.False(removed.Result!.IsMember(leader));
         Assert.False(replicas[successor].IsRemoved);
         replicas.Write("b");
+        replicas.Run(50);
+        Assert.Equal(successor, replicas.Leader?.NodeId);
     }
 
     [Fact]
