@@ -18,7 +18,7 @@ internal static class ClusterMembershipCommands
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
-    /// <summary>How long a new node may take to start listening, and then to catch up before its promotion.</summary>
+    /// <summary>How long a new node may take to start listening once added, and then to catch up before its promotion.</summary>
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CatchUpLimit = TimeSpan.FromMinutes(5);
 
@@ -79,11 +79,6 @@ internal static class ClusterMembershipCommands
         }
         nodes.WriteJoinFile(node);
         Console.WriteLine($"Starting {node.Id} at {node.Url.GetLeftPart(UriPartial.Authority)} (joining; log {Path.Combine(dataDir, "logs", node.Id + ".log")})");
-        if (!await ClusterCommand.WaitUntilListeningAsync(new ClusterConfig([node]), StartLimit, cancellationToken).ConfigureAwait(false))
-        {
-            return CliError.Report(CliError.Failed, $"{node.Id} is not listening on port {node.Port} after {StartLimit.TotalSeconds:0} s; see its log");
-        }
-
         int added = await Endpoints.CallFirstAvailableAsync(connection, channel => new MembershipService.MembershipServiceClient(channel), async (client, token) =>
         {
             var reply = await client.AddMemberAsync(new AddMemberRequest { Id = node.Id, Url = node.Url.GetLeftPart(UriPartial.Authority) },
@@ -98,6 +93,11 @@ internal static class ClusterMembershipCommands
                 nodes.MarkRemoved(node.Id); // nothing changed: 'paxos cluster' stops the node again
             }
             return added;
+        }
+        // A joining node listens once it is a member.
+        if (!await ClusterCommand.WaitUntilListeningAsync(new ClusterConfig([node]), StartLimit, cancellationToken).ConfigureAwait(false))
+        {
+            return CliError.Report(CliError.Failed, $"{node.Id} is a learner but not listening on port {node.Port} after {StartLimit.TotalSeconds:0} s; see its log ('paxos cluster remove {node.Id}' takes it out again)");
         }
         return await PromoteAsync(connection, node, cancellationToken).ConfigureAwait(false);
     }

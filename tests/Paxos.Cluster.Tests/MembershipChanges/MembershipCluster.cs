@@ -52,10 +52,11 @@ internal sealed class MembershipCluster : IDisposable
     {
         bool fresh = !Directory.Exists(Nodes.DataDirectory(node)) || !Directory.EnumerateFileSystemEntries(Nodes.DataDirectory(node)).Any();
         Nodes.Start(node, arguments: fresh ? ["--join"] : []);
-        await Nodes.WaitListeningAsync(node).ConfigureAwait(false);
         var added = await UntilAcceptedAsync($"add {Id(node)}", () => Client.AddMemberAsync(Id(node), Url(node))).ConfigureAwait(false);
         Assert.Contains(added.Members, m => m.Id == Id(node) && !m.IsVoter);
         Log($"added {Id(node)} as a learner at slot {added.Slot}");
+        // A joining node listens once it is a member.
+        await Nodes.WaitListeningAsync(node).ConfigureAwait(false);
         var promoted = await UntilAcceptedAsync($"promote {Id(node)}", () => Client.PromoteMemberAsync(Id(node))).ConfigureAwait(false);
         Assert.Contains(promoted.Members, m => m.Id == Id(node) && m.IsVoter);
         Log($"promoted {Id(node)} at slot {promoted.Slot}");
