@@ -84,6 +84,7 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
             await NodeProcess.RunInAsync(_root, 0, "cluster", "remove", "node-0");
             await cluster.EventuallyAsync(() => cluster.Output.Contains("node-0 (pid", StringComparison.Ordinal) && cluster.Output.Contains("was removed and exited with code 0", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(60));
+            Assert.DoesNotContain("has not stopped by itself", cluster.Output, StringComparison.Ordinal);
             Assert.Equal([$"node-1 {Url(1)} voter", $"node-2 {Url(2)} voter", $"node-3 {Url(3)} voter"],
                 (await NodeProcess.RunInAsync(_root, 0, "member", "list")).Split('\n').Order(StringComparer.Ordinal));
             Assert.Equal("hello", await NodeProcess.RunInAsync(_root, 0, "get", "greeting"));

@@ -47,7 +47,7 @@ internal static class ClusterCommand
             return CliError.Report(CliError.BadUsage, $"--metrics-base-port {metrics} is out of range or overlaps the nodes' ports");
         }
         Directory.CreateDirectory(dataDir.FullName);
-        string clusterPath = Path.Combine(dataDir.FullName, "cluster.yaml");
+        string clusterPath = Path.Combine(dataDir.FullName, LocalNodes.ClusterFileName);
         ClusterConfig cluster;
         try
         {
