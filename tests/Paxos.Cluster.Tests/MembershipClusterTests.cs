@@ -18,10 +18,11 @@ public sealed class MembershipClusterTests(ITestOutputHelper output) : IDisposab
     /// <summary>
     /// node-3 starts with --join before it is added and waits; once added it catches up as a learner
     /// (the keys written before are on it), answers ListMembers (linearizable, through the leader), is
-    /// promoted, and then a founder is removed: it stops by itself with exit code 0.
+    /// promoted; then a founder is removed, and then the leader: each stops by itself with exit code 0,
+    /// and the two voters left go on writing.
     /// </summary>
     [Fact]
-    public async Task A_node_joins_as_a_learner_catches_up_is_promoted_and_a_removed_node_stops_with_exit_code_0()
+    public async Task A_node_joins_as_a_learner_catches_up_is_promoted_and_removed_nodes_the_leader_included_stop_with_exit_code_0()
     {
         for (int node = 0; node < _cluster.Founders; node++)
         {
@@ -65,8 +66,19 @@ public sealed class MembershipClusterTests(ITestOutputHelper output) : IDisposab
         Assert.Contains("was removed from the cluster", _cluster.Process(removed).Output, StringComparison.Ordinal);
 
         await _cluster.KeyValue(Joiner).PutAsync(new PutRequest { Key = "after", Value = ByteString.CopyFromUtf8("removal") }, deadline: Deadline());
+
+        // Removing the leader, asked at the learner-turned-voter: the leader hands over first, the change goes on at the new leader.
+        var withoutLeader = await _cluster.Members(Joiner).RemoveMemberAsync(new RemoveMemberRequest { Id = $"node-{leader}" }, deadline: Deadline());
+        Assert.True(withoutLeader.Changed);
+        using (var exited = new CancellationTokenSource(Within))
+        {
+            await _cluster.Process(leader).WaitForExitAsync(exited.Token);
+        }
+        Assert.Equal(0, _cluster.Process(leader).ExitCode);
         var list = await _cluster.Members(Joiner).ListMembersAsync(new ListMembersRequest(), deadline: Deadline());
-        Assert.Equal(3, list.Members.Count(member => member.Voter));
+        Assert.Equal(2, list.Members.Count(member => member.Voter));
+        Assert.DoesNotContain(list.Members, member => member.Id == $"node-{leader}");
+        await _cluster.KeyValue(Joiner).PutAsync(new PutRequest { Key = "after", Value = ByteString.CopyFromUtf8("leader removal") }, deadline: Deadline());
     }
 
     /// <summary>Promoting an unknown node, or a learner that has applied nothing (it never started), is FAILED_PRECONDITION and changes nothing.</summary>
@@ -93,6 +105,31 @@ public sealed class MembershipClusterTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(Described(before), Described(after));
         Assert.Equal(before.Slot, after.Slot);
         Assert.Contains("node-3 learner", Described(after));
+    }
+
+    /// <summary>A founder whose data directory is wiped, restarted without --join, stops with a clear message instead of taking part again with its promises forgotten; the others go on.</summary>
+    [Fact]
+    public async Task A_wiped_founding_node_restarted_without_join_stops_with_a_clear_message()
+    {
+        for (int node = 0; node < _cluster.Founders; node++)
+        {
+            _cluster.Start(node);
+        }
+        int leader = await _cluster.WaitForLeaderAsync(Within, down: new HashSet<int> { Joiner });
+        await _cluster.KeyValue(leader).PutAsync(new PutRequest { Key = "k", Value = ByteString.CopyFromUtf8("v") }, deadline: Deadline());
+        int wiped = (leader + 1) % _cluster.Founders;
+        _cluster.Kill(wiped);
+        Directory.Delete(_cluster.DataDirectory(wiped), recursive: true);
+
+        var restarted = _cluster.Start(wiped);
+        using (var exited = new CancellationTokenSource(Within))
+        {
+            await restarted.WaitForExitAsync(exited.Token);
+        }
+        Assert.NotEqual(0, restarted.ExitCode);
+        Assert.Contains("has an empty data directory, but node", restarted.Output, StringComparison.Ordinal);
+        Assert.Contains("replace it", restarted.Output, StringComparison.Ordinal);
+        await _cluster.KeyValue(leader).PutAsync(new PutRequest { Key = "k", Value = ByteString.CopyFromUtf8("after") }, deadline: Deadline());
     }
 
     private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(10);

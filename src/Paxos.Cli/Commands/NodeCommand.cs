@@ -95,6 +95,10 @@ internal static class NodeCommand
                 {
                     await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
                 }
+                if (host.RefusedBecause is { } refusal)
+                {
+                    return CliError.Report(CliError.Failed, refusal);
+                }
             }
             return CliError.Ok;
         });

@@ -43,9 +43,6 @@ public static class ClusterIdFile
         DurableFile.WriteAtomically(Path.Combine(dataDirectory, FileName), Render(id));
     }
 
-    /// <summary>True if <paramref name="dataDirectory"/> holds a cluster id.</summary>
-    public static bool Exists(string dataDirectory) => File.Exists(Path.Combine(dataDirectory, FileName));
-
     /// <summary>The file's bytes for <paramref name="id"/>.</summary>
     public static byte[] Render(ClusterId id)
     {

@@ -40,11 +40,15 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     private readonly ILoggerFactory _nodeLoggers;
     private readonly LeaseKeeper? _leases;
     private readonly NodeDeparture _departure;
+    private readonly CancellationTokenSource _checking;
+    private readonly Task _taking;
 
     private PaxosNodeHost(WebApplication app, AcceptorLoop acceptor, ReplicaDriver replica, IReadOnlyList<GrpcChannel?> channels, SingleDecreeEngine engine, NodeIdentity identity,
-        ClusterId clusterId, ILoggerFactory nodeLoggers, LeaseKeeper? leases, NodeDeparture departure)
+        ClusterId clusterId, ILoggerFactory nodeLoggers, LeaseKeeper? leases, NodeDeparture departure, CancellationTokenSource checking, Task taking)
     {
         _departure = departure;
+        _checking = checking;
+        _taking = taking;
         _leases = leases;
         _app = app;
         _nodeLoggers = nodeLoggers;
@@ -62,8 +66,8 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     /// <summary>The id of the cluster this node belongs to, kept in its data directory (<see cref="ClusterIdFile"/>).</summary>
     public ClusterId ClusterId { get; }
 
-    /// <summary>Why this node stopped by itself: it was removed from the cluster (null while it is a member).</summary>
-    public string? RemovedBecause => _departure.Reason;
+    /// <summary>Why this node stopped by itself because it must not take part (it lost the data of an earlier part in the cluster), or null.</summary>
+    public string? RefusedBecause => _departure.Refusal;
 
     /// <summary>The replicated log (Multi-Paxos): replicate commands to the state machine, read-index barriers, status.</summary>
     public ReplicaDriver Log => _replica;
@@ -104,8 +108,10 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         var tokens = options.Cluster.Auth is { } auth ? ClientTokenInterceptor.Load(auth, metrics, nodeLoggers.CreateLogger<ClientTokenInterceptor>()) : null;
         Func<SocketsHttpHandler, HttpMessageHandler>? Secure(string peerId) =>
             credentials is null ? null : handler => { credentials.UseForPeer(handler, peerId); return handler; };
-        var start = await StartingPoint.FindAsync(options, Secure, options.Cluster.Auth is { } clientAuth ? ClientTokens.First(await File.ReadAllTextAsync(clientAuth.Tokens, cancellationToken).ConfigureAwait(false)) : null,
-            nodeLoggers.CreateLogger<StartingPoint>(), cancellationToken).ConfigureAwait(false);
+        // What a new node asks the others with (a client call: a client token of the cluster's, if it has them).
+        string? token = options.Cluster.Auth is { } clientAuth ? ClientTokens.First(await File.ReadAllTextAsync(clientAuth.Tokens, cancellationToken).ConfigureAwait(false)) : null;
+        var start = await StartingPoint.FindAsync(options, Secure, token, nodeLoggers.CreateLogger<StartingPoint>(), cancellationToken).ConfigureAwait(false);
+        var heard = PeersHeard.Load(options.DataDirectory);
         var clusterId = start.ClusterId;
         int self = start.Number;
         var members = new MemberDirectory(self, options.NodeId, start.Start);
@@ -190,7 +196,6 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         }, snapshots, peerLinks);
         var replica = new ReplicaDriver(replicaNode, peerLinks, options.Tick, nodeLoggers.CreateLogger<ReplicaDriver>(), removed: departure.Leave);
         var recovered = replica.Status;
-        replica.Start();
         metrics.Observe(() => replica.Status, () => peerLinks.Outboxes().Select(link => (members.NameOf(link.Node), link.Outbox)));
         var health = new NodeHealth(() => replica.Status, members.NameOf, options.Tick * options.ElectionTicks);
         bool keyValueService = stateMachine is KeyValueStateMachine;
@@ -215,6 +220,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         builder.Services.AddSingleton(options.TestHooks);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(members);
+        builder.Services.AddSingleton(heard);
         builder.Services.AddSingleton(provider => new MembershipGrpcService(replica, provider.GetRequiredService<LeaderDirectory>(), clusterId));
         builder.Services.AddSingleton(provider => new PeerGate(identity, members, clusterId, credentials is not null, metrics, provider.GetRequiredService<ILogger<PeerGate>>()));
         builder.Services.AddSingleton(acceptor);
@@ -252,6 +258,33 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         departure.Stopping.Register(app.Lifetime.StopApplication);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         leases?.Start();
+        // The replica takes part at once, or, for a node founding from an empty data directory, once no other node has heard from it before.
+        var checking = new CancellationTokenSource();
+        var taking = start.MustCheck ? TakePartAfterCheckAsync() : Task.CompletedTask;
+        if (!start.MustCheck)
+        {
+            replica.Start();
+        }
+
+        async Task TakePartAfterCheckAsync()
+        {
+            string? refusal;
+            try
+            {
+                refusal = await FreshStartCheck.RunAsync(options, self, Secure, token, nodeLoggers.CreateLogger<StartingPoint>(), checking.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (checking.IsCancellationRequested)
+            {
+                return; // the node stopped first
+            }
+            if (refusal is not null)
+            {
+                departure.Refuse(refusal);
+                return;
+            }
+            start.Store(options.DataDirectory);
+            replica.Start();
+        }
 
         var engine = app.Services.GetRequiredService<SingleDecreeEngine>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<PaxosNodeHost>();
@@ -261,7 +294,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         {
             LogNoTls(logger, options.Cluster.Nodes[position].Port, options.Cluster.Auth is null ? "" : "; the client tokens travel in the clear");
         }
-        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, clusterId, nodeLoggers, leases, departure);
+        return new PaxosNodeHost(app, acceptor, replica, channels, engine, identity, clusterId, nodeLoggers, leases, departure, checking, taking);
     }
 
     /// <summary>With <paramref name="credentials"/>, the port speaks only TLS 1.2+ and demands a client certificate from the cluster's CA.</summary>
@@ -310,6 +343,9 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
     /// <summary>Stops the node gracefully: its server, its replica's loop (everything acknowledged is on disk already) and its peer channels.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _checking.CancelAsync().ConfigureAwait(false);
+        await _taking.ConfigureAwait(false);
+        _checking.Dispose();
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         if (_leases is not null)

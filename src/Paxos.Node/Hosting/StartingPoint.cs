@@ -8,16 +8,15 @@ namespace Paxos.Node.Hosting;
 /// from, from its data directory when that has them (<see cref="MemberFile"/>: the cluster file and
 /// <c>--join</c> then count no more), else for a new node: the founding membership of the cluster
 /// file (its position is its number), or, with <c>--join</c>, the membership of the cluster it was
-/// added to (<see cref="ClusterJoin"/>). A data directory with state from before member files were
-/// kept is a founding node's.
+/// added to (<see cref="ClusterJoin"/>). A founding node's number and membership are stored only once
+/// it passed the <see cref="FreshStartCheck"/> (<see cref="MustCheck"/>).
 /// </summary>
 /// <param name="ClusterId">The cluster's id.</param>
 /// <param name="Number">This node's number.</param>
 /// <param name="Start">The membership this node started from: the founding one (slot 0) or the one it joined (a later slot).</param>
-internal sealed record StartingPoint(ClusterId ClusterId, int Number, Membership Start)
+/// <param name="MustCheck">True for a node that founds the cluster of its file from an empty data directory: it takes part once <see cref="FreshStartCheck"/> passed, then stores this (<see cref="Store"/>).</param>
+internal sealed record StartingPoint(ClusterId ClusterId, int Number, Membership Start, bool MustCheck)
 {
-    private static readonly string[] StateDirectories = ["log", "snapshots", "single-decree"];
-
     /// <summary>What the replica starts from when its data directory has no snapshot yet: the founding membership, or none for a node that joined (it learns the real one from the leader).</summary>
     public Membership ReplicaStart => Start.Slot == 0 ? Start : Membership.Unknown;
 
@@ -28,23 +27,21 @@ internal sealed record StartingPoint(ClusterId ClusterId, int Number, Membership
         string directory = options.DataDirectory;
         if (MemberFile.Load(directory) is { } known)
         {
-            return new StartingPoint(ClusterIdFile.LoadOrFound(directory, options.Cluster), known.Number, known.Start);
+            return new StartingPoint(ClusterIdFile.LoadOrFound(directory, options.Cluster), known.Number, known.Start, MustCheck: false);
         }
-        if (options.Join && !HasState(directory))
+        if (options.Join)
         {
             var (clusterId, number, joined) = await ClusterJoin.WaitUntilAddedAsync(options, secure, token, logger, cancellationToken).ConfigureAwait(false);
             ClusterIdFile.Store(directory, clusterId);
-            MemberFile.Store(directory, number, joined);
-            return new StartingPoint(clusterId, number, joined);
+            var point = new StartingPoint(clusterId, number, joined, MustCheck: false);
+            point.Store(directory);
+            return point;
         }
         var founding = PaxosNodeHost.FoundingMembership(options.Cluster);
         int position = options.Cluster.IndexOf(options.NodeId);
-        var id = ClusterIdFile.LoadOrFound(directory, options.Cluster);
-        MemberFile.Store(directory, position, founding);
-        return new StartingPoint(id, position, founding);
+        return new StartingPoint(ClusterIdFile.LoadOrFound(directory, options.Cluster), position, founding, MustCheck: true);
     }
 
-    /// <summary>True if <paramref name="directory"/> holds a node's state (a cluster id, a log, snapshots or single-decree instances).</summary>
-    private static bool HasState(string directory) =>
-        ClusterIdFile.Exists(directory) || StateDirectories.Any(part => Directory.Exists(Path.Combine(directory, part)));
+    /// <summary>Stores the number and starting membership in <paramref name="dataDirectory"/>: from now on they are this node's.</summary>
+    public void Store(string dataDirectory) => MemberFile.Store(dataDirectory, Number, Start);
 }

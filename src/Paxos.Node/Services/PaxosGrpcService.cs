@@ -19,7 +19,7 @@ namespace Paxos.Node.Services;
 /// new state is on disk. With TLS, the caller's certificate must name the node it says it is. GetStatus
 /// is the operator's and answers anyone.
 /// </summary>
-public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, MemberDirectory members, PeerGate gate, IHostApplicationLifetime lifetime)
+public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replica, ReplicaSnapshots snapshots, NodeIdentity identity, MemberDirectory members, PeersHeard heard, PeerGate gate, IHostApplicationLifetime lifetime)
     : PaxosService.PaxosServiceBase
 {
     private const long MaxSnapshotBytes = 64L * 1024 * 1024 * 1024;
@@ -100,6 +100,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         while (await NextAsync(requestStream, ended.Token).ConfigureAwait(false))
         {
+            gate.Readmit(context, sender);
             var delivery = requestStream.Current;
             if (delivery.FromNode != sender)
             {
@@ -117,6 +118,10 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             catch (InvalidDataException e)
             {
                 throw gate.Refuse(context, PeerRefusal.Malformed, e.Message);
+            }
+            if (messages.Count > 0)
+            {
+                heard.Record(sender); // durably, before the replica sees anything the sender promised or accepted (FreshStartCheck)
             }
             replica.Deliver(messages);
         }
@@ -137,10 +142,17 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
     }
 
     /// <summary>This node's role, ballot, leader and log positions.</summary>
-    public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
+    public override async Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
+        if (context.RequestHeaders.GetValue(FreshStartCheck.HeardFromHeader) is { } asked)
+        {
+            // A node starting from an empty data directory asks whether this one has heard from its number before.
+            bool known = int.TryParse(asked, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number) && heard.Contains(number);
+            string answer = known ? FreshStartCheck.Yes : heard.IsEmpty ? FreshStartCheck.NoOne : FreshStartCheck.No;
+            await context.WriteResponseHeadersAsync(new Metadata { { FreshStartCheck.HeardHeader, answer } }).ConfigureAwait(false);
+        }
         var status = replica.Status;
-        return Task.FromResult(new GetStatusResponse
+        return new GetStatusResponse
         {
             NodeId = identity.Id,
             Role = status.Role,
@@ -149,7 +161,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             CommitIndex = status.CommitIndex,
             AppliedIndex = status.AppliedIndex,
             SnapshotIndex = status.SnapshotIndex,
-        });
+        };
     }
 
     /// <summary>Single-decree phase 1a: the acceptor's promise (fsynced) or refusal.</summary>

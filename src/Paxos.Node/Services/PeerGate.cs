@@ -58,6 +58,19 @@ public sealed partial class PeerGate(NodeIdentity identity, MemberDirectory memb
         return member.Number;
     }
 
+    /// <summary>
+    /// On a long-lived stream from <paramref name="sender"/> (admitted by <see cref="Admit"/>), before each
+    /// delivery: refuses a sender that the applied membership has removed since, ending its stream with
+    /// the refusal that stops it.
+    /// </summary>
+    public void Readmit(ServerCallContext context, int sender)
+    {
+        if (members.Current.WasRemoved(sender))
+        {
+            throw Refuse(context, PeerRefusal.Removed, $"node {sender} was removed from the cluster; it must stop (a removed node never takes part again)");
+        }
+    }
+
     /// <summary>The cluster file index of the node that makes this call (single-decree instances, which keep the file's nodes).</summary>
     /// <exception cref="RpcException">PERMISSION_DENIED: the call is not from another node of the cluster file, or (with TLS) its certificate does not name that node.</exception>
     public int AdmitFileNode(ServerCallContext context)

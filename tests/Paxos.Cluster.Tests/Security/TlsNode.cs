@@ -58,8 +58,16 @@ public sealed class TlsNode : IAsyncLifetime
     /// <summary>The pair of <paramref name="id"/> (a node or <c>client</c>) that <c>paxos certs</c> wrote.</summary>
     public X509Certificate2 Pair(string id) => ClusterCertificates.LoadPair(Cluster.Tls!.CertFor(id), Cluster.Tls.KeyFor(id));
 
-    public async Task InitializeAsync() =>
-        _host = await PaxosNodeHost.StartAsync(new NodeOptions(Cluster, "node-0", Path.Combine(Root, "node-0")) { MetricsPort = MetricsPort }, CancellationToken.None);
+    /// <summary>
+    /// Starts node-0 alone, as a member that has taken part before (its member file is there): a node
+    /// founding from an empty data directory would wait for its never-started peers before its replica runs.
+    /// </summary>
+    public async Task InitializeAsync()
+    {
+        string data = Path.Combine(Root, "node-0");
+        MemberFile.Store(data, 0, PaxosNodeHost.FoundingMembership(Cluster));
+        _host = await PaxosNodeHost.StartAsync(new NodeOptions(Cluster, "node-0", data) { MetricsPort = MetricsPort }, CancellationToken.None);
+    }
 
     public async Task DisposeAsync()
     {
