@@ -75,3 +75,24 @@ public sealed class PaxosInvalidArgumentException : ArgumentException
     {
     }
 }
+
+/// <summary>
+/// A watch asked for changes the cluster has compacted away (its start index, or the index after
+/// the last change it delivered, is too old). Read the current state and watch again from
+/// <see cref="CompactedIndex"/> or later.
+/// </summary>
+public sealed class PaxosWatchCompactedException : PaxosException
+{
+    internal PaxosWatchCompactedException(ulong requested, ulong compactedIndex, Exception? innerException)
+        : base($"the cluster no longer has the changes from index {requested}; a watch can start from index {compactedIndex}", innerException)
+    {
+        RequestedIndex = requested;
+        CompactedIndex = compactedIndex;
+    }
+
+    /// <summary>The first index the watch asked for.</summary>
+    public ulong RequestedIndex { get; }
+
+    /// <summary>The lowest start index the node could serve (0 if it did not say).</summary>
+    public ulong CompactedIndex { get; }
+}

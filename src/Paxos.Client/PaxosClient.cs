@@ -113,12 +113,7 @@ public sealed partial class PaxosClient : IAsyncDisposable
         var request = new V1.GetRequest
         {
             Key = key,
-            Consistency = consistency switch
-            {
-                ReadConsistency.Linearizable => V1.ReadConsistency.Linearizable,
-                ReadConsistency.Serializable => V1.ReadConsistency.Serializable,
-                _ => throw new ArgumentOutOfRangeException(nameof(consistency), consistency, "not a ReadConsistency value"),
-            },
+            Consistency = ToWire(consistency),
         };
         return CallAsync("the get", consistency == ReadConsistency.Linearizable ? Route.Leader : Route.AnyNode, isWrite: false, async (client, options) =>
         {

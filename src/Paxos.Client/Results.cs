@@ -43,3 +43,41 @@ public sealed record CompareAndSwapResult(bool Succeeded, bool Found, ReadOnlyMe
 /// <param name="Id">The leader's node id, when known.</param>
 /// <param name="Url">The leader's URL as the cluster file names it, when known.</param>
 public sealed record LeaderInfo(bool Known, string? Id, Uri? Url);
+
+/// <summary>A key, its value, and the indexes that concern it.</summary>
+/// <param name="Key">The key.</param>
+/// <param name="Value">Its value.</param>
+/// <param name="Index">The index of the last write to it.</param>
+/// <param name="LeaseId">The lease it is attached to, or 0.</param>
+public sealed record KeyValueItem(string Key, ReadOnlyMemory<byte> Value, ulong Index, ulong LeaseId)
+{
+    /// <summary>The value decoded as UTF-8.</summary>
+    public string ValueAsString() => Encoding.UTF8.GetString(Value.Span);
+}
+
+/// <summary>One page of a list.</summary>
+/// <param name="Items">The keys, in UTF-8 byte order.</param>
+/// <param name="More">Whether keys follow the last one (ask again with it as <c>startAfter</c>).</param>
+/// <param name="ReadIndex">The index the page reflects: every write up to it, none after.</param>
+public sealed record ListPage(IReadOnlyList<KeyValueItem> Items, bool More, ulong ReadIndex);
+
+/// <summary>What a watched change did.</summary>
+public enum WatchEventType
+{
+    /// <summary>The key was written (also with an equal value).</summary>
+    Put = 0,
+
+    /// <summary>The key, which existed, was deleted (by a delete, a transaction, or its lease's end).</summary>
+    Delete = 1,
+}
+
+/// <summary>One change seen by a watch.</summary>
+/// <param name="Type">Put or delete.</param>
+/// <param name="Key">The key changed.</param>
+/// <param name="Value">The value written (empty for a delete).</param>
+/// <param name="Index">The index of the change; the changes of one transaction share it.</param>
+public sealed record WatchEvent(WatchEventType Type, string Key, ReadOnlyMemory<byte> Value, ulong Index)
+{
+    /// <summary>The value decoded as UTF-8.</summary>
+    public string ValueAsString() => Encoding.UTF8.GetString(Value.Span);
+}

@@ -67,7 +67,7 @@ public sealed class HealthTests(ITestOutputHelper output) : IDisposable
         string[] names = ["node-0", "node-1", "node-2"];
         Func<int, string> ids = number => names[number];
         var timeout = TimeSpan.FromMilliseconds(500);
-        var current = new ReplicaStatus("follower", default, 1, 500, 500, 0, 500, TimeSpan.Zero, 0);
+        var current = new ReplicaStatus("follower", default, 1, 500, 500, 0, 500, TimeSpan.Zero, 0, Paxos.Core.Replication.Membership.OfSize(3), IsRemoved: false);
 
         Assert.Null(NodeHealth.NotLive(current, TimeSpan.FromSeconds(1)));
         Assert.StartsWith("the replica's loop has not run", NodeHealth.NotLive(current, TimeSpan.FromSeconds(6)), StringComparison.Ordinal);

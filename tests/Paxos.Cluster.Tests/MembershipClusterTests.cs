@@ -81,9 +81,13 @@ public sealed class MembershipClusterTests(ITestOutputHelper output) : IDisposab
         await _cluster.KeyValue(Joiner).PutAsync(new PutRequest { Key = "after", Value = ByteString.CopyFromUtf8("leader removal") }, deadline: Deadline());
     }
 
-    /// <summary>Promoting an unknown node, or a learner that has applied nothing (it never started), is FAILED_PRECONDITION and changes nothing.</summary>
+    /// <summary>
+    /// Promoting an unknown node, or a learner that has applied nothing (it never started), or handing
+    /// the leadership to a learner, is FAILED_PRECONDITION and changes nothing; a transfer to a voter is
+    /// answered once it leads.
+    /// </summary>
     [Fact]
-    public async Task A_refused_change_is_FAILED_PRECONDITION_and_changes_nothing()
+    public async Task A_refused_change_is_FAILED_PRECONDITION_and_changes_nothing_and_a_transfer_moves_the_leader()
     {
         for (int node = 0; node < _cluster.Founders; node++)
         {
@@ -101,10 +105,19 @@ public sealed class MembershipClusterTests(ITestOutputHelper output) : IDisposab
             output.WriteLine($"promote {id}: {refused.Status.Detail}");
         }
 
+        var toLearner = await Assert.ThrowsAsync<RpcException>(() => _cluster.Members(0).TransferLeadershipAsync(new TransferLeadershipRequest { Id = "node-3" }, deadline: Deadline()).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, toLearner.StatusCode);
+
         var after = await _cluster.Members(1).ListMembersAsync(new ListMembersRequest(), deadline: Deadline());
         Assert.Equal(Described(before), Described(after));
         Assert.Equal(before.Slot, after.Slot);
         Assert.Contains("node-3 learner", Described(after));
+
+        // A transfer to a voter, asked at any node, is answered once that voter leads.
+        int leader = await _cluster.WaitForLeaderAsync(Within, down: new HashSet<int> { Joiner });
+        int successor = (leader + 1) % _cluster.Founders;
+        var moved = await _cluster.Members((leader + 2) % _cluster.Founders).TransferLeadershipAsync(new TransferLeadershipRequest { Id = $"node-{successor}" }, deadline: Deadline());
+        Assert.Equal($"node-{successor}", moved.LeaderId);
     }
 
     /// <summary>A founder whose data directory is wiped, restarted without --join, stops with a clear message instead of taking part again with its promises forgotten; the others go on.</summary>

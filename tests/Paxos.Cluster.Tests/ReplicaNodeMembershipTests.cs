@@ -50,6 +50,7 @@ public sealed class ReplicaNodeMembershipTests
         Assert.Null(added.Error);
         Assert.Equal(new Member(3, "n3", "http://n3:7000", IsVoter: false), added.Result!.Find(3));
         Assert.True(replicas[leader].Membership.ContentEquals(added.Result));
+        Assert.True(replicas[leader].Status(0).Membership.ContentEquals(added.Result), "the status the driver publishes carries it");
 
         replicas.Write("b");
         replicas.RunUntil(() => replicas.Applied(3).SequenceEqual(["a", "b"]) && joiner.Membership.ContentEquals(added.Result), "the learner catches up");
@@ -130,6 +131,7 @@ public sealed class ReplicaNodeMembershipTests
         ReplicaNode node = replicas.Start(0, Three);
 
         Assert.True(node.IsRemoved);
+        Assert.True(node.Status(0).IsRemoved);
         Assert.True(node.Membership.ContentEquals(withoutNode0));
         Assert.False(replicas.Start(1, Three).IsRemoved);
     }

@@ -40,8 +40,9 @@ public sealed class StorageFuzzTests(ITestOutputHelper output) : IDisposable
             for (ulong round = 1; round <= 5; round++)
             {
                 var ballot = new Ballot(round, (int)round % 3);
-                var entries = Enumerable.Range(1, 12).Select(slot => new LogEntry((ulong)slot, ballot,
-                    new SlotValue([new byte[] { (byte)round, (byte)slot }, new byte[100 * (slot % 4)]], ballot))).ToList();
+                var entries = Enumerable.Range(1, 12).Select(slot => new LogEntry((ulong)slot, ballot, slot % 6 == 0
+                    ? new SlotValue(Membership.Founding([.. Enumerable.Range(0, slot / 2).Select(n => ($"node-{round}-{n}", $"http://node-{n}:7000"))]), ballot)
+                    : new SlotValue([new byte[] { (byte)round, (byte)slot }, new byte[100 * (slot % 4)]], ballot))).ToList();
                 var state = new HardState(ballot, round * 3);
                 store.Persist(state, entries, sync: true);
                 written.AddRange(entries);

@@ -46,6 +46,9 @@ public class CommandLineTests
         Assert.Equal(
             new CommandLineOptions(1, 100, 5, PlantedBug.None, false, PreVote: false),
             CommandLineOptions.TryParse(["--pre-vote", "off"], out _));
+        Assert.Equal(
+            new CommandLineOptions(1, 100, 5, PlantedBug.StaleMembership, false, MembershipChanges: true),
+            CommandLineOptions.TryParse(["--membership", "on", "--plant", "stale-membership"], out _));
         Assert.True(CommandLineOptions.TryParse(["--help"], out _)!.ShowHelp);
     }
 
@@ -54,6 +57,7 @@ public class CommandLineTests
     [InlineData("--nodes must be 3, 5 or 7", "--nodes", "4")]
     [InlineData("--transfers must be on or off", "--transfers", "yes")]
     [InlineData("--pre-vote must be on or off", "--pre-vote", "no")]
+    [InlineData("--membership must be on or off", "--membership", "yes")]
     [InlineData("--seeds needs a positive whole number", "--seeds", "0")]
     [InlineData("--seed needs a whole number", "--seed", "-1")]
     [InlineData("--seeds needs a value", "--seeds")]

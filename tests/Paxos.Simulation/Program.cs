@@ -20,8 +20,11 @@ const string Help = """
                        install-older-snapshot  a node installs a received snapshot that is not ahead of it
                        forward-twice     a node that does not lead forwards a write to the leader twice
                        skip-snapshot-dir-sync  a snapshot renamed into place is not made durable by a directory fsync
+                       stale-membership  a candidate ignores a newer chosen membership a promiser knows of
       --transfers on also hand the leadership to a random node every 100 to 800 ms (off by default)
       --pre-vote off run phase 1 as soon as an election timer runs out, without asking first (on by default)
+      --membership on  the last two nodes start as joiners, and nodes are added, promoted and removed
+                     during each run (off by default)
       --help         show this help
 
     Exits 0 if every seed passes. Stops at the first failing seed: prints the seed, what failed, the

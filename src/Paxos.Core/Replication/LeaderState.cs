@@ -20,6 +20,7 @@ internal sealed class LeaderState
         LastHeard = new long[clusterSize];
         AckedRound = new ulong[clusterSize];
         AppliedIndex = new ulong[clusterSize];
+        PromotionFloor = new ulong[clusterSize];
         for (int peer = 0; peer < clusterSize; peer++)
         {
             NextToSend[peer] = chosenUpTo + 1;
@@ -62,6 +63,13 @@ internal sealed class LeaderState
 
     /// <summary>Per node: the highest applied index it reported in this leader's ballot (whether a learner is caught up).</summary>
     public ulong[] AppliedIndex { get; }
+
+    /// <summary>
+    /// Per learner: the commit index when its promotion was first asked of this leader (0: never).
+    /// It is promoted once it has applied that far; retries keep the first floor, so a learner of a
+    /// busy cluster is not refused forever for lagging behind a commit index that keeps moving.
+    /// </summary>
+    public ulong[] PromotionFloor { get; }
 
     /// <summary>Reads waiting for a quorum to answer their heartbeat round, in arrival order.</summary>
     public Queue<PendingRead> PendingReads { get; } = new();

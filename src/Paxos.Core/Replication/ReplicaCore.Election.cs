@@ -68,7 +68,8 @@ public sealed partial class ReplicaCore
         }
 
         Invariant.Check(candidacy is not null && promised == ballot, "a candidate has a phase 1 in progress in the ballot it promised");
-        if (m.MembershipSlot > membership.Slot)
+        // Planted bug for the simulator only: stale-membership ignores the newer membership.
+        if (m.MembershipSlot > membership.Slot && !options.PlantStaleMembership)
         {
             // A membership this node has not learned was chosen below the slots it prepares: its
             // quorums may be the wrong ones. It learns the change from that node before it runs again.

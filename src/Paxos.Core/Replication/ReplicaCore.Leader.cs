@@ -101,16 +101,17 @@ public sealed partial class ReplicaCore
         lead.OpenBatchBytes = 0;
     }
 
-    /// <summary>Phase 2 for one slot: the leader accepts its own proposal and queues the Accepts.</summary>
+    /// <summary>
+    /// Phase 2 for one slot: the leader accepts its own proposal (persisted with the next Ready, and
+    /// counted towards a quorum only once it is: <see cref="Advance"/>) and queues the Accepts.
+    /// </summary>
     private void ProposeAt(LeaderState lead, ulong slot, SlotValue value)
     {
         Invariant.Check(role == ReplicaRole.Leader && slot > commitIndex, "a leader proposes only above its commit index");
         Invariant.Check(WireSize.EntryBound(value.Commands.Count, value.ByteCount) <= options.MaxSlotBytes, "a slot fits in one message");
         Persist(new LogEntry(slot, ballot, value));
-        log.At(slot).AckMask = Bit(self);
         lead.ProposedSinceFlush = true;
-        CountAcceptance(slot, self);
-        Invariant.Check(HoldsOwnProposal(slot), "a proposal is accepted by its leader first");
+        Invariant.Check(HoldsOwnProposal(slot) && log.At(slot).AckMask == 0, "a proposal is accepted by its leader, and counted once durable");
     }
 
     /// <summary>Sends <paramref name="peer"/> Accepts for those of <paramref name="slots"/> still holding this ballot's proposal.</summary>

@@ -98,9 +98,9 @@ public sealed partial class ReplicaCore
                 return Answer(MembershipChangeStatus.Refused, $"node {change.Number} is not a member");
             case MembershipChangeKind.Promote when target.IsVoter:
                 return Answer(MembershipChangeStatus.Unchanged, string.Empty);
-            case MembershipChangeKind.Promote when lead.AppliedIndex[change.Number] < commitIndex:
+            case MembershipChangeKind.Promote when !CaughtUp(lead, change.Number):
                 return Answer(MembershipChangeStatus.Refused,
-                    $"learner {target.Name} has applied slot {lead.AppliedIndex[change.Number]} of the {commitIndex} chosen; promote it once it has caught up");
+                    $"learner {target.Name} has applied slot {lead.AppliedIndex[change.Number]} of the {lead.PromotionFloor[change.Number]} chosen when its promotion was first asked; retry once it has caught up");
             case MembershipChangeKind.Promote:
                 members[members.IndexOf(target)] = target with { IsVoter = true };
                 break;
@@ -125,11 +125,64 @@ public sealed partial class ReplicaCore
         return new MembershipChangeResult(MembershipChangeStatus.Proposed, slot, ballot, next, self, string.Empty);
     }
 
+    /// <summary>Whether learner <paramref name="number"/> applied every slot chosen when its promotion was first asked of this leader.</summary>
+    private bool CaughtUp(LeaderState lead, int number)
+    {
+        if (lead.PromotionFloor[number] == 0)
+        {
+            lead.PromotionFloor[number] = Math.Max(commitIndex, 1);
+        }
+
+        return lead.AppliedIndex[number] >= lead.PromotionFloor[number];
+    }
+
     private MembershipChangeResult Answer(MembershipChangeStatus status, string reason) =>
         new(status, membership.Slot, Ballot.Zero, membership, leaderId, reason);
 
-    /// <summary>The committed membership takes in every membership chosen up to the commit index; the chain follows.</summary>
+    /// <summary>At the end of every input: the committed membership takes in every membership chosen up to the commit index; the chain follows.</summary>
     private void LearnMemberships()
+    {
+        int before = chain.Length;
+        RefreshChain();
+        while (leader is { } lead && chain.Length < before)
+        {
+            // The change a longer chain waited for is chosen: slots that a majority of the remaining
+            // memberships accepted are chosen now (no later acceptance may come to count them).
+            before = chain.Length;
+            RecountAcceptances(lead);
+            RefreshChain();
+        }
+
+        if (role == ReplicaRole.Leader && !membership.IsVoter(self))
+        {
+            BecomeFollower(-1); // a leader removed (or made a learner) by a change it re-proposed on election
+            RefreshChain();
+        }
+
+        Invariant.Check(membership.Slot <= membershipKnownTo && membershipKnownTo == commitIndex, "the committed membership is the newest chosen at or below the commit index");
+    }
+
+    /// <summary>Marks chosen every slot above the commit index whose acceptances are a quorum of the current chain.</summary>
+    private void RecountAcceptances(LeaderState lead)
+    {
+        bool any = false;
+        for (ulong slot = commitIndex + 1; slot < lead.ProposedEnd; slot++)
+        {
+            if (HoldsOwnProposal(slot) && !log.At(slot).Chosen && IsQuorum(log.At(slot).AckMask))
+            {
+                log.At(slot).Chosen = true;
+                any = true;
+            }
+        }
+
+        if (any)
+        {
+            AdvanceCommit();
+        }
+    }
+
+    /// <summary>The committed membership takes in every membership chosen up to the commit index.</summary>
+    private void AbsorbChosenMemberships()
     {
         for (ulong slot = Math.Max(membershipKnownTo, log.SnapshotIndex) + 1; slot <= commitIndex; slot++)
         {
@@ -140,14 +193,6 @@ public sealed partial class ReplicaCore
         }
 
         membershipKnownTo = Math.Max(membershipKnownTo, commitIndex);
-
-        if (role == ReplicaRole.Leader && !membership.IsVoter(self))
-        {
-            BecomeFollower(-1); // a leader removed (or made a learner) by a change it re-proposed on election
-        }
-
-        RefreshChain();
-        Invariant.Check(membership.Slot <= membershipKnownTo && membershipKnownTo == commitIndex, "the committed membership is the newest chosen at or below the commit index");
     }
 
     /// <summary>
@@ -157,6 +202,7 @@ public sealed partial class ReplicaCore
     /// </summary>
     private void RefreshChain()
     {
+        AbsorbChosenMemberships();
         List<Membership>? longer = null;
         if (leader is { } lead)
         {

@@ -23,7 +23,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        for (uint voters = membership.Voters & ~Bit(self); voters != 0;)
+        for (uint voters = ChainVoters() & ~Bit(self); voters != 0;)
         {
             Send(new PreVote(self, TakeLowest(ref voters), preVoteBallot));
         }

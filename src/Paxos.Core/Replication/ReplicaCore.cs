@@ -354,6 +354,22 @@ public sealed partial class ReplicaCore
         ArgumentNullException.ThrowIfNull(ready);
         Invariant.Check(awaitingAdvance, "advance without a ready");
         awaitingAdvance = false;
+        Progress before = CurrentProgress;
+
+        // The leader's own acceptances are durable now: they count towards a quorum. Counted earlier,
+        // a slot could be chosen (and its commit index sent to a learner) on an acceptance a crash
+        // then erased, as with one voter.
+        if (leader is not null)
+        {
+            foreach (LogEntry entry in ready.Entries)
+            {
+                if (entry.Ballot == ballot && HoldsOwnProposal(entry.Slot))
+                {
+                    CountAcceptance(entry.Slot, self);
+                }
+            }
+        }
+
         if (ready.CommittedEntries.Count > 0)
         {
             Invariant.Check(ready.CommittedEntries[0].Slot == appliedIndex + 1, "committed entries continue the applied prefix");
@@ -362,7 +378,8 @@ public sealed partial class ReplicaCore
             appliedIndex = Math.Max(appliedIndex, last);
         }
 
-        CheckInvariants();
+        LearnMemberships();
+        CheckProgress(before);
     }
 
     private HardState CurrentHardState => new(promised, commitIndex);

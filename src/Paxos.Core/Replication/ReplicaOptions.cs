@@ -110,6 +110,13 @@ public sealed record ReplicaOptions
     /// </summary>
     internal bool PlantLeaveStranded { get; init; }
 
+    /// <summary>
+    /// Planted bug for the simulator only (<c>--plant stale-membership</c>): a candidate ignores that a
+    /// promiser knows a newer chosen membership, and may run phase 1 in a membership it no longer has.
+    /// Never set in production.
+    /// </summary>
+    internal bool PlantStaleMembership { get; init; }
+
     /// <summary>Bound on the encoded size of one slot's entry: a full batch, or one command of the largest size alone.</summary>
     internal long MaxSlotBytes => WireSize.EntryBound(MaxBatchCommands, Math.Max(MaxBatchBytes, MaxCommandBytes));
 

@@ -120,7 +120,7 @@ public sealed class PeerLinks : IReplicaPeers, IAsyncDisposable
                     _closing.Add(open.CloseAsync());
                     links[number] = null;
                 }
-                if (member is not null && links[number] is null)
+                if (member is not null && links[number] is null && Uri.IsWellFormedUriString(member.Url, UriKind.Absolute)) // a member without a url (tools, tests) is not reached
                 {
                     var channel = _connect(member);
                     var client = new PaxosService.PaxosServiceClient(channel);

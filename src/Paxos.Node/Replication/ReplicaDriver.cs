@@ -33,7 +33,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private Task? _clock;
     private int _tickPending;
     private volatile ReplicaStatus _status;
-    private volatile Membership _membership;
     private readonly Action<string>? _removed;
 
     /// <param name="node">The replica, recovered (<see cref="ReplicaNode.Open"/>); the driver owns it from now on.</param>
@@ -51,7 +50,6 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         _logger = logger;
         _fatal = fatal ?? Environment.FailFast;
         _status = node.Status(Stopwatch.GetTimestamp());
-        _membership = node.Membership;
         _removed = removed;
     }
 
@@ -129,7 +127,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     }
 
     /// <summary>The membership this node has applied (<see cref="ReplicaNode.Membership"/>), as of the last round. Safe from any thread.</summary>
-    public Membership Membership => _membership;
+    public Membership Membership => _status.Membership;
 
     /// <summary>Hands messages from a peer to the loop; drops them if the loop is overloaded (peers retry).</summary>
     public void Deliver(List<ReplicaMessage> messages) => _inputs.Writer.TryWrite(new MessagesInput(messages));
@@ -186,11 +184,10 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                     input.HandTo(_node);
                 }
                 _node.RunRound();
-                _membership = _node.Membership; // before the status: who sees a status sees a membership at least as new
                 _status = _node.Status(Stopwatch.GetTimestamp());
-                if (_node.IsRemoved && _removed is { } removed)
+                if (_status.IsRemoved && _removed is { } removed)
                 {
-                    removed($"node {_node.NodeId} was removed from the cluster at slot {_membership.Slot}");
+                    removed($"node {_node.NodeId} was removed from the cluster at slot {_status.Membership.Slot}");
                 }
             }
         }

@@ -163,11 +163,11 @@ public sealed partial class ReplicaNode : IDisposable
         }
     }
 
-    /// <summary>The node's current view: role, ballot, leader, commit and applied slot, stamped <paramref name="taken"/>.</summary>
+    /// <summary>The node's current view: role, ballot, leader, commit and applied slot, membership, stamped <paramref name="taken"/>.</summary>
     public ReplicaStatus Status(long taken) => new(
         _core.Role switch { ReplicaRole.Leader => "leader", ReplicaRole.Candidate => "candidate", _ => "follower" },
         _core.Promised, _core.LeaderId, _core.CommitIndex, _appliedSlot, _core.SnapshotIndex,
-        _core.LeaderCommitIndex, _core.LeaderSilentTicks * _tick, taken);
+        _core.LeaderCommitIndex, _core.LeaderSilentTicks * _tick, taken, _membership, IsRemoved);
 
     /// <summary>One tick of the core's clock; also places the leadership and sweeps forwards.</summary>
     public void Tick()

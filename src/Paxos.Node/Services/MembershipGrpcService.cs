@@ -36,13 +36,15 @@ internal sealed class MembershipGrpcService(ReplicaDriver driver, LeaderDirector
                 try
                 {
                     ulong index = await driver.ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
-                    // The membership is published after the round that applied up to the index: wait for that round.
-                    while (driver.Status.AppliedIndex < index)
+                    // The status (with the membership) is published after the round that applied up to the index: wait for that round.
+                    var status = driver.Status;
+                    while (status.AppliedIndex < index)
                     {
                         await Task.Delay(AppliedPoll, deadline.Token).ConfigureAwait(false);
+                        status = driver.Status;
                     }
-                    var membership = driver.Membership;
-                    var response = new ListMembersResponse { Slot = membership.Slot, LeaderId = driver.Status.LeaderId is >= 0 and int known ? leaders.NameOf(known) : "" };
+                    var membership = status.Membership;
+                    var response = new ListMembersResponse { Slot = membership.Slot, LeaderId = status.LeaderId >= 0 ? leaders.NameOf(status.LeaderId) : "" };
                     response.Members.AddRange(ToWire(membership));
                     return response;
                 }

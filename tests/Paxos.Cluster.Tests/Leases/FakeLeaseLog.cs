@@ -1,4 +1,5 @@
 using Paxos.Core;
+using Paxos.Core.Replication;
 using Paxos.KeyValue;
 using Paxos.Node.Leases;
 using Paxos.Node.Replication;
@@ -39,9 +40,9 @@ internal sealed class FakeLeaseLog : ILeaseLog
         }
     }
 
-    public static ReplicaStatus Leader(Ballot ballot) => new("leader", ballot, ballot.NodeId, 0, 0, 0, 0, TimeSpan.Zero, 0);
+    public static ReplicaStatus Leader(Ballot ballot) => new("leader", ballot, ballot.NodeId, 0, 0, 0, 0, TimeSpan.Zero, 0, Membership.OfSize(3), IsRemoved: false);
 
-    public static ReplicaStatus Follower(int leader) => new("follower", Ballot.Zero, leader, 0, 0, 0, 0, TimeSpan.Zero, 0);
+    public static ReplicaStatus Follower(int leader) => new("follower", Ballot.Zero, leader, 0, 0, 0, 0, TimeSpan.Zero, 0, Membership.OfSize(3), IsRemoved: false);
 
     /// <summary>Applies a command as if some client's write were chosen.</summary>
     public KeyValueResult Apply(KeyValueCommand command)

@@ -162,10 +162,14 @@ public sealed class ElectionTests
 
         Assert.Equal(ReplicaRole.Leader, core.Role);
         Assert.Equal(ProposeStatus.Accepted, core.Propose(Bytes("x")).Status);
-        Ready ready = Drain(core);
+        Ready persisted = Drain(core);
+        Assert.Empty(persisted.CommittedEntries); // its own acceptances count once they are on disk: after this Ready
+        Assert.Equal(2, persisted.Entries.Count);
         Assert.Equal(2ul, core.CommitIndex);
-        Assert.Equal(2, ready.CommittedEntries.Count);
-        Assert.Empty(ready.Messages);
+        Ready applied = Drain(core);
+        Assert.Equal(2, applied.CommittedEntries.Count);
+        Assert.Empty(persisted.Messages);
+        Assert.Empty(applied.Messages);
     }
 
     [Fact]

@@ -23,31 +23,43 @@ internal sealed class SimulatedCluster
     private readonly List<SlotValue> chosen = [];
     private readonly ulong[] checkedCommit;
     private readonly Dictionary<ulong, int> readFloors = [];
+    private readonly bool changeMembership;
     private int commandCounter;
     private ulong readCounter;
 
-    public SimulatedCluster(int size, int seed, ReplicaOptions? template = null)
+    /// <param name="size">Nodes simulated.</param>
+    /// <param name="seed">Seeds every random choice.</param>
+    /// <param name="template">Options for every node (its number and the founding size are set here).</param>
+    /// <param name="founders">Nodes 0..founders-1 found the cluster; the others start knowing no membership and join when added.</param>
+    /// <param name="changeMembership">Whether random steps include membership changes proposed to a leader.</param>
+    public SimulatedCluster(int size, int seed, ReplicaOptions? template = null, int? founders = null, bool changeMembership = false)
     {
+        int foundingSize = founders ?? size;
+        this.changeMembership = changeMembership;
+        var founding = Membership.OfSize(foundingSize);
         random = new Random(seed);
-        ReplicaOptions baseOptions = template ?? new ReplicaOptions
-        {
-            NodeId = 0,
-            ClusterSize = size,
-            HeartbeatTicks = 2,
-            ElectionTicks = 10,
-            MaxInflightSlots = 8,
-            MaxEntriesPerMessage = 4,
-            MaxBatchCommands = 3,
-            SnapshotRetryTicks = 20,
-        };
+        ReplicaOptions baseOptions = template ?? DefaultOptions;
         nodes = new SimulatedNode[size];
         for (int i = 0; i < size; i++)
         {
-            nodes[i] = new SimulatedNode(baseOptions with { NodeId = i, ClusterSize = size }, random.Next());
+            nodes[i] = new SimulatedNode(
+                baseOptions with { NodeId = i, ClusterSize = foundingSize }, random.Next(), founding, i < foundingSize ? founding : Membership.Unknown);
         }
 
         checkedCommit = new ulong[size];
     }
+
+    /// <summary>The options every node gets unless a template is given (its number and founding size are set per node).</summary>
+    public static ReplicaOptions DefaultOptions { get; } = new()
+    {
+        NodeId = 0,
+        HeartbeatTicks = 2,
+        ElectionTicks = 10,
+        MaxInflightSlots = 8,
+        MaxEntriesPerMessage = 4,
+        MaxBatchCommands = 3,
+        SnapshotRetryTicks = 20,
+    };
 
     public double DropProbability { get; set; } = 0.1;
 
@@ -65,6 +77,12 @@ internal sealed class SimulatedCluster
     public int ReadsServed { get; private set; }
 
     public int LeadershipChanges { get; private set; }
+
+    /// <summary>Membership changes proposed (not all get chosen).</summary>
+    public int MembershipChangesProposed { get; private set; }
+
+    /// <summary>Promotions of a learner proposed (not all get chosen).</summary>
+    public int PromotionsProposed { get; private set; }
 
     /// <summary>Performs one random action (with faults), then checks safety.</summary>
     public void RandomStep()
@@ -89,6 +107,10 @@ internal sealed class SimulatedCluster
         else if (roll < 820)
         {
             ProcessReady(random.Next(nodes.Length), mayCrash: true);
+        }
+        else if (roll < 900 && changeMembership && roll >= 885)
+        {
+            ChangeMembership(AnyLeader());
         }
         else if (roll < 900)
         {
@@ -202,7 +224,7 @@ internal sealed class SimulatedCluster
             ReplicaCore core = node.Core;
             text.Append(CultureInfo.InvariantCulture, $"node {core.NodeId}: up={node.Up} role={core.Role} leader={core.LeaderId} ")
                 .Append(CultureInfo.InvariantCulture, $"promised={core.Promised} commit={core.CommitIndex} applied={core.AppliedIndex} ")
-                .Append(CultureInfo.InvariantCulture, $"snapshot={core.SnapshotIndex} next:");
+                .Append(CultureInfo.InvariantCulture, $"snapshot={core.SnapshotIndex} voter={core.IsVoter} {core.Membership} next:");
             for (ulong slot = core.CommitIndex + 1; slot <= core.CommitIndex + 4; slot++)
             {
                 text.Append(core.TryGetEntry(slot, out LogEntry entry) ? $" {slot}@{entry.Ballot}" : $" {slot}@-");
@@ -214,10 +236,22 @@ internal sealed class SimulatedCluster
         return text.ToString();
     }
 
+    /// <summary>Whether every member of the leader's membership applied <paramref name="command"/>.</summary>
     private bool AppliedEverywhere(byte[] command)
     {
+        int leader = SingleLeader();
+        if (leader < 0)
+        {
+            return false;
+        }
+
         foreach (SimulatedNode node in nodes)
         {
+            if (!nodes[leader].Core.Membership.IsMember(node.Core.NodeId))
+            {
+                continue; // a node removed, or never added, is told nothing
+            }
+
             bool found = false;
             foreach (SlotValue value in node.Applied)
             {
@@ -420,6 +454,29 @@ internal sealed class SimulatedCluster
         if (nodes[id].Up)
         {
             nodes[id].Core.Propose(command);
+        }
+    }
+
+    /// <summary>Proposes a random change to <paramref name="id"/>: add the next node as a learner, promote a learner, or remove a member.</summary>
+    private void ChangeMembership(int id)
+    {
+        Membership current = nodes[id].Core.Membership;
+        if (!nodes[id].Up || current.Members.Count == 0)
+        {
+            return;
+        }
+
+        Member[] learners = [.. current.Members.Where(member => !member.IsVoter)];
+        MembershipChange change = random.Next(3) switch
+        {
+            0 when current.NextNumber < nodes.Length => MembershipChange.AddLearner($"n{current.NextNumber}", string.Empty),
+            1 when learners.Length > 0 => MembershipChange.Promote(learners[random.Next(learners.Length)].Number),
+            _ => MembershipChange.Remove(current.Members[random.Next(current.Members.Count)].Number),
+        };
+        if (nodes[id].Core.ChangeMembership(change).Status == MembershipChangeStatus.Proposed)
+        {
+            MembershipChangesProposed++;
+            PromotionsProposed += change.Kind == MembershipChangeKind.Promote ? 1 : 0;
         }
     }
 

@@ -10,15 +10,23 @@ namespace Paxos.Core.Tests.Replication;
 internal sealed class SimulatedNode
 {
     private readonly ReplicaOptions options;
+    private readonly Membership founding;
+    private readonly Membership initial;
     private readonly SortedDictionary<ulong, LogEntry> durableEntries = [];
     private HardState durableHardState = new(Ballot.Zero, 0);
     private ulong snapshotIndex;
     private List<SlotValue> snapshotState = [];
 
-    public SimulatedNode(ReplicaOptions options, int randomSeed)
+    /// <param name="options">The node's options.</param>
+    /// <param name="randomSeed">Seeds its random source.</param>
+    /// <param name="founding">The cluster's founding membership: a snapshot holding no membership slot carries it.</param>
+    /// <param name="initial">What the node knows before any snapshot: the founding membership, or <see cref="Membership.Unknown"/> for a node that joins later.</param>
+    public SimulatedNode(ReplicaOptions options, int randomSeed, Membership founding, Membership initial)
     {
         this.options = options;
-        Core = new ReplicaCore(options, new SeededRandomSource(randomSeed), DurableState.Empty);
+        this.founding = founding;
+        this.initial = initial;
+        Core = new ReplicaCore(options, new SeededRandomSource(randomSeed), DurableState.Empty with { Membership = initial });
     }
 
     public ReplicaCore Core { get; private set; }
@@ -32,7 +40,7 @@ internal sealed class SimulatedNode
 
     public void Restart(int randomSeed)
     {
-        var recovered = new DurableState(durableHardState, snapshotIndex, durableEntries.Values.ToList());
+        var recovered = new DurableState(durableHardState, snapshotIndex, durableEntries.Values.ToList(), snapshotIndex == 0 ? initial : MembershipOf(snapshotState));
         Core = new ReplicaCore(options, new SeededRandomSource(randomSeed), recovered);
         Applied = [.. snapshotState];
         Up = true;
@@ -79,8 +87,22 @@ internal sealed class SimulatedNode
         snapshotState = [.. state];
         Applied = [.. state];
         DropDurableEntriesUpTo(index);
-        Core.ReportSnapshotInstalled(index, Core.Membership);
+        Core.ReportSnapshotInstalled(index, MembershipOf(state));
         return true;
+    }
+
+    /// <summary>The membership chosen as of the end of <paramref name="state"/>: its last membership slot's, or the founding one.</summary>
+    private Membership MembershipOf(List<SlotValue> state)
+    {
+        for (int i = state.Count - 1; i >= 0; i--)
+        {
+            if (state[i].Membership is { } chosen)
+            {
+                return chosen.At((ulong)i + 1);
+            }
+        }
+
+        return founding;
     }
 
     private void DropDurableEntriesUpTo(ulong index)

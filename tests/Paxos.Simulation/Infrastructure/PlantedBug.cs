@@ -35,4 +35,7 @@ public enum PlantedBug
 
     /// <summary>"skip-snapshot-dir-sync": the snapshot store renames a new snapshot into place without fsyncing the directory.</summary>
     SkipSnapshotDirSync,
+
+    /// <summary>A candidate ignores that a promiser knows a newer chosen membership (<c>ReplicaOptions.PlantStaleMembership</c>).</summary>
+    StaleMembership,
 }

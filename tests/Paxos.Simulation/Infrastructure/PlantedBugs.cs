@@ -14,6 +14,7 @@ public static class PlantedBugs
         ("install-older-snapshot", PlantedBug.InstallOlderSnapshot),
         ("forward-twice", PlantedBug.ForwardTwice),
         ("skip-snapshot-dir-sync", PlantedBug.SkipSnapshotDirSync),
+        ("stale-membership", PlantedBug.StaleMembership),
     ];
 
     /// <summary>Every accepted name, in documentation order.</summary>

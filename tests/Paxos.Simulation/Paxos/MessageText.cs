@@ -27,7 +27,7 @@ internal static class MessageText
     };
 
     private static string Entries(IReadOnlyList<LogEntry> entries) =>
-        "[" + string.Join(", ", entries.Select(e => Text($"{e.Slot}@{e.Ballot}:{(e.Value.IsNoOp ? "no-op" : e.Value.Commands.Count + " cmd")}"))) + "]";
+        "[" + string.Join(", ", entries.Select(e => Text($"{e.Slot}@{e.Ballot}:{(e.Value.IsNoOp ? "no-op" : e.Value.Membership is { } m ? $"members {m.Voters:x}/{m.Learners:x}" : e.Value.Commands.Count + " cmd")}"))) + "]";
 
     private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using Paxos.Checking;
+using Paxos.Core.Replication;
 using Paxos.Simulation.Infrastructure;
 using Paxos.Simulation.Running;
 
@@ -21,6 +23,9 @@ namespace Paxos.Simulation.Paxos;
 /// <see cref="LivenessGrace"/> into the quiet period completes within <see cref="SimClient.GiveUpAfter"/>,
 /// and by the end of the run every replica has applied the same prefix and holds no accepted entry
 /// past it (in every fourth seed the clients stop when the faults do, so the quiet period is idle).
+/// With membership changes, the last two nodes start as joiners and nodes are added, promoted and
+/// removed while the faults run (<see cref="ScheduleMembershipChanges"/>); convergence is then
+/// required of the final membership's members.
 /// </summary>
 public static class PaxosScenario
 {
@@ -76,7 +81,8 @@ public static class PaxosScenario
             run.World.Scheduler.Now,
             failure,
             trace,
-            run.World.CompletedTransfers);
+            run.World.CompletedTransfers,
+            run.World.CompletedMembershipChanges);
     }
 
     /// <summary>
@@ -99,6 +105,65 @@ public static class PaxosScenario
                 }
             });
         }
+    }
+
+    /// <summary>
+    /// Every 200 to 1,000 ms until the faults stop, a membership change is asked of a node that
+    /// believes it leads (or of a random node, which refuses): add the next joiner as a learner,
+    /// promote a learner, or remove a member (a learner, or a voter while at least three remain, so
+    /// that the faults of the plan can be survived). Removed nodes keep running, as a node cut off
+    /// from its removal would, and numbers are never reused, so each run adds at most two nodes.
+    /// </summary>
+    private static void ScheduleMembershipChanges(PaxosWorld world, SimRandom random, TimeSpan until)
+    {
+        for (TimeSpan at = TimeSpan.FromMilliseconds(random.NextInt(200, 1000)); at < until; at += TimeSpan.FromMilliseconds(random.NextInt(200, 1000)))
+        {
+            int roll = random.NextInt(100);
+            int pick = random.NextInt(Membership.MaxNumbers);
+            int fallback = random.NextInt(world.NodeCount);
+            world.Scheduler.Schedule(at, () =>
+            {
+                int asked = Enumerable.Range(0, world.NodeCount).FirstOrDefault(node => world.Cluster.Node(node)?.IsLeader == true, fallback);
+                if (world.Cluster.Node(asked) is not { } replica)
+                {
+                    return;
+                }
+
+                MembershipChange? change = ChooseChange(replica.Membership, world.NodeCount, roll, pick);
+                if (change is not null)
+                {
+                    world.Cluster.Deliver(asked, node => node.ChangeMembership(change,
+                        done =>
+                        {
+                            world.CompletedMembershipChanges++;
+                            world.Trace.Add($"membership change {change.Kind} done: {done}");
+                        },
+                        failed => world.Trace.Add($"membership change {change.Kind} failed: {failed.Message}")));
+                }
+            });
+        }
+    }
+
+    private static MembershipChange? ChooseChange(Membership current, int nodeCount, int roll, int pick)
+    {
+        Member[] learners = [.. current.Members.Where(member => !member.IsVoter)];
+        Member[] removable = [.. current.Members.Where(member => !member.IsVoter || BitOperations.PopCount(current.Voters) > 1)];
+        if (current.Members.Count == 0)
+        {
+            return null; // a joiner that knows nothing yet
+        }
+
+        if (roll < 40 && current.NextNumber < nodeCount)
+        {
+            return MembershipChange.AddLearner($"n{current.NextNumber}", string.Empty);
+        }
+
+        if (roll < 75 && learners.Length > 0)
+        {
+            return MembershipChange.Promote(learners[pick % learners.Length].Number);
+        }
+
+        return removable.Length > 0 ? MembershipChange.Remove(removable[pick % removable.Length].Number) : null;
     }
 
     /// <summary>
@@ -130,7 +195,10 @@ public static class PaxosScenario
         var scheduler = new EventScheduler();
         var trace = new TraceLog(scheduler.Clock, TraceCapacity);
         int n = options.NodeCount;
-        var world = new PaxosWorld(scheduler, trace, random.Fork(), options.Bug, n, ReplicaTuning.Choose(random.Fork()), options.PreVote);
+        var world = new PaxosWorld(scheduler, trace, random.Fork(), options.Bug, n, ReplicaTuning.Choose(random.Fork()), options.PreVote)
+        {
+            FoundingNodes = options.MembershipChanges ? Math.Max(1, n - 2) : n,
+        };
         trace.Add($"core limits: {world.Tuning}");
         TraceLog? messageTrace = traceMessages ? trace : null;
         world.PeerNetwork = new SimNetwork<PeerPacket>(n, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
@@ -175,6 +243,10 @@ public static class PaxosScenario
         }
 
         ScheduleDiskFaults(world, injector, random.Fork(), plan.QuietFrom);
+        if (options.MembershipChanges)
+        {
+            ScheduleMembershipChanges(world, random.Fork(), plan.QuietFrom);
+        }
 
         world.ClientNetwork.Rates = plan.NetworkRates;
         scheduler.Schedule(plan.QuietFrom, () => world.ClientNetwork.Rates = NetworkFaultRates.None);
@@ -231,12 +303,17 @@ public static class PaxosScenario
     /// </summary>
     private static string? CheckConvergence(PaxosWorld world)
     {
-        ulong[] applied = [.. Enumerable.Range(0, world.NodeCount).Select(n => world.Cluster.Node(n)?.AppliedSlot ?? 0)];
-        ulong[] accepted = [.. Enumerable.Range(0, world.NodeCount).Select(n => world.Cluster.Node(n)?.LastAcceptedSlot ?? 0)];
+        // The members of the newest membership any replica applied: a removed node, or a joiner never
+        // added, is told nothing and need not converge.
+        Membership? newest = Enumerable.Range(0, world.NodeCount).Select(n => world.Cluster.Node(n)?.Membership)
+            .OfType<Membership>().MaxBy(membership => membership.Slot);
+        int[] members = [.. Enumerable.Range(0, world.NodeCount).Where(n => newest is null || newest.IsMember(n))];
+        ulong[] applied = [.. members.Select(n => world.Cluster.Node(n)?.AppliedSlot ?? 0)];
+        ulong[] accepted = [.. members.Select(n => world.Cluster.Node(n)?.LastAcceptedSlot ?? 0)];
         return applied.Distinct().Count() == 1 && accepted.Max() <= applied[0]
             ? null
             : "LIVENESS violated: the replicas did not converge by the end of the quiet period; applied (last accepted) slots: "
-                + string.Join(", ", applied.Select((slot, n) => $"n{n}={slot} ({accepted[n]})"));
+                + string.Join(", ", applied.Select((slot, i) => $"n{members[i]}={slot} ({accepted[i]})"));
     }
 
     private static string DescribePlan(FaultPlan plan)

@@ -41,6 +41,9 @@ internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRa
     /// <summary>Leadership transfers that ended with the chosen successor leading.</summary>
     public long CompletedTransfers { get; set; }
 
+    /// <summary>Membership changes applied where they were asked.</summary>
+    public long CompletedMembershipChanges { get; set; }
+
     /// <summary>The clients' history, checked for linearizability and liveness after the run.</summary>
     public HistoryRecorder History { get; } = new();
 

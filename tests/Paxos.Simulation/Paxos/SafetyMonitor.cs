@@ -83,8 +83,10 @@ internal sealed class SafetyMonitor
         _received[request] = _received.GetValueOrDefault(request) + 1;
     }
 
-    /// <summary>Renders a slot's value for a violation report: no-op, or its commands.</summary>
+    /// <summary>Renders a slot's value for a violation report: no-op, a membership, or its commands.</summary>
     private static string Describe(SlotValue value) => value.IsNoOp
         ? "no-op"
-        : $"{value.Commands.Count} command(s) [{string.Join(", ", value.Commands.Select(c => KvTranslation.DescribeCommand(c.Span)))}]";
+        : value.Membership is { } membership
+            ? $"{membership} from {value.Origin}"
+            : $"{value.Commands.Count} command(s) [{string.Join(", ", value.Commands.Select(c => KvTranslation.DescribeCommand(c.Span)))}]";
 }

@@ -179,6 +179,7 @@ internal sealed class SimReplica : ISimProcess
         PlantIgnoreAccepted = world.Bug == PlantedBug.IgnoreAccepted,
         PlantSkipRecovery = world.Bug == PlantedBug.SkipRecovery,
         PlantLeaveStranded = world.Bug == PlantedBug.LeaveStranded,
+        PlantStaleMembership = world.Bug == PlantedBug.StaleMembership,
     };
 
     private void ScheduleTick() => _world.Cluster.SetTimer(Id, TickInterval, replica =>

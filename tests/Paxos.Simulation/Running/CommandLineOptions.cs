@@ -7,7 +7,7 @@ namespace Paxos.Simulation.Running;
 /// The simulator's command line: <c>--seeds N [--start S]</c> runs seeds S..S+N-1 (defaults: 100
 /// seeds from 1), <c>--seed S</c> replays one, <c>--nodes N</c> picks 3, 5 (default) or 7 nodes,
 /// <c>--plant NAME</c> plants a bug, <c>--transfers on</c> adds leadership transfers, <c>--pre-vote off</c>
-/// elects without pre-votes, <c>--help</c> shows help.
+/// elects without pre-votes, <c>--membership on</c> changes the membership during each run, <c>--help</c> shows help.
 /// </summary>
 /// <param name="StartSeed">The first seed.</param>
 /// <param name="SeedCount">How many consecutive seeds to run.</param>
@@ -16,7 +16,9 @@ namespace Paxos.Simulation.Running;
 /// <param name="ShowHelp">True if help was asked for; nothing is run.</param>
 /// <param name="LeaderTransfers">True to hand the leadership around during each run (<see cref="SimulationRunOptions.LeaderTransfers"/>).</param>
 /// <param name="PreVote">False to elect without pre-votes (<see cref="SimulationRunOptions.PreVote"/>).</param>
-public sealed record CommandLineOptions(ulong StartSeed, long SeedCount, int NodeCount, PlantedBug Bug, bool ShowHelp, bool LeaderTransfers = false, bool PreVote = true)
+/// <param name="MembershipChanges">True to add, promote and remove nodes during each run (<see cref="SimulationRunOptions.MembershipChanges"/>).</param>
+public sealed record CommandLineOptions(
+    ulong StartSeed, long SeedCount, int NodeCount, PlantedBug Bug, bool ShowHelp, bool LeaderTransfers = false, bool PreVote = true, bool MembershipChanges = false)
 {
     /// <summary>The options when none are given.</summary>
     public static CommandLineOptions Default { get; } = new(1, 100, 5, PlantedBug.None, false);
@@ -59,14 +61,19 @@ public sealed record CommandLineOptions(ulong StartSeed, long SeedCount, int Nod
                     options = options with { StartSeed = seed, SeedCount = 1 };
                     seedGiven = true;
                     break;
-                case "--transfers" or "--pre-vote":
+                case "--transfers" or "--pre-vote" or "--membership":
                     if (value is not ("on" or "off"))
                     {
                         error = $"{arg} must be on or off, not '{value}'";
                         return null;
                     }
 
-                    options = arg == "--transfers" ? options with { LeaderTransfers = value == "on" } : options with { PreVote = value == "on" };
+                    options = arg switch
+                    {
+                        "--transfers" => options with { LeaderTransfers = value == "on" },
+                        "--pre-vote" => options with { PreVote = value == "on" },
+                        _ => options with { MembershipChanges = value == "on" },
+                    };
                     break;
                 case "--nodes" when value is "3" or "5" or "7":
                     options = options with { NodeCount = int.Parse(value, CultureInfo.InvariantCulture) };

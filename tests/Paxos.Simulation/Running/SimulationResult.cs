@@ -8,6 +8,7 @@ namespace Paxos.Simulation.Running;
 /// <param name="Failure">For a failed run, what check failed and why; null otherwise.</param>
 /// <param name="Trace">For a failed run, the last events before the failure; empty otherwise.</param>
 /// <param name="LeaderTransfers">Leadership transfers that ended with the chosen successor leading.</param>
+/// <param name="MembershipChanges">Membership changes that were applied where they were asked.</param>
 public sealed record SimulationResult(
     bool Passed,
     long Operations,
@@ -15,4 +16,5 @@ public sealed record SimulationResult(
     TimeSpan VirtualTime,
     string? Failure,
     IReadOnlyList<string> Trace,
-    long LeaderTransfers = 0);
+    long LeaderTransfers = 0,
+    long MembershipChanges = 0);

@@ -14,4 +14,8 @@ namespace Paxos.Simulation.Running;
 /// Whether the replicas ask before an election (<see cref="Paxos.Core.Replication.ReplicaOptions.PreVote"/>),
 /// as a node does by default; false runs phase 1 as soon as an election timer runs out.
 /// </param>
-public sealed record SimulationRunOptions(ulong Seed, int NodeCount, PlantedBug Bug, bool LeaderTransfers = false, bool PreVote = true);
+/// <param name="MembershipChanges">
+/// Whether the last two nodes start as joiners and the membership changes during the run: nodes are
+/// added as learners, promoted and removed (<see cref="Paxos.PaxosScenario"/>).
+/// </param>
+public sealed record SimulationRunOptions(ulong Seed, int NodeCount, PlantedBug Bug, bool LeaderTransfers = false, bool PreVote = true, bool MembershipChanges = false);

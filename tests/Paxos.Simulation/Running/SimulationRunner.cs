@@ -32,7 +32,7 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
         for (long i = 0; i < options.SeedCount; i++)
         {
             ulong seed = options.StartSeed + (ulong)i;
-            SimulationResult result = simulate(new SimulationRunOptions(seed, options.NodeCount, options.Bug, options.LeaderTransfers, options.PreVote));
+            SimulationResult result = simulate(new SimulationRunOptions(seed, options.NodeCount, options.Bug, options.LeaderTransfers, options.PreVote, options.MembershipChanges));
             operations += result.Operations;
             faults += result.FaultsInjected;
             virtualTime += result.VirtualTime;
@@ -81,7 +81,7 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
 
         string plant = options.Bug == PlantedBug.None ? "" : $" --plant {PlantedBugs.NameOf(options.Bug)}";
         output.WriteLine();
-        output.WriteLine($"Replay: dotnet run -c Release --project tests/Paxos.Simulation -- --seed {seed} --nodes {options.NodeCount}{plant}{(options.LeaderTransfers ? " --transfers on" : "")}{(options.PreVote ? "" : " --pre-vote off")}");
+        output.WriteLine($"Replay: dotnet run -c Release --project tests/Paxos.Simulation -- --seed {seed} --nodes {options.NodeCount}{plant}{(options.LeaderTransfers ? " --transfers on" : "")}{(options.PreVote ? "" : " --pre-vote off")}{(options.MembershipChanges ? " --membership on" : "")}");
     }
 
     private void PrintSummary(CommandLineOptions options, long run, long passed, long operations, long faults, TimeSpan virtualTime, TimeSpan wallTime)
