@@ -6,11 +6,13 @@ namespace Paxos.Client;
 /// <summary>One node: its URL and the one channel to it, opened on first use and shared by every call.</summary>
 internal sealed class Endpoint(Uri url, Func<Uri, ChannelBase> connect) : IDisposable
 {
-    private readonly Lazy<(ChannelBase Channel, KeyValueService.KeyValueServiceClient Client, LeaseService.LeaseServiceClient Leases, WatchService.WatchServiceClient Watches)> _connection =
+    private readonly Lazy<(ChannelBase Channel, KeyValueService.KeyValueServiceClient Client, LeaseService.LeaseServiceClient Leases, WatchService.WatchServiceClient Watches,
+        MembershipService.MembershipServiceClient Members)> _connection =
         new(() =>
         {
             var channel = connect(url);
-            return (channel, new KeyValueService.KeyValueServiceClient(channel), new LeaseService.LeaseServiceClient(channel), new WatchService.WatchServiceClient(channel));
+            return (channel, new KeyValueService.KeyValueServiceClient(channel), new LeaseService.LeaseServiceClient(channel), new WatchService.WatchServiceClient(channel),
+                new MembershipService.MembershipServiceClient(channel));
         }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     public Uri Url { get; } = url;
@@ -24,6 +26,9 @@ internal sealed class Endpoint(Uri url, Func<Uri, ChannelBase> connect) : IDispo
 
     /// <summary>The node's WatchService.</summary>
     public WatchService.WatchServiceClient Watches => _connection.Value.Watches;
+
+    /// <summary>The node's MembershipService.</summary>
+    public MembershipService.MembershipServiceClient Members => _connection.Value.Members;
 
     /// <summary>Closes the channel if it was opened (a GrpcChannel is closed by Dispose; its ShutdownAsync does nothing).</summary>
     public void Dispose()

@@ -38,6 +38,20 @@ public sealed class PaxosOutcomeUnknownException : PaxosException
 }
 
 /// <summary>
+/// The cluster refused a membership change or a leadership transfer (gRPC FAILED_PRECONDITION), and
+/// nothing changed: another change is in progress, the change would leave no voter, the learner to
+/// promote has not caught up yet (retry later), the node named is not a voter, and the like. The
+/// message gives the cluster's reason.
+/// </summary>
+public sealed class PaxosRefusedException : PaxosException
+{
+    internal PaxosRefusedException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
 /// A node answered with an error this client does not retry (other than INVALID_ARGUMENT, which is
 /// <see cref="PaxosInvalidArgumentException"/>): <see cref="StatusCode"/> says which, the message why.
 /// </summary>

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Paxos.Checking;
 using Paxos.Cluster.Tests.Chaos;
 using Paxos.Cluster.Tests.Harness;
+using Paxos.Cluster.Tests.MembershipChanges;
 using Paxos.Node.Hosting;
 using Paxos.Transport.V1;
 using Xunit.Abstractions;
@@ -42,7 +43,32 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         var impossible = run.WritesAcknowledgedWithoutMajority;
         Assert.True(impossible.Count == 0, $"writes acknowledged while a majority was down ({string.Join(", ", run.MajorityDown.Select(d => $"{d.From.TotalSeconds:0.000}..{d.To.TotalSeconds:0.000} s"))}):\n{string.Join("\n", impossible.Take(20))}");
         Assert.True(run.KnownWrites >= 100 && run.KnownReads >= 100, $"too little progress: {run.KnownWrites} writes and {run.KnownReads} reads answered");
-        await AssertReplicasConvergeAsync(run.FinalValues);
+        await AssertReplicasConvergeAsync(_cluster, run.Members, run.FinalValues);
+    }
+
+    [Fact]
+    [Trait("Category", "Membership")]
+    public async Task Five_nodes_under_faults_and_node_replacements_stay_linearizable_and_converge()
+    {
+        var settings = ChaosSettings.FromEnvironment(TimeSpan.FromSeconds(60));
+        output.WriteLine($"chaos with membership changes: {settings}");
+        // Spare nodes for the replacements: about one per 30 s of faults.
+        using var membership = new MembershipCluster(output, founders: 5, capacity: 5 + Math.Max(2, (int)(settings.Duration.TotalSeconds / 30) + 1), proxies: true);
+        membership.Nodes.NodeArguments = ["--snapshot-interval", "50"];
+        await membership.FoundAsync();
+
+        var run = await ChaosRun.ExecuteAsync(membership.Nodes, settings, faults: true, Log, membership);
+        output.WriteLine(run.Describe());
+
+        membership.Nodes.AssertNoNodeExitedByItself();
+        Assert.True(run.Failures.Count == 0, $"{run.Failures.Count} calls failed with a status the contract does not allow:\n{string.Join("\n", run.Failures.Take(20))}");
+        Assert.True(run.Result.IsLinearizable, run.Result.Explanation);
+        var notRun = run.EpisodesRun.Where(e => e.Value == 0).Select(e => e.Key).ToList();
+        Assert.True(notRun.Count == 0, $"these kinds of episode never ran as intended: {string.Join(", ", notRun)}");
+        Assert.True(run.WritesAcknowledgedWithoutMajority.Count == 0, $"writes acknowledged while a majority was down:\n{string.Join("\n", run.WritesAcknowledgedWithoutMajority.Take(20))}");
+        var (voters, _) = await membership.MembersAsync();
+        Assert.Equal(run.Members.Select(MembershipCluster.Id).Order(StringComparer.Ordinal), voters);
+        await AssertReplicasConvergeAsync(membership.Nodes, run.Members, run.FinalValues);
     }
 
     [Fact]
@@ -71,8 +97,8 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(run.Result.Explanation);
     }
 
-    /// <summary>Once every node has applied all that was chosen, each one's replica holds the final values.</summary>
-    private async Task AssertReplicasConvergeAsync(IReadOnlyDictionary<string, string?> finalValues)
+    /// <summary>Once every member has applied all that was chosen, each one's replica holds the final values.</summary>
+    private static async Task AssertReplicasConvergeAsync(LocalCluster cluster, IReadOnlyList<int> members, IReadOnlyDictionary<string, string?> finalValues)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
@@ -80,9 +106,9 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
             var statuses = new List<GetStatusResponse>();
             try
             {
-                for (int node = 0; node < _cluster.Size; node++)
+                foreach (int node in members)
                 {
-                    statuses.Add(await _cluster.StatusAsync(node));
+                    statuses.Add(await cluster.StatusAsync(node));
                 }
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && DateTime.UtcNow < deadline)
@@ -98,11 +124,11 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
             Assert.True(DateTime.UtcNow < deadline, $"replicas did not catch up: applied {string.Join(", ", statuses.Select(s => s.AppliedIndex))} of {commit}");
             await Task.Delay(100);
         }
-        for (int node = 0; node < _cluster.Size; node++)
+        foreach (int node in members)
         {
             foreach (var (key, expected) in finalValues)
             {
-                var reply = await _cluster.KeyValue(node).GetAsync(new GetRequest { Key = key, Consistency = ReadConsistency.Serializable }, deadline: DateTime.UtcNow.AddSeconds(5));
+                var reply = await cluster.KeyValue(node).GetAsync(new GetRequest { Key = key, Consistency = ReadConsistency.Serializable }, deadline: DateTime.UtcNow.AddSeconds(5));
                 Assert.True(expected == (reply.Found ? reply.Value.ToStringUtf8() : null), $"node {node} holds {(reply.Found ? reply.Value.ToStringUtf8() : "nothing")} for {key}, the cluster's final value is {expected ?? "nothing"}");
             }
         }

@@ -8,7 +8,8 @@ namespace Paxos.Cli.Commands;
 /// <summary>
 /// <c>paxos cluster</c>: the local cluster. Writes (or reuses) the cluster file, starts one
 /// <c>paxos node</c> process per node, prints where they are, reports nodes that exit (restarting
-/// none), and on Ctrl+C stops them all. Children also stop on their own if this process dies.
+/// none), follows <c>paxos cluster add|remove</c> (<see cref="LocalNodes"/>), and on Ctrl+C stops
+/// them all. Children also stop on their own if this process dies.
 /// </summary>
 internal static class ClusterCommand
 {
@@ -22,7 +23,10 @@ internal static class ClusterCommand
         {
             Description = "Mutual TLS and client tokens: a development CA, certificates and a token under DATA-DIR/certs, https:// urls; client commands run from here find them in DATA-DIR/cluster.yaml.",
         };
-        var command = new Command("cluster", "Run a local cluster of nodes on this machine until Ctrl+C.") { nodes, basePort, dataDir, metricsBasePort, tls };
+        var command = new Command("cluster", "Run a local cluster of nodes on this machine until Ctrl+C; 'cluster add' and 'cluster remove ID' grow and shrink it while it runs.")
+        {
+            nodes, basePort, dataDir, metricsBasePort, tls, ClusterMembershipCommands.CreateAdd(), ClusterMembershipCommands.CreateRemove(),
+        };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(nodes), parse.GetValue(basePort), parse.GetRequiredValue(dataDir), parse.GetValue(metricsBasePort),
             parse.GetValue(tls), cancellationToken));
         return command;
@@ -43,7 +47,7 @@ internal static class ClusterCommand
             return CliError.Report(CliError.BadUsage, $"--metrics-base-port {metrics} is out of range or overlaps the nodes' ports");
         }
         Directory.CreateDirectory(dataDir.FullName);
-        string clusterPath = Path.Combine(dataDir.FullName, "cluster.yaml");
+        string clusterPath = Path.Combine(dataDir.FullName, LocalNodes.ClusterFileName);
         ClusterConfig cluster;
         try
         {
@@ -55,32 +59,38 @@ internal static class ClusterCommand
         }
         string logs = Path.Combine(dataDir.FullName, "logs");
         Directory.CreateDirectory(logs);
+        LocalNodes.WriteSupervisor(dataDir.FullName);
 
-        var children = new List<NodeProcess>();
+        var children = new Dictionary<string, NodeProcess>(StringComparer.Ordinal);
         try
         {
-            for (int i = 0; i < cluster.Size; i++)
+            LocalNodes nodes;
+            try
             {
-                var node = cluster.Nodes[i];
-                string nodeData = Path.Combine(dataDir.FullName, node.Id);
-                string[] metricsArguments = metricsBasePort is int first ? ["--metrics-port", (first + i).ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
-                children.Add(NodeProcess.Start(node.Id,
-                    ["--config", clusterPath, "--id", node.Id, "--data-dir", nodeData, "--watch-parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), .. metricsArguments],
-                    Path.Combine(logs, node.Id + ".log")));
+                nodes = LocalNodes.Load(dataDir.FullName);
             }
-            Console.WriteLine($"Started {cluster.Size} nodes (cluster file: {clusterPath}):");
-            foreach (var (node, child) in cluster.Nodes.Zip(children))
+            catch (ConfigException e)
             {
-                Console.WriteLine($"  {node.Id,-8} {node.Url.GetLeftPart(UriPartial.Authority),-24} pid {child.Pid,-8} log {Path.Combine(logs, node.Id + ".log")}");
+                return CliError.Report(CliError.BadUsage, e.Message);
+            }
+            foreach (var node in nodes.Current)
+            {
+                children[node.Id] = StartNode(nodes, node, metricsBasePort, logs);
+            }
+            var current = new ClusterConfig([.. nodes.Current]) { Tls = cluster.Tls, Auth = cluster.Auth };
+            Console.WriteLine($"Started {current.Size} nodes (cluster file: {clusterPath}):");
+            foreach (var node in current.Nodes)
+            {
+                Console.WriteLine($"  {node.Id,-8} {node.Url.GetLeftPart(UriPartial.Authority),-24} pid {children[node.Id].Pid,-8} log {LogPath(logs, node)}");
             }
             if (metricsBasePort is int firstMetrics)
             {
                 string scheme = cluster.Tls is null ? "http" : "https";
-                Console.WriteLine($"Metrics (Prometheus): {scheme}://127.0.0.1:{firstMetrics}/metrics to {scheme}://127.0.0.1:{firstMetrics + cluster.Size - 1}/metrics");
+                Console.WriteLine($"Metrics (Prometheus): {scheme}://127.0.0.1:{firstMetrics}/metrics and up, the port plus the node's number");
             }
-            bool up = await WaitUntilListeningAsync(cluster, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            bool up = await WaitUntilListeningAsync(current, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             Console.WriteLine(up ? "All nodes are listening." : "Not every node is listening yet; see the logs.");
-            string? leader = up ? await WaitForLeaderAsync(cluster, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false) : null;
+            string? leader = up ? await WaitForLeaderAsync(current, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false) : null;
             Console.WriteLine(leader is null ? "No leader elected yet; 'paxos leader' tells when there is one." : $"Leader: {leader}");
             Console.WriteLine();
             if (cluster.Tls is { } certificates)
@@ -91,14 +101,16 @@ internal static class ClusterCommand
             Console.WriteLine("  paxos put greeting hello        # write through any node");
             Console.WriteLine("  paxos get greeting              # linearizable read");
             Console.WriteLine("  paxos status                    # every node's role, ballot, commit and applied index");
-            Console.WriteLine($"  kill {children[0].Pid,-26} # stop a node; the others carry on while 3 of 5 are up");
+            Console.WriteLine($"  kill {children[current.Nodes[0].Id].Pid,-26} # stop a node; the others carry on while a majority is up");
+            Console.WriteLine("  paxos cluster add               # start one more node, add it as a learner, promote it once caught up");
+            Console.WriteLine("  paxos cluster remove node-0     # remove a node from the cluster; it stops");
+            Console.WriteLine("  paxos member list               # who votes and who learns");
             Console.WriteLine("  paxos propose color blue        # a single-decree instance chooses one value");
             Console.WriteLine("Press Ctrl+C to stop the cluster.");
 
-            var exits = children.Select(child => ReportExitAsync(child, cancellationToken)).ToList();
             try
             {
-                await Task.WhenAll(exits).ConfigureAwait(false);
+                await SuperviseAsync(dataDir.FullName, children, metricsBasePort, logs, cancellationToken).ConfigureAwait(false);
                 Console.WriteLine("Every node has exited.");
             }
             catch (OperationCanceledException)
@@ -108,14 +120,85 @@ internal static class ClusterCommand
         }
         finally
         {
-            await Task.WhenAll(children.Select(child => child.StopAsync(TimeSpan.FromSeconds(10)))).ConfigureAwait(false);
-            foreach (var child in children)
+            await Task.WhenAll(children.Values.Select(child => child.StopAsync(TimeSpan.FromSeconds(10)))).ConfigureAwait(false);
+            foreach (var child in children.Values)
             {
                 child.Dispose();
             }
         }
         return CliError.Ok;
     }
+
+    /// <summary>How often the supervisor looks for nodes added or removed by <c>paxos cluster add|remove</c>.</summary>
+    private static readonly TimeSpan SupervisePeriod = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How long a removed node has to stop by itself before the supervisor stops it.</summary>
+    private static readonly TimeSpan RemovedGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Until every node has exited (or Ctrl+C): starts nodes <c>paxos cluster add</c> added, stops
+    /// removed ones that have not stopped by themselves, and reports each exit (restarting none).
+    /// </summary>
+    private static async Task SuperviseAsync(string dataDir, Dictionary<string, NodeProcess> children, int? metricsBasePort, string logs, CancellationToken cancellationToken)
+    {
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        var removedAt = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        string? lastError = null;
+        while (children.Values.Any(child => !child.HasExited) || children.Count > reported.Count)
+        {
+            await Task.Delay(SupervisePeriod, cancellationToken).ConfigureAwait(false);
+            LocalNodes nodes;
+            try
+            {
+                nodes = LocalNodes.Load(dataDir);
+                lastError = null;
+            }
+            catch (Exception e) when (e is ConfigException or IOException)
+            {
+                if (e.Message != lastError)
+                {
+                    Console.WriteLine($"Cannot read the cluster's files, carrying on as before: {e.Message}");
+                    lastError = e.Message;
+                }
+                continue;
+            }
+            foreach (var node in nodes.Current.Where(node => !children.ContainsKey(node.Id)))
+            {
+                bool joins = nodes.Joins(node);
+                children[node.Id] = StartNode(nodes, node, metricsBasePort, logs);
+                Console.WriteLine($"Started {node.Id} {node.Url.GetLeftPart(UriPartial.Authority)}{(joins ? " joining" : "")} pid {children[node.Id].Pid} log {LogPath(logs, node)}");
+            }
+            foreach (var (id, child) in children.Where(c => nodes.Removed.Contains(c.Key) && !c.Value.HasExited))
+            {
+                var since = removedAt.TryGetValue(id, out var at) ? at : removedAt[id] = DateTime.UtcNow;
+                if (DateTime.UtcNow - since > RemovedGrace)
+                {
+                    Console.WriteLine($"{id} was removed and has not stopped by itself; stopping it.");
+                    await child.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                }
+            }
+            foreach (var (id, child) in children.Where(c => c.Value.HasExited && !reported.Contains(c.Key)))
+            {
+                reported.Add(id);
+                Console.WriteLine(nodes.Removed.Contains(id)
+                    ? $"{id} (pid {child.Pid}) was removed and exited with code {child.ExitCode}."
+                    : $"{id} (pid {child.Pid}) exited with code {child.ExitCode}; not restarting it. The others carry on while a majority is up.");
+            }
+        }
+    }
+
+    private static NodeProcess StartNode(LocalNodes nodes, NodeEntry node, int? metricsBasePort, string logs)
+    {
+        int number = nodes.All.ToList().IndexOf(node);
+        string[] metricsArguments = metricsBasePort is int first ? ["--metrics-port", (first + number).ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
+        string[] join = nodes.Joins(node) ? ["--join"] : [];
+        return NodeProcess.Start(node.Id,
+            ["--config", nodes.ConfigPathOf(node), "--id", node.Id, "--data-dir", nodes.DataDirOf(node),
+                "--watch-parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), .. join, .. metricsArguments],
+            LogPath(logs, node));
+    }
+
+    private static string LogPath(string logs, NodeEntry node) => Path.Combine(logs, node.Id + ".log");
 
     private static ClusterConfig LoadOrWrite(string path, int count, int basePort, bool tls)
     {
@@ -148,12 +231,6 @@ internal static class ClusterCommand
 
     private const string CertificatesFolder = "certs";
 
-    private static async Task ReportExitAsync(NodeProcess child, CancellationToken cancellationToken)
-    {
-        await child.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        Console.WriteLine($"{child.NodeId} (pid {child.Pid}) exited with code {child.ExitCode}; not restarting it. The others carry on while a majority is up.");
-    }
-
     private static async Task<string?> WaitForLeaderAsync(ClusterConfig cluster, TimeSpan limit, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + limit;
@@ -178,7 +255,8 @@ internal static class ClusterCommand
         return null;
     }
 
-    private static async Task<bool> WaitUntilListeningAsync(ClusterConfig cluster, TimeSpan limit, CancellationToken cancellationToken)
+    /// <summary>Waits until every node of <paramref name="cluster"/> accepts connections on its port; false if one does not within <paramref name="limit"/>.</summary>
+    public static async Task<bool> WaitUntilListeningAsync(ClusterConfig cluster, TimeSpan limit, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + limit;
         foreach (var node in cluster.Nodes)

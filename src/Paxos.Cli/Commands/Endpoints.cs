@@ -11,7 +11,7 @@ internal static class Endpoints
 
     public static Option<string?> CreateOption() => new("--endpoints")
     {
-        Description = $"Comma-separated node URLs (default: the nodes of ./{DefaultClusterFile}, written by 'paxos cluster').",
+        Description = $"Comma-separated node URLs (default: the nodes of the local cluster in ./{DefaultClusterFile}, written by 'paxos cluster', and those 'paxos cluster add' added).",
     };
 
     /// <summary>The command line's TLS and token flags; set by Program before a command runs.</summary>
@@ -32,8 +32,8 @@ internal static class Endpoints
         {
             throw new ConfigException($"no --endpoints given and no local cluster file ./{DefaultClusterFile} (start one with 'paxos cluster')");
         }
-        var cluster = ClusterFile.Load(DefaultClusterFile);
-        return ClientConnection.Create([.. cluster.Nodes.Select(n => n.Url)], Flags, cluster);
+        var nodes = LocalNodes.Load(Path.GetDirectoryName(DefaultClusterFile)!);
+        return ClientConnection.Create([.. nodes.Current.Select(n => n.Url)], Flags, nodes.Founding);
     }
 
     /// <summary>
@@ -75,6 +75,13 @@ internal static class Endpoints
         {
             return CliError.Report(CliError.BadUsage, e.Message);
         }
+        return await CallFirstAvailableAsync(connection, createClient, call, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc cref="CallFirstAvailableAsync{TClient}(string?, Func{GrpcChannel, TClient}, Func{TClient, CancellationToken, Task{int}}, CancellationToken)"/>
+    public static async Task<int> CallFirstAvailableAsync<TClient>(
+        ClientConnection connection, Func<GrpcChannel, TClient> createClient, Func<TClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken)
+    {
         Grpc.Core.RpcException? last = null;
         var urls = connection.Urls;
         foreach (var url in urls)
@@ -94,9 +101,12 @@ internal static class Endpoints
             }
             catch (Grpc.Core.RpcException e)
             {
-                return CliError.Report(
-                    e.StatusCode is Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded ? CliError.Unavailable : CliError.Failed,
-                    $"{e.StatusCode}: {e.Status.Detail}");
+                return CliError.Report(e.StatusCode switch
+                {
+                    Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded => CliError.Unavailable,
+                    Grpc.Core.StatusCode.FailedPrecondition => CliError.Refused,
+                    _ => CliError.Failed,
+                }, $"{e.StatusCode}: {e.Status.Detail}");
             }
         }
         return CliError.Report(CliError.Unavailable, $"no node answered ({string.Join(", ", urls)}): {last?.Status.Detail}");

@@ -74,7 +74,7 @@ internal static class KeyValueCommands
     public static Command CreateLeader()
     {
         var endpoints = Endpoints.CreateOption();
-        var command = new Command("leader", "Print the leader's id and URL.") { endpoints };
+        var command = new Command("leader", "Print the leader's id and URL; 'leader transfer ID' hands leadership to a voter.") { endpoints, MemberCommands.CreateTransfer() };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(endpoints), async (client, token) =>
         {
             var reply = await client.GetLeaderAsync(new GetLeaderRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Grpc.Core;
 using Paxos.Checking;
 using Paxos.Cluster.Tests.Harness;
+using Paxos.Cluster.Tests.MembershipChanges;
 using Paxos.Transport.V1;
 
 namespace Paxos.Cluster.Tests.Chaos;
@@ -30,6 +31,7 @@ internal sealed class ChaosRun
 
     private ChaosRun(IReadOnlyList<HistoryOperation> history, IReadOnlyDictionary<string, string?> finalValues, IReadOnlyList<ChaosClientStats> clients, Nemesis nemesis, LinearizabilityResult result, TimeSpan checkTime)
     {
+        Members = [.. nemesis.Members];
         History = history;
         FinalValues = finalValues;
         Clients = clients;
@@ -41,6 +43,9 @@ internal sealed class ChaosRun
     }
 
     public IReadOnlyList<HistoryOperation> History { get; }
+
+    /// <summary>The cluster's members at the end (the founding nodes unless the nemesis replaced some).</summary>
+    public IReadOnlyList<int> Members { get; }
 
     /// <summary>Every key's value at the end (null: absent), as a final linearizable read saw it.</summary>
     public IReadOnlyDictionary<string, string?> FinalValues { get; }
@@ -78,14 +83,15 @@ internal sealed class ChaosRun
 
     public int KnownReads => Clients.Sum(c => c.Known(KvOperationKind.Get));
 
-    public static async Task<ChaosRun> ExecuteAsync(LocalCluster cluster, ChaosSettings settings, bool faults, Action<string> log)
+    /// <param name="membership">With it (its nodes are <paramref name="cluster"/>), the nemesis replaces members too.</param>
+    public static async Task<ChaosRun> ExecuteAsync(LocalCluster cluster, ChaosSettings settings, bool faults, Action<string> log, MembershipCluster? membership = null)
     {
         var random = new Random(settings.Seed);
         string[] keys = [.. Enumerable.Range(0, settings.Keys).Select(k => $"key-{k}")];
         var history = new ChaosHistory();
         var entry = new EntryNode(cluster.Size);
         var clients = Enumerable.Range(0, settings.Clients).Select(c => new ChaosClient(c, cluster, entry, history, keys, random.Next())).ToList();
-        var nemesis = new Nemesis(cluster, new Random(random.Next()), () => history.Now, log);
+        var nemesis = new Nemesis(cluster, new Random(random.Next()), () => history.Now, log, membership);
 
         using var stop = new CancellationTokenSource();
         using var abandon = new CancellationTokenSource();
@@ -138,16 +144,17 @@ internal sealed class ChaosRun
         return string.Join(Environment.NewLine, lines);
     }
 
-    /// <summary>Reads <paramref name="key"/> linearizably through each node in turn until one answers, and records the read.</summary>
+    /// <summary>Reads <paramref name="key"/> linearizably through each running node in turn until one answers, and records the read.</summary>
     private static async Task<string?> FinalReadAsync(LocalCluster cluster, ChaosHistory history, int client, string key)
     {
         var deadline = DateTime.UtcNow + SettleTimeout;
+        int[] running = [.. Enumerable.Range(0, cluster.Size).Where(cluster.IsRunning)];
         for (int attempt = 0; ; attempt++)
         {
             int op = history.Invoke(client, KvInput.Get(key));
             try
             {
-                var reply = await cluster.KeyValue(attempt % cluster.Size).GetAsync(new GetRequest { Key = key }, deadline: DateTime.UtcNow.AddSeconds(2)).ConfigureAwait(false);
+                var reply = await cluster.KeyValue(running[attempt % running.Length]).GetAsync(new GetRequest { Key = key }, deadline: DateTime.UtcNow.AddSeconds(2)).ConfigureAwait(false);
                 string? value = reply.Found ? reply.Value.ToStringUtf8() : null;
                 history.Complete(op, KvOutput.GetResult(reply.Found, value));
                 return value;

@@ -29,4 +29,7 @@ internal enum EpisodeKind
 
     /// <summary>SIGKILL every node, then restart them all.</summary>
     KillAll,
+
+    /// <summary>Remove a random member and add a fresh node (a new id) in its place: join, learner, promoted once caught up. Membership runs only.</summary>
+    ReplaceNode,
 }

@@ -1,4 +1,5 @@
 using Paxos.Cluster.Tests.Harness;
+using Paxos.Cluster.Tests.MembershipChanges;
 
 namespace Paxos.Cluster.Tests.Chaos;
 
@@ -15,9 +16,12 @@ namespace Paxos.Cluster.Tests.Chaos;
 /// run at least once (<see cref="Ran"/>; at most a minute longer). The schedule comes from the
 /// seed; when it runs depends on the processes. Each stretch of time during which a majority of
 /// nodes was killed, paused or cut off is recorded in <see cref="MajorityDown"/>, on the clock of
-/// the run's history.
+/// the run's history. With a <see cref="MembershipCluster"/> (whose nodes <c>cluster</c> holds), a
+/// further kind replaces a member: removes it (it must stop by itself), then starts the next spare
+/// node joining, adds it as a learner and promotes it once caught up; the other kinds act on the
+/// members of the moment.
 /// </summary>
-internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan> clock, Action<string> log)
+internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan> clock, Action<string> log, MembershipCluster? membership = null)
 {
     /// <summary>How long faults may go on past the run's duration for a kind of episode that has not run yet.</summary>
     private static readonly TimeSpan Overtime = TimeSpan.FromSeconds(60);
@@ -27,7 +31,10 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan
     private readonly HashSet<int> _killed = [];
     private readonly HashSet<int> _paused = [];
     private readonly HashSet<int> _cut = [];
-    private readonly Dictionary<EpisodeKind, int> _ran = Enum.GetValues<EpisodeKind>().ToDictionary(kind => kind, _ => 0);
+    private readonly EpisodeKind[] _kinds = Kinds(membership is not null);
+    private readonly List<int> _members = [.. Enumerable.Range(0, cluster.Founders)];
+    private readonly Dictionary<EpisodeKind, int> _ran = Kinds(membership is not null).ToDictionary(kind => kind, _ => 0);
+    private int _nextSpare = cluster.Founders;
     private readonly List<(TimeSpan From, TimeSpan To)> _majorityDown = [];
     private TimeSpan? _majorityDownSince;
 
@@ -39,6 +46,9 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan
     /// <summary>Intervals (on the history's clock) from the moment a majority of nodes was down to the first step of healing them.</summary>
     public IReadOnlyList<(TimeSpan From, TimeSpan To)> MajorityDown => _majorityDown;
 
+    /// <summary>The nodes that are members now (the founders unless nodes were replaced).</summary>
+    public IReadOnlyList<int> Members => _members;
+
     public async Task RunAsync(TimeSpan duration)
     {
         var end = DateTime.UtcNow + duration;
@@ -47,7 +57,7 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan
         {
             if (deck.Count == 0)
             {
-                var kinds = Enum.GetValues<EpisodeKind>();
+                EpisodeKind[] kinds = [.. _kinds];
                 random.Shuffle(kinds);
                 deck = new Queue<EpisodeKind>(kinds);
             }
@@ -121,15 +131,18 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan
                 break;
             case EpisodeKind.KillAll:
                 log("killing every node");
-                for (int node = 0; node < cluster.Size; node++)
+                foreach (int node in _members)
                 {
                     Kill(node);
                 }
-                expectedDown = cluster.Size;
+                expectedDown = _members.Count;
+                break;
+            case EpisodeKind.ReplaceNode:
+                expectedDown = await ReplaceAsync(target).ConfigureAwait(false) ? 0 : -1;
                 break;
         }
-        int down = Enumerable.Range(0, cluster.Size).Count(IsDown);
-        if (down > cluster.Size / 2)
+        int down = _members.Count(IsDown);
+        if (down > _members.Count / 2)
         {
             _majorityDownSince = clock();
         }
@@ -143,8 +156,29 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan
         }
         // A majority stays down for 3 to 4 s: several times a call's 1 s timeout, so writes sent and
         // timed out while it is down are there to check (none may be acknowledged).
-        await Task.Delay(down > cluster.Size / 2 ? Between(3_000, 4_000) : Between(500, 3_000)).ConfigureAwait(false);
+        await Task.Delay(down > _members.Count / 2 ? Between(3_000, 4_000) : Between(500, 3_000)).ConfigureAwait(false);
         await HealAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Every kind of episode; <see cref="EpisodeKind.ReplaceNode"/> only with membership changes.</summary>
+    private static EpisodeKind[] Kinds(bool membership) => [.. Enum.GetValues<EpisodeKind>().Where(kind => membership || kind != EpisodeKind.ReplaceNode)];
+
+    /// <summary>Replaces member <paramref name="node"/> by the next spare node; false when no spare is left.</summary>
+    private async Task<bool> ReplaceAsync(int node)
+    {
+        if (membership is null || _nextSpare >= cluster.Size)
+        {
+            log("no spare node left to replace a member with");
+            return false;
+        }
+        int spare = _nextSpare++;
+        log($"replacing node {node} by node {spare}: remove it, then add {spare} as a learner and promote it");
+        await membership.RemoveAsync(node).ConfigureAwait(false);
+        _members.Remove(node);
+        await membership.GrowAsync(spare).ConfigureAwait(false);
+        _members.Add(spare);
+        log($"node {spare} replaced node {node}; members now {string.Join(", ", _members)}");
+        return true;
     }
 
     private bool IsDown(int node) => _killed.Contains(node) || _paused.Contains(node) || _cut.Contains(node);
@@ -182,7 +216,7 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan
     /// <summary>A node that is neither killed, paused nor cut off, at random.</summary>
     private int RandomNode()
     {
-        int[] up = [.. Enumerable.Range(0, cluster.Size).Where(n => !IsDown(n))];
+        int[] up = [.. _members.Where(n => !IsDown(n))];
         return up[random.Next(up.Length)];
     }
 
@@ -191,7 +225,7 @@ internal sealed class Nemesis(LocalCluster cluster, Random random, Func<TimeSpan
     {
         try
         {
-            return await cluster.WaitForLeaderAsync(LeaderWait, Enumerable.Range(0, cluster.Size).Where(IsDown).ToHashSet()).ConfigureAwait(false);
+            return await cluster.WaitForLeaderAsync(LeaderWait, Enumerable.Range(0, cluster.Size).Where(n => IsDown(n) || !_members.Contains(n)).ToHashSet()).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

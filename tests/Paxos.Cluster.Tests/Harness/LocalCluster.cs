@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Paxos.Node.Configuration;
@@ -22,6 +21,8 @@ internal sealed class LocalCluster : IDisposable
     private readonly TcpProxy[] _proxies;
     private readonly List<string> _exitedByThemselves = [];
     private readonly string _foundingConfigPath;
+    private readonly ClusterConfig _foundingConfig;
+    private readonly HashSet<int> _retired = [];
 
     /// <param name="proxies">Put a <see cref="TcpProxy"/> in front of every node (the cluster file's url names it), so tests can cut nodes off.</param>
     /// <param name="founders">How many of the nodes found the cluster (null: all): those start with a file of only them, the others with the whole file, to join.</param>
@@ -37,10 +38,12 @@ internal sealed class LocalCluster : IDisposable
         ConfigPath = Path.Combine(Root, "cluster.yaml");
         File.WriteAllText(ConfigPath, ClusterFile.Render(Config));
         Founders = founders ?? size;
+        Invariant(Founders >= 1 && Founders <= size, $"{Founders} founders of {size} nodes");
         _foundingConfigPath = Founders == size ? ConfigPath : Path.Combine(Root, "founders.yaml");
+        _foundingConfig = new ClusterConfig([.. Config.Nodes.Take(Founders)]);
         if (Founders < size)
         {
-            File.WriteAllText(_foundingConfigPath, ClusterFile.Render(new ClusterConfig([.. Config.Nodes.Take(Founders)])));
+            File.WriteAllText(_foundingConfigPath, ClusterFile.Render(_foundingConfig));
         }
         _processes = new NodeProcess?[size];
         _channels = [.. Config.Nodes.Select(n => PeerChannels.Create(n.Url))];
@@ -51,7 +54,11 @@ internal sealed class LocalCluster : IDisposable
     /// <summary>How many nodes (the first ones) found the cluster; the others can only join it.</summary>
     public int Founders { get; }
 
+    /// <summary>Every node this cluster may run, the founders first; the joiners' cluster file (<see cref="ConfigPath"/>).</summary>
     public ClusterConfig Config { get; }
+
+    /// <summary>True while node <paramref name="node"/>'s process runs.</summary>
+    public bool IsRunning(int node) => _processes[node] is { HasExited: false };
 
     public string ConfigPath { get; }
 
@@ -76,7 +83,7 @@ internal sealed class LocalCluster : IDisposable
         {
             if (!_peerChannels.TryGetValue((node, asNode), out var channel))
             {
-                channel = PeerChannels.Create(Config.Nodes[node].Url, caller: new PeerHeaders(ClusterId.Founding(Config), Config.Nodes[asNode].Id));
+                channel = PeerChannels.Create(Config.Nodes[node].Url, caller: new PeerHeaders(ClusterId.Founding(_foundingConfig), Config.Nodes[asNode].Id));
                 _peerChannels[(node, asNode)] = channel;
             }
             return new(channel);
@@ -102,7 +109,7 @@ internal sealed class LocalCluster : IDisposable
         {
             for (int node = 0; node < Size; node++)
             {
-                if (down?.Contains(node) == true)
+                if (down?.Contains(node) == true || !IsRunning(node))
                 {
                     continue;
                 }
@@ -128,11 +135,11 @@ internal sealed class LocalCluster : IDisposable
 
     public async Task StartAllAsync()
     {
-        for (int i = 0; i < Size; i++)
+        for (int i = 0; i < Founders; i++)
         {
             Start(i);
         }
-        for (int i = 0; i < Size; i++)
+        for (int i = 0; i < Founders; i++)
         {
             await WaitListeningAsync(i).ConfigureAwait(false);
         }
@@ -153,6 +160,7 @@ internal sealed class LocalCluster : IDisposable
         {
             _exitedByThemselves.Add($"node {node} {reason}");
         }
+        Invariant(!_retired.Contains(node), $"node {node} was removed from the cluster");
         _processes[node]?.Dispose();
         var process = NodeProcess.Start(
             ["node", "--config", node < Founders ? _foundingConfigPath : ConfigPath, "--id", Config.Nodes[node].Id, "--data-dir", DataDirectory(node),
@@ -181,13 +189,16 @@ internal sealed class LocalCluster : IDisposable
         var found = new List<string>(_exitedByThemselves);
         for (int node = 0; node < Size; node++)
         {
-            if (_processes[node]?.ExitedByItself() is { } reason)
+            if (!_retired.Contains(node) && _processes[node]?.ExitedByItself() is { } reason)
             {
                 found.Add($"node {node} {reason}");
             }
         }
         Assert.True(found.Count == 0, string.Join("\n\n", found));
     }
+
+    /// <summary>Node <paramref name="node"/> was removed from the membership: it stops by itself, and is never started again.</summary>
+    public void Retire(int node) => _retired.Add(node);
 
     /// <summary>SIGKILL: the node dies at once, keeping only what it fsynced.</summary>
     public void Kill(int node)
@@ -196,28 +207,7 @@ internal sealed class LocalCluster : IDisposable
         _log.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killed node {node} (SIGKILL)");
     }
 
-    public async Task WaitListeningAsync(int node)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var process = Process(node);
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"node {node} exited with code {process.ExitCode}:\n{process.Output}");
-            }
-            using var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync("127.0.0.1", Config.Nodes[node].Port).ConfigureAwait(false);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50).ConfigureAwait(false);
-            }
-        }
-    }
+    public Task WaitListeningAsync(int node) => Process(node).WaitListeningAsync($"node {node}", Config.Nodes[node].Port);
 
     /// <summary>What node <paramref name="node"/> has learned (locally only, or asking its peers too).</summary>
     public async Task<string?> LearnedAsync(int node, bool askPeers)

@@ -30,9 +30,12 @@ internal sealed class NodeProcess : IDisposable
     }
 
     /// <summary>Runs a <c>paxos</c> client command to its end (30 s at most); returns its output (stdout and stderr as they came); asserts its exit code.</summary>
-    public static async Task<string> RunAsync(int expectedExitCode, params string[] arguments)
+    public static Task<string> RunAsync(int expectedExitCode, params string[] arguments) => RunInAsync(null, expectedExitCode, arguments);
+
+    /// <summary>As <see cref="RunAsync"/>, in <paramref name="workingDirectory"/> (null: this process's).</summary>
+    public static async Task<string> RunInAsync(string? workingDirectory, int expectedExitCode, params string[] arguments)
     {
-        using var process = Start(arguments);
+        using var process = Start(arguments, workingDirectory: workingDirectory);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(expectedExitCode == process.ExitCode, $"paxos {string.Join(' ', arguments)} exited with {process.ExitCode}: {process.Output}");
@@ -114,6 +117,41 @@ internal sealed class NodeProcess : IDisposable
         }
         string[] lines = output.Split('\n');
         return $"pid {Pid} {reason}; the last lines of its output:\n{string.Join('\n', lines[Math.Max(0, lines.Length - 40)..])}";
+    }
+
+    /// <summary>Waits until <paramref name="port"/> on loopback accepts connections (30 s at most); fails at once if the process exits.</summary>
+    public async Task WaitListeningAsync(string name, int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (HasExited)
+            {
+                throw new InvalidOperationException($"{name} exited with code {ExitCode}:\n{Output}");
+            }
+            using var client = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await client.ConnectAsync("127.0.0.1", port).ConfigureAwait(false);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds; fails, with the output so far, after <paramref name="within"/> or if this process exits first.</summary>
+    public async Task EventuallyAsync(Func<bool> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time; output so far:\n" + Output);
+            Assert.False(HasExited, "the process exited early:\n" + Output);
+            await Task.Delay(100).ConfigureAwait(false);
+        }
     }
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
