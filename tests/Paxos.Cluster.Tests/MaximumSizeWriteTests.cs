@@ -13,7 +13,7 @@ namespace Paxos.Cluster.Tests;
 /// Writes of the largest value the contract allows (1 MiB; these use 1,048,000 bytes, a little
 /// under it) against 5 real node processes: many of them at once through every node, and the
 /// leader killed while many are in flight. Each test runs for about a minute or less; they carry
-/// the trait Category=MaximumSize, so <c>dotnet test --filter Category=MaximumSize</c> runs them alone.
+/// the trait Category=MaximumSize, left out of the default run (tests/default.runsettings); <c>dotnet test -p:RunSettingsFilePath= --filter Category=MaximumSize</c> runs them.
 /// </summary>
 [Trait("Category", "MaximumSize")]
 public sealed class MaximumSizeWriteTests(ITestOutputHelper output) : IDisposable

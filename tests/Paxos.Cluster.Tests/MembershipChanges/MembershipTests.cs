@@ -7,7 +7,7 @@ namespace Paxos.Cluster.Tests.MembershipChanges;
 /// Membership changes on real processes under a steady write load (CONTRACT.md section 4): grow,
 /// remove the leader, replace a node whose data is gone, shrink; each followed by killing a
 /// minority of the new configuration and writing on. No write may fail, and every acknowledged
-/// write must be readable at the end. The long ones run with <c>--filter Category=Membership</c>;
+/// write must be readable at the end. The long ones run with <c>-p:RunSettingsFilePath= --filter Category=Membership</c>;
 /// one short one (grow 3 to 4) runs by default.
 /// </summary>
 public sealed class MembershipTests(ITestOutputHelper output)
