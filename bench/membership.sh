@@ -11,8 +11,8 @@
 # 3. The same load while 'paxos cluster add' starts node-3 with --join, adds it as a learner, waits
 #    until it has caught up (a snapshot of the whole state, then the log) and promotes it; the add's
 #    wall time is the catch-up time.
-# 4. The same load while the leader is removed ('paxos member remove', which hands leadership over
-#    first).
+# 4. The same load, sent to the nodes that stay, while the leader is removed ('paxos member
+#    remove', which hands leadership over first).
 # Prints one line per phase and the bench's JSON lines into OUT; stops only what it started.
 #
 # Environment (optional): PAXOS_BIN (default: the Release build, built first), BASE (7400), KEYS
@@ -48,8 +48,8 @@ start=$SECONDS
 "$PAXOS_BIN" bench --endpoints "$EP" --workload get --keys "$KEYS" --value-size "$VALUE" --clients 4 --duration 1 --warmup 0 > "$OUT/fill.txt"
 log "filled in $((SECONDS - start)) s"
 
-load() { # name: DUR seconds of 1 KiB puts over the three founders, JSON line into OUT/NAME.json
-  "$PAXOS_BIN" bench --endpoints "$EP" --workload put --keys 1000 --value-size 1024 --clients "$CLIENTS" \
+load() { # name [endpoints]: DUR seconds of 1 KiB puts over the endpoints (default: the founders), JSON line into OUT/NAME.json
+  "$PAXOS_BIN" bench --endpoints "${2:-$EP}" --workload put --keys 1000 --value-size 1024 --clients "$CLIENTS" \
     --duration "$DUR" --warmup 2 --timeout 10 > "$OUT/$1.txt" 2> "$OUT/$1.err"
   grep '^{' "$OUT/$1.txt" > "$OUT/$1.json"
 }
@@ -68,7 +68,10 @@ echo "catch-up: node-3 added, caught up with $((KEYS * VALUE / 1048576)) MiB and
 log "during the add: $(cat "$OUT/during-add.json")"
 
 leader=$("$PAXOS_BIN" leader --endpoints "$EP" | awk '{print $1}')
-load during-remove &
+leader_url=$("$PAXOS_BIN" leader --endpoints "$EP" | awk '{print $2}')
+others=$(echo "$EP,http://127.0.0.1:$((BASE + 3))" | tr ',' '\n' | grep -v "^$leader_url\$" | paste -sd,)
+# The load goes to the nodes that stay: a removed node stops, and a client is given the members.
+load during-remove "$others" &
 BENCH=$!
 sleep 4
 "$PAXOS_BIN" member remove "$leader" --endpoints "$EP" > "$OUT/remove.txt" 2>&1
