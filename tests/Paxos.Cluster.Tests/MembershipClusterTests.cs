@@ -130,7 +130,15 @@ public sealed class MembershipClusterTests(ITestOutputHelper output) : IDisposab
         }
         int leader = await _cluster.WaitForLeaderAsync(Within, down: new HashSet<int> { Joiner });
         await _cluster.KeyValue(leader).PutAsync(new PutRequest { Key = "k", Value = ByteString.CopyFromUtf8("v") }, deadline: Deadline());
+        ulong slot = (await _cluster.StatusAsync(leader)).AppliedIndex;
         int wiped = (leader + 1) % _cluster.Founders;
+
+        // The node to wipe must have taken part: applied the write, and answered heartbeats since. A
+        // node killed before any of its messages reached a peer never took part, and may start again.
+        await EventuallyAsync(async () => (await _cluster.StatusAsync(wiped)).AppliedIndex >= slot
+            ? true
+            : throw new RpcException(new Status(StatusCode.Unavailable, $"node {wiped} has not applied slot {slot} yet")));
+        await Task.Delay(TimeSpan.FromSeconds(1));
         _cluster.Kill(wiped);
         Directory.Delete(_cluster.DataDirectory(wiped), recursive: true);
 
