@@ -1,5 +1,13 @@
 # Shell functions shared by the benchmark scripts (sourced, not run).
 
+# Sets PAXOS_BIN to the Release build of the paxos program (built first), unless it is set already.
+use_release_build() {
+  if [[ -z ${PAXOS_BIN:-} ]]; then
+    dotnet build src/Paxos.Cli -c Release -v q -nologo > /dev/null
+    PAXOS_BIN="$PWD/src/Paxos.Cli/bin/Release/net10.0/paxos"
+  fi
+}
+
 # Stops a process this script started: SIGTERM, up to 20 s to exit, then SIGKILL.
 stop_pid() { # pid
   [[ -n $1 ]] || return 0

@@ -26,13 +26,10 @@ VALUE=${VALUE:-1048576}
 CLIENTS=${CLIENTS:-8}
 DUR=${DUR:-20}
 NODES=3
-if [[ -z ${PAXOS_BIN:-} ]]; then
-  dotnet build src/Paxos.Cli -c Release -v q -nologo > /dev/null
-  PAXOS_BIN="$PWD/src/Paxos.Cli/bin/Release/net10.0/paxos"
-fi
 mkdir -p "$OUT"
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
+use_release_build
 log() { echo "[membership] $*" >&2; }
 WORK=$(mktemp -d -t paxos-membership.XXXXXX)
 PIDS=()

@@ -22,13 +22,10 @@ WU=${WU:-10}
 DUR=${DUR:-12}
 PERF=${PERF:-0}
 NODES=5
-if [[ -z ${PAXOS_BIN:-} ]]; then
-  dotnet build src/Paxos.Cli -c Release -v q -nologo > /dev/null
-  PAXOS_BIN="$PWD/src/Paxos.Cli/bin/Release/net10.0/paxos"
-fi
 mkdir -p "$OUT"
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
+use_release_build
 log() { echo "[one-client] $*" >&2; }
 WORK=$(mktemp -d -t paxos-one-client.XXXXXX)
 PIDS=()

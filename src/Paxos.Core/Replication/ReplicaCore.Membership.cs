@@ -226,7 +226,14 @@ public sealed partial class ReplicaCore
             }
         }
 
-        chain = longer is null ? [membership] : [.. longer];
+        if (longer is not null)
+        {
+            chain = [.. longer];
+        }
+        else if (chain.Length != 1 || chain[0] != membership)
+        {
+            chain = [membership]; // allocated only when it changes: this runs after every input
+        }
         Invariant.Check(chain[0] == membership, "every chain starts with the committed membership");
     }
 
