@@ -37,7 +37,7 @@ internal static partial class FreshStartCheck
     /// <summary>The answer: I have heard from no node at all.</summary>
     public const string NoOne = "no-one";
 
-    private static readonly TimeSpan AskInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan AskInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
 
@@ -54,8 +54,6 @@ internal static partial class FreshStartCheck
         {
             headers.Add("authorization", "Bearer " + token);
         }
-        var channels = others.ToDictionary(node => node, node => PeerChannels.Create(node.Url, options.MaxMessageBytes, secure(node.Id)));
-        try
         {
             DateTime lastLogged = DateTime.UtcNow;
             while (pending.Count > 0 && fresh < majority)
@@ -64,7 +62,10 @@ internal static partial class FreshStartCheck
                 {
                     try
                     {
-                        using var call = new PaxosService.PaxosServiceClient(channels[node]).GetStatusAsync(new GetStatusRequest(), headers, DateTime.UtcNow + AskTimeout, cancellationToken);
+                        // A channel per question: one whose first connection failed (the peer not yet up) would
+                        // wait out gRPC's reconnect backoff, and the peer may be gone again by then.
+                        using var channel = PeerChannels.Create(node.Url, options.MaxMessageBytes, secure(node.Id));
+                        using var call = new PaxosService.PaxosServiceClient(channel).GetStatusAsync(new GetStatusRequest(), headers, DateTime.UtcNow + AskTimeout, cancellationToken);
                         await call.ResponseAsync.ConfigureAwait(false);
                         switch ((await call.ResponseHeadersAsync.ConfigureAwait(false)).GetValue(HeardHeader))
                         {
@@ -96,13 +97,6 @@ internal static partial class FreshStartCheck
                 }
             }
             return null;
-        }
-        finally
-        {
-            foreach (var channel in channels.Values)
-            {
-                channel.Dispose();
-            }
         }
     }
 
