@@ -19,7 +19,7 @@ namespace Paxos.Node.Replication;
 public sealed partial class ReplicaDriver : IAsyncDisposable
 {
     private const int InputCapacity = 65_536;
-    private const int MaxInputsPerRound = 8_192;
+    internal const int MaxInputsPerRound = 8_192;
 
     private readonly ReplicaNode _node;
     private readonly IAsyncDisposable _peers;
@@ -33,6 +33,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private Task? _clock;
     private int _tickPending;
     private volatile ReplicaStatus _status;
+    private TaskCompletionSource _leaderKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<string>? _removed;
 
     /// <param name="node">The replica, recovered (<see cref="ReplicaNode.Open"/>); the driver owns it from now on.</param>
@@ -55,6 +56,24 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     /// <summary>The node's current view: role, ballot, leader, commit and applied slot. Safe from any thread.</summary>
     public ReplicaStatus Status => _status;
+
+    /// <summary>
+    /// Waits until some node is known to lead (possibly this one) and returns it; signalled by the loop
+    /// the round a leader becomes known, not polled.
+    /// </summary>
+    public async Task<int> WaitForLeaderAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task known = Volatile.Read(ref _leaderKnown).Task; // read before the status: the loop writes the status before it signals
+            int leader = _status.LeaderId;
+            if (leader >= 0)
+            {
+                return leader;
+            }
+            await known.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Starts the loop and the clock; once.</summary>
     public void Start()
@@ -168,6 +187,17 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
     }
 
+    /// <summary>Makes <paramref name="status"/> the one readers see, and wakes those waiting for a leader once one is known.</summary>
+    private void Publish(ReplicaStatus status)
+    {
+        bool leaderWasUnknown = _status.LeaderId < 0;
+        _status = status;
+        if (leaderWasUnknown && status.LeaderId >= 0)
+        {
+            Interlocked.Exchange(ref _leaderKnown, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+    }
+
     private async Task RunAsync()
     {
         var reader = _inputs.Reader;
@@ -184,7 +214,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                     input.HandTo(_node);
                 }
                 _node.RunRound();
-                _status = _node.Status(Stopwatch.GetTimestamp());
+                Publish(_node.Status(Stopwatch.GetTimestamp()));
                 if (_status.IsRemoved && _removed is { } removed)
                 {
                     removed($"node {_node.NodeId} was removed from the cluster at slot {_status.Membership.Slot}");

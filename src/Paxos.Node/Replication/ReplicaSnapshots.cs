@@ -46,11 +46,23 @@ public sealed class ReplicaSnapshots(SnapshotStore store)
     }
 
     /// <summary>
-    /// Starts receiving a snapshot sent by the leader; hand it to the replica node, which restores it and only then commits it.
-    /// Throws <see cref="InvalidDataException"/> if the metadata does not parse or its membership is invalid or newer than <paramref name="slot"/>.
+    /// Starts receiving a snapshot sent by the leader; check its content with <see cref="CheckReceived"/> once it is all
+    /// written, then hand it to the replica node, which restores it and only then commits it. Throws
+    /// <see cref="InvalidDataException"/> if the metadata does not match the checksum its sender gave (if it gave
+    /// one), does not parse, or names a membership that is invalid or newer than <paramref name="slot"/>.
     /// </summary>
-    public SnapshotWriter BeginReceive(ulong slot, ReadOnlySpan<byte> metadata)
+    public SnapshotWriter BeginReceive(ulong slot, ReadOnlySpan<byte> metadata) => BeginReceive(slot, metadata, metadataCrc: null);
+
+    /// <inheritdoc cref="BeginReceive(ulong, ReadOnlySpan{byte})"/>
+    /// <param name="slot">The last slot the snapshot covers.</param>
+    /// <param name="metadata">The snapshot's metadata.</param>
+    /// <param name="metadataCrc">The CRC-32C of the metadata, as its sender computed it; null from a sender too old to give one.</param>
+    public SnapshotWriter BeginReceive(ulong slot, ReadOnlySpan<byte> metadata, uint? metadataCrc)
     {
+        if (metadataCrc is { } expected && !PlantTrustTransfer && Crc32C.Compute(metadata) != expected)
+        {
+            throw new InvalidDataException($"the snapshot at slot {slot} arrived with metadata that does not match its sender's checksum");
+        }
         if (metadata.Length > OldMetadataSize)
         {
             DecodeMembership(slot, metadata);
@@ -61,6 +73,24 @@ public sealed class ReplicaSnapshots(SnapshotStore store)
         }
         return store.BeginWrite(checked((long)slot), metadata);
     }
+
+    /// <summary>
+    /// Checks a received snapshot's content against the checksum its sender read from its own snapshot file
+    /// (<paramref name="contentCrc"/>; null from a sender too old to give one), so that bytes damaged on the way
+    /// are refused rather than restored: the receiver's file gets a checksum of its own, of whatever arrived.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The content does not match.</exception>
+    public void CheckReceived(SnapshotWriter received, uint? contentCrc)
+    {
+        ArgumentNullException.ThrowIfNull(received);
+        if (contentCrc is { } expected && !PlantTrustTransfer && received.ContentCrc != expected)
+        {
+            throw new InvalidDataException($"the snapshot at slot {received.Index} arrived with {received.ContentLength} content bytes that do not match its sender's checksum");
+        }
+    }
+
+    /// <summary>Test hook (the simulator's planted bug): received snapshots are not checked against their sender's checksums.</summary>
+    internal bool PlantTrustTransfer { get; init; }
 
     /// <summary>Restores <paramref name="stateMachine"/> from <paramref name="reader"/>; an old snapshot's membership is <paramref name="founding"/>.</summary>
     /// <exception cref="SnapshotCorruptionException">The metadata does not parse.</exception>
@@ -84,7 +114,7 @@ public sealed class ReplicaSnapshots(SnapshotStore store)
 
     /// <summary>
     /// Restores <paramref name="stateMachine"/> from a received snapshot that is not committed yet (its metadata
-    /// was checked by <see cref="BeginReceive"/>); an old snapshot's membership is <paramref name="founding"/>.
+    /// was checked by <see cref="BeginReceive(ulong, ReadOnlySpan{byte}, uint?)"/>); an old snapshot's membership is <paramref name="founding"/>.
     /// Throws whatever the state machine throws on content it cannot parse.
     /// </summary>
     internal static SnapshotPoint Restore(IStateMachine stateMachine, SnapshotWriter received, Membership founding)

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Paxos.Core;
 using Paxos.Transport.V1;
 
 namespace Paxos.Node.Replication;
@@ -77,7 +78,12 @@ public sealed partial class SnapshotSender(int self, ReplicaSnapshots snapshots,
                     chunk.FromNode = self;
                     chunk.Index = (ulong)reader.Index;
                     chunk.Metadata = ByteString.CopyFrom(reader.Metadata.Span);
+                    chunk.MetadataCrc = Crc32C.Compute(reader.Metadata.Span);
                     first = false;
+                }
+                if (last)
+                {
+                    chunk.ContentCrc = reader.ContentCrc;
                 }
                 await call.RequestStream.WriteAsync(chunk, stopping).ConfigureAwait(false);
                 if (last)

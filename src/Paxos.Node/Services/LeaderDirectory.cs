@@ -9,8 +9,6 @@ namespace Paxos.Node.Services;
 /// <summary>Where the leader is, and a client to it, for forwarding client calls from a follower; nodes by number, as the applied membership names them.</summary>
 public sealed class LeaderDirectory(MemberDirectory members, ReplicaDriver driver, PeerLinks links)
 {
-    private static readonly TimeSpan LeaderPoll = TimeSpan.FromMilliseconds(25);
-
     /// <summary>This node's number.</summary>
     public int Self => members.Self;
 
@@ -36,18 +34,7 @@ public sealed class LeaderDirectory(MemberDirectory members, ReplicaDriver drive
     public MembershipService.MembershipServiceClient MembershipClient(int node) => new(ChannelTo(node));
 
     /// <summary>Waits until some node is known to lead, or <paramref name="cancellationToken"/> fires.</summary>
-    public async Task<int> WaitForLeaderAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            int leader = driver.Status.LeaderId;
-            if (leader >= 0)
-            {
-                return leader;
-            }
-            await Task.Delay(LeaderPoll, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task<int> WaitForLeaderAsync(CancellationToken cancellationToken) => driver.WaitForLeaderAsync(cancellationToken);
 
     /// <summary>The channel to another member; UNAVAILABLE if this node has no link to it (a member it does not know yet).</summary>
     private GrpcChannel ChannelTo(int node) =>

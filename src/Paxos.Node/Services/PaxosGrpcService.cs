@@ -62,6 +62,14 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         }
         try
         {
+            snapshots.CheckReceived(writer, chunk.HasContentCrc ? chunk.ContentCrc : null);
+        }
+        catch (InvalidDataException e)
+        {
+            throw gate.Refuse(context, PeerRefusal.Malformed, e.Message);
+        }
+        try
+        {
             ulong installed = await replica.InstallReceivedSnapshotAsync(writer, context.CancellationToken).ConfigureAwait(false);
             return new InstallSnapshotResponse { InstalledIndex = installed };
         }
@@ -80,7 +88,7 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         }
         try
         {
-            return snapshots.BeginReceive(first.Index, first.Metadata.Span);
+            return snapshots.BeginReceive(first.Index, first.Metadata.Span, first.HasMetadataCrc ? first.MetadataCrc : null);
         }
         catch (InvalidDataException e)
         {

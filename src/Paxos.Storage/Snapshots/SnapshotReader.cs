@@ -11,12 +11,13 @@ public sealed class SnapshotReader : ISnapshotContent, IDisposable
     private readonly IFileHandle _file;
     private readonly long _contentStart;
 
-    internal SnapshotReader(IFileHandle file, long index, byte[] metadata, long contentLength)
+    internal SnapshotReader(IFileHandle file, long index, byte[] metadata, long contentLength, uint contentCrc)
     {
         _file = file;
         Index = index;
         Metadata = metadata;
         ContentLength = contentLength;
+        ContentCrc = contentCrc;
         _contentStart = SnapshotFormat.HeaderSize + metadata.Length;
     }
 
@@ -31,6 +32,9 @@ public sealed class SnapshotReader : ISnapshotContent, IDisposable
 
     /// <summary>The length of the content in bytes.</summary>
     public long ContentLength { get; }
+
+    /// <summary>The CRC-32C of the content, as the file's header holds it (verified when the snapshot was opened).</summary>
+    public uint ContentCrc { get; }
 
     /// <summary>
     /// Copies content starting at <paramref name="offset"/> into <paramref name="destination"/>; returns how many

@@ -178,7 +178,7 @@ public sealed class SnapshotStore
                 throw new SnapshotCorruptionException(path, $"file is {file.Length} bytes, the header implies {expectedLength}");
             }
             VerifyContent(file, path, SnapshotFormat.HeaderSize + fields.MetadataLength, fields);
-            return new SnapshotReader(file, index, metadata, fields.ContentLength);
+            return new SnapshotReader(file, index, metadata, fields.ContentLength, fields.ContentCrc);
         }
         catch
         {

@@ -42,6 +42,9 @@ public sealed class SnapshotWriter : ISnapshotContent, IDisposable
     /// <summary>How many content bytes have been written so far.</summary>
     public long ContentLength { get; private set; }
 
+    /// <summary>The CRC-32C of the content written so far.</summary>
+    public uint ContentCrc => _contentCrc;
+
     /// <summary>The caller's metadata to be stored with the snapshot.</summary>
     public ReadOnlyMemory<byte> Metadata => _metadata;
 

@@ -160,8 +160,9 @@ internal sealed class LocalReplicas : IDisposable
             var content = new byte[latest.ContentLength];
             latest.ReadContent(0, content);
             var receiving = new ReplicaSnapshots(new SnapshotStore(replicas.SnapshotDirectory(peer)));
-            SnapshotWriter writer = receiving.BeginReceive((ulong)latest.Index, latest.Metadata.Span);
+            SnapshotWriter writer = receiving.BeginReceive((ulong)latest.Index, latest.Metadata.Span, Crc32C.Compute(latest.Metadata.Span));
             writer.Write(content);
+            receiving.CheckReceived(writer, latest.ContentCrc);
             replicas._inFlight.Enqueue((peer, writer));
         }
 
