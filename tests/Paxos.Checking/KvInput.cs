@@ -38,9 +38,9 @@ public sealed record KvInput(KvOperationKind Kind, string Key, string? Value, bo
     /// <inheritdoc/>
     public override string ToString() => Kind switch
     {
-        KvOperationKind.Put => $"Put({Key}, {Value})",
+        KvOperationKind.Put => $"Put({Key}, {KvText.Abbreviate(Value)})",
         KvOperationKind.Get => $"Get({Key})",
         KvOperationKind.Delete => $"Delete({Key})",
-        _ => $"CAS({Key}, {(ExpectAbsent ? "absent" : Expected)} -> {Value})",
+        _ => $"CAS({Key}, {(ExpectAbsent ? "absent" : KvText.Abbreviate(Expected))} -> {KvText.Abbreviate(Value)})",
     };
 }

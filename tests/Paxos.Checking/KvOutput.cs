@@ -28,8 +28,8 @@ public sealed record KvOutput(bool Succeeded, bool Found, string? Value)
     public string Describe(KvOperationKind kind) => kind switch
     {
         KvOperationKind.Put => "ok",
-        KvOperationKind.Get => Found ? $"found {Value}" : "not found",
+        KvOperationKind.Get => Found ? $"found {KvText.Abbreviate(Value)}" : "not found",
         KvOperationKind.Delete => Found ? "existed" : "did not exist",
-        _ => Succeeded ? "swapped" : Found ? $"failed, current {Value}" : "failed, absent",
+        _ => Succeeded ? "swapped" : Found ? $"failed, current {KvText.Abbreviate(Value)}" : "failed, absent",
     };
 }

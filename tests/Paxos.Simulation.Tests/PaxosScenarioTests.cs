@@ -123,8 +123,8 @@ public class PaxosScenarioTests(ITestOutputHelper output)
     /// The planted stale-membership (a candidate that ignores a newer chosen membership a promiser
     /// reports) is found within the stated number of seeds, with membership changes on and pre-votes
     /// off (pre-votes keep most stale nodes from campaigning, which safety must not rely on).
-    /// First failing seed today: 48 with 7 nodes (two values chosen for a slot; with 5 nodes, seed 74,
-    /// as a liveness failure).
+    /// First failing seed today: 44 with 7 nodes (an acceptor reports another value for a chosen slot,
+    /// which trips an invariant of the candidate's).
     /// </summary>
     [Fact]
     public void StaleMembershipIsFoundWithinTheStatedNumberOfSeeds()
@@ -156,7 +156,7 @@ public class PaxosScenarioTests(ITestOutputHelper output)
     /// seeds (3/5/7 nodes), with the simulator running the production node, log and snapshot store:
     /// forget-promise 72 (3 nodes), ignore-accepted 2/9/2, stale-read 2/21/35, ack-before-fsync 1/1/1,
     /// skip-recovery 1/2/3, leave-stranded 1/1/24, install-older-snapshot 2/2/1, forward-twice 2/2/2,
-    /// skip-snapshot-dir-sync 13/13/31. They move with every change to who is sent what when (under
+    /// skip-snapshot-dir-sync 13/13/31, trust-snapshot-in-transit 2/13/13. They move with every change to who is sent what when (under
     /// the simulator's own driver: forget-promise 4/516/148, stale-read 2/10/117). The bugs of the
     /// node and its storage (ack-before-fsync, stale-read, forget-promise, install-older-snapshot,
     /// forward-twice, skip-snapshot-dir-sync) are planted in the production code through
@@ -188,6 +188,9 @@ public class PaxosScenarioTests(ITestOutputHelper output)
     [InlineData(PlantedBug.SkipSnapshotDirSync, 3, 60)]
     [InlineData(PlantedBug.SkipSnapshotDirSync, 5, 60)]
     [InlineData(PlantedBug.SkipSnapshotDirSync, 7, 150)]
+    [InlineData(PlantedBug.TrustSnapshotInTransit, 3, 20)]
+    [InlineData(PlantedBug.TrustSnapshotInTransit, 5, 60)]
+    [InlineData(PlantedBug.TrustSnapshotInTransit, 7, 60)]
     public void PlantedBugIsFoundWithinTheStatedNumberOfSeeds(PlantedBug bug, int nodes, int maxSeeds)
     {
         for (ulong seed = 1; seed <= (ulong)maxSeeds; seed++)
@@ -204,10 +207,13 @@ public class PaxosScenarioTests(ITestOutputHelper output)
         Assert.Fail($"{PlantedBugs.NameOf(bug)} was not found in {maxSeeds} seeds with {nodes} nodes");
     }
 
-    /// <summary>A run did real work: its clients stop early in seeds whose quiet period is idle.</summary>
+    /// <summary>
+    /// A run did real work: its clients stop early in seeds whose quiet period is idle, and a run that
+    /// lost a node for good to a damaged disk has one failure less to spare for the rest of its faults.
+    /// </summary>
     private static void AssertTheClientsWereBusy(ulong seed, SimulationResult result)
     {
-        int expected = PaxosScenario.IdlesTheQuietPeriod(seed) ? 20 : 100;
+        int expected = PaxosScenario.IdlesTheQuietPeriod(seed) ? 20 : result.Events.ContainsKey("starts refused on a damaged disk") ? 50 : 100;
         Assert.True(result.Operations > expected, $"seed {seed}: only {result.Operations} operations");
     }
 

@@ -99,6 +99,48 @@ public class SimClusterTests
     }
 
     [Fact]
+    public void AClockJumpMakesPendingTimersFireThatMuchEarlierOrLater()
+    {
+        _cluster.SetTimer(0, TimeSpan.FromSeconds(5), n => n.Seen.Add($"fired at {_scheduler.Now.TotalSeconds}s"));
+        _cluster.SetTimer(1, TimeSpan.FromSeconds(5), n => n.Seen.Add($"fired at {_scheduler.Now.TotalSeconds}s"));
+        _cluster.SetTimer(2, TimeSpan.FromSeconds(1), n => n.Seen.Add($"fired at {_scheduler.Now.TotalSeconds}s"));
+        _scheduler.RunUntil(TimeSpan.FromSeconds(1.5));
+
+        _cluster.JumpClock(0, TimeSpan.FromSeconds(2));
+        _cluster.JumpClock(1, TimeSpan.FromSeconds(-2));
+        _cluster.JumpClock(2, TimeSpan.FromSeconds(10)); // its timer already fired: nothing changes
+        _scheduler.RunUntil(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["fired at 3s"], _cluster.Node(0)!.Seen);
+        Assert.Equal(["fired at 7s"], _cluster.Node(1)!.Seen);
+        Assert.Equal(["fired at 1s"], _cluster.Node(2)!.Seen);
+    }
+
+    [Fact]
+    public void AProcessThatRefusesToStartStaysDownAndIsCounted()
+    {
+        var scheduler = new EventScheduler();
+        var cluster = new SimCluster<CountingNode>(2, scheduler, new SimRandom(1), new TraceLog(scheduler.Clock), c => c.Disk.Damaged ? null : new CountingNode(c));
+
+        using (IFileHandle file = cluster.Disk(1).OpenFile("/f", FileOpenMode.CreateNew))
+        {
+            file.Write("data"u8, 0);
+            file.FlushToDisk();
+        }
+
+        cluster.Disk(1).SyncDirectory("/");
+        cluster.DamageDisk(1);
+        cluster.Restart(1);
+
+        Assert.True(cluster.IsUp(0));
+        Assert.False(cluster.IsUp(1));
+        Assert.Equal(1, cluster.RefusedStarts);
+        Assert.Equal(1, cluster.Crashes);
+        cluster.Deliver(1, n => n.Seen.Add("never"));
+        Assert.Equal(1, cluster.LostToCrashes);
+    }
+
+    [Fact]
     public void FaultInjectorAppliesPlanFaultsAndTheQuietPeriod()
     {
         var network = new SimNetwork<string>(3, _scheduler, new SimRandom(2), NetworkFaultRates.None);
@@ -117,6 +159,15 @@ public class SimClusterTests
 
         injector.Apply(new ClockDriftFault(1, 0.01));
         Assert.Equal(0.01, _cluster.Clock(1).DriftRate);
+        TimeSpan before = _cluster.Clock(1).Now;
+        injector.Apply(new ClockJumpFault(1, TimeSpan.FromSeconds(3)));
+        Assert.Equal(before + TimeSpan.FromSeconds(3), _cluster.Clock(1).Now);
+        injector.Apply(new SlowDiskFault(1, TimeSpan.FromMilliseconds(7)));
+        Assert.Equal(TimeSpan.FromMilliseconds(7), _cluster.Disk(1).SyncLatency);
+        injector.Apply(new DiskDamageFault(1));
+        Assert.False(_cluster.IsUp(1));
+        injector.Apply(new RestartFault(1));
+        Assert.True(_cluster.IsUp(1));
 
         var plan = FaultPlan.Generate(new SimRandom(3), FaultPlanOptions.For(3));
         injector.Schedule(plan);
@@ -126,8 +177,8 @@ public class SimClusterTests
         Assert.All(Enumerable.Range(0, 3), a => Assert.All(Enumerable.Range(0, 3), b => Assert.True(network.IsConnected(a, b))));
         Assert.Equal(NetworkFaultRates.None, network.Rates);
         int planRecoveries = plan.Faults.Count(f => f.Fault is HealFault or RestartFault or RestartAllFault);
-        Assert.Equal(3 + plan.Faults.Count - planRecoveries, injector.Injected);
-        Assert.Equal(1 + planRecoveries, injector.Recoveries);
+        Assert.Equal(6 + plan.Faults.Count - planRecoveries, injector.Injected);
+        Assert.Equal(2 + planRecoveries, injector.Recoveries);
         Assert.Contains(trace.Lines(), l => l.Contains("QUIET PERIOD", StringComparison.Ordinal));
     }
 }

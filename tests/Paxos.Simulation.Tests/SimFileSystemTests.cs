@@ -146,6 +146,40 @@ public class SimFileSystemTests
         Assert.Equal(18, file.Length);
     }
 
+    [Fact]
+    public void AFlippedBitChangesOneBitOfAStoredFileAndMarksTheDiskDamaged()
+    {
+        var disk = new SimFileSystem(new SimRandom(5));
+        string original = new('a', 300);
+        Append(disk, "/d/wal", original, sync: true);
+        disk.SyncDirectory("/d");
+        disk.Crash(tearLastWrite: false);
+        Assert.False(disk.Damaged);
+
+        string where = disk.FlipStoredBit(new SimRandom(9));
+
+        byte[] damaged = ReadBytes(disk, "/d/wal");
+        int[] changed = [.. Enumerable.Range(0, original.Length).Where(i => damaged[i] != (byte)'a')];
+        Assert.Single(changed);
+        Assert.Equal(1, System.Numerics.BitOperations.PopCount((uint)(damaged[changed[0]] ^ (byte)'a')));
+        Assert.Contains($"byte {changed[0]} of '/d/wal'", where, StringComparison.Ordinal);
+        Assert.True(disk.Damaged);
+        disk.Crash(tearLastWrite: false);
+        Assert.Equal(damaged, ReadBytes(disk, "/d/wal")); // the damage is durable
+    }
+
+    [Fact]
+    public void FileAndDirectoryFsyncsAreCountedApart()
+    {
+        var disk = new SimFileSystem(new SimRandom(1));
+        Append(disk, "/d/a", "x", sync: true);
+        Append(disk, "/d/a", "y", sync: true);
+        disk.SyncDirectory("/d");
+
+        Assert.Equal(2, disk.Syncs);
+        Assert.Equal(1, disk.DirectorySyncs);
+    }
+
     private static void Append(SimFileSystem disk, string path, string text, bool sync)
     {
         using IFileHandle file = disk.OpenFile(path, disk.FileExists(path) ? FileOpenMode.OpenReadWrite : FileOpenMode.CreateNew);
@@ -156,16 +190,13 @@ public class SimFileSystemTests
         }
     }
 
-    private static string Read(SimFileSystem disk, string path)
+    private static byte[] ReadBytes(SimFileSystem disk, string path)
     {
-        if (!disk.FileExists(path))
-        {
-            return "";
-        }
-
         using IFileHandle file = disk.OpenFile(path, FileOpenMode.OpenRead);
         byte[] content = new byte[file.Length];
         file.Read(content, 0);
-        return Encoding.UTF8.GetString(content);
+        return content;
     }
+
+    private static string Read(SimFileSystem disk, string path) => disk.FileExists(path) ? Encoding.UTF8.GetString(ReadBytes(disk, path)) : "";
 }

@@ -8,6 +8,27 @@ public class SimNetworkTests
     private readonly List<(int From, int To, string Message)> _received = [];
 
     [Fact]
+    public void DamageStrikesOnlyMessagesItCanDamageAtTheChosenRate()
+    {
+        SimNetwork<string> network = Create(2, NetworkFaultRates.None);
+        network.CorruptRate = 0.5;
+        network.Damage = (message, _) => message.StartsWith("snapshot", StringComparison.Ordinal) ? message + " (damaged)" : null;
+        for (int i = 0; i < 200; i++)
+        {
+            network.Send(0, 1, $"snapshot {i}");
+            network.Send(0, 1, $"message {i}");
+        }
+
+        _scheduler.RunUntil(TimeSpan.FromSeconds(1));
+
+        int damaged = _received.Count(r => r.Message.EndsWith("(damaged)", StringComparison.Ordinal));
+        Assert.All(_received.Where(r => r.Message.StartsWith("message", StringComparison.Ordinal)), r => Assert.DoesNotContain("damaged", r.Message, StringComparison.Ordinal));
+        Assert.InRange(damaged, 60, 140);
+        Assert.Equal(damaged, network.Counters.Corrupted);
+        Assert.Equal(400, _received.Count);
+    }
+
+    [Fact]
     public void ReliableNetworkDeliversEverythingInFifoOrder()
     {
         SimNetwork<string> network = Create(3, NetworkFaultRates.None);

@@ -1,3 +1,4 @@
+using Paxos.Simulation.Infrastructure;
 using Paxos.Storage.Snapshots;
 
 namespace Paxos.Storage.Tests;
@@ -174,20 +175,20 @@ public sealed class SnapshotStoreTests
     [Fact]
     public void CrashBeforeCommitKeepsTheOldSnapshotAndAfterCommitHasTheNewOne()
     {
-        var fs = new SimulatedFileSystem();
+        var fs = new SimFileSystem(new SimRandom(1));
         const string dir = "/sim/snapshots";
         var store = new SnapshotStore(dir, fs);
         store.Write(5, Metadata, Content(5000, seed: 5));
 
-        SimulatedFileSystem crashedMidWrite;
-        SimulatedFileSystem crashedAfterCommit;
+        SimFileSystem crashedMidWrite;
+        SimFileSystem crashedAfterCommit;
         using (SnapshotWriter writer = store.BeginWrite(9, Metadata))
         {
             writer.Write(Content(5000, seed: 9));
             crashedMidWrite = fs.CrashCopy();
-            int syncs = fs.FileSyncCount;
+            long syncs = fs.Syncs;
             writer.Commit();
-            Assert.Equal(syncs + 1, fs.FileSyncCount);
+            Assert.Equal(syncs + 1, fs.Syncs);
             crashedAfterCommit = fs.CrashCopy();
         }
 

@@ -1,3 +1,4 @@
+using Paxos.Simulation.Infrastructure;
 using System.Buffers.Binary;
 using Paxos.Core;
 using Paxos.Storage.Wal;
@@ -11,14 +12,14 @@ public sealed class WalGroupCommitTests
     [Fact]
     public void FailedFsyncFailsTheSyncAndFaultsTheLog()
     {
-        var fs = new SimulatedFileSystem();
+        var fs = new SimFileSystem(new SimRandom(1));
         using WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs });
         log.Append(1, [1]);
-        fs.BeforeFileSync = () => throw new IOException("disk on fire");
+        fs.BeforeSync = () => throw new IOException("disk on fire");
 
         var error = Assert.Throws<IOException>(log.Sync);
         Assert.Equal("disk on fire", error.Message);
-        fs.BeforeFileSync = null;
+        fs.BeforeSync = null;
         Assert.Same(error, Assert.Throws<IOException>(() => log.Append(1, [2])).InnerException);
         Assert.Throws<IOException>(log.Flush);
         Assert.Throws<IOException>(log.Sync);
@@ -28,11 +29,11 @@ public sealed class WalGroupCommitTests
     [Fact]
     public async Task ACallThatOverlapsAnotherBreaksTheSingleWriterRuleAndThrows()
     {
-        var fs = new SimulatedFileSystem();
+        var fs = new SimFileSystem(new SimRandom(1));
         using WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs });
         using var syncEntered = new ManualResetEventSlim();
         using var releaseSync = new ManualResetEventSlim();
-        fs.BeforeFileSync = () =>
+        fs.BeforeSync = () =>
         {
             syncEntered.Set();
             releaseSync.Wait();
@@ -47,7 +48,7 @@ public sealed class WalGroupCommitTests
         }
         finally
         {
-            fs.BeforeFileSync = null;
+            fs.BeforeSync = null;
             releaseSync.Set();
         }
         await writer.WaitAsync(TimeSpan.FromSeconds(10));
@@ -58,26 +59,26 @@ public sealed class WalGroupCommitTests
     [Fact]
     public void SyncIssuesOneFsyncForAllAppendedRecordsAndNoneWhenNothingIsNew()
     {
-        var fs = new SimulatedFileSystem();
+        var fs = new SimFileSystem(new SimRandom(1));
         using WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs });
-        int before = fs.FileSyncCount;
+        long before = fs.Syncs;
         for (int i = 0; i < 50; i++)
         {
             log.Append(1, CallerPayload(i));
         }
-        Assert.Equal(before, fs.FileSyncCount);
+        Assert.Equal(before, fs.Syncs);
         log.Sync();
-        Assert.Equal(before + 1, fs.FileSyncCount);
+        Assert.Equal(before + 1, fs.Syncs);
         log.Sync();
-        Assert.Equal(before + 1, fs.FileSyncCount);
+        Assert.Equal(before + 1, fs.Syncs);
         Assert.Equal(50, log.DurableSequence);
     }
 
     [Fact]
     public void CrashLosesExactlyTheRecordsNotYetSynced()
     {
-        var fs = new SimulatedFileSystem();
-        SimulatedFileSystem crashed;
+        var fs = new SimFileSystem(new SimRandom(1));
+        SimFileSystem crashed;
         using (WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs, SegmentSize = 512 }))
         {
             for (long i = 1; i <= 40; i++)
@@ -101,9 +102,9 @@ public sealed class WalGroupCommitTests
     [Fact]
     public void FlushedRecordsSurviveAProcessCrashWithoutAnFsyncButNotAPowerLoss()
     {
-        var fs = new SimulatedFileSystem();
-        SimulatedFileSystem processCrashed;
-        SimulatedFileSystem powerLost;
+        var fs = new SimFileSystem(new SimRandom(1));
+        SimFileSystem processCrashed;
+        SimFileSystem powerLost;
         using (WriteAheadLog log = WalTestLog.Open(Dir, out _, new WalOptions { FileSystem = fs }))
         {
             for (long i = 1; i <= 10; i++)
@@ -111,13 +112,13 @@ public sealed class WalGroupCommitTests
                 log.Append(1, WalTestLog.Payload(i, 40));
             }
             log.Sync();
-            int syncs = fs.FileSyncCount;
+            long syncs = fs.Syncs;
             for (long i = 11; i <= 15; i++)
             {
                 log.Append(1, WalTestLog.Payload(i, 40));
             }
             log.Flush();
-            Assert.Equal(syncs, fs.FileSyncCount);
+            Assert.Equal(syncs, fs.Syncs);
             Assert.Equal(10, log.DurableSequence);
             processCrashed = fs.ProcessCrashCopy();
             powerLost = fs.CrashCopy();

@@ -1,3 +1,4 @@
+using Paxos.Simulation.Infrastructure;
 using Paxos.Storage.Wal;
 
 namespace Paxos.Storage.Tests;
@@ -68,10 +69,10 @@ public sealed class WalTruncatePrefixTests
     [Fact]
     public void DeletionsAreDurableAcrossACrash()
     {
-        var fs = new SimulatedFileSystem();
+        var fs = new SimFileSystem(new SimRandom(1));
         var options = new WalOptions { FileSystem = fs, SegmentSize = 1024 };
         const string dir = "/sim/wal";
-        SimulatedFileSystem crashed;
+        SimFileSystem crashed;
         using (WriteAheadLog log = WalTestLog.Open(dir, out _, options))
         {
             for (long i = 1; i <= 200; i++)
@@ -79,9 +80,9 @@ public sealed class WalTruncatePrefixTests
                 log.Append((byte)(i % 7), WalTestLog.Payload(i));
             }
             log.Sync();
-            int directorySyncs = fs.DirectorySyncCount;
+            long directorySyncs = fs.DirectorySyncs;
             Assert.True(log.TruncatePrefix(100) > 0);
-            Assert.Equal(directorySyncs + 1, fs.DirectorySyncCount);
+            Assert.Equal(directorySyncs + 1, fs.DirectorySyncs);
             crashed = fs.CrashCopy();
         }
         List<RecoveredRecord> records = WalTestLog.ReadAll(dir, new WalOptions { FileSystem = crashed, SegmentSize = 1024 });

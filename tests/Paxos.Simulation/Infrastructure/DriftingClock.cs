@@ -2,7 +2,7 @@ namespace Paxos.Simulation.Infrastructure;
 
 /// <summary>
 /// A node's local clock: virtual time seen through a drift rate (0.001 runs 0.1% fast, -0.001 runs
-/// 0.1% slow). Changing the rate never makes the local clock jump or go back.
+/// 0.1% slow). Changing the rate never makes the local clock jump or go back; <see cref="Jump"/> does.
 /// </summary>
 public sealed class DriftingClock
 {
@@ -33,6 +33,9 @@ public sealed class DriftingClock
         _baseVirtual = _clock.Now;
         DriftRate = rate;
     }
+
+    /// <summary>Steps the local clock by <paramref name="delta"/>, forward or back.</summary>
+    public void Jump(TimeSpan delta) => _baseLocal += delta;
 
     /// <summary>The virtual duration that passes while this clock advances by <paramref name="localDuration"/>.</summary>
     public TimeSpan ToVirtual(TimeSpan localDuration) => localDuration / (1 + DriftRate);

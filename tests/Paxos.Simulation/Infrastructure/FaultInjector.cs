@@ -124,6 +124,15 @@ public sealed class FaultInjector<TMessage>
             case DiskFullFault p:
                 _target.FillDisk(p.Node, p.Duration);
                 break;
+            case ClockJumpFault p:
+                _target.JumpClock(p.Node, p.Delta);
+                break;
+            case SlowDiskFault p:
+                _target.SlowDisk(p.Node, p.SyncLatency);
+                break;
+            case DiskDamageFault p:
+                _target.DamageDisk(p.Node);
+                break;
             default:
                 throw new ArgumentException($"unknown fault {fault}", nameof(fault));
         }

@@ -119,3 +119,29 @@ public sealed record DiskFullFault(int Node, TimeSpan Duration) : Fault
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"fill the disk of n{Node} for {Duration.TotalMilliseconds:0} ms");
 }
+
+/// <summary>Step a node's clock: its timers fire that much earlier (forward) or later (back), once.</summary>
+/// <param name="Node">The node.</param>
+/// <param name="Delta">How far, forward (positive) or back.</param>
+public sealed record ClockJumpFault(int Node, TimeSpan Delta) : Fault
+{
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"clock of n{Node} jumps {Delta.TotalMilliseconds:+0;-0} ms");
+}
+
+/// <summary>Make every fsync of a node's disk slow, for the rest of the run.</summary>
+/// <param name="Node">The node.</param>
+/// <param name="SyncLatency">How long each fsync takes.</param>
+public sealed record SlowDiskFault(int Node, TimeSpan SyncLatency) : Fault
+{
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"slow disk on n{Node}: {SyncLatency.TotalMilliseconds:0.0} ms per fsync");
+}
+
+/// <summary>Crash a node and flip one bit of a file on its disk: it must notice when it restarts, or be unharmed by it.</summary>
+/// <param name="Node">The node.</param>
+public sealed record DiskDamageFault(int Node) : Fault
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"crash n{Node} and flip a bit on its disk";
+}

@@ -29,4 +29,13 @@ public interface IFaultTarget
 
     /// <summary>Fills <paramref name="node"/>'s disk for <paramref name="duration"/>.</summary>
     void FillDisk(int node, TimeSpan duration);
+
+    /// <summary>Steps <paramref name="node"/>'s clock by <paramref name="delta"/>: its timers fire that much earlier (forward) or later (back).</summary>
+    void JumpClock(int node, TimeSpan delta);
+
+    /// <summary>Makes every fsync on <paramref name="node"/>'s disk take <paramref name="syncLatency"/>.</summary>
+    void SlowDisk(int node, TimeSpan syncLatency);
+
+    /// <summary>Crashes <paramref name="node"/> (if up) and flips one bit of a file on its disk.</summary>
+    void DamageDisk(int node);
 }

@@ -21,6 +21,9 @@ public sealed class NetworkCounters
     /// <summary>Messages held back by the delay fault.</summary>
     public long Delayed { get; internal set; }
 
+    /// <summary>Messages that arrived damaged.</summary>
+    public long Corrupted { get; internal set; }
+
     /// <summary>Copies lost because the link was cut when sent or when due.</summary>
     public long BlockedByPartition { get; internal set; }
 
@@ -30,6 +33,6 @@ public sealed class NetworkCounters
     /// <summary>Heals that restored links.</summary>
     public long Heals { get; internal set; }
 
-    /// <summary>Faults the network injected: drops, duplicates, reorders, delays and partitions.</summary>
-    public long FaultsInjected => Dropped + Duplicated + Reordered + Delayed + Partitions;
+    /// <summary>Faults the network injected: drops, duplicates, reorders, delays, damage and partitions.</summary>
+    public long FaultsInjected => Dropped + Duplicated + Reordered + Delayed + Corrupted + Partitions;
 }

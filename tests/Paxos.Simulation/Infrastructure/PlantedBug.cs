@@ -38,4 +38,7 @@ public enum PlantedBug
 
     /// <summary>A candidate ignores that a promiser knows a newer chosen membership (<c>ReplicaOptions.PlantStaleMembership</c>).</summary>
     StaleMembership,
+
+    /// <summary>"trust-snapshot-in-transit": a received snapshot is not checked against the checksums its sender gave.</summary>
+    TrustSnapshotInTransit,
 }

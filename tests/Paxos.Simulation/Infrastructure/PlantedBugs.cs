@@ -15,6 +15,7 @@ public static class PlantedBugs
         ("forward-twice", PlantedBug.ForwardTwice),
         ("skip-snapshot-dir-sync", PlantedBug.SkipSnapshotDirSync),
         ("stale-membership", PlantedBug.StaleMembership),
+        ("trust-snapshot-in-transit", PlantedBug.TrustSnapshotInTransit),
     ];
 
     /// <summary>Every accepted name, in documentation order.</summary>

@@ -1,9 +1,10 @@
 namespace Paxos.Simulation.Infrastructure;
 
 /// <summary>
-/// Hosts N node processes of any type in one simulation: starts each from a factory, crashes it
-/// (the object is discarded and its disk loses unsynced writes), restarts it from its disk,
-/// pauses it, and skews its clock. All work for a node goes through <see cref="Deliver"/> or
+/// Hosts N node processes of any type in one simulation: starts each from a factory (which may
+/// refuse, as a process that finds its disk damaged does), crashes it (the object is discarded and
+/// its disk loses unsynced writes), restarts it from its disk, pauses it, skews its clock or makes
+/// it jump, slows its disk and damages it. All work for a node goes through <see cref="Deliver"/> or
 /// <see cref="SetTimer"/>, which drop it while the node is down and hold it back while the node
 /// is paused, so the node type needs no knowledge of faults. A crashed process that is an
 /// <see cref="ISimProcess"/> is told to let go of what it holds, after its disk crashed.
@@ -14,7 +15,9 @@ public sealed class SimCluster<TNode> : IFaultTarget
 {
     private readonly EventScheduler _scheduler;
     private readonly TraceLog _trace;
-    private readonly Func<SimNodeContext, TNode> _start;
+    private readonly Func<SimNodeContext, TNode?> _start;
+    private readonly SimRandom _random;
+    private readonly List<PendingTimer>[] _timers;
     private readonly TNode?[] _nodes;
     private readonly SimFileSystem[] _disks;
     private readonly DriftingClock[] _clocks;
@@ -26,8 +29,8 @@ public sealed class SimCluster<TNode> : IFaultTarget
     /// <param name="scheduler">The simulation's scheduler.</param>
     /// <param name="random">Source of the disks' random streams.</param>
     /// <param name="trace">Where crashes, restarts and pauses are logged.</param>
-    /// <param name="start">Starts a node process (first start or restart from disk).</param>
-    public SimCluster(int nodeCount, EventScheduler scheduler, SimRandom random, TraceLog trace, Func<SimNodeContext, TNode> start)
+    /// <param name="start">Starts a node process (first start or restart from disk); null if it refuses to start.</param>
+    public SimCluster(int nodeCount, EventScheduler scheduler, SimRandom random, TraceLog trace, Func<SimNodeContext, TNode?> start)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nodeCount);
         ArgumentNullException.ThrowIfNull(scheduler);
@@ -43,11 +46,15 @@ public sealed class SimCluster<TNode> : IFaultTarget
         _clocks = new DriftingClock[nodeCount];
         _incarnations = new int[nodeCount];
         _pausedUntil = new TimeSpan[nodeCount];
+        _timers = new List<PendingTimer>[nodeCount];
         for (int i = 0; i < nodeCount; i++)
         {
             _disks[i] = new SimFileSystem(random.Fork());
             _clocks[i] = new DriftingClock(scheduler.Clock);
+            _timers[i] = [];
         }
+
+        _random = random.Fork();
 
         for (int i = 0; i < nodeCount; i++)
         {
@@ -69,6 +76,9 @@ public sealed class SimCluster<TNode> : IFaultTarget
 
     /// <summary>Pauses so far.</summary>
     public long Pauses { get; private set; }
+
+    /// <summary>Starts the node process refused (it found its disk damaged).</summary>
+    public long RefusedStarts { get; private set; }
 
     /// <summary>Deliveries and timers dropped because their node was down or had restarted.</summary>
     public long LostToCrashes { get; private set; }
@@ -115,10 +125,11 @@ public sealed class SimCluster<TNode> : IFaultTarget
     /// Runs <paramref name="action"/> on <paramref name="node"/> after <paramref name="localDelay"/>
     /// of its local clock, unless the process crashes first; held back while it is paused.
     /// </summary>
-    public ScheduledEvent SetTimer(int node, TimeSpan localDelay, Action<TNode> action)
+    public void SetTimer(int node, TimeSpan localDelay, Action<TNode> action)
     {
-        int incarnation = _incarnations[node];
-        return _scheduler.ScheduleAfter(_clocks[node].ToVirtual(localDelay), () => RunOn(node, incarnation, action));
+        var timer = new PendingTimer(_incarnations[node], _clocks[node].Now + localDelay, action);
+        _timers[node].Add(timer);
+        Arm(node, timer);
     }
 
     /// <inheritdoc/>
@@ -155,6 +166,32 @@ public sealed class SimCluster<TNode> : IFaultTarget
     public void SetClockDrift(int node, double rate) => _clocks[node].SetDrift(rate);
 
     /// <inheritdoc/>
+    public void JumpClock(int node, TimeSpan delta)
+    {
+        _clocks[node].Jump(delta);
+        _trace.Add($"n{node}'s clock jumps {delta.TotalMilliseconds:+0;-0} ms");
+        foreach (PendingTimer timer in _timers[node])
+        {
+            timer.Event?.Cancel();
+            Arm(node, timer);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void SlowDisk(int node, TimeSpan syncLatency)
+    {
+        _disks[node].SyncLatency = syncLatency;
+        _trace.Add($"n{node}'s disk takes {syncLatency.TotalMilliseconds:0.0} ms per fsync");
+    }
+
+    /// <inheritdoc/>
+    public void DamageDisk(int node)
+    {
+        Crash(node, tearLastWrite: false);
+        _trace.Add($"n{node}'s disk is damaged while it is down: {_disks[node].FlipStoredBit(_random)}");
+    }
+
+    /// <inheritdoc/>
     public void Pause(int node, TimeSpan duration)
     {
         if (_nodes[node] is null)
@@ -185,7 +222,24 @@ public sealed class SimCluster<TNode> : IFaultTarget
     private void StartProcess(int node)
     {
         _incarnations[node]++;
+        _timers[node].Clear();
         _nodes[node] = _start(new SimNodeContext(node, _incarnations[node], _disks[node], _clocks[node]));
+        if (_nodes[node] is null)
+        {
+            RefusedStarts++;
+            _trace.Add($"n{node} REFUSED TO START (incarnation {_incarnations[node]}): its disk is damaged");
+        }
+    }
+
+    /// <summary>Schedules <paramref name="timer"/> at the virtual time its node's clock reaches its due time (at once if it has).</summary>
+    private void Arm(int node, PendingTimer timer)
+    {
+        TimeSpan remaining = timer.LocalDue - _clocks[node].Now;
+        timer.Event = _scheduler.ScheduleAfter(_clocks[node].ToVirtual(remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining), () =>
+        {
+            _timers[node].Remove(timer);
+            RunOn(node, timer.Incarnation, timer.Action);
+        });
     }
 
     private void RunOn(int node, int incarnation, Action<TNode> action)
@@ -203,5 +257,17 @@ public sealed class SimCluster<TNode> : IFaultTarget
         }
 
         action(process);
+    }
+
+    /// <summary>A timer of a node's process: due at a time of the node's local clock.</summary>
+    private sealed class PendingTimer(int incarnation, TimeSpan localDue, Action<TNode> action)
+    {
+        public int Incarnation { get; } = incarnation;
+
+        public TimeSpan LocalDue { get; } = localDue;
+
+        public Action<TNode> Action { get; } = action;
+
+        public ScheduledEvent? Event { get; set; }
     }
 }

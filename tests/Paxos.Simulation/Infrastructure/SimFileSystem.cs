@@ -15,6 +15,9 @@ namespace Paxos.Simulation.Infrastructure;
 /// with <see cref="IOException"/>: they belonged to the process that died. Injected faults throw
 /// <see cref="SimDiskFaultException"/>: <see cref="FailNextSync"/> fails the next fsync (its changes
 /// stay unsynced), and while <see cref="Full"/> a write that would grow a file fails.
+/// <see cref="FlipStoredBit"/> damages what is stored (a bad sector, a bit rot), and
+/// <see cref="SyncLatency"/> says how long each fsync takes (the disk itself does not wait: the
+/// process that called it is held back for that long by its host).
 /// </summary>
 public sealed class SimFileSystem : IFileSystem
 {
@@ -23,7 +26,7 @@ public sealed class SimFileSystem : IFileSystem
 
     private readonly SimRandom _random;
     private SortedDictionary<string, SimFile> _entries = new(StringComparer.Ordinal);
-    private readonly SortedDictionary<string, SimFile> _durableEntries = new(StringComparer.Ordinal);
+    private SortedDictionary<string, SimFile> _durableEntries = new(StringComparer.Ordinal);
     private long _writeSequence;
     private int _generation;
     private int? _failSyncOfGeneration;
@@ -41,6 +44,15 @@ public sealed class SimFileSystem : IFileSystem
     /// <summary>File fsyncs so far.</summary>
     public long Syncs { get; private set; }
 
+    /// <summary>Directory fsyncs so far.</summary>
+    public long DirectorySyncs { get; private set; }
+
+    /// <summary>How long each fsync (of a file or a directory) takes; zero for a fast disk.</summary>
+    public TimeSpan SyncLatency { get; set; }
+
+    /// <summary>True once <see cref="FlipStoredBit"/> damaged this disk: the process may then rightly refuse to start on it.</summary>
+    public bool Damaged { get; private set; }
+
     /// <summary>Crashes so far.</summary>
     public long Crashes { get; private set; }
 
@@ -49,6 +61,9 @@ public sealed class SimFileSystem : IFileSystem
     /// <see cref="IFileHandle.Reserve"/> included) fails, and space is no longer set aside.
     /// </summary>
     public bool Full { get; set; }
+
+    /// <summary>Runs at the start of every file fsync, before anything is made durable (a test's probe: it may throw, or wait).</summary>
+    public Action? BeforeSync { get; set; }
 
     /// <summary>Fails the next fsync of a file by the running process, leaving what it would have made durable unsynced; a crash first cancels it.</summary>
     public void FailNextSync() => _failSyncOfGeneration = _generation;
@@ -109,6 +124,7 @@ public sealed class SimFileSystem : IFileSystem
     /// <inheritdoc />
     public void SyncDirectory(string directory)
     {
+        DirectorySyncs++;
         string parent = Normalized(directory);
         foreach (string path in _durableEntries.Keys.Where(path => Path.GetDirectoryName(path) == parent).ToList())
         {
@@ -120,6 +136,23 @@ public sealed class SimFileSystem : IFileSystem
             _durableEntries[path] = file;
         }
     }
+
+    /// <summary>
+    /// What another process would find on this disk after a power loss now (as <see cref="Crash"/> without
+    /// tearing), as a disk of its own; this one is left as it is, for its process to go on.
+    /// </summary>
+    public SimFileSystem CrashCopy()
+    {
+        SimFileSystem copy = Copy();
+        copy.Crash(tearLastWrite: false);
+        return copy;
+    }
+
+    /// <summary>
+    /// What another process would find on this disk after this one's process died now, the machine still
+    /// up: every write so far, durable or not (the kernel keeps them), as a disk of its own.
+    /// </summary>
+    public SimFileSystem ProcessCrashCopy() => Copy();
 
     /// <summary>Simulates power loss: see the class summary for what survives.</summary>
     public DiskCrashOutcome Crash(bool tearLastWrite)
@@ -161,6 +194,49 @@ public sealed class SimFileSystem : IFileSystem
 
         _entries = new SortedDictionary<string, SimFile>(_durableEntries, StringComparer.Ordinal);
         return new DiskCrashOutcome(lost, lostBytes, tornPath, tornKept);
+    }
+
+    /// <summary>
+    /// Flips one bit at a random offset of a random file that holds data, in what is durable and what
+    /// the process sees (call it while the process is down); returns where, for the trace.
+    /// </summary>
+    public string FlipStoredBit(SimRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        var files = _durableEntries.Where(entry => entry.Value.Durable.Length > 0).ToList();
+        if (files.Count == 0)
+        {
+            return "no file holds data";
+        }
+
+        (string path, SimFile file) = files[random.NextInt(files.Count)];
+        long offset = (long)random.NextUInt64((ulong)file.Durable.Length);
+        int bit = random.NextInt(8);
+        file.FlipBit(offset, bit);
+        Damaged = true;
+        return $"bit {bit} of byte {offset} of '{path}' ({file.Durable.Length} bytes) flipped";
+    }
+
+    /// <summary>An independent copy of this disk: each file's visible, durable and unsynced state, and which entries are durable.</summary>
+    private SimFileSystem Copy()
+    {
+        var files = new Dictionary<SimFile, SimFile>();
+        SimFile CopyOf(SimFile file)
+        {
+            if (!files.TryGetValue(file, out SimFile? copy))
+            {
+                copy = file.Copy();
+                files[file] = copy;
+            }
+
+            return copy;
+        }
+
+        var disk = new SimFileSystem(_random.Fork());
+        disk._entries = new SortedDictionary<string, SimFile>(_entries.ToDictionary(e => e.Key, e => CopyOf(e.Value)), StringComparer.Ordinal);
+        disk._durableEntries = new SortedDictionary<string, SimFile>(_durableEntries.ToDictionary(e => e.Key, e => CopyOf(e.Value)), StringComparer.Ordinal);
+        disk._writeSequence = _writeSequence;
+        return disk;
     }
 
     /// <summary>A directory as <see cref="Path.GetDirectoryName(string)"/> names it: no trailing separator, except the root's.</summary>
@@ -212,6 +288,21 @@ public sealed class SimFileSystem : IFileSystem
             long kept = chosen == 0 ? 0 : firstBoundary + ((chosen - 1) * (long)SectorSize) - last.Offset;
             Durable.Write(data.AsSpan(0, (int)kept), last.Offset);
             return (kept, data.Length - kept);
+        }
+
+        /// <summary>An independent copy.</summary>
+        public SimFile Copy()
+        {
+            var copy = new SimFile { Visible = Visible.Clone(), Durable = Durable.Clone() };
+            copy.Pending.AddRange(Pending);
+            return copy;
+        }
+
+        /// <summary>Flips a bit of the durable bytes and of what the process sees alike.</summary>
+        public void FlipBit(long offset, int bit)
+        {
+            Durable.FlipBit(offset, bit);
+            Visible.FlipBit(offset, bit);
         }
 
         /// <summary>After a crash: the process sees what was durable.</summary>
@@ -285,6 +376,19 @@ public sealed class SimFileSystem : IFileSystem
 
         public void Reserve(long length) => Length = Math.Max(Length, length);
 
+        public void FlipBit(long offset, int bit)
+        {
+            if (offset >= Length)
+            {
+                return;
+            }
+
+            Span<byte> one = stackalloc byte[1];
+            Read(one, offset);
+            one[0] ^= (byte)(1 << bit);
+            Write(one, offset);
+        }
+
         public FileImage Clone() => new() { _bytes = _bytes.AsSpan(0, _stored).ToArray(), _stored = _stored, Length = Length };
     }
 
@@ -310,6 +414,7 @@ public sealed class SimFileSystem : IFileSystem
         public void FlushToDisk()
         {
             SimFile target = Alive();
+            fs.BeforeSync?.Invoke();
             fs.Syncs++;
             if (fs._failSyncOfGeneration == generation)
             {

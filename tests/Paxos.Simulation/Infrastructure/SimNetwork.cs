@@ -4,7 +4,7 @@ namespace Paxos.Simulation.Infrastructure;
 /// A simulated network between nodes 0..N-1 that delivers messages through the
 /// <see cref="EventScheduler"/>. Each message independently may be dropped, duplicated, delayed or
 /// exempted from FIFO order, with the probabilities in <see cref="Rates"/>, drawn from the
-/// network's own <see cref="SimRandom"/>. Partitions cut directed links; a message is lost if its
+/// network's own <see cref="SimRandom"/>; some may arrive damaged (<see cref="CorruptRate"/>). Partitions cut directed links; a message is lost if its
 /// link is cut when it is sent or when it is due. A node always reaches itself.
 /// </summary>
 /// <typeparam name="TMessage">The protocol's message type.</typeparam>
@@ -47,6 +47,12 @@ public sealed class SimNetwork<TMessage>
 
     /// <summary>Fault rates applied to messages sent from now on.</summary>
     public NetworkFaultRates Rates { get; set; }
+
+    /// <summary>Probability that a message <see cref="Damage"/> can damage arrives damaged (every copy of it).</summary>
+    public double CorruptRate { get; set; }
+
+    /// <summary>Damages a message, or returns null for one that this network carries intact (e.g. over a checksummed transport).</summary>
+    public Func<TMessage, SimRandom, TMessage?>? Damage { get; set; }
 
     /// <summary>What the network did so far.</summary>
     public NetworkCounters Counters { get; } = new();
@@ -97,6 +103,13 @@ public sealed class SimNetwork<TMessage>
 
             due = due < _lastFifoDelivery[from, to] ? _lastFifoDelivery[from, to] : due;
             _lastFifoDelivery[from, to] = due;
+        }
+
+        if (CorruptRate > 0 && Damage is not null && _random.Chance(CorruptRate) && Damage(message, _random) is { } damaged)
+        {
+            Counters.Corrupted++;
+            message = damaged;
+            notes += " [corrupted]";
         }
 
         Schedule(from, to, message, due, text);

@@ -49,9 +49,9 @@ internal static class KvTranslation
         KeyValueCommand command = KeyValueCommandCodec.Decode(encoded);
         string what = command switch
         {
-            PutCommand p => $"Put({p.Key}, {Text(p.Value.Span)})",
+            PutCommand p => $"Put({p.Key}, {KvText.Abbreviate(Text(p.Value.Span))})",
             DeleteCommand d => $"Delete({d.Key})",
-            CompareAndSwapCommand c => $"CAS({c.Key}, {(c.ExpectAbsent ? "absent" : Text(c.ExpectedValue.Span))} -> {Text(c.NewValue.Span)})",
+            CompareAndSwapCommand c => $"CAS({c.Key}, {(c.ExpectAbsent ? "absent" : KvText.Abbreviate(Text(c.ExpectedValue.Span)))} -> {KvText.Abbreviate(Text(c.NewValue.Span))})",
             _ => command.GetType().Name,
         };
         return $"{command.ClientId}#{command.RequestId} {what}";

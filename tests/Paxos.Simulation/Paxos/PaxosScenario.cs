@@ -15,14 +15,18 @@ namespace Paxos.Simulation.Paxos;
 /// symmetric, one-way, isolate-the-leader and minority/majority partitions; crashes and restarts of
 /// single nodes and of all nodes with disks that lose unsynced writes and tear the last one; failed
 /// fsyncs and full disks (<see cref="ScheduleDiskFaults"/>); clock drift; pauses longer than a
-/// lease), then a quiet period. The core's limits vary per seed
+/// lease; and in some seeds (<see cref="ScheduleRareFaults"/>) one slow disk, clock jumps, a bit
+/// flipped on a disk, snapshots damaged on their way; and in one seed in ten values of the
+/// contract's maximum size (<see cref="WritesMaximumSizeValues"/>)),
+/// then a quiet period. The core's limits vary per seed
 /// (<see cref="ReplicaTuning"/>). Checks: agreement and applied prefixes (<see cref="SafetyMonitor"/>,
 /// as the run goes), the core's own invariants (reported by the node that hit one),
 /// linearizability of the client history (which ends with a read of every key, so a lost
 /// acknowledged write is caught), and liveness: every operation invoked from
 /// <see cref="LivenessGrace"/> into the quiet period completes within <see cref="SimClient.GiveUpAfter"/>,
 /// and by the end of the run every replica has applied the same prefix and holds no accepted entry
-/// past it (in every fourth seed the clients stop when the faults do, so the quiet period is idle).
+/// past it, and the replicas that applied the same slots hold the same data (in every fourth seed
+/// the clients stop when the faults do, so the quiet period is idle).
 /// With membership changes, the last two nodes start as joiners and nodes are added, promoted and
 /// removed while the faults run (<see cref="ScheduleMembershipChanges"/>); convergence is then
 /// required of the final membership's members.
@@ -53,6 +57,12 @@ public static class PaxosScenario
     /// </summary>
     public static bool IdlesTheQuietPeriod(ulong seed) => seed % 4 == 0;
 
+    /// <summary>
+    /// True for one seed in ten: its clients write values of the contract's maximum size (1 MiB) now
+    /// and then. Decided by the seed alone, so that no other choice of the run moves.
+    /// </summary>
+    public static bool WritesMaximumSizeValues(ulong seed) => seed / 4 % 10 == 7;
+
     /// <summary>Runs one seed; on failure, replays it with every message traced up to the violation.</summary>
     public static SimulationResult Run(SimulationRunOptions options)
     {
@@ -82,7 +92,10 @@ public static class PaxosScenario
             failure,
             trace,
             run.World.CompletedTransfers,
-            run.World.CompletedMembershipChanges);
+            run.World.CompletedMembershipChanges)
+        {
+            Events = Events(run.World),
+        };
     }
 
     /// <summary>
@@ -108,7 +121,7 @@ public static class PaxosScenario
     }
 
     /// <summary>
-    /// Every 200 to 1,000 ms until the faults stop, a membership change is asked of a node that
+    /// Every 100 to 600 ms until the faults stop, a membership change is asked of a node that
     /// believes it leads (or of a random node, which refuses): add the next joiner as a learner,
     /// promote a learner, or remove a member (a learner, or a voter while at least three remain, so
     /// that the faults of the plan can be survived). Removed nodes keep running, as a node cut off
@@ -116,7 +129,7 @@ public static class PaxosScenario
     /// </summary>
     private static void ScheduleMembershipChanges(PaxosWorld world, SimRandom random, TimeSpan until)
     {
-        for (TimeSpan at = TimeSpan.FromMilliseconds(random.NextInt(200, 1000)); at < until; at += TimeSpan.FromMilliseconds(random.NextInt(200, 1000)))
+        for (TimeSpan at = TimeSpan.FromMilliseconds(random.NextInt(100, 600)); at < until; at += TimeSpan.FromMilliseconds(random.NextInt(100, 600)))
         {
             int roll = random.NextInt(100);
             int pick = random.NextInt(Membership.MaxNumbers);
@@ -187,6 +200,83 @@ public static class PaxosScenario
         }
     }
 
+    /// <summary>
+    /// Faults that only some seeds get, each chosen from its own draw so that the others' schedules
+    /// stay as they were: one slow disk (every fsync 1 to 40 ms) for the whole run; one to three clock
+    /// jumps of 50 ms to 3 s forward or back; a bit flipped on the disk of a crashed node, which must
+    /// refuse to start if a checksum finds it (without membership changes, where every node but one
+    /// always suffices); snapshots damaged on their way, each with probability 5 to 50% until the
+    /// quiet period (always 50%, with isolations that make nodes need snapshots, when a transfer's
+    /// checksums are planted away). A planted bug whose <see cref="PlantBias"/> crafts an interleaving
+    /// runs it without them: random faults on top would break the interleaving it needs.
+    /// </summary>
+    private static void ScheduleRareFaults(PaxosWorld world, FaultInjector<PeerPacket> injector, SimRandom random, TimeSpan quietFrom, SimulationRunOptions options, bool craftedSchedule)
+    {
+        if (craftedSchedule)
+        {
+            world.Trace.Add("the planted bug's crafted schedule runs without the rarer faults");
+            return;
+        }
+
+        var faults = new List<ScheduledFault>();
+        if (random.Chance(0.25))
+        {
+            faults.Add(new(TimeSpan.Zero, new SlowDiskFault(random.NextInt(world.NodeCount), random.NextDuration(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(40)))));
+        }
+
+        if (random.Chance(0.3))
+        {
+            for (int i = random.NextInt(1, 4); i > 0; i--)
+            {
+                TimeSpan jump = random.NextDuration(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(3));
+                faults.Add(new(random.NextDuration(TimeSpan.Zero, quietFrom), new ClockJumpFault(random.NextInt(world.NodeCount), random.Chance(0.5) ? jump : -jump)));
+            }
+        }
+
+        if (!options.MembershipChanges && random.Chance(0.2))
+        {
+            int node = random.NextInt(world.NodeCount);
+            TimeSpan at = random.NextDuration(TimeSpan.FromMilliseconds(500), quietFrom * 2 / 3);
+            faults.Add(new(at, new DiskDamageFault(node)));
+            faults.Add(new(at + random.NextDuration(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(500)), new RestartFault(node)));
+        }
+
+        bool trustPlanted = options.Bug == PlantedBug.TrustSnapshotInTransit;
+        if (trustPlanted || random.Chance(0.3))
+        {
+            world.PeerNetwork.CorruptRate = trustPlanted ? 0.5 : random.NextDouble(0.05, 0.5);
+            world.PeerNetwork.Damage = (packet, damage) => packet is SnapshotPacket snapshot && (snapshot.Content.Length > 0 || snapshot.Metadata.Length > 0) ? snapshot.Damaged(damage) : null;
+            world.Scheduler.Schedule(quietFrom, () => world.PeerNetwork.CorruptRate = 0);
+            world.Trace.Add($"snapshots are damaged on their way with probability {world.PeerNetwork.CorruptRate:P0} until the quiet period");
+        }
+
+        if (trustPlanted)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                TimeSpan at = random.NextDuration(TimeSpan.FromSeconds(1), quietFrom - TimeSpan.FromSeconds(2));
+                faults.Add(new(at, new IsolateNodeFault(random.NextInt(world.NodeCount))));
+                faults.Add(new(at + random.NextDuration(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(1500)), new HealFault()));
+            }
+        }
+
+        foreach (ScheduledFault fault in faults)
+        {
+            world.Scheduler.Schedule(fault.At, () =>
+            {
+                world.Count(fault.Fault switch
+                {
+                    SlowDiskFault => "slow disks",
+                    ClockJumpFault => "clock jumps",
+                    DiskDamageFault => "disks damaged",
+                    IsolateNodeFault => "isolations",
+                    _ => "restarts",
+                });
+                injector.Apply(fault.Fault);
+            });
+        }
+    }
+
     private static RunState Simulate(SimulationRunOptions options, bool traceMessages, TimeSpan? until)
     {
         var random = new SimRandom(options.Seed);
@@ -198,6 +288,7 @@ public static class PaxosScenario
         var world = new PaxosWorld(scheduler, trace, random.Fork(), options.Bug, n, ReplicaTuning.Choose(random.Fork()), options.PreVote)
         {
             FoundingNodes = options.MembershipChanges ? Math.Max(1, n - 2) : n,
+            MaximumSizeValues = WritesMaximumSizeValues(options.Seed),
         };
         trace.Add($"core limits: {world.Tuning}");
         TraceLog? messageTrace = traceMessages ? trace : null;
@@ -205,8 +296,12 @@ public static class PaxosScenario
         world.ClientNetwork = new SimNetwork<ClientPacket>(n + Clients, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
         world.Cluster = new SimCluster<SimReplica>(n, scheduler, random.Fork(), trace, context =>
         {
-            var node = new SimReplica(context, world);
-            scheduler.ScheduleAfter(TimeSpan.Zero, () => world.Cluster.Deliver(context.NodeId, started => started.Start()));
+            SimReplica? node = SimReplica.Start(context, world);
+            if (node is not null)
+            {
+                scheduler.ScheduleAfter(TimeSpan.Zero, () => world.Cluster.Deliver(context.NodeId, started => started.Start()));
+            }
+
             return node;
         })
         {
@@ -250,6 +345,7 @@ public static class PaxosScenario
 
         world.ClientNetwork.Rates = plan.NetworkRates;
         scheduler.Schedule(plan.QuietFrom, () => world.ClientNetwork.Rates = NetworkFaultRates.None);
+        ScheduleRareFaults(world, injector, random.Fork(), plan.QuietFrom, options, craftedSchedule: extraFaults.Count > 0);
 
         string? failure = null;
         try
@@ -307,13 +403,34 @@ public static class PaxosScenario
         // added, is told nothing and need not converge.
         Membership? newest = Enumerable.Range(0, world.NodeCount).Select(n => world.Cluster.Node(n)?.Membership)
             .OfType<Membership>().MaxBy(membership => membership.Slot);
-        int[] members = [.. Enumerable.Range(0, world.NodeCount).Where(n => newest is null || newest.IsMember(n))];
+
+        // A node that refused to start on its damaged disk waits for an operator; the others must converge.
+        int[] members = [.. Enumerable.Range(0, world.NodeCount)
+            .Where(n => newest is null || newest.IsMember(n))
+            .Where(n => world.Cluster.IsUp(n) || !world.Cluster.Disk(n).Damaged)];
         ulong[] applied = [.. members.Select(n => world.Cluster.Node(n)?.AppliedSlot ?? 0)];
         ulong[] accepted = [.. members.Select(n => world.Cluster.Node(n)?.LastAcceptedSlot ?? 0)];
-        return applied.Distinct().Count() == 1 && accepted.Max() <= applied[0]
-            ? null
-            : "LIVENESS violated: the replicas did not converge by the end of the quiet period; applied (last accepted) slots: "
+        if (applied.Distinct().Count() != 1 || accepted.Max() > applied[0])
+        {
+            return "LIVENESS violated: the replicas did not converge by the end of the quiet period; applied (last accepted) slots: "
                 + string.Join(", ", applied.Select((slot, i) => $"n{members[i]}={slot} ({accepted[i]})"));
+        }
+
+        string[] digests = [.. members.Select(n => world.Cluster.Node(n)?.StateDigest ?? "down")];
+        return digests.Distinct(StringComparer.Ordinal).Count() == 1
+            ? null
+            : "SAFETY violated: replicas that applied the same slots hold different data:"
+                + string.Concat(digests.Select((digest, i) => $"{Environment.NewLine}  n{members[i]}: {digest}"));
+    }
+
+    private static Dictionary<string, long> Events(PaxosWorld world)
+    {
+        var events = new Dictionary<string, long>(world.Events, StringComparer.Ordinal)
+        {
+            ["snapshots damaged on the way"] = world.PeerNetwork.Counters.Corrupted,
+            ["starts refused on a damaged disk"] = world.Cluster.RefusedStarts,
+        };
+        return events.Where(e => e.Value > 0).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
     }
 
     private static string DescribePlan(FaultPlan plan)

@@ -44,6 +44,12 @@ internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRa
     /// <summary>Membership changes applied where they were asked.</summary>
     public long CompletedMembershipChanges { get; set; }
 
+    /// <summary>Whether clients write values of the contract's maximum size (1 MiB) now and then in this run.</summary>
+    public bool MaximumSizeValues { get; init; }
+
+    /// <summary>How often rarer events happened, by name (see <see cref="Count"/>).</summary>
+    public Dictionary<string, long> Events { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The clients' history, checked for linearizability and liveness after the run.</summary>
     public HistoryRecorder History { get; } = new();
 
@@ -55,6 +61,9 @@ internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRa
 
     /// <summary>The replica processes: crashes, restarts, pauses, clocks and timers.</summary>
     public SimCluster<SimReplica> Cluster { get; set; } = null!;
+
+    /// <summary>Counts one more <paramref name="name"/> event.</summary>
+    public void Count(string name) => Events[name] = Events.GetValueOrDefault(name) + 1;
 
     /// <summary>The client network endpoint of client <paramref name="client"/>.</summary>
     public int ClientEndpoint(int client) => NodeCount + client;

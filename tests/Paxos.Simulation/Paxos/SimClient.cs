@@ -1,4 +1,5 @@
 using Paxos.Checking;
+using Paxos.KeyValue;
 using Paxos.Simulation.Infrastructure;
 
 namespace Paxos.Simulation.Paxos;
@@ -11,7 +12,8 @@ namespace Paxos.Simulation.Paxos;
 /// per-attempt timeout against another replica, and gives up after <see cref="GiveUpAfter"/>, leaving
 /// the outcome unknown. Clients do not crash; their link to the replicas has its own message faults.
 /// Client 0 ends the run with a linearizable read of every key, so a lost acknowledged write shows
-/// up as a linearizability violation.
+/// up as a linearizability violation. In runs with <see cref="PaxosWorld.MaximumSizeValues"/>, a fifth
+/// of the values written are of the contract's maximum size.
 /// </summary>
 internal sealed class SimClient
 {
@@ -183,6 +185,12 @@ internal sealed class SimClient
     {
         string key = $"k{_random.NextInt(Keys)}";
         string value = $"c{Id}.{_requestId + 1}";
+        if (_world.MaximumSizeValues && _random.Chance(0.2))
+        {
+            value = value.PadRight(KeyValueLimits.MaxValueBytes, '.'); // still unique: the padding follows the request id
+            _world.Count("maximum-size writes");
+        }
+
         _lastSeen.TryGetValue(key, out string? seen);
         return _random.NextInt(20) switch
         {

@@ -1,3 +1,4 @@
+using Paxos.Core;
 using Paxos.Core.Replication;
 using Paxos.Node.Replication;
 using Paxos.Storage.Snapshots;
@@ -9,10 +10,10 @@ namespace Paxos.Simulation.Paxos;
 /// an outbox drops them when one alone exceeds the maximum message size
 /// (<see cref="PeerOutbox.FitsAlone"/>); a peer's stream is down while the peer is crashed or cut
 /// off from this node; a snapshot transfer reads the latest snapshot from this node's store and
-/// sends it whole. Every node stays linked to every other: a joiner reaches the cluster before it
+/// sends it whole. Sends go through <c>emit</c>, which holds them until the step's fsyncs are done. Every node stays linked to every other: a joiner reaches the cluster before it
 /// knows the membership, and a removed node keeps sending until it stops.
 /// </summary>
-internal sealed class SimPeers(int self, PaxosWorld world, ReplicaSnapshots snapshots, int maxMessageBytes) : IReplicaPeers
+internal sealed class SimPeers(int self, PaxosWorld world, ReplicaSnapshots snapshots, int maxMessageBytes, Action<Action> emit) : IReplicaPeers
 {
     /// <inheritdoc/>
     public void Send(ReplicaMessage message)
@@ -23,7 +24,8 @@ internal sealed class SimPeers(int self, PaxosWorld world, ReplicaSnapshots snap
             return;
         }
 
-        world.PeerNetwork.Send(self, message.To, new ProtocolPacket(message));
+        var packet = new ProtocolPacket(message);
+        emit(() => world.PeerNetwork.Send(self, message.To, packet));
     }
 
     /// <inheritdoc/>
@@ -44,6 +46,7 @@ internal sealed class SimPeers(int self, PaxosWorld world, ReplicaSnapshots snap
 
         byte[] content = new byte[reader.ContentLength];
         int read = reader.ReadContent(0, content);
-        world.PeerNetwork.Send(self, peer, new SnapshotPacket((ulong)reader.Index, reader.Metadata.ToArray(), content[..read]));
+        var packet = new SnapshotPacket((ulong)reader.Index, reader.Metadata.ToArray(), content[..read], Crc32C.Compute(reader.Metadata.Span), reader.ContentCrc);
+        emit(() => world.PeerNetwork.Send(self, peer, packet));
     }
 }

@@ -2,9 +2,12 @@ using Paxos.Core;
 using Paxos.Core.Replication;
 using Paxos.KeyValue;
 using Paxos.Checking;
+using Paxos.Node.Hosting;
 using Paxos.Node.Replication;
 using Paxos.Simulation.Infrastructure;
+using Paxos.Storage;
 using Paxos.Storage.Snapshots;
+using Paxos.Storage.Wal;
 
 namespace Paxos.Simulation.Paxos;
 
@@ -16,12 +19,17 @@ namespace Paxos.Simulation.Paxos;
 /// after it, in the same step (no threads, tasks or timers). Clients' writes are proposed (a node
 /// that does not lead forwards them to the leader), their reads wait for a read barrier; a restart
 /// opens a new node from exactly what the disk kept. A failed fsync or a full disk stops the node
-/// (it crashes, losing what was unsynced) until the disk works again.
+/// (it crashes, losing what was unsynced) until the disk works again. A slow disk holds the node
+/// back for its fsyncs, and what a step sends leaves only once they are done. A node whose disk was
+/// damaged may refuse to start, or stop, when a checksum finds the damage (and only then).
 /// </summary>
 internal sealed class SimReplica : ISimProcess
 {
     /// <summary>The interval of the core's logical clock, in local time.</summary>
     public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The smallest log segment in runs with values of the contract's maximum size: several such records fit (production's are 64 MiB).</summary>
+    private const int MaximumSizeSegmentBytes = 8 << 20;
 
     private const string SnapshotDirectory = "/data/snapshots";
     private const string LogDirectory = "/data/log";
@@ -31,16 +39,24 @@ internal sealed class SimReplica : ISimProcess
     private readonly KeyValueStateMachine _store = new();
     private readonly ReplicaSnapshots _snapshots;
     private readonly ReplicaNode _node;
+    private readonly List<Action> _outgoing = [];
+    private readonly Queue<Action> _waiting = new();
+    private TimeSpan _busyUntil;
+    private bool _inStep;
+    private bool _tickWaiting;
     private int _transferTo = -1;
 
     /// <summary>Starts a replica process from what <paramref name="context"/>'s disk holds.</summary>
-    public SimReplica(SimNodeContext context, PaxosWorld world)
+    private SimReplica(SimNodeContext context, PaxosWorld world)
     {
         _context = context;
         _world = world;
         SimRandom random = world.Random.Fork();
         ReplicaOptions core = Options(context.NodeId, world);
-        _snapshots = Guard(() => new ReplicaSnapshots(new SnapshotStore(SnapshotDirectory, context.Disk) { PlantSkipRenameSync = world.Bug == PlantedBug.SkipSnapshotDirSync }));
+        _snapshots = Guard(() => new ReplicaSnapshots(new SnapshotStore(SnapshotDirectory, context.Disk) { PlantSkipRenameSync = world.Bug == PlantedBug.SkipSnapshotDirSync })
+        {
+            PlantTrustTransfer = world.Bug == PlantedBug.TrustSnapshotInTransit,
+        });
         _node = Guard(() => ReplicaNode.Open(
             new ReplicaNodeOptions
             {
@@ -53,7 +69,7 @@ internal sealed class SimReplica : ISimProcess
                 SnapshotInterval = (ulong)world.Tuning.SnapshotEverySlots,
                 Tick = TickInterval,
                 Loggers = new TraceLoggerFactory(world.Trace, $"n{context.NodeId}"),
-                LogSegmentBytes = world.Tuning.LogSegmentBytes,
+                LogSegmentBytes = world.MaximumSizeValues ? Math.Max(world.Tuning.LogSegmentBytes, MaximumSizeSegmentBytes) : world.Tuning.LogSegmentBytes,
                 Ids = () => new RunUniqueIds(random.NextUInt64()),
                 TestHooks = new ReplicaTestHooks
                 {
@@ -66,7 +82,7 @@ internal sealed class SimReplica : ISimProcess
                 },
             },
             _snapshots,
-            new SimPeers(context.NodeId, world, _snapshots, core.MaxMessageBytes)));
+            new SimPeers(context.NodeId, world, _snapshots, core.MaxMessageBytes, Emit)));
         world.Trace.Add($"n{Id} starts (incarnation {context.Incarnation}) at applied slot {_node.AppliedSlot}, last accepted slot {_node.LastAcceptedSlot}"
             + (world.Bug == PlantedBug.ForgetPromise ? " (planted forget-promise: its promise recovered as 0.0)" : ""));
     }
@@ -86,7 +102,44 @@ internal sealed class SimReplica : ISimProcess
     /// <summary>True once this replica applied a membership that removed it (a real node then stops).</summary>
     public bool IsRemoved => _node.IsRemoved;
 
+    /// <summary>
+    /// What the state machine holds, rendered whole (every key with its value's checksum, index and
+    /// lease, and the last applied command index), for comparing replicas that applied the same slots.
+    /// </summary>
+    public string StateDigest
+    {
+        get
+        {
+            var text = new System.Text.StringBuilder($"applied command {_store.LastAppliedIndex};");
+            KeyValuePage page = _store.List(string.Empty, string.Empty, int.MaxValue);
+            foreach (KeyValueEntry entry in page.Items)
+            {
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $" {entry.Key}@{entry.Index}:{Crc32C.Compute(entry.Value.Span):X8}/{entry.LeaseId}");
+            }
+
+            return text.ToString();
+        }
+    }
+
     private int Id => _context.NodeId;
+
+    /// <summary>
+    /// Starts a replica process from what <paramref name="context"/>'s disk holds, or returns null if
+    /// the disk was damaged and a checksum found it: the process refuses to start, as the real one does.
+    /// </summary>
+    public static SimReplica? Start(SimNodeContext context, PaxosWorld world)
+    {
+        try
+        {
+            return new SimReplica(context, world);
+        }
+        catch (Exception e) when (FoundDamage(context.Disk, e))
+        {
+            world.Count("damage found by a checksum");
+            world.Trace.Add($"n{context.NodeId} finds its disk damaged: {e.GetType().Name}: {e.Message}");
+            return null;
+        }
+    }
 
     /// <summary>Starts the process's clock.</summary>
     public void Start() => ScheduleTick();
@@ -174,6 +227,8 @@ internal sealed class SimReplica : ISimProcess
         MaxEntriesPerMessage = world.Tuning.MaxEntriesPerMessage,
         MaxCommittedEntriesPerReady = world.Tuning.MaxCommittedEntriesPerReady,
         MaxBatchCommands = world.Tuning.MaxBatchCommands,
+        MaxBatchBytes = MessageBudget.MaxBatchBytes, // the production node's byte limits (NodeOptions.ReplicaOptionsFor)
+        MaxCommandBytes = MessageBudget.LargestCommandBytes,
         SnapshotRetryTicks = 30,
         PreVote = world.PreVote,
         PlantIgnoreAccepted = world.Bug == PlantedBug.IgnoreAccepted,
@@ -184,23 +239,101 @@ internal sealed class SimReplica : ISimProcess
 
     private void ScheduleTick() => _world.Cluster.SetTimer(Id, TickInterval, replica =>
     {
-        replica.Step(replica._node.Tick);
+        if (!replica._tickWaiting)
+        {
+            replica._tickWaiting = replica.IsBusy; // the driver queues at most one tick
+            replica.Step(() =>
+            {
+                replica._tickWaiting = false;
+                replica._node.Tick();
+            });
+        }
+
         replica.ScheduleTick();
     });
 
-    /// <summary>Handles one input, then runs the node's round, as the driver's loop does; a disk that fails stops the node, as it stops the process.</summary>
-    private void Step(Action input) => Guard(() =>
+    /// <summary>True while the node waits for its slow disk's fsyncs.</summary>
+    private bool IsBusy => _world.Scheduler.Now < _busyUntil;
+
+    /// <summary>
+    /// Handles <paramref name="input"/> and runs the node's round, as the driver's loop does; while the
+    /// node waits for its disk, inputs queue, and the next round handles all of them at once (group
+    /// commit), as the driver's loop takes every input waiting in its channel.
+    /// </summary>
+    private void Step(Action input)
     {
+        if (!IsBusy)
+        {
+            Round([input]);
+            return;
+        }
+
+        _waiting.Enqueue(input);
+        if (_waiting.Count == 1)
+        {
+            ScheduleDrain();
+        }
+    }
+
+    private void ScheduleDrain() => _world.Scheduler.Schedule(_busyUntil, () => _world.Cluster.Deliver(Id, replica =>
+    {
+        if (replica != this || _waiting.Count == 0)
+        {
+            return;
+        }
+
+        var inputs = new List<Action>();
+        while (inputs.Count < ReplicaDriver.MaxInputsPerRound && _waiting.TryDequeue(out Action? input))
+        {
+            inputs.Add(input);
+        }
+
+        Round(inputs);
+        if (_waiting.Count > 0)
+        {
+            ScheduleDrain();
+        }
+    }));
+
+    /// <summary>
+    /// Handles <paramref name="inputs"/>, then runs the node's round; a disk that fails, or damage a
+    /// checksum finds, stops the node, as it stops the process. What the round sends leaves once its
+    /// fsyncs are done: at once, or after the slow disk's latency, during which the node is busy.
+    /// </summary>
+    private void Round(List<Action> inputs) => Guard(() =>
+    {
+        SimFileSystem disk = _context.Disk;
+        long syncsBefore = disk.Syncs + disk.DirectorySyncs;
+        _inStep = true;
         try
         {
-            input();
+            foreach (Action input in inputs)
+            {
+                input();
+            }
+
             _node.RunRound();
         }
         catch (SimDiskFaultException e)
         {
+            Flush(TimeSpan.Zero);
             StopOnDiskFault(e);
             return;
         }
+        catch (Exception e) when (FoundDamage(disk, e))
+        {
+            _world.Count("damage found by a checksum");
+            _outgoing.Clear();
+            _world.Trace.Add($"n{Id} STOPS: {e.GetType().Name}: {e.Message}");
+            _world.Cluster.Crash(Id, tearLastWrite: false);
+            return;
+        }
+        finally
+        {
+            _inStep = false;
+        }
+
+        Flush(disk.SyncLatency * (disk.Syncs + disk.DirectorySyncs - syncsBefore));
 
         if (_transferTo >= 0 && _node.Role == ReplicaRole.Follower && _node.LeaderId >= 0)
         {
@@ -219,6 +352,57 @@ internal sealed class SimReplica : ISimProcess
         _world.Trace.Add($"n{Id} STOPS: the replica's log could not be written ({error.Message})");
         _world.Cluster.Crash(Id, tearLastWrite: false);
         RestartWhenTheDiskWorks(_world, Id, _context.Disk);
+    }
+
+    /// <summary>True if <paramref name="error"/> is a checksum's report of damage that <paramref name="disk"/> really has.</summary>
+    private static bool FoundDamage(SimFileSystem disk, Exception error) =>
+        disk.Damaged && error is WalCorruptionException or SnapshotCorruptionException or StorageCorruptionException;
+
+    /// <summary>Sends now, or has a step's sends wait for its sends' fsyncs to be done.</summary>
+    private void Emit(Action send)
+    {
+        if (_inStep)
+        {
+            _outgoing.Add(send);
+        }
+        else
+        {
+            send();
+        }
+    }
+
+    /// <summary>Sends what the step sent, after <paramref name="busy"/> (the step's fsyncs on a slow disk), unless the process dies first.</summary>
+    private void Flush(TimeSpan busy)
+    {
+        if (_outgoing.Count == 0)
+        {
+            return;
+        }
+
+        Action[] sends = [.. _outgoing];
+        _outgoing.Clear();
+        if (busy <= TimeSpan.Zero)
+        {
+            foreach (Action send in sends)
+            {
+                send();
+            }
+
+            return;
+        }
+
+        _busyUntil = _world.Scheduler.Now + busy;
+        int incarnation = _context.Incarnation;
+        _world.Scheduler.ScheduleAfter(busy, () =>
+        {
+            if (_world.Cluster.Incarnation(Id) == incarnation && _world.Cluster.IsUp(Id))
+            {
+                foreach (Action send in sends)
+                {
+                    send();
+                }
+            }
+        });
     }
 
     private static void RestartWhenTheDiskWorks(PaxosWorld world, int node, SimFileSystem disk) =>
@@ -242,28 +426,68 @@ internal sealed class SimReplica : ISimProcess
     /// </summary>
     private void InstallSnapshot(int from, SnapshotPacket packet)
     {
-        using SnapshotWriter writer = _snapshots.BeginReceive(packet.Index, packet.Metadata);
-        writer.Write(packet.Content);
-        _node.InstallSnapshot(writer, new SimReply<ulong>(
-            _ => { },
-            error => _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {error.Message}")));
+        SnapshotWriter writer;
+        try
+        {
+            writer = _snapshots.BeginReceive(packet.Index, packet.Metadata, packet.MetadataCrc);
+        }
+        catch (InvalidDataException e)
+        {
+            _world.Count("damaged snapshots refused");
+            _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {e.Message}");
+            return;
+        }
+
+        using (writer)
+        {
+            writer.Write(packet.Content);
+            try
+            {
+                _snapshots.CheckReceived(writer, packet.ContentCrc);
+            }
+            catch (InvalidDataException e)
+            {
+                _world.Count("damaged snapshots refused");
+                _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {e.Message}");
+                return;
+            }
+
+            _node.InstallSnapshot(writer, new SimReply<ulong>(
+                _ => { },
+                error => _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {error.Message}")));
+        }
     }
 
-    private void Reply(ClientRequest request, Exception error) => Reply(
-        request, error is NotLeaderException ? ClientResponseKind.NotLeader : ClientResponseKind.Retry, null, (error as NotLeaderException)?.LeaderHint);
+    private void Reply(ClientRequest request, Exception error)
+    {
+        if (error is not NotLeaderException)
+        {
+            _world.Trace.Add($"n{Id} fails c{request.Client}'s request {request.RequestId}: {error.GetType().Name}: {error.Message}");
+        }
 
-    private void Reply(ClientRequest request, ClientResponseKind kind, KvOutput? output, int? leaderHint = null) =>
-        _world.ClientNetwork.Send(Id, _world.ClientEndpoint(request.Client), new ClientResponse(request.RequestId, kind, output, leaderHint ?? _node.LeaderId));
+        Reply(request, error is NotLeaderException ? ClientResponseKind.NotLeader : ClientResponseKind.Retry, null, (error as NotLeaderException)?.LeaderHint);
+    }
 
-    /// <summary>Runs <paramref name="step"/>, reporting an invariant violation, or a disk the production code cannot read back, as a safety violation of this node.</summary>
+    private void Reply(ClientRequest request, ClientResponseKind kind, KvOutput? output, int? leaderHint = null)
+    {
+        var response = new ClientResponse(request.RequestId, kind, output, leaderHint ?? _node.LeaderId);
+        Emit(() => _world.ClientNetwork.Send(Id, _world.ClientEndpoint(request.Client), response));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/>, reporting whatever stops the node (an invariant violation, a disk
+    /// the production code cannot read back, any exception the driver would stop on) as a safety
+    /// violation of this node, unless it is a checksum's report of damage done to its disk on purpose.
+    /// </summary>
     private T Guard<T>(Func<T> step)
     {
         try
         {
             return step();
         }
-        catch (Exception e) when (e is InvariantViolationException or IOException)
+        catch (Exception e) when (e is not SafetyViolationException && !FoundDamage(_context.Disk, e))
         {
+            // The driver stops the process on any exception its loop does not expect; the seed fails.
             throw new SafetyViolationException($"n{Id} (incarnation {_context.Incarnation}) stopped: {e.GetType().Name}: {e.Message}");
         }
     }

@@ -17,4 +17,8 @@ public sealed record SimulationResult(
     string? Failure,
     IReadOnlyList<string> Trace,
     long LeaderTransfers = 0,
-    long MembershipChanges = 0);
+    long MembershipChanges = 0)
+{
+    /// <summary>How often rarer events happened in the run (a disk damaged, a snapshot refused, ...), by name.</summary>
+    public IReadOnlyDictionary<string, long> Events { get; init; } = new Dictionary<string, long>();
+}

@@ -27,6 +27,7 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
         var wall = Stopwatch.StartNew();
         long operations = 0;
         long faults = 0;
+        var events = new SortedDictionary<string, long>(StringComparer.Ordinal);
         TimeSpan virtualTime = TimeSpan.Zero;
         long reportEvery = Math.Max(1, options.SeedCount / 10);
         for (long i = 0; i < options.SeedCount; i++)
@@ -36,11 +37,16 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
             operations += result.Operations;
             faults += result.FaultsInjected;
             virtualTime += result.VirtualTime;
+            foreach ((string name, long count) in result.Events)
+            {
+                events[name] = events.GetValueOrDefault(name) + count;
+            }
+
             if (!result.Passed)
             {
                 EndProgress();
                 PrintFailure(options, seed, result);
-                PrintSummary(options, i + 1, i, operations, faults, virtualTime, wall.Elapsed);
+                PrintSummary(options, i + 1, i, operations, faults, events, virtualTime, wall.Elapsed);
                 return ExitFailed;
             }
 
@@ -55,7 +61,7 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
         }
 
         EndProgress();
-        PrintSummary(options, options.SeedCount, options.SeedCount, operations, faults, virtualTime, wall.Elapsed);
+        PrintSummary(options, options.SeedCount, options.SeedCount, operations, faults, events, virtualTime, wall.Elapsed);
         return ExitPassed;
     }
 
@@ -84,12 +90,17 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
         output.WriteLine($"Replay: dotnet run -c Release --project tests/Paxos.Simulation -- --seed {seed} --nodes {options.NodeCount}{plant}{(options.LeaderTransfers ? " --transfers on" : "")}{(options.PreVote ? "" : " --pre-vote off")}{(options.MembershipChanges ? " --membership on" : "")}");
     }
 
-    private void PrintSummary(CommandLineOptions options, long run, long passed, long operations, long faults, TimeSpan virtualTime, TimeSpan wallTime)
+    private void PrintSummary(CommandLineOptions options, long run, long passed, long operations, long faults, SortedDictionary<string, long> events, TimeSpan virtualTime, TimeSpan wallTime)
     {
         output.WriteLine();
         output.WriteLine($"Summary: {run} seeds run (from {options.StartSeed}), {passed} passed, {run - passed} failed; {options.NodeCount} nodes; planted bug: {PlantedBugs.NameOf(options.Bug)}");
         output.WriteLine($"  simulated operations: {operations}");
         output.WriteLine($"  faults injected:      {faults}");
+        if (events.Count > 0)
+        {
+            output.WriteLine($"  rarer events:         {string.Join(", ", events.Select(e => $"{e.Key} {e.Value}"))}");
+        }
+
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  virtual time:         {virtualTime.TotalSeconds:0.0} s"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  wall time:            {wallTime.TotalSeconds:0.0} s"));
         double seconds = Math.Max(wallTime.TotalSeconds, 0.001);
