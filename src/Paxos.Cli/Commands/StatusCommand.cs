@@ -1,13 +1,15 @@
 using System.CommandLine;
-using Grpc.Core;
+using Paxos.Client;
 using Paxos.Node.Configuration;
-using Paxos.Transport.V1;
 
 namespace Paxos.Cli.Commands;
 
 /// <summary><c>paxos status</c>: a table of every node: reachable, role, ballot, leader, commit and applied index.</summary>
 internal static class StatusCommand
 {
+    /// <summary>How long one node may take to answer.</summary>
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(3);
+
     public static Command Create()
     {
         var endpoints = Endpoints.CreateOption();
@@ -23,7 +25,8 @@ internal static class StatusCommand
             {
                 return CliError.Report(CliError.BadUsage, e.Message);
             }
-            var rows = await Task.WhenAll(connection.Urls.Select(url => QueryAsync(connection, url, cancellationToken))).ConfigureAwait(false);
+            await using var client = connection.Client(Deadline);
+            var rows = await Task.WhenAll(client.Endpoints.Select(url => QueryAsync(client, url, cancellationToken))).ConfigureAwait(false);
             Console.WriteLine($"{"NODE",-10} {"URL",-26} {"REACHABLE",-10} {"ROLE",-10} {"BALLOT",-10} {"LEADER",-10} {"COMMIT",8} {"APPLIED",8}");
             foreach (var row in rows)
             {
@@ -34,18 +37,16 @@ internal static class StatusCommand
         return command;
     }
 
-    private static async Task<string> QueryAsync(ClientConnection connection, Uri url, CancellationToken cancellationToken)
+    private static async Task<string> QueryAsync(PaxosClient client, Uri url, CancellationToken cancellationToken)
     {
         string address = url.GetLeftPart(UriPartial.Authority);
-        using var channel = connection.Channel(url);
         try
         {
-            var s = await new PaxosService.PaxosServiceClient(channel).GetStatusAsync(new GetStatusRequest(),
-                deadline: DateTime.UtcNow.AddSeconds(3), cancellationToken: cancellationToken).ConfigureAwait(false);
-            string ballot = $"{s.Ballot?.Round ?? 0}.{s.Ballot?.NodeIndex ?? 0}";
-            return $"{s.NodeId,-10} {address,-26} {"yes",-10} {s.Role,-10} {ballot,-10} {(s.LeaderId.Length == 0 ? "-" : s.LeaderId),-10} {s.CommitIndex,8} {s.AppliedIndex,8}";
+            var s = await client.GetNodeStatusAsync(url, cancellationToken: cancellationToken).ConfigureAwait(false);
+            string ballot = $"{s.BallotRound}.{s.BallotNode}";
+            return $"{s.NodeId,-10} {address,-26} {"yes",-10} {s.Role,-10} {ballot,-10} {s.LeaderId ?? "-",-10} {s.CommitIndex,8} {s.AppliedIndex,8}";
         }
-        catch (RpcException e)
+        catch (PaxosRpcException e)
         {
             return $"{"?",-10} {address,-26} {"no",-10} {"-",-10} {"-",-10} {"-",-10} {"-",8} {"-",8}  ({e.StatusCode})";
         }
