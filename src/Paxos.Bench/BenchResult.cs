@@ -36,8 +36,8 @@ public sealed record BenchResult(
     /// <summary>Successful requests per second of measured time.</summary>
     public double OpsPerSecond => DurationSeconds > 0 ? Math.Round(Ops / DurationSeconds, 1) : 0;
 
-    /// <summary>Bytes of written values per second of measured time, in MiB (0 for reads only).</summary>
-    public double WrittenMiBPerSecond => Math.Round(OpsPerSecond * (1 - ReadRatio) * ValueSize / (1024.0 * 1024.0), 2);
+    /// <summary>Bytes of written values per second of measured time, in MiB (0 for reads only and for keep-alives).</summary>
+    public double WrittenMiBPerSecond => Workload == "keepalive" ? 0 : Math.Round(OpsPerSecond * (1 - ReadRatio) * ValueSize / (1024.0 * 1024.0), 2);
 
     /// <summary>The workload as the report names it, with what tells its variants apart (consistency, read ratio, value size, balance).</summary>
     public string Label => FormattableString.Invariant($"{Workload switch

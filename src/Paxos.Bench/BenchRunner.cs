@@ -52,9 +52,16 @@ internal sealed class BenchRunner
         long measureFrom = start + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency);
         long measureUntil = start + (long)(total.TotalSeconds * Stopwatch.Frequency);
         stop.CancelAfter(total);
+        long allocatedBefore = GC.GetTotalAllocatedBytes();
         var reporter = ProgressLine.RunAsync(counters, settings.Warmup, total, progress, stop.Token);
         await Task.WhenAll(clients.Select((client, worker) => WorkAsync(client, worker, leases, measureFrom, measureUntil, stop.Token))).ConfigureAwait(false);
         await reporter.ConfigureAwait(false);
+        long requests = counters.Completed + counters.Failed;
+        if (requests > 0)
+        {
+            // The whole process's allocations (gRPC's included) over warm-up and measurement: what the client path costs the GC.
+            progress.WriteLine($"allocated {(GC.GetTotalAllocatedBytes() - allocatedBefore) / requests:#,0} bytes per request");
+        }
 
         long end = Math.Min(Stopwatch.GetTimestamp(), measureUntil);
         double measuredSeconds = Math.Max(0, (end - measureFrom) / (double)Stopwatch.Frequency);

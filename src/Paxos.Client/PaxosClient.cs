@@ -332,17 +332,24 @@ public sealed partial class PaxosClient : IAsyncDisposable
                 undeliveredInARow = failure == AttemptFailure.NotDelivered ? undeliveredInARow + 1 : 0;
                 if (_failFast && undeliveredInARow >= _endpoints.Length)
                 {
-                    break;
+                    if (isWrite && maybeDelivered)
+                    {
+                        break; // an earlier attempt may have been applied: the outcome is unknown
+                    }
+                    throw new PaxosNoQuorumException($"{operation} reached no node: none could be connected to ({Tried(last)})", last);
                 }
             }
         }
-        string tried = $"tried {string.Join(", ", _endpoints.Select(e => e.Url))}; last error: {(last is null ? "none (no time for an attempt)" : $"{last.StatusCode} {last.Status.Detail}")}";
         if (isWrite && maybeDelivered)
         {
-            throw new PaxosOutcomeUnknownException($"{operation} was sent but no node confirmed it before the deadline, so it may or may not have been applied ({tried})", last);
+            throw new PaxosOutcomeUnknownException($"{operation} was sent but no node confirmed it before the deadline, so it may or may not have been applied ({Tried(last)})", last);
         }
-        throw new PaxosNoQuorumException($"{operation} did not complete before the deadline: no node could be reached, or none could reach a quorum ({tried})", last);
+        throw new PaxosNoQuorumException($"{operation} did not complete before the deadline: no node could be reached, or none could reach a quorum ({Tried(last)})", last);
     }
+
+    /// <summary>The endpoints and the last error, for a message.</summary>
+    private string Tried(RpcException? last) =>
+        $"tried {string.Join(", ", _endpoints.Select(e => e.Url))}; last error: {(last is null ? "none (no time for an attempt)" : $"{last.StatusCode} {last.Status.Detail}")}";
 
     /// <summary>
     /// Asks endpoint <paramref name="ask"/> who leads and remembers the answer; returns the leader's

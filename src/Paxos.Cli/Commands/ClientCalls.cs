@@ -46,7 +46,7 @@ internal static class ClientCalls
     public static int Report(Exception e) => e switch
     {
         PaxosRefusedException => CliError.Report(CliError.Refused, Reason(e)),
-        PaxosNoQuorumException => CliError.Report(CliError.Unavailable, $"no node answered, or none could reach a quorum: {e.Message}"),
+        PaxosNoQuorumException => CliError.Report(CliError.Unavailable, $"no node answered: {e.Message}"),
         PaxosOutcomeUnknownException => CliError.Report(CliError.Unavailable, e.Message),
         PaxosRpcException when e.InnerException is RpcException inner && ClusterCertificates.IsHandshakeFailure(inner) =>
             CliError.Report(CliError.BadUsage, $"TLS with the node failed (is --cacert the cluster's CA, and --cert one of its?): {inner.Status.Detail}"),
