@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Paxos.Client;
-using Paxos.Node.Configuration;
 
 namespace Paxos.Cli.Commands;
 
@@ -14,26 +13,16 @@ internal static class StatusCommand
     {
         var endpoints = Endpoints.CreateOption();
         var command = new Command("status", "Show every node: reachable, role, ballot, commit index, applied index.") { endpoints };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => ClientCalls.RunAsync(parse.GetValue(endpoints), Deadline, async (client, token) =>
         {
-            ClientConnection connection;
-            try
-            {
-                connection = Endpoints.Resolve(parse.GetValue(endpoints));
-            }
-            catch (ConfigException e)
-            {
-                return CliError.Report(CliError.BadUsage, e.Message);
-            }
-            await using var client = connection.Client(Deadline);
-            var rows = await Task.WhenAll(client.Endpoints.Select(url => QueryAsync(client, url, cancellationToken))).ConfigureAwait(false);
+            var rows = await Task.WhenAll(client.Endpoints.Select(url => QueryAsync(client, url, token))).ConfigureAwait(false);
             Console.WriteLine($"{"NODE",-10} {"URL",-26} {"REACHABLE",-10} {"ROLE",-10} {"BALLOT",-10} {"LEADER",-10} {"COMMIT",8} {"APPLIED",8}");
             foreach (var row in rows)
             {
                 Console.WriteLine(row);
             }
             return rows.Any(r => r.Contains(" yes ", StringComparison.Ordinal)) ? CliError.Ok : CliError.Report(CliError.Unavailable, "no node answered");
-        });
+        }, cancellationToken));
         return command;
     }
 
