@@ -27,6 +27,9 @@
 #   WORKLOAD_FILTER  run only the workloads whose name contains this text (default: all)
 #   WATCHERS         watchers of one prefix in the watch run, with 4 clients writing under it for
 #                    DURATION seconds (default 1000; 0: no watch run)
+#   COORDINATION     1: also the coordination workloads, txn (16 and 64 clients, a key each:
+#                    compare its index, then put) and keepalive (1,000 leases, 64 clients),
+#                    on both clusters (default 0: the matrix is long enough without them)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -51,6 +54,8 @@ NODES=5
 # etcd's own client and a load balancer spread them) is how users load a cluster; client balance
 # (each client keeps one node) is the flattering case, kept beside it. The last one writes values of
 # the contract's maximum size (1,048,000 bytes of value, under 1 MiB with the key) to 50 keys.
+# Entries marked "paxos:" run on Paxos only: leader balance is PaxosClient's leader awareness (writes
+# straight to the leader), which etcd's client has no counterpart of.
 WORKLOADS=(
   "put, 1 client, request balance|--workload put --clients 1 --balance request"
   "put, 1 client, client balance|--workload put --clients 1 --balance client"
@@ -60,7 +65,15 @@ WORKLOADS=(
   "get linearizable, 64 clients, request balance|--workload get --consistency linearizable --clients 64 --balance request"
   "get serializable, 64 clients, request balance|--workload get --consistency serializable --clients 64 --balance request"
   "put 1 MiB values, 16 clients, request balance|--workload put --clients 16 --keys 50 --value-size 1048000 --timeout 30 --balance request"
+  "paxos:put, 64 clients, leader balance|--workload put --clients 64 --balance leader"
 )
+if [[ ${COORDINATION:-0} == 1 ]]; then
+  WORKLOADS+=(
+    "txn, 16 clients, request balance|--workload txn --clients 16 --balance request"
+    "txn, 64 clients, request balance|--workload txn --clients 64 --balance request"
+    "keepalive, 1000 leases, 64 clients, request balance|--workload keepalive --keys 1000 --clients 64 --balance request"
+  )
+fi
 if [[ -n ${WORKLOAD_FILTER:-} ]]; then # e.g. WORKLOAD_FILTER='1 MiB' runs only the workloads whose name contains it
   selected=()
   for entry in "${WORKLOADS[@]}"; do
@@ -105,6 +118,10 @@ warm_up() { # target, endpoints
 run_workloads() { # target, endpoints
   local entry name options out
   for entry in "${WORKLOADS[@]}"; do
+    if [[ $entry == paxos:* ]]; then
+      [[ $1 == paxos ]] || continue
+      entry=${entry#paxos:}
+    fi
     name=${entry%%|*}
     options=${entry#*|}
     log "$1: $name"

@@ -1,27 +1,48 @@
 using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Paxos.Client;
 
 namespace Paxos.Bench;
 
 /// <summary>
-/// The gRPC channels of a run, <see cref="BenchSettings.ChannelCount"/> of them dealt round-robin over
-/// the endpoints (channel <c>c</c> talks to endpoint <c>c mod E</c>), and the per-worker clients on
-/// them. With <see cref="BenchBalance.Client"/>, worker <c>w</c> uses channel <c>w mod count</c> for
-/// every request; with <see cref="BenchBalance.Request"/>, it has one channel to every endpoint and
-/// sends each request to the next endpoint in turn, starting at endpoint <c>w mod E</c>.
+/// The connections of a run, <see cref="BenchSettings.ChannelCount"/> gRPC channels dealt
+/// round-robin over the endpoints (channel <c>c</c> talks to endpoint <c>c mod E</c>), and the
+/// per-worker clients on them.
+/// <para>Paxos: one <see cref="PaxosClient"/> per lane of channels. With <see cref="BenchBalance.Client"/>,
+/// a client of one endpoint per channel, worker <c>w</c> using client <c>w mod count</c> for every
+/// request; with <see cref="BenchBalance.Request"/>, clients of every endpoint with
+/// <see cref="EndpointSelection.RoundRobin"/> (each request to the next endpoint in turn, the leader
+/// never learned); with <see cref="BenchBalance.Leader"/>, the same with
+/// <see cref="EndpointSelection.Leader"/>. Worker <c>w</c> then uses client <c>(w / E) mod lanes</c>.</para>
+/// <para>etcd: worker <c>w</c> uses channel <c>w mod count</c> (client balance) or one channel to
+/// every endpoint, each request to the next one in turn, starting at endpoint <c>w mod E</c>.</para>
 /// </summary>
-internal sealed class BenchConnections : IDisposable
+internal sealed class BenchConnections : IAsyncDisposable
 {
     private readonly BenchSettings settings;
     private readonly BenchDataset data;
     private readonly GrpcChannel[] channels;
     private readonly CallInvoker[] invokers;
+    private readonly PaxosClient[] paxosClients;
+    private readonly List<IAsyncDisposable> checkClients = [];
+    private readonly List<IDisposable> workers = [];
 
     public BenchConnections(BenchSettings settings, BenchDataset data)
     {
         this.settings = settings;
         this.data = data;
+        if (settings.Target is BenchTarget.Paxos)
+        {
+            channels = [];
+            invokers = [];
+            paxosClients = settings.Balance is BenchBalance.Client
+                ? [.. Enumerable.Range(0, settings.ChannelCount).Select(c => Paxos([EndpointOf(c)], EndpointSelection.RoundRobin, $"bench-{Run}-{c}"))]
+                : [.. Enumerable.Range(0, settings.ChannelCount / settings.Endpoints.Count).Select(lane => Paxos(settings.Endpoints,
+                    settings.Balance is BenchBalance.Leader ? EndpointSelection.Leader : EndpointSelection.RoundRobin, $"bench-{Run}-{lane}"))];
+            return;
+        }
+        paxosClients = [];
         channels = new GrpcChannel[settings.ChannelCount];
         invokers = new CallInvoker[channels.Length];
         for (int i = 0; i < channels.Length; i++)
@@ -40,24 +61,63 @@ internal sealed class BenchConnections : IDisposable
         }
     }
 
+    /// <summary>Tells this run's client ids from another's.</summary>
+    private static string Run { get; } = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}-{DateTime.UtcNow.Ticks:x}");
+
     /// <summary>The endpoint that channel <paramref name="channel"/> talks to.</summary>
     public Uri EndpointOf(int channel) => settings.Endpoints[channel % settings.Endpoints.Count];
 
     /// <summary>A new client for worker <paramref name="worker"/>, on its channels.</summary>
-    public IBenchClient CreateClient(int worker) =>
-        Create(new BenchRoute(RouteOf(worker)), string.Create(CultureInfo.InvariantCulture, $"bench-{Environment.ProcessId}-{DateTime.UtcNow.Ticks:x}-{worker}"));
-
-    /// <summary>A client that sends every request through channel <paramref name="channel"/> (to check that channel's endpoint).</summary>
-    public IBenchClient CreateClientOn(int channel) =>
-        Create(new BenchRoute([invokers[channel]]), string.Create(CultureInfo.InvariantCulture, $"bench-{Environment.ProcessId}-check-{channel}"));
-
-    private IBenchClient Create(BenchRoute route, string clientId) => settings.Target switch
+    public IBenchClient CreateClient(int worker)
     {
-        BenchTarget.Paxos => new PaxosBenchClient(route, data, clientId,
-            settings.Consistency is ReadConsistency.Serializable ? Transport.V1.ReadConsistency.Serializable : Transport.V1.ReadConsistency.Linearizable),
-        BenchTarget.Etcd => new EtcdBenchClient(route, data, settings.Consistency is ReadConsistency.Serializable),
-        _ => throw new InvalidOperationException($"unknown target {settings.Target}"),
-    };
+        if (settings.Target is BenchTarget.Paxos)
+        {
+            var client = settings.Balance is BenchBalance.Client
+                ? paxosClients[worker % paxosClients.Length]
+                : paxosClients[worker / settings.Endpoints.Count % paxosClients.Length];
+            return new PaxosBenchClient(client, data, PaxosConsistency);
+        }
+        var etcd = new EtcdBenchClient(new BenchRoute(RouteOf(worker)), data, settings.Consistency is ReadConsistency.Serializable);
+        workers.Add(etcd);
+        return etcd;
+    }
+
+    /// <summary>A client that sends every request to the endpoint of channel <paramref name="channel"/> (to check that endpoint).</summary>
+    public IBenchClient CreateClientOn(int channel)
+    {
+        if (settings.Target is BenchTarget.Paxos)
+        {
+            var client = Paxos([EndpointOf(channel)], EndpointSelection.RoundRobin, $"bench-{Run}-check-{channel}", failFast: true);
+            lock (checkClients)
+            {
+                checkClients.Add(client);
+            }
+            return new PaxosBenchClient(client, data, PaxosConsistency);
+        }
+        return new EtcdBenchClient(new BenchRoute([invokers[channel]]), data, settings.Consistency is ReadConsistency.Serializable);
+    }
+
+    private Client.ReadConsistency PaxosConsistency =>
+        settings.Consistency is ReadConsistency.Serializable ? Client.ReadConsistency.Serializable : Client.ReadConsistency.Linearizable;
+
+    /// <summary>
+    /// A client of <paramref name="endpoints"/>: one channel to each, every call within the request
+    /// timeout (one attempt may take all of it); <paramref name="failFast"/>: a node that cannot be
+    /// connected to fails the call at once.
+    /// </summary>
+    private PaxosClient Paxos(IReadOnlyList<Uri> endpoints, EndpointSelection selection, string clientId, bool failFast = false) => new(new PaxosClientOptions
+    {
+        FailFastWhenUnreachable = failFast,
+        Endpoints = endpoints,
+        EndpointSelection = selection,
+        ClientId = clientId,
+        Timeout = settings.RequestTimeout,
+        AttemptTimeout = settings.RequestTimeout,
+        ConnectTimeout = settings.RequestTimeout,
+        CaCertificate = settings.CaCertificate,
+        ClientCertificate = settings.ClientCertificate,
+        Token = settings.Security.Token,
+    });
 
     /// <summary>The channels worker <paramref name="worker"/> sends through, in the order it takes them.</summary>
     private CallInvoker[] RouteOf(int worker)
@@ -73,8 +133,16 @@ internal sealed class BenchConnections : IDisposable
         return [.. Enumerable.Range(0, endpoints).Select(k => invokers[((worker + k) % endpoints) + (endpoints * lane)])];
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        foreach (var worker in workers)
+        {
+            worker.Dispose();
+        }
+        foreach (var client in paxosClients.Concat(checkClients))
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
         foreach (var channel in channels)
         {
             channel.Dispose();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
 using Paxos.Transport.Security;
 
 namespace Paxos.Bench;
@@ -6,7 +7,9 @@ namespace Paxos.Bench;
 /// <summary>The options of <c>paxos bench</c> and their binding to <see cref="BenchSettings"/>.</summary>
 internal sealed class BenchOptions
 {
-    public Option<string> Workload { get; } = Choice<Workload>("--workload", "What each request does: put, get, mixed (gets and puts) or cas.", Bench.Workload.Put);
+    public Option<string> Workload { get; } = Choice<Workload>("--workload",
+        "What each request does: put, get, mixed (gets and puts), cas, txn (a transaction: compare the key's index, then put) or keepalive (renew one of --keys leases granted before the run).",
+        Bench.Workload.Put);
 
     public Option<string> Target { get; } = Choice<BenchTarget>("--target", "The kind of cluster.", BenchTarget.Paxos);
 
@@ -28,7 +31,9 @@ internal sealed class BenchOptions
 
     public Option<double> Timeout { get; } = new("--timeout") { Description = "Deadline of every request, in seconds.", DefaultValueFactory = _ => 5 };
 
-    public Option<string> Balance { get; } = Choice<BenchBalance>("--balance", "How requests are spread over the endpoints: request (each request to the next endpoint in turn, as etcd's client does) or client (each client keeps one endpoint).", BenchBalance.Request);
+    public Option<string> Balance { get; } = Choice<BenchBalance>("--balance",
+        "How requests are spread over the endpoints: request (each request to the next endpoint in turn, as etcd's client does), client (each client keeps one endpoint) or leader (paxos only: PaxosClient sends writes to the leader it learns).",
+        BenchBalance.Request);
 
     public void AddTo(Command command)
     {
@@ -62,6 +67,7 @@ internal sealed class BenchOptions
             : target is BenchTarget.Paxos
                 ? EndpointList.FromClusterFile(EndpointList.DefaultClusterFile)
                 : throw new BenchUsageException("--endpoints is required with --target etcd");
+        var (security, ca, certificate) = Load(credentials?.Invoke(parse) ?? BenchCredentials.None);
         var settings = new BenchSettings(
             Enum.Parse<Workload>(parse.GetRequiredValue(Workload), ignoreCase: true), target, urls, parse.GetValue(Clients),
             Seconds(parse.GetValue(Duration), "--duration"), Seconds(parse.GetValue(Warmup), "--warmup"),
@@ -69,18 +75,23 @@ internal sealed class BenchOptions
             Seconds(parse.GetValue(Timeout), "--timeout"),
             Enum.Parse<BenchBalance>(parse.GetRequiredValue(Balance), ignoreCase: true))
         {
-            Security = Load(credentials?.Invoke(parse) ?? BenchCredentials.None),
+            Security = security,
+            CaCertificate = ca,
+            ClientCertificate = certificate,
         };
         settings.Validate();
         return settings;
     }
 
-    /// <summary>Reads the certificate files once, so that the run measures handshakes and calls, not file reads.</summary>
-    private static ClientSecurity Load(BenchCredentials credentials)
+    /// <summary>Reads the certificate files once, so that the run measures handshakes and calls, not file reads: for the channels, and the CA and certificate for <c>PaxosClient</c>.</summary>
+    private static (ClientSecurity Security, X509Certificate2? Ca, X509Certificate2? Certificate) Load(BenchCredentials credentials)
     {
         try
         {
-            return ClientSecurity.Load(credentials.CaCert, credentials.Cert, credentials.Key, credentials.Token);
+            var security = ClientSecurity.Load(credentials.CaCert, credentials.Cert, credentials.Key, credentials.Token);
+            return (security,
+                credentials.CaCert is null ? null : ClusterCertificates.LoadCa(credentials.CaCert)[0],
+                credentials.Cert is null || credentials.Key is null ? null : ClusterCertificates.LoadPair(credentials.Cert, credentials.Key));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Security.Cryptography.CryptographicException)
         {

@@ -1,7 +1,7 @@
 namespace Paxos.Bench;
 
 /// <summary>What one benchmark run measured, or why it could not.</summary>
-/// <param name="Workload">The workload's name (<c>put</c>, <c>get</c>, <c>mixed</c>, <c>cas</c>).</param>
+/// <param name="Workload">The workload's name (<c>put</c>, <c>get</c>, <c>mixed</c>, <c>cas</c>, <c>txn</c>, <c>keepalive</c>).</param>
 /// <param name="Target">The cluster's kind (<c>paxos</c>, <c>etcd</c>).</param>
 /// <param name="Clients">Requests in flight at once.</param>
 /// <param name="Consistency">How reads were served (<c>linearizable</c>, <c>serializable</c>).</param>
@@ -9,13 +9,13 @@ namespace Paxos.Bench;
 /// <param name="DurationSeconds">The measured time.</param>
 /// <param name="Ops">Requests that succeeded in the measured time.</param>
 /// <param name="Errors">Requests that failed in the measured time.</param>
-/// <param name="CasFailed">Compare-and-swaps (counted in <paramref name="Ops"/>) whose comparison failed.</param>
+/// <param name="CasFailed">Compare-and-swaps or transactions (counted in <paramref name="Ops"/>) whose comparison failed (JSON: <c>cas_failed</c>).</param>
 /// <param name="Latency">Latency percentiles of the successful requests.</param>
 /// <param name="LoadAverage">The machine's 1-minute load average at the end of the run (0 if unknown).</param>
 /// <param name="Command">The command line that repeats the run.</param>
 /// <param name="Failure">Why the run measured nothing; null if it ran.</param>
 /// <param name="ValueSize">Bytes per written value.</param>
-/// <param name="Balance">How requests were spread over the endpoints (<c>request</c>, <c>client</c>).</param>
+/// <param name="Balance">How requests were spread over the endpoints (<c>request</c>, <c>client</c>, <c>leader</c>).</param>
 public sealed record BenchResult(
     string Workload,
     string Target,
@@ -36,8 +36,8 @@ public sealed record BenchResult(
     /// <summary>Successful requests per second of measured time.</summary>
     public double OpsPerSecond => DurationSeconds > 0 ? Math.Round(Ops / DurationSeconds, 1) : 0;
 
-    /// <summary>Bytes of written values per second of measured time, in MiB (0 for reads only).</summary>
-    public double WrittenMiBPerSecond => Math.Round(OpsPerSecond * (1 - ReadRatio) * ValueSize / (1024.0 * 1024.0), 2);
+    /// <summary>Bytes of written values per second of measured time, in MiB (0 for reads only and for keep-alives).</summary>
+    public double WrittenMiBPerSecond => Workload == "keepalive" ? 0 : Math.Round(OpsPerSecond * (1 - ReadRatio) * ValueSize / (1024.0 * 1024.0), 2);
 
     /// <summary>The workload as the report names it, with what tells its variants apart (consistency, read ratio, value size, balance).</summary>
     public string Label => FormattableString.Invariant($"{Workload switch

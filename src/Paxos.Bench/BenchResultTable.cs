@@ -23,8 +23,9 @@ public static class BenchResultTable
         Row(text, "ops", Number(result.Ops));
         Row(text, "throughput", Number(result.OpsPerSecond) + " ops/s");
         Row(text, "errors", Number(result.Errors));
-        if (result.Workload == "cas")
+        if (result.Workload is "cas" or "txn")
         {
+            Row(text, "compare held", Number(result.Ops - result.CasFailed));
             Row(text, "compare failed", Number(result.CasFailed));
         }
         text.AppendLine("latency (ms)     p50        p90        p99        p99.9      max");

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using Grpc.Core;
 using HdrHistogram;
+using Paxos.Client;
 
 namespace Paxos.Bench;
 
 /// <summary>
-/// Runs one benchmark: checks that every endpoint answers, preloads the keys for reads, then keeps
+/// Runs one benchmark: checks that every endpoint answers, preloads the keys for reads (grants the
+/// leases for keep-alives), then keeps
 /// <see cref="BenchSettings.Clients"/> requests in flight for the warm-up and the measured time and
 /// stops by itself. The requests that finish in the measured time count, so that throughput is
 /// unbiased (requests in flight when the run ends are cut off and not counted).
@@ -33,7 +35,7 @@ internal sealed class BenchRunner
     public async Task<BenchResult> RunAsync(CancellationToken cancellationToken)
     {
         var data = BenchDataset.Create(settings.Keys, settings.ValueSize, seed: 1);
-        using var connections = new BenchConnections(settings, data);
+        await using var connections = new BenchConnections(settings, data);
         var clients = Enumerable.Range(0, settings.Clients).Select(connections.CreateClient).ToArray();
 
         await CheckEndpointsAsync(connections, cancellationToken).ConfigureAwait(false);
@@ -41,6 +43,7 @@ internal sealed class BenchRunner
         {
             await PreloadAsync(clients, cancellationToken).ConfigureAwait(false);
         }
+        ulong[] leases = settings.Workload is Workload.KeepAlive ? await GrantLeasesAsync(clients, cancellationToken).ConfigureAwait(false) : [];
 
         var total = settings.Warmup + settings.Duration;
         progress.WriteLine($"{settings.ToCommandLine()}: {settings.ChannelCount} channels, {settings.Warmup.TotalSeconds} s warm-up, {settings.Duration.TotalSeconds} s measured");
@@ -49,9 +52,16 @@ internal sealed class BenchRunner
         long measureFrom = start + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency);
         long measureUntil = start + (long)(total.TotalSeconds * Stopwatch.Frequency);
         stop.CancelAfter(total);
+        long allocatedBefore = GC.GetTotalAllocatedBytes();
         var reporter = ProgressLine.RunAsync(counters, settings.Warmup, total, progress, stop.Token);
-        await Task.WhenAll(clients.Select((client, worker) => WorkAsync(client, worker, measureFrom, measureUntil, stop.Token))).ConfigureAwait(false);
+        await Task.WhenAll(clients.Select((client, worker) => WorkAsync(client, worker, leases, measureFrom, measureUntil, stop.Token))).ConfigureAwait(false);
         await reporter.ConfigureAwait(false);
+        long requests = counters.Completed + counters.Failed;
+        if (requests > 0)
+        {
+            // The whole process's allocations (gRPC's included) over warm-up and measurement: what the client path costs the GC.
+            progress.WriteLine($"allocated {(GC.GetTotalAllocatedBytes() - allocatedBefore) / requests:#,0} bytes per request");
+        }
 
         long end = Math.Min(Stopwatch.GetTimestamp(), measureUntil);
         double measuredSeconds = Math.Max(0, (end - measureFrom) / (double)Stopwatch.Frequency);
@@ -64,7 +74,7 @@ internal sealed class BenchRunner
         return BenchResult.Of(settings, measuredSeconds, ops, errors, Interlocked.Read(ref casFailed), LatencySummary.FromMicroseconds(latencies));
     }
 
-    private async Task WorkAsync(IBenchClient client, int worker, long measureFrom, long measureUntil, CancellationToken stop)
+    private async Task WorkAsync(IBenchClient client, int worker, ulong[] leases, long measureFrom, long measureUntil, CancellationToken stop)
     {
         await Task.Yield();
         var random = new Random(worker + 1);
@@ -93,6 +103,12 @@ internal sealed class BenchRunner
                     case Workload.Cas:
                         swapped = await client.CompareAndSwapAsync(casKey, deadline, stop).ConfigureAwait(false);
                         break;
+                    case Workload.Txn:
+                        swapped = await client.TxnAsync(casKey, deadline, stop).ConfigureAwait(false);
+                        break;
+                    case Workload.KeepAlive:
+                        await client.KeepAliveAsync(leases[random.Next(leases.Length)], deadline, stop).ConfigureAwait(false);
+                        break;
                 }
                 long finished = Stopwatch.GetTimestamp();
                 counters.AddCompleted();
@@ -105,13 +121,13 @@ internal sealed class BenchRunner
                     }
                 }
             }
-            catch (Exception e) when (stop.IsCancellationRequested && e is RpcException or OperationCanceledException)
+            catch (Exception e) when (stop.IsCancellationRequested && (e is OperationCanceledException || IsRequestFailure(e)))
             {
                 return; // cut off by the end of the run
             }
-            catch (RpcException e)
+            catch (Exception e) when (IsRequestFailure(e))
             {
-                counters.AddFailed($"{e.StatusCode}: {e.Status.Detail}");
+                counters.AddFailed(Describe(e));
                 if (Stopwatch.GetTimestamp() >= measureFrom)
                 {
                     Interlocked.Increment(ref measuredErrors);
@@ -131,9 +147,9 @@ internal sealed class BenchRunner
             {
                 await connections.CreateClientOn(channel).GetAsync(0, DateTime.UtcNow + settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
             }
-            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsRequestFailure(e))
             {
-                throw new BenchUnavailableException($"{settings.Target.ToString().ToLowerInvariant()} endpoint {connections.EndpointOf(channel)} did not answer: {e.StatusCode}: {e.Status.Detail}", e);
+                throw new BenchUnavailableException($"{settings.Target.ToString().ToLowerInvariant()} endpoint {connections.EndpointOf(channel)} did not answer: {Describe(e)}", e);
             }
         })).ConfigureAwait(false);
     }
@@ -150,13 +166,40 @@ internal sealed class BenchRunner
                 {
                     await client.PutAsync(key, DateTime.UtcNow + settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
                 }
-                catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsRequestFailure(e))
                 {
-                    throw new BenchUnavailableException($"preloading the keys failed: {e.StatusCode}: {e.Status.Detail}", e);
+                    throw new BenchUnavailableException($"preloading the keys failed: {Describe(e)}", e);
                 }
             }
         })).ConfigureAwait(false);
     }
+
+    /// <summary>Grants the keepalive workload's <see cref="BenchSettings.Keys"/> leases, spread over the clients.</summary>
+    private async Task<ulong[]> GrantLeasesAsync(IBenchClient[] clients, CancellationToken cancellationToken)
+    {
+        progress.WriteLine($"granting {settings.Keys} leases of {settings.LeaseTtl.TotalSeconds} s...");
+        var leases = new ulong[settings.Keys];
+        await Task.WhenAll(clients.Select(async (client, worker) =>
+        {
+            for (int lease = worker; lease < leases.Length; lease += clients.Length)
+            {
+                try
+                {
+                    leases[lease] = await client.GrantLeaseAsync(settings.LeaseTtl, DateTime.UtcNow + settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsRequestFailure(e))
+                {
+                    throw new BenchUnavailableException($"granting the leases failed: {Describe(e)}", e);
+                }
+            }
+        })).ConfigureAwait(false);
+        return leases;
+    }
+
+    /// <summary>A request that failed: the gRPC error (etcd), or <c>PaxosClient</c>'s exception for it.</summary>
+    private static bool IsRequestFailure(Exception e) => e is RpcException or PaxosException or PaxosInvalidArgumentException;
+
+    private static string Describe(Exception e) => e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : e.Message;
 
     private static async Task PauseAsync(CancellationToken stop)
     {

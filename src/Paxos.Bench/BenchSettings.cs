@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using Paxos.Transport.Security;
 
 namespace Paxos.Bench;
@@ -30,8 +31,17 @@ public sealed record BenchSettings(
     TimeSpan RequestTimeout,
     BenchBalance Balance)
 {
-    /// <summary>TLS and the token of every request; <see cref="ClientSecurity.None"/>: plain HTTP/2 (or the machine's trust for https://), no token.</summary>
+    /// <summary>TLS and the token of every request; <c>ClientSecurity.None</c>: plain HTTP/2 (or the machine's trust for https://), no token.</summary>
     internal ClientSecurity Security { get; init; } = ClientSecurity.None;
+
+    /// <summary>The cluster's CA, for <c>PaxosClient</c> (<see cref="Security"/> holds it for the other channels); null: none.</summary>
+    internal X509Certificate2? CaCertificate { get; init; }
+
+    /// <summary>The client certificate presented, for <c>PaxosClient</c>; null: none.</summary>
+    internal X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>The most leases the keepalive workload grants (<c>--keys</c>), all before the run.</summary>
+    public const int MaxLeases = 100_000;
 
     /// <summary>The largest value the Paxos API accepts (CONTRACT.md section 1), also the limit here.</summary>
     public const int MaxValueSize = 1024 * 1024;
@@ -44,6 +54,9 @@ public sealed record BenchSettings(
     public int ChannelCount => Balance is BenchBalance.Client
         ? Math.Min(Clients, 4 * Endpoints.Count)
         : Endpoints.Count * Math.Clamp((Clients + Endpoints.Count - 1) / Endpoints.Count, 1, 4);
+
+    /// <summary>How long the keepalive workload's leases live unrenewed: the whole run and a minute, so that none expires while it runs.</summary>
+    public TimeSpan LeaseTtl => Warmup + Duration + TimeSpan.FromMinutes(1);
 
     /// <summary>Whether this run reads at all (and so whether its consistency matters).</summary>
     public bool Reads => Workload is Workload.Get || (Workload is Workload.Mixed && ReadRatio > 0);
@@ -61,6 +74,8 @@ public sealed record BenchSettings(
         Check(Keys is >= 1 and <= 10_000_000, $"--keys must be between 1 and 10000000 (got {Keys})");
         Check(ValueSize is >= 1 and <= MaxValueSize, $"--value-size must be between 1 and {MaxValueSize} bytes (got {ValueSize})");
         Check(ReadRatio is >= 0 and <= 1, $"--read-ratio must be between 0 and 1 (got {ReadRatio.ToString(CultureInfo.InvariantCulture)})");
+        Check(Workload is not Workload.KeepAlive || Keys <= MaxLeases, $"--keys is the number of leases of the keepalive workload: at most {MaxLeases} (got {Keys})");
+        Check(Balance is not BenchBalance.Leader || Target is BenchTarget.Paxos, "--balance leader is PaxosClient's leader awareness: --target paxos only");
         Check(RequestTimeout > TimeSpan.Zero && RequestTimeout <= TimeSpan.FromMinutes(5), $"--timeout must be between 1 and 300 seconds (got {RequestTimeout.TotalSeconds})");
     }
 

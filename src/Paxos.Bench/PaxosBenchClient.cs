@@ -1,60 +1,65 @@
 using Google.Protobuf;
 using Grpc.Core;
-using Paxos.Transport.V1;
+using Paxos.Client;
 
 namespace Paxos.Bench;
 
 /// <summary>
-/// A benchmark worker against Paxos: its own client id, and request ids that grow by one per write,
-/// whichever endpoint its <see cref="BenchRoute"/> sends a request to.
+/// A benchmark worker against Paxos, through a <see cref="PaxosClient"/> (shared with other workers):
+/// the client picks the endpoint (<see cref="BenchConnections"/> sets how) and the client and request
+/// ids of every write. Values are the dataset's, sent without a copy.
 /// </summary>
-internal sealed class PaxosBenchClient : IBenchClient
+internal sealed class PaxosBenchClient(PaxosClient client, BenchDataset data, Client.ReadConsistency consistency) : IBenchClient
 {
-    private readonly KeyValueService.KeyValueServiceClient[] clients;
-    private readonly BenchRoute route;
-    private readonly BenchDataset data;
-    private readonly PutRequest put;
-    private readonly GetRequest get;
-    private readonly CompareAndSwapRequest cas;
-    private ulong requestId;
+    private static readonly TimeSpan Shortest = TimeSpan.FromMilliseconds(1);
+
     private int nextValue;
-    private ByteString? casSeen;
+    private ReadOnlyMemory<byte>? casSeen;
+    private ulong txnSeen;
 
-    public PaxosBenchClient(BenchRoute route, BenchDataset data, string clientId, Transport.V1.ReadConsistency consistency)
-    {
-        this.route = route;
-        clients = [.. route.Invokers.Select(invoker => new KeyValueService.KeyValueServiceClient(invoker))];
-        this.data = data;
-        put = new PutRequest { ClientId = clientId };
-        get = new GetRequest { Consistency = consistency };
-        cas = new CompareAndSwapRequest { ClientId = clientId };
-    }
+    public Task PutAsync(int key, DateTime deadline, CancellationToken cancellationToken) =>
+        client.PutAsync(data.Keys[key], NextValue().Memory, leaseId: 0, Until(deadline), cancellationToken);
 
-    public Task PutAsync(int key, DateTime deadline, CancellationToken cancellationToken)
-    {
-        put.Key = data.Keys[key];
-        put.Value = NextValue();
-        put.RequestId = ++requestId;
-        return clients[route.Next()].PutAsync(put, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
-    }
-
-    public Task GetAsync(int key, DateTime deadline, CancellationToken cancellationToken)
-    {
-        get.Key = data.Keys[key];
-        return clients[route.Next()].GetAsync(get, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
-    }
+    public Task GetAsync(int key, DateTime deadline, CancellationToken cancellationToken) =>
+        client.GetAsync(data.Keys[key], consistency, Until(deadline), cancellationToken);
 
     public async Task<bool> CompareAndSwapAsync(int key, DateTime deadline, CancellationToken cancellationToken)
     {
-        var next = NextValue();
-        cas.Key = data.Keys[key];
-        cas.ExpectAbsent = casSeen is null;
-        cas.ExpectedValue = casSeen ?? ByteString.Empty;
-        cas.NewValue = next;
-        cas.RequestId = ++requestId;
-        var reply = await clients[route.Next()].CompareAndSwapAsync(cas, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var next = NextValue().Memory;
+        var reply = await client.CompareAndSwapAsync(data.Keys[key], casSeen, next, Until(deadline), cancellationToken).ConfigureAwait(false);
         casSeen = reply.Succeeded ? next : reply.Found ? reply.CurrentValue : null;
         return reply.Succeeded;
+    }
+
+    public async Task<bool> TxnAsync(int key, DateTime deadline, CancellationToken cancellationToken)
+    {
+        string name = data.Keys[key];
+        var reply = await client.TxnAsync(
+            [TxnCompare.Index(name, TxnCompareOp.Equal, txnSeen)],
+            [TxnOperation.Put(name, NextValue().Memory)],
+            [TxnOperation.Get(name)],
+            Until(deadline), cancellationToken).ConfigureAwait(false);
+        txnSeen = reply.Succeeded ? reply.Index : reply.Results[0].Index;
+        return reply.Succeeded;
+    }
+
+    public async Task<ulong> GrantLeaseAsync(TimeSpan ttl, DateTime deadline, CancellationToken cancellationToken) =>
+        (await client.GrantLeaseAsync(ttl, Until(deadline), cancellationToken).ConfigureAwait(false)).Id;
+
+    public async Task KeepAliveAsync(ulong leaseId, DateTime deadline, CancellationToken cancellationToken)
+    {
+        var renewal = await client.KeepLeaseAliveAsync(leaseId, Until(deadline), cancellationToken).ConfigureAwait(false);
+        if (!renewal.Found)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"lease {leaseId} not found"));
+        }
+    }
+
+    /// <summary>The time left until <paramref name="deadline"/>, as the client's per-call timeout.</summary>
+    private static TimeSpan Until(DateTime deadline)
+    {
+        var left = deadline - DateTime.UtcNow;
+        return left > Shortest ? left : Shortest;
     }
 
     private ByteString NextValue()

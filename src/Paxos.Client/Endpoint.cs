@@ -7,12 +7,12 @@ namespace Paxos.Client;
 internal sealed class Endpoint(Uri url, Func<Uri, ChannelBase> connect) : IDisposable
 {
     private readonly Lazy<(ChannelBase Channel, KeyValueService.KeyValueServiceClient Client, LeaseService.LeaseServiceClient Leases, WatchService.WatchServiceClient Watches,
-        MembershipService.MembershipServiceClient Members)> _connection =
+        MembershipService.MembershipServiceClient Members, PaxosService.PaxosServiceClient Node)> _connection =
         new(() =>
         {
             var channel = connect(url);
             return (channel, new KeyValueService.KeyValueServiceClient(channel), new LeaseService.LeaseServiceClient(channel), new WatchService.WatchServiceClient(channel),
-                new MembershipService.MembershipServiceClient(channel));
+                new MembershipService.MembershipServiceClient(channel), new PaxosService.PaxosServiceClient(channel));
         }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     public Uri Url { get; } = url;
@@ -29,6 +29,9 @@ internal sealed class Endpoint(Uri url, Func<Uri, ChannelBase> connect) : IDispo
 
     /// <summary>The node's MembershipService.</summary>
     public MembershipService.MembershipServiceClient Members => _connection.Value.Members;
+
+    /// <summary>The node's PaxosService, for its status.</summary>
+    public PaxosService.PaxosServiceClient Node => _connection.Value.Node;
 
     /// <summary>Closes the channel if it was opened (a GrpcChannel is closed by Dispose; its ShutdownAsync does nothing).</summary>
     public void Dispose()

@@ -33,9 +33,9 @@ public sealed partial class PaxosClient
     /// <param name="timeout">The call's overall deadline, retries included; <see cref="PaxosClientOptions.Timeout"/> if null.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task<LeaseKeepAlive> KeepLeaseAliveAsync(ulong leaseId, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        CallAsync("the lease keep-alive", Route.Leader, isWrite: false, async (Endpoint endpoint, Grpc.Core.CallOptions options) =>
+        CallAsync("the lease keep-alive", Route.Leader, isWrite: false, new V1.LeaseKeepAliveRequest { LeaseId = leaseId }, static async (endpoint, request, options) =>
         {
-            var reply = await endpoint.Leases.KeepAliveAsync(new V1.LeaseKeepAliveRequest { LeaseId = leaseId }, options).ConfigureAwait(false);
+            var reply = await endpoint.Leases.KeepAliveAsync(request, options).ConfigureAwait(false);
             return new LeaseKeepAlive(reply.Found, TimeSpan.FromMilliseconds(reply.TtlMs));
         }, Deadline(timeout), cancellationToken);
 

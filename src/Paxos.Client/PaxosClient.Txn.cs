@@ -20,17 +20,15 @@ public sealed partial class PaxosClient
         ArgumentNullException.ThrowIfNull(compares);
         ArgumentNullException.ThrowIfNull(success);
         ArgumentNullException.ThrowIfNull(failure);
-        V1.Compare[] conditions = [.. compares.Select(c => c.Wire)];
-        V1.TxnOp[] then = [.. success.Select(o => o.Wire)];
-        V1.TxnOp[] otherwise = [.. failure.Select(o => o.Wire)];
-        return WriteAsync("transaction", (clientId, requestId) =>
+        var request = new V1.TxnRequest();
+        request.Compare.AddRange(compares.Select(c => c.Wire));
+        request.Success.AddRange(success.Select(o => o.Wire));
+        request.Failure.AddRange(failure.Select(o => o.Wire));
+        return WriteAsync("transaction", request, static (request, clientId, requestId) =>
         {
-            var request = new V1.TxnRequest { ClientId = clientId, RequestId = requestId };
-            request.Compare.Add(conditions);
-            request.Success.Add(then);
-            request.Failure.Add(otherwise);
-            return request;
-        }, async (client, request, options) =>
+            request.ClientId = clientId;
+            request.RequestId = requestId;
+        }, static async (client, request, options) =>
         {
             var reply = await client.TxnAsync(request, options).ConfigureAwait(false);
             return new TxnResult(reply.Succeeded, [.. reply.Results.Select(Result)], reply.Index);

@@ -17,8 +17,9 @@ public sealed partial class PaxosClient
     /// <param name="key">The key, or the prefix; empty with <paramref name="prefix"/> for every key.</param>
     /// <param name="prefix">Whether <paramref name="key"/> is a prefix.</param>
     /// <param name="startIndex">The first index to report; 0 for the changes after the watch starts.</param>
+    /// <param name="onStart">Told each time a node takes the watch on (at first, and after every move to another node): which node, from which index. Null: nobody.</param>
     /// <param name="cancellationToken">Ends the watch.</param>
-    public async IAsyncEnumerable<WatchEvent> WatchAsync(string key, bool prefix = false, ulong startIndex = 0,
+    public async IAsyncEnumerable<WatchEvent> WatchAsync(string key, bool prefix = false, ulong startIndex = 0, Action<WatchStart>? onStart = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -27,6 +28,10 @@ public sealed partial class PaxosClient
         int target = Volatile.Read(ref _preferred);
         for (int failures = 0; ; target = (target + 1) % _endpoints.Length)
         {
+            if (_failFast && failures >= _endpoints.Length)
+            {
+                throw new PaxosNoQuorumException($"the watch failed at {failures} nodes in a row (tried {string.Join(", ", _endpoints.Select(e => e.Url))})", null);
+            }
             if (failures > 0)
             {
                 await Task.Delay(_backoff.Delay(failures), cancellationToken).ConfigureAwait(false);
@@ -66,6 +71,7 @@ public sealed partial class PaxosClient
                 if (response.Created)
                 {
                     next = response.NextIndex;
+                    onStart?.Invoke(new WatchStart(_endpoints[target].Url, next));
                 }
                 compacted = Math.Max(compacted, response.CompactedIndex);
                 foreach (var change in response.Events)

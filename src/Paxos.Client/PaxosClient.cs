@@ -15,7 +15,8 @@ namespace Paxos.Client;
 /// <see cref="DisposeAsync"/>.</para>
 /// <para><b>Leader.</b> Writes and linearizable reads go to the leader, learned with GetLeader and
 /// forgotten when a call to it fails; until it is known again they go to the other endpoints in
-/// turn. Any node serves any call (a follower forwards), so this only saves a hop.</para>
+/// turn. Any node serves any call (a follower forwards), so this only saves a hop. With
+/// <see cref="EndpointSelection.RoundRobin"/> every call goes to the next endpoint in turn instead.</para>
 /// <para><b>Retries.</b> A call that finds a node unreachable, or a node that cannot reach a quorum
 /// in time, is retried at the next endpoint after a growing pause, until the call's deadline. A
 /// write is retried with the same client id and request id, so the cluster applies it at most once
@@ -35,8 +36,11 @@ public sealed partial class PaxosClient : IAsyncDisposable
     private readonly TimeSpan _attemptTimeout;
     private readonly RetryBackoff _backoff;
     private readonly WriterSessions _sessions;
+    private readonly EndpointSelection _selection;
+    private readonly bool _failFast;
     private int _leader = NoLeader;
     private int _preferred;
+    private int _turn = -1;
     private int _disposed;
 
     /// <summary>A client of the nodes at <paramref name="endpoints"/>, with the default <see cref="PaxosClientOptions"/> otherwise.</summary>
@@ -62,6 +66,8 @@ public sealed partial class PaxosClient : IAsyncDisposable
         _backoff = new RetryBackoff(options.InitialBackoff, options.MaxBackoff, Random.Shared.NextDouble);
         ClientId = options.ClientId ?? "dotnet-" + Guid.NewGuid().ToString("N");
         _sessions = new WriterSessions(ClientId);
+        _selection = options.EndpointSelection;
+        _failFast = options.FailFastWhenUnreachable;
     }
 
     /// <summary>The id under which the cluster deduplicates this client's writes.</summary>
@@ -81,17 +87,16 @@ public sealed partial class PaxosClient : IAsyncDisposable
     /// <param name="leaseId">A lease from <see cref="GrantLeaseAsync"/>; 0 for none. One that does not exist fails the put with <see cref="PaxosRpcException"/> (NotFound).</param>
     /// <param name="timeout">The call's overall deadline, retries included; <see cref="PaxosClientOptions.Timeout"/> if null.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <remarks>The value is sent as it is, not copied: it must not change until the returned task completes.</remarks>
     public Task<PutResult> PutAsync(string key, ReadOnlyMemory<byte> value, ulong leaseId, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         CheckKey(key);
-        return WriteAsync("put", (clientId, requestId) => new V1.PutRequest
+        var request = new V1.PutRequest { Key = key, Value = UnsafeByteOperations.UnsafeWrap(value), LeaseId = leaseId };
+        return WriteAsync("put", request, static (request, clientId, requestId) =>
         {
-            Key = key,
-            Value = ByteString.CopyFrom(value.Span),
-            ClientId = clientId,
-            RequestId = requestId,
-            LeaseId = leaseId,
-        }, async (client, request, options) => new PutResult((await client.PutAsync(request, options).ConfigureAwait(false)).Index), timeout, cancellationToken);
+            request.ClientId = clientId;
+            request.RequestId = requestId;
+        }, static async (client, request, options) => new PutResult((await client.PutAsync(request, options).ConfigureAwait(false)).Index), timeout, cancellationToken);
     }
 
     /// <summary>Writes the UTF-8 bytes of <paramref name="value"/> under <paramref name="key"/>.</summary>
@@ -115,9 +120,9 @@ public sealed partial class PaxosClient : IAsyncDisposable
             Key = key,
             Consistency = ToWire(consistency),
         };
-        return CallAsync("the get", consistency == ReadConsistency.Linearizable ? Route.Leader : Route.AnyNode, isWrite: false, async (client, options) =>
+        return CallAsync("the get", consistency == ReadConsistency.Linearizable ? Route.Leader : Route.AnyNode, isWrite: false, request, static async (endpoint, request, options) =>
         {
-            var reply = await client.GetAsync(request, options).ConfigureAwait(false);
+            var reply = await endpoint.Client.GetAsync(request, options).ConfigureAwait(false);
             return new GetResult(reply.Found, reply.Value.Memory, reply.Index);
         }, Deadline(timeout), cancellationToken);
     }
@@ -129,12 +134,11 @@ public sealed partial class PaxosClient : IAsyncDisposable
     public Task<DeleteResult> DeleteAsync(string key, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         CheckKey(key);
-        return WriteAsync("delete", (clientId, requestId) => new V1.DeleteRequest
+        return WriteAsync("delete", new V1.DeleteRequest { Key = key }, static (request, clientId, requestId) =>
         {
-            Key = key,
-            ClientId = clientId,
-            RequestId = requestId,
-        }, async (client, request, options) =>
+            request.ClientId = clientId;
+            request.RequestId = requestId;
+        }, static async (client, request, options) =>
         {
             var reply = await client.DeleteAsync(request, options).ConfigureAwait(false);
             return new DeleteResult(reply.Existed, reply.Index);
@@ -150,18 +154,22 @@ public sealed partial class PaxosClient : IAsyncDisposable
     /// <param name="newValue">Up to 1 MiB.</param>
     /// <param name="timeout">The call's overall deadline, retries included; <see cref="PaxosClientOptions.Timeout"/> if null.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <remarks>The values are sent as they are, not copied: they must not change until the returned task completes.</remarks>
     public Task<CompareAndSwapResult> CompareAndSwapAsync(string key, ReadOnlyMemory<byte>? expectedValue, ReadOnlyMemory<byte> newValue, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         CheckKey(key);
-        return WriteAsync("compare-and-swap", (clientId, requestId) => new V1.CompareAndSwapRequest
+        var request = new V1.CompareAndSwapRequest
         {
             Key = key,
             ExpectAbsent = expectedValue is null,
-            ExpectedValue = expectedValue is { } expected ? ByteString.CopyFrom(expected.Span) : ByteString.Empty,
-            NewValue = ByteString.CopyFrom(newValue.Span),
-            ClientId = clientId,
-            RequestId = requestId,
-        }, async (client, request, options) =>
+            ExpectedValue = expectedValue is { } expected ? UnsafeByteOperations.UnsafeWrap(expected) : ByteString.Empty,
+            NewValue = UnsafeByteOperations.UnsafeWrap(newValue),
+        };
+        return WriteAsync("compare-and-swap", request, static (request, clientId, requestId) =>
+        {
+            request.ClientId = clientId;
+            request.RequestId = requestId;
+        }, static async (client, request, options) =>
         {
             var reply = await client.CompareAndSwapAsync(request, options).ConfigureAwait(false);
             return new CompareAndSwapResult(reply.Succeeded, reply.Found, reply.CurrentValue.Memory, reply.Index);
@@ -203,10 +211,14 @@ public sealed partial class PaxosClient : IAsyncDisposable
         AnyNode,
     }
 
-    /// <summary>A write: one session (client id) and one request id for all its attempts.</summary>
+    /// <summary>
+    /// A write: one session (client id) and one request id, which <paramref name="stamp"/> sets on
+    /// <paramref name="request"/>, for all its attempts.
+    /// </summary>
     private async Task<TResult> WriteAsync<TRequest, TResult>(
         string operation,
-        Func<string, ulong, TRequest> createRequest,
+        TRequest request,
+        Action<TRequest, string, ulong> stamp,
         Func<V1.KeyValueService.KeyValueServiceClient, TRequest, CallOptions, Task<TResult>> send,
         TimeSpan? timeout,
         CancellationToken cancellationToken)
@@ -216,9 +228,9 @@ public sealed partial class PaxosClient : IAsyncDisposable
         try
         {
             ulong requestId = session.NextRequestId();
-            var request = createRequest(session.ClientId, requestId);
-            return await CallAsync($"the {operation} (client id '{session.ClientId}', request id {requestId})", Route.Leader, isWrite: true,
-                (client, options) => send(client, request, options), deadline, cancellationToken).ConfigureAwait(false);
+            stamp(request, session.ClientId, requestId);
+            return await CallAsync(new CallLabel(operation, session.ClientId, requestId), Route.Leader, isWrite: true,
+                (request, send), static (endpoint, state, options) => state.send(endpoint.Client, state.request, options), deadline, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -227,23 +239,34 @@ public sealed partial class PaxosClient : IAsyncDisposable
     }
 
     private Task<TResult> CallAsync<TResult>(
-        string operation,
+        CallLabel operation,
         Route route,
         bool isWrite,
         Func<V1.KeyValueService.KeyValueServiceClient, CallOptions, Task<TResult>> call,
         DateTime deadline,
         CancellationToken cancellationToken) =>
-        CallAsync(operation, route, isWrite, (Endpoint endpoint, CallOptions options) => call(endpoint.Client, options), deadline, cancellationToken);
+        CallAsync(operation, route, isWrite, call, static (endpoint, call, options) => call(endpoint.Client, options), deadline, cancellationToken);
 
-    /// <summary>
-    /// Runs <paramref name="call"/> at one endpoint after another until one answers, an error is
-    /// final, or <paramref name="deadline"/> passes.
-    /// </summary>
-    private async Task<TResult> CallAsync<TResult>(
-        string operation,
+    private Task<TResult> CallAsync<TResult>(
+        CallLabel operation,
         Route route,
         bool isWrite,
         Func<Endpoint, CallOptions, Task<TResult>> call,
+        DateTime deadline,
+        CancellationToken cancellationToken) =>
+        CallAsync(operation, route, isWrite, call, static (endpoint, call, options) => call(endpoint, options), deadline, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="call"/> (with <paramref name="state"/>, so that a call needs no closure)
+    /// at one endpoint after another until one answers, an error is final, or
+    /// <paramref name="deadline"/> passes (or, failing fast, no endpoint could be connected to).
+    /// </summary>
+    private async Task<TResult> CallAsync<TState, TResult>(
+        CallLabel operation,
+        Route route,
+        bool isWrite,
+        TState state,
+        Func<Endpoint, TState, CallOptions, Task<TResult>> call,
         DateTime deadline,
         CancellationToken cancellationToken)
     {
@@ -251,7 +274,9 @@ public sealed partial class PaxosClient : IAsyncDisposable
         bool maybeDelivered = false;
         RpcException? last = null;
         int lastFailed = NoLeader;
-        int start = Volatile.Read(ref _preferred);
+        int undeliveredInARow = 0;
+        bool roundRobin = _selection == EndpointSelection.RoundRobin;
+        int start = roundRobin ? (int)((uint)Interlocked.Increment(ref _turn) % (uint)_endpoints.Length) : Volatile.Read(ref _preferred);
         for (int attempt = 0; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -270,7 +295,7 @@ public sealed partial class PaxosClient : IAsyncDisposable
             int target = (start + attempt) % _endpoints.Length;
             try
             {
-                if (route == Route.Leader)
+                if (route == Route.Leader && !roundRobin)
                 {
                     // A leader that just failed this call is passed over, even if a node (not having noticed yet) names it.
                     int leader = Volatile.Read(ref _leader);
@@ -284,7 +309,7 @@ public sealed partial class PaxosClient : IAsyncDisposable
                     }
                 }
                 var options = new CallOptions(deadline: Min(deadline, DateTime.UtcNow + _attemptTimeout), cancellationToken: cancellationToken);
-                var result = await call(_endpoints[target], options).ConfigureAwait(false);
+                var result = await call(_endpoints[target], state, options).ConfigureAwait(false);
                 Volatile.Write(ref _preferred, target);
                 return result;
             }
@@ -304,15 +329,27 @@ public sealed partial class PaxosClient : IAsyncDisposable
                 lastFailed = target;
                 // The node may be down: ask again who leads before the next leader-bound call goes there.
                 Interlocked.CompareExchange(ref _leader, NoLeader, target);
+                undeliveredInARow = failure == AttemptFailure.NotDelivered ? undeliveredInARow + 1 : 0;
+                if (_failFast && undeliveredInARow >= _endpoints.Length)
+                {
+                    if (isWrite && maybeDelivered)
+                    {
+                        break; // an earlier attempt may have been applied: the outcome is unknown
+                    }
+                    throw new PaxosNoQuorumException($"{operation} reached no node: none could be connected to ({Tried(last)})", last);
+                }
             }
         }
-        string tried = $"tried {string.Join(", ", _endpoints.Select(e => e.Url))}; last error: {(last is null ? "none (no time for an attempt)" : $"{last.StatusCode} {last.Status.Detail}")}";
         if (isWrite && maybeDelivered)
         {
-            throw new PaxosOutcomeUnknownException($"{operation} was sent but no node confirmed it before the deadline, so it may or may not have been applied ({tried})", last);
+            throw new PaxosOutcomeUnknownException($"{operation} was sent but no node confirmed it before the deadline, so it may or may not have been applied ({Tried(last)})", last);
         }
-        throw new PaxosNoQuorumException($"{operation} did not complete before the deadline: no node could be reached, or none could reach a quorum ({tried})", last);
+        throw new PaxosNoQuorumException($"{operation} did not complete before the deadline: no node could be reached, or none could reach a quorum ({Tried(last)})", last);
     }
+
+    /// <summary>The endpoints and the last error, for a message.</summary>
+    private string Tried(RpcException? last) =>
+        $"tried {string.Join(", ", _endpoints.Select(e => e.Url))}; last error: {(last is null ? "none (no time for an attempt)" : $"{last.StatusCode} {last.Status.Detail}")}";
 
     /// <summary>
     /// Asks endpoint <paramref name="ask"/> who leads and remembers the answer; returns the leader's

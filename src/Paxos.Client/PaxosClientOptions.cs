@@ -46,6 +46,18 @@ public sealed class PaxosClientOptions
     /// </summary>
     public X509Certificate2? ClientCertificate { get; init; }
 
+    /// <summary>Which endpoint each call goes to: the leader (the default) or the next one in turn.</summary>
+    public EndpointSelection EndpointSelection { get; init; } = EndpointSelection.Leader;
+
+    /// <summary>
+    /// False (the default): a call that finds no node to connect to keeps trying, after growing
+    /// pauses, until its deadline, as nodes restart. True: it fails with
+    /// <see cref="PaxosNoQuorumException"/> once as many attempts in a row as there are endpoints
+    /// found no node to connect to (and a watch, once as many nodes in a row failed it), for a tool
+    /// that reports and exits, such as the <c>paxos</c> command.
+    /// </summary>
+    public bool FailFastWhenUnreachable { get; init; }
+
     /// <summary>A token of the cluster's <c>auth.tokens</c>, sent as <c>authorization: Bearer TOKEN</c> with every call. Null: none.</summary>
     public string? Token { get; init; }
 
@@ -73,6 +85,10 @@ public sealed class PaxosClientOptions
         if (Token is not null && (Token.Length == 0 || Token.Any(char.IsWhiteSpace)))
         {
             throw new ArgumentException("the token must not be empty or contain spaces; leave it null for none", nameof(Token));
+        }
+        if (!Enum.IsDefined(EndpointSelection))
+        {
+            throw new ArgumentOutOfRangeException(nameof(EndpointSelection), EndpointSelection, "not an EndpointSelection value");
         }
         Positive(Timeout, nameof(Timeout));
         Positive(AttemptTimeout, nameof(AttemptTimeout));

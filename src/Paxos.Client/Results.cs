@@ -81,3 +81,19 @@ public sealed record WatchEvent(WatchEventType Type, string Key, ReadOnlyMemory<
     /// <summary>The value decoded as UTF-8.</summary>
     public string ValueAsString() => Encoding.UTF8.GetString(Value.Span);
 }
+
+/// <summary>A node took a watch on (<see cref="PaxosClient.WatchAsync"/>).</summary>
+/// <param name="Endpoint">The node.</param>
+/// <param name="NextIndex">The index of the first change it will report.</param>
+public sealed record WatchStart(Uri Endpoint, ulong NextIndex);
+
+/// <summary>What one node knows of itself (<see cref="PaxosClient.GetNodeStatusAsync"/>).</summary>
+/// <param name="NodeId">Its id.</param>
+/// <param name="Role"><c>leader</c>, <c>follower</c> or <c>candidate</c>.</param>
+/// <param name="BallotRound">The round of the highest ballot it promised.</param>
+/// <param name="BallotNode">The node number of that ballot.</param>
+/// <param name="LeaderId">The leader it knows, or null.</param>
+/// <param name="CommitIndex">The highest slot it knows chosen (every one below too).</param>
+/// <param name="AppliedIndex">The highest slot it applied.</param>
+/// <param name="SnapshotIndex">Its log before this slot is compacted into a snapshot.</param>
+public sealed record NodeStatus(string NodeId, string Role, ulong BallotRound, int BallotNode, string? LeaderId, ulong CommitIndex, ulong AppliedIndex, ulong SnapshotIndex);

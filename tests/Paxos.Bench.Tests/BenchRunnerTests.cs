@@ -17,6 +17,8 @@ public sealed class BenchRunnerTests : IAsyncLifetime
     [InlineData(Workload.Get, BenchBalance.Request)]
     [InlineData(Workload.Mixed, BenchBalance.Request)]
     [InlineData(Workload.Put, BenchBalance.Client)]
+    [InlineData(Workload.Put, BenchBalance.Leader)]
+    [InlineData(Workload.Get, BenchBalance.Leader)]
     public async Task A_run_measures_requests_and_stops_by_itself(Workload workload, BenchBalance balance)
     {
         var result = await new BenchRunner(Settings(workload, balance: balance), TextWriter.Null).RunAsync(CancellationToken.None);
@@ -45,8 +47,35 @@ public sealed class BenchRunnerTests : IAsyncLifetime
 
         Assert.True(result.Ops > 0);
         Assert.Equal(0, result.CasFailed); // every key starts absent, and no other client touches it
-        Assert.Equal(4, server.State.LastRequestIds.Count);
+        Assert.All(server.State.LastRequestIds.Keys, id => Assert.StartsWith("bench-", id, StringComparison.Ordinal));
         Assert.Empty(server.State.Violations);
+    }
+
+    [Fact]
+    public async Task Transactions_on_a_key_per_client_hold_after_the_first_and_count_failed_compares_apart()
+    {
+        var result = await new BenchRunner(Settings(Workload.Txn, clients: 4, keys: 4), TextWriter.Null).RunAsync(CancellationToken.None);
+
+        Assert.True(result.Ops > 0);
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(0, result.CasFailed); // each client compares with the index of its own last write
+        Assert.Equal(4, server.State.Indexes.Count);
+        Assert.Empty(server.State.Violations);
+
+        // Two clients on one key: each put moves the index the other last saw, so compares fail too.
+        var shared = await new BenchRunner(Settings(Workload.Txn, clients: 2, keys: 1), TextWriter.Null).RunAsync(CancellationToken.None);
+        Assert.InRange(shared.CasFailed, 1, shared.Ops - 1);
+    }
+
+    [Fact]
+    public async Task Keep_alives_renew_only_the_leases_granted_before_the_run()
+    {
+        var result = await new BenchRunner(Settings(Workload.KeepAlive, keys: 20), TextWriter.Null).RunAsync(CancellationToken.None);
+
+        Assert.True(result.Ops > 0);
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(20, server.State.KeepAlives.Count);
+        Assert.True(server.State.KeepAlives.Values.Sum() >= result.Ops, $"{server.State.KeepAlives.Values.Sum()} keep-alives seen, {result.Ops} counted");
     }
 
     [Fact]

@@ -43,6 +43,7 @@ public sealed class FakeKeyValueServer : IAsyncDisposable
         builder.Services.AddGrpc();
         var app = builder.Build();
         app.MapGrpcService<Service>();
+        app.MapGrpcService<Leases>();
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         return new FakeKeyValueServer(app, store, new Uri(address));
@@ -62,6 +63,14 @@ public sealed class FakeKeyValueServer : IAsyncDisposable
         public ConcurrentDictionary<string, ulong> LastRequestIds { get; } = new();
 
         public ConcurrentQueue<string> Violations { get; } = new();
+
+        /// <summary>The index of each key's last write, by transactions.</summary>
+        public ConcurrentDictionary<string, ulong> Indexes { get; } = new();
+
+        /// <summary>The leases granted, and how often each was kept alive.</summary>
+        public ConcurrentDictionary<ulong, int> KeepAlives { get; } = new();
+
+        public ulong LastIndex { get; set; }
 
         public void SawWrite(string clientId, ulong requestId)
         {
@@ -107,6 +116,58 @@ public sealed class FakeKeyValueServer : IAsyncDisposable
                 }
                 return Task.FromResult(new CompareAndSwapResponse { Succeeded = matches, Found = found, CurrentValue = current ?? ByteString.Empty });
             }
+        }
+
+        /// <summary>Only what the txn workload sends: one index compare, a put, else a get.</summary>
+        public override Task<TxnResponse> Txn(TxnRequest request, ServerCallContext context)
+        {
+            store.SawWrite(request.ClientId, request.RequestId);
+            lock (store)
+            {
+                var compare = request.Compare.Single();
+                bool holds = compare.Target == Compare.Types.Target.Index && compare.Op == Compare.Types.Op.Equal
+                    && store.Indexes.GetValueOrDefault(compare.Key) == compare.Index;
+                ulong index = ++store.LastIndex;
+                var response = new TxnResponse { Succeeded = holds, Index = index };
+                if (holds)
+                {
+                    var put = request.Success.Single().Put;
+                    store.Values[put.Key] = put.Value;
+                    store.Indexes[put.Key] = index;
+                    response.Results.Add(new TxnOpResult { Put = new PutResponse { Index = index } });
+                }
+                else
+                {
+                    string key = request.Failure.Single().Get.Key;
+                    bool found = store.Values.TryGetValue(key, out var value);
+                    response.Results.Add(new TxnOpResult { Get = new GetResponse { Found = found, Value = value ?? ByteString.Empty, Index = store.Indexes.GetValueOrDefault(key) } });
+                }
+                return Task.FromResult(response);
+            }
+        }
+    }
+
+    private sealed class Leases(Store store) : LeaseService.LeaseServiceBase
+    {
+        public override Task<LeaseGrantResponse> Grant(LeaseGrantRequest request, ServerCallContext context)
+        {
+            ulong id;
+            lock (store)
+            {
+                id = ++store.LastIndex;
+            }
+            store.KeepAlives[id] = 0;
+            return Task.FromResult(new LeaseGrantResponse { LeaseId = id, TtlMs = request.TtlMs });
+        }
+
+        public override Task<LeaseKeepAliveResponse> KeepAlive(LeaseKeepAliveRequest request, ServerCallContext context)
+        {
+            bool found = store.KeepAlives.ContainsKey(request.LeaseId);
+            if (found)
+            {
+                store.KeepAlives.AddOrUpdate(request.LeaseId, 1, (_, count) => count + 1);
+            }
+            return Task.FromResult(new LeaseKeepAliveResponse { Found = found, TtlMs = found ? 60_000 : 0 });
         }
     }
 }

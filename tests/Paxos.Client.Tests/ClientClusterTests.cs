@@ -105,7 +105,7 @@ public sealed class ClientClusterTests(ITestOutputHelper output) : IDisposable
         var seen = new List<WatchEvent>();
         var watch = Task.Run(async () =>
         {
-            await foreach (var change in watcher.WatchAsync("w/", prefix: true, startIndex: 1, stop.Token))
+            await foreach (var change in watcher.WatchAsync("w/", prefix: true, startIndex: 1, cancellationToken: stop.Token))
             {
                 lock (seen)
                 {

@@ -127,6 +127,72 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task Round_robin_sends_each_call_to_the_next_endpoint_in_turn_and_never_asks_for_the_leader()
+    {
+        var cluster = new ScriptedCluster
+        {
+            Answer = (call, _) => call.Method switch
+            {
+                "GetLeader" => Leader(2),
+                "Put" when call.Endpoint == Nodes[1] => throw ScriptedCluster.Error(StatusCode.Unavailable, "Error connecting to subchannel."),
+                "Put" => Put(1),
+                "Get" => Task.FromResult<object>(new V1.GetResponse { Found = false }),
+                _ => throw new InvalidOperationException(call.Method),
+            },
+        };
+        await using var client = new PaxosClient(new PaxosClientOptions
+        {
+            Endpoints = Nodes,
+            EndpointSelection = EndpointSelection.RoundRobin,
+            InitialBackoff = TimeSpan.FromMilliseconds(1),
+            MaxBackoff = TimeSpan.FromMilliseconds(20),
+        }, cluster.Connect);
+
+        for (int i = 0; i < 6; i++)
+        {
+            await client.GetAsync("k");
+        }
+        await client.PutAsync("k", "v"); // its turn is node 0
+        await client.PutAsync("k", "w"); // node 1 is down: on to node 2
+
+        Assert.Equal([Nodes[0], Nodes[1], Nodes[2], Nodes[0], Nodes[1], Nodes[2]], cluster.CallsOf("Get").Select(c => c.Endpoint));
+        Assert.Equal([Nodes[0], Nodes[1], Nodes[2]], cluster.CallsOf("Put").Select(c => c.Endpoint));
+        Assert.Empty(cluster.CallsOf("GetLeader"));
+    }
+
+    [Fact]
+    public async Task Failing_fast_a_call_that_reaches_no_node_fails_after_one_try_of_each_endpoint_not_at_the_deadline()
+    {
+        var cluster = new ScriptedCluster
+        {
+            Answer = (call, _) => throw ScriptedCluster.Error(StatusCode.Unavailable, "Error connecting to subchannel."),
+        };
+        await using var client = new PaxosClient(new PaxosClientOptions
+        {
+            Endpoints = Nodes,
+            FailFastWhenUnreachable = true,
+            Timeout = TimeSpan.FromSeconds(25),
+            InitialBackoff = TimeSpan.FromMilliseconds(1),
+            MaxBackoff = TimeSpan.FromMilliseconds(20),
+        }, cluster.Connect);
+        var clock = Stopwatch.StartNew();
+
+        await Assert.ThrowsAsync<PaxosNoQuorumException>(() => client.PutAsync("k", "v"));
+        await Assert.ThrowsAsync<PaxosNoQuorumException>(async () =>
+        {
+            await foreach (var change in client.WatchAsync("k"))
+            {
+                Assert.Fail($"no node answers, yet {change} came");
+            }
+        });
+
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+        Assert.Equal(Nodes.Length, cluster.CallsOf("Put").Count);
+        Assert.Equal(Nodes.ToHashSet(), cluster.CallsOf("Put").Select(c => c.Endpoint).ToHashSet());
+        Assert.Equal(Nodes.Length, cluster.CallsOf("Watch").Count);
+    }
+
+    [Fact]
     public async Task A_write_sent_and_never_confirmed_until_the_deadline_has_an_unknown_outcome()
     {
         var cluster = new ScriptedCluster

@@ -91,13 +91,33 @@ internal sealed class ScriptedCluster
         public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
             throw new NotSupportedException("the client makes asynchronous unary calls only");
 
+        /// <summary>A stream of the one message <see cref="Answer"/> gives (asked when the stream is first read), or of its error.</summary>
         public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
-            throw new NotSupportedException("the client makes asynchronous unary calls only");
+            new(new OneMessage<TResponse>(() => Typed<TResponse>(cluster.Respond(endpoint, method.Name, request!, options))),
+                Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], () => { });
 
         public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
             throw new NotSupportedException("the client makes asynchronous unary calls only");
 
         public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
             throw new NotSupportedException("the client makes asynchronous unary calls only");
+    }
+
+    private sealed class OneMessage<T>(Func<Task<T>> answer) : IAsyncStreamReader<T>
+    {
+        private bool _read;
+
+        public T Current { get; private set; } = default!;
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            if (_read)
+            {
+                return false;
+            }
+            _read = true;
+            Current = await answer();
+            return true;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Paxos.Cluster.Tests.Harness;
 using Paxos.Node.Configuration;
 using YamlDotNet.Core;
@@ -9,7 +10,9 @@ namespace Paxos.Cluster.Tests;
 /// <summary>
 /// deploy/kubernetes (no cluster engine runs here) agrees with its cluster file: one pod per node
 /// whose name is the node's id, reachable at the node's url through the headless service, on the
-/// node's port; probes on the node's health endpoints; a disruption budget that keeps a quorum.
+/// node's port; probes on the node's health endpoints; a disruption budget that keeps a quorum;
+/// and scaling: its scripts, run with a stand-in for <c>paxos</c>, start a pod beyond the founders
+/// as a joining node under an id of its own and add and promote it, and nothing removes a member.
 /// </summary>
 public class KubernetesManifestTests
 {
@@ -45,33 +48,31 @@ public class KubernetesManifestTests
     }
 
     [Fact]
-    public void The_stateful_set_runs_one_pod_per_node_of_its_cluster_file()
+    public void The_stateful_set_runs_one_pod_per_founding_node_of_its_cluster_file()
     {
         var resources = Resources();
         var kustomization = Load("kustomization.yaml")[0];
-        var generator = kustomization["configMapGenerator"].Items.Single();
-        Assert.Equal(["cluster.yaml"], generator["files"].Items.Select(f => f.Text));
+        var generators = kustomization["configMapGenerator"].Items.ToDictionary(g => g["name"].Text, g => g["files"].Items.Select(f => f.Text).ToList());
+        Assert.Equal(["cluster.yaml"], generators["paxos-cluster"]);
+        Assert.Equal(["scripts/start.sh", "scripts/member.sh"], generators["paxos-scripts"]);
         var cluster = ClusterFile.Load(Path.Combine(Folder, "cluster.yaml"));
 
         var set = resources["StatefulSet/paxos"];
         var spec = set["spec"];
         var pod = spec["template"]["spec"];
-        var container = pod["containers"].Items.Single();
-        var args = container["args"].Items.Select(a => a.Text).ToList();
-        string Arg(string flag) => args[args.IndexOf(flag) + 1];
+        var container = Container(pod, "paxos");
 
-        Assert.Equal(cluster.Size, int.Parse(spec["replicas"].Text, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(cluster.Size, int.Parse(spec["replicas"].Text, CultureInfo.InvariantCulture));
+        Assert.Equal(cluster.Size.ToString(CultureInfo.InvariantCulture), Env(container)["FOUNDERS"]);
         // A node is ready only once a quorum runs: pods started one by one would wait on the first forever.
         Assert.Equal("Parallel", spec["podManagementPolicy"].Text);
 
-        // The node's id is its pod's name, and every pod's name is a node of the file, reached through the headless service.
-        Assert.Equal("node", args[0]);
-        Assert.Equal("$(POD_NAME)", Arg("--id"));
-        var podName = container["env"].Items.Single(e => e["name"].Text == "POD_NAME");
-        Assert.Equal("metadata.name", podName["valueFrom"]["fieldRef"]["fieldPath"].Text);
+        // The pods' names are the founding nodes, reached through the headless service on the node's port.
         string setName = set["metadata"]["name"].Text;
         string serviceName = spec["serviceName"].Text;
         int nodePort = Port(container, "paxos");
+        Assert.Equal(serviceName, Env(container)["PEERS"]);
+        Assert.Equal(nodePort.ToString(CultureInfo.InvariantCulture), Env(container)["PORT"]);
         for (int i = 0; i < cluster.Size; i++)
         {
             var node = cluster.Nodes[i];
@@ -81,16 +82,14 @@ public class KubernetesManifestTests
             Assert.Equal(nodePort, node.Url.Port);
         }
 
-        // The file comes from the generated config map; the data directory is the pod's own volume.
-        var configVolume = pod["volumes"].Items.Single(v => v["configMap"]["name"].Text == generator["name"].Text);
-        var mounts = container["volumeMounts"].Items;
-        string configDirectory = mounts.Single(m => m["name"].Text == configVolume["name"].Text)["mountPath"].Text;
-        Assert.Equal($"{configDirectory}/cluster.yaml", Arg("--config"));
-        string dataVolume = spec["volumeClaimTemplates"].Items.Single()["metadata"]["name"].Text;
-        Assert.Equal(Arg("--data-dir"), mounts.Single(m => m["name"].Text == dataVolume)["mountPath"].Text);
+        // The start script, the cluster file and the data directory where the scripts expect them.
+        Assert.Equal(["/bin/sh", $"{Mount(pod, container, "paxos-scripts")}/start.sh"], container["command"].Items.Select(a => a.Text));
+        Assert.Equal(ScriptDefault("start.sh", "CONFIG"), $"{Mount(pod, container, "paxos-cluster")}/cluster.yaml");
+        Assert.Equal(ScriptDefault("start.sh", "DATA"), DataMount(spec, container));
+        Assert.Equal("dotnet /app/paxos.dll", ScriptDefault("start.sh", "PAXOS"));
 
         // Probes on the health endpoints the node serves on its metrics port.
-        Assert.Equal(Port(container, "metrics"), int.Parse(Arg("--metrics-port"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(Port(container, "metrics").ToString(CultureInfo.InvariantCulture), Env(container)["METRICS_PORT"]);
         foreach ((string probe, string path) in new[] { ("startupProbe", "/healthz"), ("livenessProbe", "/healthz"), ("readinessProbe", "/readyz") })
         {
             Assert.Equal(path, container[probe]["httpGet"]["path"].Text);
@@ -98,7 +97,71 @@ public class KubernetesManifestTests
         }
 
         // SIGTERM stops the node within the host's 30 s shutdown timeout, inside the pod's grace period.
-        Assert.True(int.Parse(pod["terminationGracePeriodSeconds"].Text, System.Globalization.CultureInfo.InvariantCulture) > 30);
+        Assert.True(int.Parse(pod["terminationGracePeriodSeconds"].Text, CultureInfo.InvariantCulture) > 30);
+    }
+
+    [Fact]
+    public async Task A_founding_pod_runs_its_own_node_and_a_pod_beyond_them_joins_under_a_new_id_kept_on_its_volume()
+    {
+        var container = Container(Resources()["StatefulSet/paxos"]["spec"]["template"]["spec"], "paxos");
+        var cluster = ClusterFile.Load(Path.Combine(Folder, "cluster.yaml"));
+        using var sandbox = new KubernetesScriptSandbox();
+        string config = Path.Combine(Folder, "cluster.yaml");
+        string volume = sandbox.Folder("volume");
+
+        var founder = await sandbox.RunAsync("start.sh", Env(container), "paxos-2", volume, config);
+        Assert.Equal([$"node --config {config} --id paxos-2 --data-dir {volume} --metrics-port 9100"], founder);
+
+        var joined = (await sandbox.RunAsync("start.sh", Env(container), "paxos-5", volume, config)).Single().Split(' ');
+        string id = joined[4];
+        Assert.Matches("^paxos-5-[0-9a-f]{8}$", id);
+        Assert.Equal(["node", "--config", joined[2], "--id", id, "--data-dir", Path.Combine(volume, "node"), "--metrics-port", "9100", "--join"], joined);
+        var joinFile = ClusterFile.Load(joined[2]);
+        Assert.Equal([.. cluster.Nodes.Select(n => n.Id), id], joinFile.Nodes.Select(n => n.Id));
+        Assert.Equal(new Uri("http://paxos-5.paxos-peers:8080"), joinFile.Nodes[^1].Url);
+        Assert.Equal(8080, joinFile.Nodes[^1].Port);
+
+        // Restarted on its volume it is the same node; a new pod of that name (its volume deleted on scale-down) is a new one.
+        Assert.Equal(id, (await sandbox.RunAsync("start.sh", Env(container), "paxos-5", volume, config)).Single().Split(' ')[4]);
+        Assert.NotEqual(id, (await sandbox.RunAsync("start.sh", Env(container), "paxos-5", sandbox.Folder("new-volume"), config)).Single().Split(' ')[4]);
+        Assert.Equal("Delete", Resources()["StatefulSet/paxos"]["spec"]["persistentVolumeClaimRetentionPolicy"]["whenScaled"].Text);
+        Assert.Equal("Retain", Resources()["StatefulSet/paxos"]["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"].Text);
+    }
+
+    [Fact]
+    public async Task The_sidecar_adds_a_joining_node_as_a_learner_promotes_it_once_caught_up_and_never_removes_a_member()
+    {
+        var resources = Resources();
+        var spec = resources["StatefulSet/paxos"]["spec"];
+        var pod = spec["template"]["spec"];
+        var node = Container(pod, "paxos");
+        var sidecar = Container(pod, "member");
+        var sidecarEnv = Env(sidecar);
+        foreach (string name in new[] { "POD_NAME", "FOUNDERS", "PEERS", "PORT" })
+        {
+            Assert.Equal(Env(node)[name], sidecarEnv[name]);
+        }
+        var clients = resources["Service/paxos"];
+        Assert.Equal($"http://{clients["metadata"]["name"].Text}:{clients["spec"]["ports"].Items.Single()["port"].Text}", sidecarEnv["CLIENTS"]);
+        Assert.Equal(["/bin/sh", $"{Mount(pod, sidecar, "paxos-scripts")}/member.sh"], sidecar["command"].Items.Select(a => a.Text));
+        Assert.Equal(DataMount(spec, node), DataMount(spec, sidecar));
+        Assert.Equal(ScriptDefault("member.sh", "DATA"), DataMount(spec, sidecar));
+        // A pod that stops cannot tell a scale-down from a reschedule: nothing removes a member by itself.
+        Assert.All(pod["containers"].Items, c => Assert.False(c.Has("lifecycle"), "a preStop hook would run on every reschedule too"));
+        Assert.All(Directory.GetFiles(Path.Combine(Folder, "scripts")), script => Assert.DoesNotContain("member remove", File.ReadAllText(script), StringComparison.Ordinal));
+
+        using var sandbox = new KubernetesScriptSandbox();
+        string volume = sandbox.Folder("volume");
+        File.WriteAllText(Path.Combine(volume, "node-id"), "paxos-6-0badcafe\n");
+        var calls = await sandbox.RunUntilAsync("member.sh", sidecarEnv, "paxos-6", volume, calls => calls.Count(c => c.StartsWith("member promote", StringComparison.Ordinal)) == 2);
+        Assert.Equal(
+        [
+            "member add paxos-6-0badcafe http://paxos-6.paxos-peers:8080 --endpoints http://paxos:8080",
+            "member promote paxos-6-0badcafe --endpoints http://paxos:8080", // refused once: not caught up yet
+            "member promote paxos-6-0badcafe --endpoints http://paxos:8080",
+        ], calls);
+
+        Assert.Empty(await sandbox.RunUntilAsync("member.sh", sidecarEnv, "paxos-1", volume, _ => false, TimeSpan.FromSeconds(2)));
     }
 
     [Fact]
@@ -118,21 +181,50 @@ public class KubernetesManifestTests
             Assert.Equal("paxos", service["ports"].Items.Single()["targetPort"].Text);
         }
         var cluster = ClusterFile.Load(Path.Combine(Folder, "cluster.yaml"));
-        Assert.Equal(cluster.Nodes[0].Port.ToString(System.Globalization.CultureInfo.InvariantCulture), peers["ports"].Items.Single()["port"].Text);
+        Assert.Equal(cluster.Nodes[0].Port.ToString(CultureInfo.InvariantCulture), peers["ports"].Items.Single()["port"].Text);
     }
 
     [Fact]
-    public void The_disruption_budget_keeps_a_quorum()
+    public void The_disruption_budget_keeps_a_quorum_at_every_size_the_set_is_scaled_to()
     {
         var resources = Resources();
-        var cluster = ClusterFile.Load(Path.Combine(Folder, "cluster.yaml"));
         var budget = resources["PodDisruptionBudget/paxos"]["spec"];
-        Assert.Equal(cluster.Size / 2 + 1, int.Parse(budget["minAvailable"].Text, System.Globalization.CultureInfo.InvariantCulture));
+        // One node down at a time leaves a majority of any cluster of 3 or more; a fixed minAvailable would not, once scaled up.
+        Assert.False(budget.Has("minAvailable"));
+        Assert.Equal("1", budget["maxUnavailable"].Text);
         AssertSelects(budget["selector"]["matchLabels"], resources["StatefulSet/paxos"]["spec"]["template"]["metadata"]["labels"]);
     }
 
     private static int Port(Y container, string name) =>
-        int.Parse(container["ports"].Items.Single(p => p["name"].Text == name)["containerPort"].Text, System.Globalization.CultureInfo.InvariantCulture);
+        int.Parse(container["ports"].Items.Single(p => p["name"].Text == name)["containerPort"].Text, CultureInfo.InvariantCulture);
+
+    private static Y Container(Y pod, string name) => pod["containers"].Items.Single(c => c["name"].Text == name);
+
+    /// <summary>The container's environment variables with a value (POD_NAME, from the pod's name, as "$(POD_NAME)").</summary>
+    private static Dictionary<string, string> Env(Y container) => container["env"].Items.ToDictionary(e => e["name"].Text, e => e.Has("value")
+        ? e["value"].Text
+        : e["valueFrom"]["fieldRef"]["fieldPath"].Text == "metadata.name" ? "$(POD_NAME)" : throw new InvalidDataException($"{e["name"].Text}: an unexpected source"));
+
+    /// <summary>Where <paramref name="container"/> mounts the volume of config map <paramref name="configMap"/>.</summary>
+    private static string Mount(Y pod, Y container, string configMap)
+    {
+        string volume = pod["volumes"].Items.Single(v => v.Has("configMap") && v["configMap"]["name"].Text == configMap)["name"].Text;
+        return container["volumeMounts"].Items.Single(m => m["name"].Text == volume)["mountPath"].Text;
+    }
+
+    private static string DataMount(Y spec, Y container)
+    {
+        string volume = spec["volumeClaimTemplates"].Items.Single()["metadata"]["name"].Text;
+        return container["volumeMounts"].Items.Single(m => m["name"].Text == volume)["mountPath"].Text;
+    }
+
+    /// <summary>The default a script gives <paramref name="variable"/> (<c>NAME=${NAME:-DEFAULT}</c>).</summary>
+    private static string ScriptDefault(string script, string variable)
+    {
+        string prefix = $"{variable}=${{{variable}:-";
+        string line = File.ReadAllLines(Path.Combine(Folder, "scripts", script)).Single(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line[prefix.Length..^1];
+    }
 
     private static void AssertSelects(Y selector, Y labels)
     {

@@ -1,38 +1,39 @@
-using Google.Protobuf;
-using Grpc.Core;
-using Grpc.Net.Client;
-using Paxos.Transport.V1;
+using Paxos.Client;
 
 namespace Paxos.Bench.Watching;
 
-/// <summary>A Paxos cluster under <c>paxos bench watch</c>: WatchService.Watch with a prefix, KeyValueService.Put.</summary>
-internal sealed class PaxosWatchTarget(IReadOnlyList<GrpcChannel> channels) : IWatchBenchTarget
+/// <summary>
+/// A Paxos cluster under <c>paxos bench watch</c>: <see cref="PaxosClient.WatchAsync"/> of a prefix and
+/// <see cref="PaxosClient.PutAsync(string, ReadOnlyMemory{byte}, TimeSpan?, CancellationToken)"/>, through
+/// one client per endpoint (which so never moves a watch or a put to another node).
+/// </summary>
+internal sealed class PaxosWatchTarget(IReadOnlyList<Uri> endpoints) : IWatchBenchTarget
 {
+    private static readonly TimeSpan PutTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly PaxosClient[] _clients = [.. endpoints.Select(url => new PaxosClient(new PaxosClientOptions
+    {
+        Endpoints = [url],
+        EndpointSelection = EndpointSelection.RoundRobin,
+        Timeout = PutTimeout,
+    }))];
+
     public async Task WatchAsync(int endpoint, string prefix, TaskCompletionSource created, Action<ReadOnlyMemory<byte>> onValue, CancellationToken cancellationToken)
     {
-        using var call = new WatchService.WatchServiceClient(channels[endpoint]).Watch(new WatchRequest { Key = prefix, Prefix = true }, cancellationToken: cancellationToken);
-        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var change in _clients[endpoint].WatchAsync(prefix, prefix: true, onStart: _ => created.TrySetResult(), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (response.Created)
-            {
-                created.TrySetResult();
-            }
-            foreach (var change in response.Events)
-            {
-                onValue(change.Value.Memory);
-            }
+            onValue(change.Value);
         }
     }
 
     public Task PutAsync(int endpoint, string key, byte[] value, CancellationToken cancellationToken) =>
-        new KeyValueService.KeyValueServiceClient(channels[endpoint])
-            .PutAsync(new PutRequest { Key = key, Value = UnsafeByteOperations.UnsafeWrap(value) }, deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken).ResponseAsync;
+        _clients[endpoint].PutAsync(key, value, cancellationToken: cancellationToken);
 
     public void Dispose()
     {
-        foreach (var channel in channels)
+        foreach (var client in _clients)
         {
-            channel.Dispose();
+            client.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 }

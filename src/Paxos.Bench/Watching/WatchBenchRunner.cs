@@ -25,17 +25,19 @@ internal sealed class WatchBenchRunner(WatchBenchSettings settings, TextWriter p
     public async Task<WatchBenchResult> RunAsync(CancellationToken cancellationToken)
     {
         string prefix = string.Create(CultureInfo.InvariantCulture, $"bench-watch-{Environment.ProcessId}-{DateTime.UtcNow.Ticks:x}/");
-        GrpcChannel[] channels = [.. settings.Endpoints.Select(url => GrpcChannel.ForAddress(url, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
-            MaxReceiveMessageSize = 16 * 1024 * 1024,
-        }))];
-        using IWatchBenchTarget target = settings.Target is BenchTarget.Etcd ? new EtcdWatchTarget(channels) : new PaxosWatchTarget(channels);
+        int endpoints = settings.Endpoints.Count;
+        using IWatchBenchTarget target = settings.Target is BenchTarget.Etcd
+            ? new EtcdWatchTarget([.. settings.Endpoints.Select(url => GrpcChannel.ForAddress(url, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+                MaxReceiveMessageSize = 16 * 1024 * 1024,
+            }))])
+            : new PaxosWatchTarget(settings.Endpoints);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         var created = Enumerable.Range(0, settings.Watchers).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
         var watchers = Enumerable.Range(0, settings.Watchers)
-            .Select(i => Task.Run(() => target.WatchAsync(i % channels.Length, prefix, created[i], OnValue, stop.Token), CancellationToken.None)).ToArray();
+            .Select(i => Task.Run(() => target.WatchAsync(i % endpoints, prefix, created[i], OnValue, stop.Token), CancellationToken.None)).ToArray();
         var allCreated = Task.WhenAll(created.Select(c => c.Task));
         if (await Task.WhenAny(allCreated, Task.WhenAny(watchers), Task.Delay(CreateTimeout, cancellationToken)).ConfigureAwait(false) != allCreated)
         {
@@ -56,10 +58,10 @@ internal sealed class WatchBenchRunner(WatchBenchSettings settings, TextWriter p
                 BinaryPrimitives.WriteInt64LittleEndian(value, Stopwatch.GetTimestamp());
                 try
                 {
-                    await target.PutAsync(writer % channels.Length, string.Create(CultureInfo.InvariantCulture, $"{prefix}{writer}/{n % 100}"), value, cancellationToken).ConfigureAwait(false);
+                    await target.PutAsync(writer % endpoints, string.Create(CultureInfo.InvariantCulture, $"{prefix}{writer}/{n % 100}"), value, cancellationToken).ConfigureAwait(false);
                     Interlocked.Increment(ref writes);
                 }
-                catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or Paxos.Client.PaxosException)
                 {
                     Interlocked.Increment(ref errors);
                 }

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
+using Paxos.Client;
 using Paxos.Node.Configuration;
 using Paxos.Node.Hosting;
 using Paxos.Node.Security;
@@ -14,11 +16,17 @@ namespace Paxos.Cli.Commands;
 internal sealed class ClientConnection
 {
     private readonly ClientSecurity _security;
+    private readonly X509Certificate2Collection? _ca;
+    private readonly X509Certificate2? _certificate;
+    private readonly string? _token;
 
-    private ClientConnection(IReadOnlyList<Uri> urls, ClientSecurity security)
+    private ClientConnection(IReadOnlyList<Uri> urls, X509Certificate2Collection? ca, X509Certificate2? certificate, string? token)
     {
         Urls = urls;
-        _security = security;
+        _ca = ca;
+        _certificate = certificate;
+        _token = token;
+        _security = ca is null && token is null ? ClientSecurity.None : new ClientSecurity(ca, certificate, token);
     }
 
     /// <summary>The nodes to try, in order.</summary>
@@ -35,7 +43,10 @@ internal sealed class ClientConnection
         var (caPath, certPath, keyPath, token) = Settings(flags, cluster);
         try
         {
-            return new ClientConnection(urls, ClientSecurity.Load(caPath, certPath, keyPath, token));
+            return new ClientConnection(urls,
+                caPath is null ? null : ClusterCertificates.LoadCa(caPath),
+                certPath is null ? null : ClusterCertificates.LoadPair(certPath, keyPath!),
+                token);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
@@ -61,8 +72,30 @@ internal sealed class ClientConnection
         return (caPath, certPath, keyPath, flags.Token ?? (cluster?.Auth is { } auth ? FirstToken(auth.Tokens) : null));
     }
 
-    /// <summary>A channel to <paramref name="url"/>: TLS against the cluster's CA if one is set (else as the URL says), the token on every call.</summary>
+    /// <summary>
+    /// A client of <see cref="Urls"/>, with the cluster's CA, the client certificate and the token:
+    /// a fresh client id (each command is its own client, its retried writes apply once), every call
+    /// within <paramref name="timeout"/>, retries included, and failing at once when no node can be
+    /// connected to at all (a command reports and exits).
+    /// </summary>
+    public PaxosClient Client(TimeSpan timeout) => new(new PaxosClientOptions
+    {
+        Endpoints = Urls,
+        ClientId = "cli-" + Guid.NewGuid().ToString("N"),
+        Timeout = timeout,
+        AttemptTimeout = timeout < AttemptTimeout ? timeout : AttemptTimeout,
+        ConnectTimeout = ConnectTimeout,
+        FailFastWhenUnreachable = true,
+        CaCertificate = _ca?[0],
+        ClientCertificate = _certificate,
+        Token = _token,
+    });
+
+    /// <summary>A channel to <paramref name="url"/> (for the single-decree commands, which <see cref="PaxosClient"/> does not serve): TLS against the cluster's CA if one is set, the token on every call.</summary>
     public GrpcChannel Channel(Uri url) => PeerChannels.Create(url, secure: _security.Apply, connectTimeout: ConnectTimeout);
+
+    /// <summary>The longest one attempt at one node may take before the call tries the next.</summary>
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// A command is a fresh process: its first TLS handshake also compiles the TLS code, and on a

@@ -234,19 +234,18 @@ internal static class ClusterCommand
     private static async Task<string?> WaitForLeaderAsync(ClusterConfig cluster, TimeSpan limit, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + limit;
-        using var channel = ClientConnection.Create([cluster.Nodes[0].Url], ClientFlags.None, cluster).Channel(cluster.Nodes[0].Url);
-        var client = new Paxos.Transport.V1.KeyValueService.KeyValueServiceClient(channel);
+        await using var client = ClientConnection.Create([cluster.Nodes[0].Url], ClientFlags.None, cluster).Client(TimeSpan.FromSeconds(2));
         while (DateTime.UtcNow < deadline)
         {
             try
             {
-                var reply = await client.GetLeaderAsync(new Paxos.Transport.V1.GetLeaderRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (reply.Known)
+                var leader = await client.GetLeaderAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (leader.Known)
                 {
-                    return $"{reply.LeaderId} ({reply.LeaderUrl})";
+                    return $"{leader.Id} ({leader.Url?.GetLeftPart(UriPartial.Authority)})";
                 }
             }
-            catch (Grpc.Core.RpcException)
+            catch (Paxos.Client.PaxosException)
             {
                 // not ready yet
             }

@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
-using Grpc.Core;
+using Paxos.Client;
 using Paxos.Node.Configuration;
 using Paxos.Node.Security;
-using Paxos.Transport.V1;
 
 namespace Paxos.Cli.Commands;
 
@@ -79,10 +78,9 @@ internal static class ClusterMembershipCommands
         }
         nodes.WriteJoinFile(node);
         Console.WriteLine($"Starting {node.Id} at {node.Url.GetLeftPart(UriPartial.Authority)} (joining; log {Path.Combine(dataDir, "logs", node.Id + ".log")})");
-        int added = await Endpoints.CallFirstAvailableAsync(connection, channel => new MembershipService.MembershipServiceClient(channel), async (client, token) =>
+        int added = await ClientCalls.RunAsync(connection, Deadline, async (client, token) =>
         {
-            var reply = await client.AddMemberAsync(new AddMemberRequest { Id = node.Id, Url = node.Url.GetLeftPart(UriPartial.Authority) },
-                deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);
+            var reply = await client.AddMemberAsync(node.Id, node.Url, cancellationToken: token).ConfigureAwait(false);
             Console.WriteLine($"Added {node.Id} as a learner (slot {reply.Slot}); waiting for it to catch up...");
             return CliError.Ok;
         }, cancellationToken).ConfigureAwait(false);
@@ -110,22 +108,23 @@ internal static class ClusterMembershipCommands
         while (true)
         {
             bool refused = false;
-            int code = await Endpoints.CallFirstAvailableAsync(connection, channel => new MembershipService.MembershipServiceClient(channel), async (client, token) =>
+            int code = await ClientCalls.RunAsync(connection, Deadline, async (client, token) =>
             {
                 try
                 {
-                    var reply = await client.PromoteMemberAsync(new PromoteMemberRequest { Id = node.Id }, deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);
+                    var reply = await client.PromoteMemberAsync(node.Id, cancellationToken: token).ConfigureAwait(false);
                     Console.WriteLine($"Promoted {node.Id} to a voter (slot {reply.Slot}):");
                     Console.WriteLine($"{node.Id} {node.Url.GetLeftPart(UriPartial.Authority)} voter");
                     return CliError.Ok;
                 }
-                catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && DateTime.UtcNow < until)
+                catch (PaxosRefusedException e) when (DateTime.UtcNow < until)
                 {
                     refused = true;
-                    if (e.Status.Detail != refusal)
+                    string reason = (e.InnerException as Grpc.Core.RpcException)?.Status.Detail ?? e.Message;
+                    if (reason != refusal)
                     {
-                        Console.WriteLine($"  not yet: {e.Status.Detail}");
-                        refusal = e.Status.Detail;
+                        Console.WriteLine($"  not yet: {reason}");
+                        refusal = reason;
                     }
                     return CliError.Refused;
                 }
@@ -154,9 +153,9 @@ internal static class ClusterMembershipCommands
             return CliError.Report(CliError.BadUsage, $"the local cluster in {dataDir} has no node '{id}' (it has: {string.Join(", ", nodes.All.Select(n => n.Id))})");
         }
         var connection = ClientConnection.Create([.. nodes.Current.Select(n => n.Url)], Endpoints.Flags, nodes.Founding);
-        int code = await Endpoints.CallFirstAvailableAsync(connection, channel => new MembershipService.MembershipServiceClient(channel), async (client, token) =>
+        int code = await ClientCalls.RunAsync(connection, Deadline, async (client, token) =>
         {
-            var reply = await client.RemoveMemberAsync(new RemoveMemberRequest { Id = id }, deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);
+            var reply = await client.RemoveMemberAsync(id, cancellationToken: token).ConfigureAwait(false);
             Console.WriteLine($"Removed {id} (slot {reply.Slot}{(reply.Changed ? "" : ", it was not a member")}); it stops by itself, or 'paxos cluster' stops it.");
             return CliError.Ok;
         }, cancellationToken).ConfigureAwait(false);

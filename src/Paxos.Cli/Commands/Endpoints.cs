@@ -55,13 +55,11 @@ internal static class Endpoints
         }
     }
 
-    /// <summary>True when the call failed because the node could not be reached at all (so another node may be tried).</summary>
-    public static bool IsNodeDown(Grpc.Core.RpcException e) =>
-        e.StatusCode == Grpc.Core.StatusCode.Unavailable && e.Status.Detail.StartsWith("Error connecting", StringComparison.Ordinal);
-
     /// <summary>
     /// Runs <paramref name="call"/> against the first endpoint that answers (a node that cannot be
     /// reached is skipped) and turns gRPC errors into the contract's exit codes and one-line reasons.
+    /// For the single-decree commands, which <see cref="Paxos.Client.PaxosClient"/> does not serve;
+    /// the others use <see cref="ClientCalls"/>.
     /// </summary>
     public static async Task<int> CallFirstAvailableAsync<TClient>(
         string? endpoints, Func<GrpcChannel, TClient> createClient, Func<TClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken)
@@ -75,13 +73,6 @@ internal static class Endpoints
         {
             return CliError.Report(CliError.BadUsage, e.Message);
         }
-        return await CallFirstAvailableAsync(connection, createClient, call, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc cref="CallFirstAvailableAsync{TClient}(string?, Func{GrpcChannel, TClient}, Func{TClient, CancellationToken, Task{int}}, CancellationToken)"/>
-    public static async Task<int> CallFirstAvailableAsync<TClient>(
-        ClientConnection connection, Func<GrpcChannel, TClient> createClient, Func<TClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken)
-    {
         Grpc.Core.RpcException? last = null;
         var urls = connection.Urls;
         foreach (var url in urls)
@@ -91,7 +82,7 @@ internal static class Endpoints
             {
                 return await call(createClient(channel), cancellationToken).ConfigureAwait(false);
             }
-            catch (Grpc.Core.RpcException e) when (IsNodeDown(e))
+            catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.Unavailable && e.Status.Detail.StartsWith("Error connecting", StringComparison.Ordinal))
             {
                 last = e;
             }

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
-using Paxos.Transport.V1;
+using Paxos.Client;
 
 namespace Paxos.Cli.Commands;
 
 /// <summary><c>paxos lease grant|keep-alive|revoke</c>: the leases of CONTRACT.md section 1b.</summary>
 internal static class LeaseCommands
 {
+    /// <summary>Each call's deadline, retries at other nodes included.</summary>
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     /// <summary>After a failed renewal, how long before the next try.</summary>
@@ -34,10 +35,10 @@ internal static class LeaseCommands
             {
                 return Task.FromResult(CliError.Report(CliError.BadUsage, $"ttl {seconds.ToString(CultureInfo.InvariantCulture)} s is outside 1 to 86400 seconds"));
             }
-            return RunAsync(parse.GetValue(endpoints), async (client, token) =>
+            return ClientCalls.RunAsync(parse.GetValue(endpoints), Deadline, async (client, token) =>
             {
-                var reply = await client.GrantAsync(new LeaseGrantRequest { TtlMs = (long)Math.Round(seconds * 1000) }, deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);
-                Console.WriteLine($"OK lease={reply.LeaseId} ttl_ms={reply.TtlMs}");
+                var grant = await client.GrantLeaseAsync(TimeSpan.FromMilliseconds(Math.Round(seconds * 1000)), cancellationToken: token).ConfigureAwait(false);
+                Console.WriteLine($"OK lease={grant.Id} ttl_ms={(long)grant.Ttl.TotalMilliseconds}");
                 return CliError.Ok;
             }, cancellationToken);
         });
@@ -49,38 +50,38 @@ internal static class LeaseCommands
         var id = LeaseId();
         var endpoints = Endpoints.CreateOption();
         var command = new Command("keep-alive", "Keep a lease alive until Ctrl+C, renewing it every third of its TTL and printing each renewal; exit code 1 once it is gone.") { id, endpoints };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => ClientCalls.RunAsync(parse.GetValue(endpoints), Deadline, async (client, token) =>
         {
             ulong lease = parse.GetValue(id);
             try
             {
                 while (true)
                 {
-                    long ttl = 0;
-                    int code = await RunAsync(parse.GetValue(endpoints), async (client, token) =>
+                    TimeSpan pause;
+                    try
                     {
-                        var reply = await client.KeepAliveAsync(new LeaseKeepAliveRequest { LeaseId = lease }, deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);
-                        if (!reply.Found)
+                        var renewal = await client.KeepLeaseAliveAsync(lease, cancellationToken: token).ConfigureAwait(false);
+                        if (!renewal.Found)
                         {
                             return CliError.Report(CliError.Failed, $"lease {lease} not found (it expired or was revoked)");
                         }
-                        ttl = reply.TtlMs;
-                        Console.WriteLine($"renewed lease={lease} ttl_ms={reply.TtlMs}");
-                        return CliError.Ok;
-                    }, cancellationToken).ConfigureAwait(false);
-                    if (code is CliError.Failed or CliError.BadUsage)
-                    {
-                        return code;
+                        Console.WriteLine($"renewed lease={lease} ttl_ms={(long)renewal.Ttl.TotalMilliseconds}");
+                        pause = renewal.Ttl / 3;
                     }
-                    // Unavailable: reported, tried again soon; the lease lives on until its TTL passes.
-                    await Task.Delay(code == CliError.Ok ? TimeSpan.FromMilliseconds(ttl / 3.0) : RetryPause, cancellationToken).ConfigureAwait(false);
+                    catch (PaxosNoQuorumException e)
+                    {
+                        // Reported, tried again soon; the lease lives on until its TTL passes.
+                        ClientCalls.Report(e);
+                        pause = RetryPause;
+                    }
+                    await Task.Delay(pause, token).ConfigureAwait(false);
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
                 return CliError.Ok; // Ctrl+C: stop renewing; the lease expires TTL after the last renewal
             }
-        });
+        }, cancellationToken));
         return command;
     }
 
@@ -89,10 +90,10 @@ internal static class LeaseCommands
         var id = LeaseId();
         var endpoints = Endpoints.CreateOption();
         var command = new Command("revoke", "End a lease now, deleting its keys at one index; prints that index. Exit code 1 if it does not exist.") { id, endpoints };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(endpoints), async (client, token) =>
+        command.SetAction((parse, cancellationToken) => ClientCalls.RunAsync(parse.GetValue(endpoints), Deadline, async (client, token) =>
         {
             ulong lease = parse.GetValue(id);
-            var reply = await client.RevokeAsync(new LeaseRevokeRequest { LeaseId = lease }, deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);
+            var reply = await client.RevokeLeaseAsync(lease, cancellationToken: token).ConfigureAwait(false);
             if (!reply.Found)
             {
                 return CliError.Report(CliError.Failed, $"lease {lease} not found (it expired or was revoked)");
@@ -102,7 +103,4 @@ internal static class LeaseCommands
         }, cancellationToken));
         return command;
     }
-
-    private static Task<int> RunAsync(string? endpoints, Func<LeaseService.LeaseServiceClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken) =>
-        Endpoints.CallFirstAvailableAsync(endpoints, channel => new LeaseService.LeaseServiceClient(channel), call, cancellationToken);
 }

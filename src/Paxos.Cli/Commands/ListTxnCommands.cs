@@ -1,12 +1,12 @@
 using System.CommandLine;
-using System.Text;
-using Paxos.Transport.V1;
+using Paxos.Client;
 
 namespace Paxos.Cli.Commands;
 
 /// <summary>Client commands of contract section 1b: list and txn.</summary>
 internal static class ListTxnCommands
 {
+    /// <summary>Each call's deadline, retries at other nodes included.</summary>
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     public static Command CreateList()
@@ -17,73 +17,76 @@ internal static class ListTxnCommands
         var serializable = new Option<bool>("--serializable") { Description = "Read this node's replica (may be stale) instead of linearizable reads." };
         var endpoints = Endpoints.CreateOption();
         var command = new Command("list", "Print 'KEY<TAB>VALUE' for each key with the prefix, in UTF-8 byte order.") { prefix, startAfter, limit, serializable, endpoints };
-        command.SetAction((parse, cancellationToken) => Run(parse.GetValue(endpoints), async (client, token) =>
+        command.SetAction((parse, cancellationToken) =>
         {
-            var request = new ListRequest
+            uint limitValue = parse.GetValue(limit);
+            if (limitValue > int.MaxValue)
             {
-                Prefix = parse.GetRequiredValue(prefix),
-                StartAfter = parse.GetValue(startAfter) ?? "",
-                Limit = parse.GetValue(limit),
-                Consistency = parse.GetValue(serializable) ? ReadConsistency.Serializable : ReadConsistency.Linearizable,
-            };
-            uint left = request.Limit;
-            while (true)
+                return Task.FromResult(CliError.Report(CliError.BadUsage, $"--limit {limitValue} is more than {int.MaxValue}"));
+            }
+            return ClientCalls.RunAsync(parse.GetValue(endpoints), Deadline, async (client, token) =>
             {
-                var page = await client.ListAsync(request, deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);
-                foreach (var item in page.Items)
+                string keyPrefix = parse.GetRequiredValue(prefix);
+                string after = parse.GetValue(startAfter) ?? "";
+                var consistency = parse.GetValue(serializable) ? ReadConsistency.Serializable : ReadConsistency.Linearizable;
+                int left = (int)limitValue;
+                while (true)
                 {
-                    Console.WriteLine($"{item.Key}\t{Encoding.UTF8.GetString(item.Value.Span)}");
-                }
-                if (!page.More)
-                {
-                    return CliError.Ok;
-                }
-                if (request.Limit != 0)
-                {
-                    left -= (uint)page.Items.Count;
-                    if (left == 0)
+                    var page = await client.ListAsync(keyPrefix, after, left, consistency, cancellationToken: token).ConfigureAwait(false);
+                    foreach (var item in page.Items)
                     {
-                        Console.Error.WriteLine($"more keys follow: continue with --start-after '{page.Items[^1].Key}'");
+                        Console.WriteLine($"{item.Key}\t{item.ValueAsString()}");
+                    }
+                    if (!page.More)
+                    {
                         return CliError.Ok;
                     }
-                    request.Limit = left;
+                    if (limitValue != 0)
+                    {
+                        left -= page.Items.Count;
+                        if (left == 0)
+                        {
+                            Console.Error.WriteLine($"more keys follow: continue with --start-after '{page.Items[^1].Key}'");
+                            return CliError.Ok;
+                        }
+                    }
+                    after = page.Items[^1].Key;
                 }
-                request.StartAfter = page.Items[^1].Key;
-            }
-        }, cancellationToken));
+            }, cancellationToken);
+        });
         return command;
     }
 
     public static Command CreateTxn()
     {
-        var compares = new Option<string[]>("--if") { Description = "A compare: 'value(KEY) OP TEXT', 'index(KEY) OP N' or 'exists(KEY) OP true|false', OP one of == != < >. Repeatable; all must hold." };
+        var compares = new Option<string[]>("--if") { Description = "A compare: 'value(KEY) OP TEXT', 'index(KEY) OP N' or 'exists(KEY) OP true|false', OP one of == != < > (exists: == or !=). Repeatable; all must hold." };
         var success = new Option<string[]>("--then") { Description = "An operation run if every compare holds: 'put KEY VALUE', 'delete KEY' or 'get KEY'. Repeatable, in order." };
         var failure = new Option<string[]>("--else") { Description = "An operation run otherwise. Repeatable, in order." };
         var endpoints = Endpoints.CreateOption();
         var command = new Command("txn", "Run a transaction atomically; prints which branch ran, its index and one line per operation.") { compares, success, failure, endpoints };
         command.SetAction((parse, cancellationToken) =>
         {
-            var request = new TxnRequest { ClientId = "cli-" + Guid.NewGuid().ToString("N"), RequestId = 1 };
-            string[] thenTexts = parse.GetValue(success) ?? [];
-            string[] elseTexts = parse.GetValue(failure) ?? [];
+            TxnCompare[] conditions;
+            TxnSyntax.TxnStep[] then;
+            TxnSyntax.TxnStep[] otherwise;
             try
             {
-                request.Compare.AddRange((parse.GetValue(compares) ?? []).Select(TxnSyntax.ParseCompare));
-                request.Success.AddRange(thenTexts.Select(TxnSyntax.ParseOperation));
-                request.Failure.AddRange(elseTexts.Select(TxnSyntax.ParseOperation));
+                conditions = [.. (parse.GetValue(compares) ?? []).Select(TxnSyntax.ParseCompare)];
+                then = [.. (parse.GetValue(success) ?? []).Select(TxnSyntax.ParseOperation)];
+                otherwise = [.. (parse.GetValue(failure) ?? []).Select(TxnSyntax.ParseOperation)];
             }
             catch (FormatException e)
             {
                 return Task.FromResult(CliError.Report(CliError.BadUsage, e.Message));
             }
-            return Run(parse.GetValue(endpoints), async (client, token) =>
+            return ClientCalls.RunAsync(parse.GetValue(endpoints), Deadline, async (client, token) =>
             {
-                var reply = await client.TxnAsync(request, deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);
+                var reply = await client.TxnAsync(conditions, then.Select(step => step.Operation), otherwise.Select(step => step.Operation), cancellationToken: token).ConfigureAwait(false);
                 Console.WriteLine($"OK succeeded={(reply.Succeeded ? "true" : "false")} index={reply.Index}");
-                var operations = reply.Succeeded ? request.Success : request.Failure;
+                var steps = reply.Succeeded ? then : otherwise;
                 for (int i = 0; i < reply.Results.Count; i++)
                 {
-                    Console.WriteLine(Describe(operations[i], reply.Results[i]));
+                    Console.WriteLine(Describe(steps[i], reply.Results[i]));
                 }
                 return CliError.Ok;
             }, cancellationToken);
@@ -91,15 +94,12 @@ internal static class ListTxnCommands
         return command;
     }
 
-    private static string Describe(TxnOp operation, TxnOpResult result) => result.ResultCase switch
+    private static string Describe(TxnSyntax.TxnStep step, TxnOperationResult result) => step.Verb switch
     {
-        TxnOpResult.ResultOneofCase.Put => $"put {operation.Put.Key} index={result.Put.Index}",
-        TxnOpResult.ResultOneofCase.Delete => $"delete {operation.Delete.Key} existed={(result.Delete.Existed ? "true" : "false")} index={result.Delete.Index}",
-        _ => result.Get.Found
-            ? $"get {operation.Get.Key} found=true index={result.Get.Index} value={Encoding.UTF8.GetString(result.Get.Value.Span)}"
-            : $"get {operation.Get.Key} found=false",
+        "put" => $"put {step.Key} index={result.Index}",
+        "delete" => $"delete {step.Key} existed={(result.Found ? "true" : "false")} index={result.Index}",
+        _ => result.Found
+            ? $"get {step.Key} found=true index={result.Index} value={System.Text.Encoding.UTF8.GetString(result.Value.Span)}"
+            : $"get {step.Key} found=false",
     };
-
-    private static Task<int> Run(string? endpoints, Func<KeyValueService.KeyValueServiceClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken) =>
-        Endpoints.CallFirstAvailableAsync(endpoints, channel => new KeyValueService.KeyValueServiceClient(channel), call, cancellationToken);
 }

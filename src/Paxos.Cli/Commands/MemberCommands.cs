@@ -1,15 +1,15 @@
 using System.CommandLine;
-using Paxos.Transport.V1;
+using Paxos.Client;
 
 namespace Paxos.Cli.Commands;
 
 /// <summary>
 /// <c>paxos member list|add|promote|remove</c> and <c>paxos leader transfer</c> (CONTRACT.md
-/// section 4): calls of the MembershipService, served by any node (it passes changes on to the leader).
+/// section 4): <see cref="PaxosClient"/>'s membership calls, served by any node (it passes changes on to the leader).
 /// </summary>
 internal static class MemberCommands
 {
-    /// <summary>A change waits until it is chosen; removing the leader first hands leadership over.</summary>
+    /// <summary>A change waits until it is chosen (removing the leader first hands leadership over); retries at other nodes included.</summary>
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
     public static Command Create() => new("member", "List the cluster's members and add, promote or remove one, one change at a time.")
@@ -26,11 +26,10 @@ internal static class MemberCommands
         var id = MemberId("The voter to hand leadership to.");
         var endpoints = Endpoints.CreateOption();
         var command = new Command("transfer", "Hand leadership to a voter without waiting for an election timeout; prints the new leader.") { id, endpoints };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(endpoints), async (client, token) =>
+        command.SetAction((parse, cancellationToken) => ClientCalls.RunAsync(parse.GetValue(endpoints), Deadline, async (client, token) =>
         {
-            var reply = await client.TransferLeadershipAsync(new TransferLeadershipRequest { Id = parse.GetRequiredValue(id) },
-                deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);
-            Console.WriteLine($"OK leader={reply.LeaderId}");
+            string leader = await client.TransferLeadershipAsync(parse.GetRequiredValue(id), cancellationToken: token).ConfigureAwait(false);
+            Console.WriteLine($"OK leader={leader}");
             return CliError.Ok;
         }, cancellationToken));
         return command;
@@ -42,9 +41,9 @@ internal static class MemberCommands
     {
         var endpoints = Endpoints.CreateOption();
         var command = new Command("list", "Print one line per member: 'ID URL voter' or 'ID URL learner' (linearizable).") { endpoints };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(endpoints), async (client, token) =>
+        command.SetAction((parse, cancellationToken) => ClientCalls.RunAsync(parse.GetValue(endpoints), Deadline, async (client, token) =>
         {
-            var reply = await client.ListMembersAsync(new ListMembersRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ConfigureAwait(false);
+            var reply = await client.ListMembersAsync(cancellationToken: token).ConfigureAwait(false);
             foreach (var member in reply.Members)
             {
                 Console.WriteLine(Describe(member));
@@ -70,8 +69,8 @@ internal static class MemberCommands
             {
                 return Task.FromResult(CliError.Report(CliError.BadUsage, $"url '{text}' is not an http:// or https:// URL"));
             }
-            var request = new AddMemberRequest { Id = parse.GetRequiredValue(id), Url = address.GetLeftPart(UriPartial.Authority) };
-            return ChangeAsync(parse.GetValue(endpoints), (client, token) => client.AddMemberAsync(request, deadline: DateTime.UtcNow + Deadline, cancellationToken: token), cancellationToken);
+            string member = parse.GetRequiredValue(id);
+            return ChangeAsync(parse.GetValue(endpoints), (client, token) => client.AddMemberAsync(member, address, cancellationToken: token), cancellationToken);
         });
         return command;
     }
@@ -82,7 +81,7 @@ internal static class MemberCommands
         var endpoints = Endpoints.CreateOption();
         var command = new Command("promote", "Make a caught-up learner a voter (refused, exit code 4, while it has not caught up: retry later).") { id, endpoints };
         command.SetAction((parse, cancellationToken) => ChangeAsync(parse.GetValue(endpoints), (client, token) =>
-            client.PromoteMemberAsync(new PromoteMemberRequest { Id = parse.GetRequiredValue(id) }, deadline: DateTime.UtcNow + Deadline, cancellationToken: token), cancellationToken));
+            client.PromoteMemberAsync(parse.GetRequiredValue(id), cancellationToken: token), cancellationToken));
         return command;
     }
 
@@ -92,14 +91,13 @@ internal static class MemberCommands
         var endpoints = Endpoints.CreateOption();
         var command = new Command("remove", "Remove a voter or a learner (the leader hands leadership over first); the removed node stops by itself.") { id, endpoints };
         command.SetAction((parse, cancellationToken) => ChangeAsync(parse.GetValue(endpoints), (client, token) =>
-            client.RemoveMemberAsync(new RemoveMemberRequest { Id = parse.GetRequiredValue(id) }, deadline: DateTime.UtcNow + Deadline, cancellationToken: token), cancellationToken));
+            client.RemoveMemberAsync(parse.GetRequiredValue(id), cancellationToken: token), cancellationToken));
         return command;
     }
 
     /// <summary>Sends a change; prints whether it changed anything, at which slot, and the membership after it.</summary>
-    private static Task<int> ChangeAsync(string? endpoints, Func<MembershipService.MembershipServiceClient, CancellationToken, Grpc.Core.AsyncUnaryCall<MembershipChangeResponse>> send,
-        CancellationToken cancellationToken) =>
-        RunAsync(endpoints, async (client, token) =>
+    private static Task<int> ChangeAsync(string? endpoints, Func<PaxosClient, CancellationToken, Task<MembershipChangeResult>> send, CancellationToken cancellationToken) =>
+        ClientCalls.RunAsync(endpoints, Deadline, async (client, token) =>
         {
             var reply = await send(client, token).ConfigureAwait(false);
             Console.WriteLine($"OK changed={(reply.Changed ? "true" : "false")} slot={reply.Slot}");
@@ -110,8 +108,5 @@ internal static class MemberCommands
             return CliError.Ok;
         }, cancellationToken);
 
-    private static string Describe(Member member) => $"{member.Id} {member.Url} {(member.Voter ? "voter" : "learner")}";
-
-    private static Task<int> RunAsync(string? endpoints, Func<MembershipService.MembershipServiceClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken) =>
-        Endpoints.CallFirstAvailableAsync(endpoints, channel => new MembershipService.MembershipServiceClient(channel), call, cancellationToken);
+    private static string Describe(MemberInfo member) => $"{member.Id} {member.Url.GetLeftPart(UriPartial.Authority)} {(member.IsVoter ? "voter" : "learner")}";
 }

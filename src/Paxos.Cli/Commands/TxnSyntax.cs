@@ -1,7 +1,7 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
-using Google.Protobuf;
-using Paxos.Transport.V1;
+using Paxos.Client;
 
 namespace Paxos.Cli.Commands;
 
@@ -14,52 +14,49 @@ namespace Paxos.Cli.Commands;
 internal static partial class TxnSyntax
 {
     /// <summary>Parses a compare; throws <see cref="FormatException"/> with the reason.</summary>
-    public static Compare ParseCompare(string text)
+    public static TxnCompare ParseCompare(string text)
     {
         var match = CompareForm().Match(text);
         if (!match.Success)
         {
             throw new FormatException($"'{text}' is not a compare: write TARGET(KEY) OP OPERAND, TARGET one of value, index, exists and OP one of ==, !=, <, >");
         }
+        string key = match.Groups["key"].Value;
+        string op = match.Groups["op"].Value;
         string operand = match.Groups["operand"].Value;
-        var compare = new Compare
+        var compareOp = op switch
         {
-            Key = match.Groups["key"].Value,
-            Op = match.Groups["op"].Value switch
-            {
-                "==" => Compare.Types.Op.Equal,
-                "!=" => Compare.Types.Op.NotEqual,
-                "<" => Compare.Types.Op.Less,
-                _ => Compare.Types.Op.Greater,
-            },
+            "==" => TxnCompareOp.Equal,
+            "!=" => TxnCompareOp.NotEqual,
+            "<" => TxnCompareOp.Less,
+            _ => TxnCompareOp.Greater,
         };
         switch (match.Groups["target"].Value)
         {
             case "value":
-                compare.Target = Compare.Types.Target.Value;
-                compare.Value = ByteString.CopyFromUtf8(operand);
-                break;
+                return TxnCompare.Value(key, compareOp, Encoding.UTF8.GetBytes(operand));
             case "index":
-                compare.Target = Compare.Types.Target.Index;
-                compare.Index = ulong.TryParse(operand, NumberStyles.None, CultureInfo.InvariantCulture, out ulong index)
-                    ? index
+                return ulong.TryParse(operand, NumberStyles.None, CultureInfo.InvariantCulture, out ulong index)
+                    ? TxnCompare.Index(key, compareOp, index)
                     : throw new FormatException($"'{text}': an index compare needs a whole number, not '{operand}'");
-                break;
             default:
-                compare.Target = Compare.Types.Target.Exists;
-                compare.Exists = operand switch
+                bool exists = operand switch
                 {
                     "true" => true,
                     "false" => false,
                     _ => throw new FormatException($"'{text}': an exists compare needs true or false, not '{operand}'"),
                 };
-                break;
+                return compareOp switch
+                {
+                    TxnCompareOp.Equal => TxnCompare.Exists(key, exists),
+                    TxnCompareOp.NotEqual => TxnCompare.Exists(key, !exists),
+                    _ => throw new FormatException($"'{text}': an exists compare takes == or !="),
+                };
         }
-        return compare;
     }
 
     /// <summary>Parses an operation; throws <see cref="FormatException"/> with the reason.</summary>
-    public static TxnOp ParseOperation(string text)
+    public static TxnStep ParseOperation(string text)
     {
         var match = OperationForm().Match(text);
         if (!match.Success)
@@ -67,13 +64,17 @@ internal static partial class TxnSyntax
             throw new FormatException($"'{text}' is not an operation: write 'put KEY VALUE', 'delete KEY' or 'get KEY'");
         }
         string key = match.Groups["key"].Value;
-        return match.Groups["verb"].Value switch
+        string verb = match.Groups["verb"].Value;
+        return new TxnStep(verb, key, verb switch
         {
-            "put" => new TxnOp { Put = new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(match.Groups["value"].Value) } },
-            "delete" => new TxnOp { Delete = new DeleteRequest { Key = key } },
-            _ => new TxnOp { Get = new GetRequest { Key = key } },
-        };
+            "put" => TxnOperation.Put(key, Encoding.UTF8.GetBytes(match.Groups["value"].Value)),
+            "delete" => TxnOperation.Delete(key),
+            _ => TxnOperation.Get(key),
+        });
     }
+
+    /// <summary>An operation as written: its verb (put, delete, get), its key, and the operation sent.</summary>
+    public sealed record TxnStep(string Verb, string Key, TxnOperation Operation);
 
     [GeneratedRegex(@"^\s*(?<target>value|index|exists)\((?<key>.+?)\)\s*(?<op>==|!=|<|>)\s*(?<operand>.*)$", RegexOptions.Singleline)]
     private static partial Regex CompareForm();
