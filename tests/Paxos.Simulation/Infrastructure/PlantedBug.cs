@@ -38,4 +38,13 @@ public enum PlantedBug
 
     /// <summary>A candidate ignores that a promiser knows a newer chosen membership (<c>ReplicaOptions.PlantStaleMembership</c>).</summary>
     StaleMembership,
+
+    /// <summary>"lease-ignores-keep-alive": the leader's lease keeper confirms a keep-alive without resetting the lease's deadline (<c>LeaseKeeper.PlantIgnoreKeepAlive</c>).</summary>
+    LeaseIgnoresKeepAlive,
+
+    /// <summary>"txn-half": a transaction's success branch is sent with its first operation only (the client's translation drops the write to the second key).</summary>
+    TxnHalf,
+
+    /// <summary>"watch-misses-snapshot": a node's change feed keeps its watchers following when a snapshot replaces the state past them (<c>ChangeFeed.PlantKeepWatchersOnReset</c>).</summary>
+    WatchMissesSnapshot,
 }

@@ -15,6 +15,9 @@ public static class PlantedBugs
         ("forward-twice", PlantedBug.ForwardTwice),
         ("skip-snapshot-dir-sync", PlantedBug.SkipSnapshotDirSync),
         ("stale-membership", PlantedBug.StaleMembership),
+        ("lease-ignores-keep-alive", PlantedBug.LeaseIgnoresKeepAlive),
+        ("txn-half", PlantedBug.TxnHalf),
+        ("watch-misses-snapshot", PlantedBug.WatchMissesSnapshot),
     ];
 
     /// <summary>Every accepted name, in documentation order.</summary>

@@ -19,7 +19,10 @@ namespace Paxos.Simulation.Paxos;
 /// (<see cref="ReplicaTuning"/>). Checks: agreement and applied prefixes (<see cref="SafetyMonitor"/>,
 /// as the run goes), the core's own invariants (reported by the node that hit one),
 /// linearizability of the client history (which ends with a read of every key, so a lost
-/// acknowledged write is caught), and liveness: every operation invoked from
+/// acknowledged write is caught; Txns and lease ends included), that no lease expired before the TTL
+/// after an acknowledged grant or keep-alive (<see cref="LeaseExpiryCheck"/>; each node runs the
+/// production lease keeper on its local clock), that every node's watches report exactly the chosen
+/// log's changes (<see cref="WatchMonitor"/>), and liveness: every operation invoked from
 /// <see cref="LivenessGrace"/> into the quiet period completes within <see cref="SimClient.GiveUpAfter"/>,
 /// and by the end of the run every replica has applied the same prefix and holds no accepted entry
 /// past it (in every fourth seed the clients stop when the faults do, so the quiet period is idle).
@@ -63,7 +66,9 @@ public static class PaxosScenario
         if (failure is null)
         {
             LinearizabilityResult linearizability = new LinearizabilityChecker().Check(run.World.History.Operations);
-            failure = Describe(linearizability) ?? CheckLiveness(run.World.History.Operations, run.Plan.QuietFrom) ?? CheckConvergence(run.World);
+            failure = Describe(linearizability)
+                ?? new LeaseExpiryCheck(PlanOptions(options.NodeCount).MaxClockDrift).Check(run.World.History.Operations)
+                ?? CheckLiveness(run.World.History.Operations, run.Plan.QuietFrom) ?? CheckConvergence(run.World);
             visibleAt = ViolationVisibleAt(linearizability);
         }
 
@@ -199,6 +204,7 @@ public static class PaxosScenario
         {
             FoundingNodes = options.MembershipChanges ? Math.Max(1, n - 2) : n,
         };
+        world.Chosen = new ChosenLog(world);
         trace.Add($"core limits: {world.Tuning}");
         TraceLog? messageTrace = traceMessages ? trace : null;
         world.PeerNetwork = new SimNetwork<PeerPacket>(n, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
@@ -231,6 +237,8 @@ public static class PaxosScenario
             client.Start();
         }
 
+        var watches = new WatchMonitor(world, random.Fork());
+        watches.Start();
         injector.Schedule(plan);
         foreach (ScheduledFault extra in extraFaults)
         {
@@ -261,6 +269,7 @@ public static class PaxosScenario
             failure = string.Create(CultureInfo.InvariantCulture, $"Safety violated at t={scheduler.Now.TotalSeconds:0.000000}s: {e.Message}");
         }
 
+        trace.Add($"watches checked {watches.Batches} batches of {world.Chosen.ChangeCount} changed indexes; skipped {watches.CompactedIndexes} compacted indexes; resumed {watches.Resumes} times");
         return new RunState(world, injector, plan, trace, failure);
     }
 

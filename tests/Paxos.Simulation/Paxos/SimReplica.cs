@@ -31,6 +31,7 @@ internal sealed class SimReplica : ISimProcess
     private readonly KeyValueStateMachine _store = new();
     private readonly ReplicaSnapshots _snapshots;
     private readonly ReplicaNode _node;
+    private readonly SimReplicaLeases _leases;
     private int _transferTo = -1;
 
     /// <summary>Starts a replica process from what <paramref name="context"/>'s disk holds.</summary>
@@ -62,11 +63,17 @@ internal sealed class SimReplica : ISimProcess
                     ForgetPromise = world.Bug == PlantedBug.ForgetPromise,
                     InstallOlderSnapshot = world.Bug == PlantedBug.InstallOlderSnapshot,
                     ForwardTwice = world.Bug == PlantedBug.ForwardTwice,
-                    Applying = (previous, entry) => world.Monitor.OnApplied(context.NodeId, context.Incarnation, previous, entry),
+                    Applying = (previous, entry) =>
+                    {
+                        world.Monitor.OnApplied(context.NodeId, context.Incarnation, previous, entry);
+                        world.Chosen.OnApplied(previous, entry);
+                    },
                 },
             },
             _snapshots,
             new SimPeers(context.NodeId, world, _snapshots, core.MaxMessageBytes)));
+        _store.Changes.PlantKeepWatchersOnReset = world.Bug == PlantedBug.WatchMissesSnapshot;
+        _leases = SimReplicaLeases.Create(world, context, _node, _store, (delay, action) => world.Cluster.SetTimer(context.NodeId, delay, replica => replica.Step(action)));
         world.Trace.Add($"n{Id} starts (incarnation {context.Incarnation}) at applied slot {_node.AppliedSlot}, last accepted slot {_node.LastAcceptedSlot}"
             + (world.Bug == PlantedBug.ForgetPromise ? " (planted forget-promise: its promise recovered as 0.0)" : ""));
     }
@@ -86,14 +93,22 @@ internal sealed class SimReplica : ISimProcess
     /// <summary>True once this replica applied a membership that removed it (a real node then stops).</summary>
     public bool IsRemoved => _node.IsRemoved;
 
+    /// <summary>The replica's state machine, whose change feed the watches read.</summary>
+    public KeyValueStateMachine Store => _store;
+
     private int Id => _context.NodeId;
 
     /// <summary>Starts the process's clock.</summary>
-    public void Start() => ScheduleTick();
+    public void Start()
+    {
+        ScheduleTick();
+        ScheduleLeaseCheck();
+    }
 
     /// <inheritdoc/>
     public void Abandon()
     {
+        _leases.Dispose();
         try
         {
             _node.Dispose(); // returns the log's buffer; what it had not written fails on the crashed disk
@@ -132,11 +147,15 @@ internal sealed class SimReplica : ISimProcess
                 _ => Reply(request, ClientResponseKind.Done, KvTranslation.Read(_store, request.Input.Key)),
                 error => Reply(request, error)));
         }
+        else if (request.Input.Kind == KvOperationKind.LeaseKeepAlive)
+        {
+            _ = _leases.KeepAliveAsync(request.Input.Lease, output => Reply(request, ClientResponseKind.Done, output), error => Reply(request, error));
+        }
         else
         {
             string clientId = $"client-{request.Client}";
             _world.Monitor.OnWriteReceived(clientId, request.RequestId);
-            byte[] command = KvTranslation.EncodeWrite(request.Input, clientId, request.RequestId);
+            byte[] command = KvTranslation.EncodeWrite(request.Input, clientId, request.RequestId, _world.Bug);
             _node.Propose(command, new SimReply<ReplicationResult>(
                 result =>
                 {
@@ -186,6 +205,12 @@ internal sealed class SimReplica : ISimProcess
     {
         replica.Step(replica._node.Tick);
         replica.ScheduleTick();
+    });
+
+    private void ScheduleLeaseCheck() => _world.Cluster.SetTimer(Id, Node.Leases.LeaseKeeper.CheckInterval, replica =>
+    {
+        replica.Step(replica._leases.Check);
+        replica.ScheduleLeaseCheck();
     });
 
     /// <summary>Handles one input, then runs the node's round, as the driver's loop does; a disk that fails stops the node, as it stops the process.</summary>
