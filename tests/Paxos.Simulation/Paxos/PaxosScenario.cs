@@ -87,7 +87,8 @@ public static class PaxosScenario
             failure,
             trace,
             run.World.CompletedTransfers,
-            run.World.CompletedMembershipChanges);
+            run.World.CompletedMembershipChanges,
+            Coverage(run));
     }
 
     /// <summary>
@@ -270,7 +271,23 @@ public static class PaxosScenario
         }
 
         trace.Add($"watches checked {watches.Batches} batches of {world.Chosen.ChangeCount} changed indexes; skipped {watches.CompactedIndexes} compacted indexes; resumed {watches.Resumes} times");
-        return new RunState(world, injector, plan, trace, failure);
+        return new RunState(world, injector, plan, trace, failure, watches);
+    }
+
+    private static WorkloadCoverage Coverage(RunState run)
+    {
+        IReadOnlyList<HistoryOperation> history = run.World.History.Operations;
+        long Count(KvOperationKind kind, Func<KvOutput, bool> acknowledged) => history.Count(op => op.Input.Kind == kind && op.Output is { } output && acknowledged(output));
+        return new WorkloadCoverage(
+            Count(KvOperationKind.Txn, output => output.Succeeded),
+            Count(KvOperationKind.Txn, output => !output.Succeeded),
+            Count(KvOperationKind.LeaseGrant, _ => true),
+            Count(KvOperationKind.LeaseKeepAlive, output => output.Found),
+            Count(KvOperationKind.LeaseRevoke, _ => true),
+            Count(KvOperationKind.LeaseExpire, _ => true),
+            run.Watches.Batches,
+            run.Watches.Resumes,
+            run.Watches.CompactedIndexes);
     }
 
     private static TimeSpan? ViolationVisibleAt(LinearizabilityResult result) => result.Keys
@@ -337,5 +354,5 @@ public static class PaxosScenario
         return text.ToString();
     }
 
-    private sealed record RunState(PaxosWorld World, FaultInjector<PeerPacket> Injector, FaultPlan Plan, TraceLog Trace, string? Failure);
+    private sealed record RunState(PaxosWorld World, FaultInjector<PeerPacket> Injector, FaultPlan Plan, TraceLog Trace, string? Failure, WatchMonitor Watches);
 }

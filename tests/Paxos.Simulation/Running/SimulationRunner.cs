@@ -28,6 +28,7 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
         long operations = 0;
         long faults = 0;
         TimeSpan virtualTime = TimeSpan.Zero;
+        WorkloadCoverage coverage = WorkloadCoverage.None;
         long reportEvery = Math.Max(1, options.SeedCount / 10);
         for (long i = 0; i < options.SeedCount; i++)
         {
@@ -36,11 +37,12 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
             operations += result.Operations;
             faults += result.FaultsInjected;
             virtualTime += result.VirtualTime;
+            coverage += result.Coverage ?? WorkloadCoverage.None;
             if (!result.Passed)
             {
                 EndProgress();
                 PrintFailure(options, seed, result);
-                PrintSummary(options, i + 1, i, operations, faults, virtualTime, wall.Elapsed);
+                PrintSummary(options, i + 1, i, operations, faults, virtualTime, wall.Elapsed, coverage);
                 return ExitFailed;
             }
 
@@ -55,7 +57,7 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
         }
 
         EndProgress();
-        PrintSummary(options, options.SeedCount, options.SeedCount, operations, faults, virtualTime, wall.Elapsed);
+        PrintSummary(options, options.SeedCount, options.SeedCount, operations, faults, virtualTime, wall.Elapsed, coverage);
         return ExitPassed;
     }
 
@@ -84,12 +86,13 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
         output.WriteLine($"Replay: dotnet run -c Release --project tests/Paxos.Simulation -- --seed {seed} --nodes {options.NodeCount}{plant}{(options.LeaderTransfers ? " --transfers on" : "")}{(options.PreVote ? "" : " --pre-vote off")}{(options.MembershipChanges ? " --membership on" : "")}");
     }
 
-    private void PrintSummary(CommandLineOptions options, long run, long passed, long operations, long faults, TimeSpan virtualTime, TimeSpan wallTime)
+    private void PrintSummary(CommandLineOptions options, long run, long passed, long operations, long faults, TimeSpan virtualTime, TimeSpan wallTime, WorkloadCoverage coverage)
     {
         output.WriteLine();
         output.WriteLine($"Summary: {run} seeds run (from {options.StartSeed}), {passed} passed, {run - passed} failed; {options.NodeCount} nodes; planted bug: {PlantedBugs.NameOf(options.Bug)}");
         output.WriteLine($"  simulated operations: {operations}");
         output.WriteLine($"  faults injected:      {faults}");
+        output.WriteLine($"  coordination API:     {coverage}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  virtual time:         {virtualTime.TotalSeconds:0.0} s"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  wall time:            {wallTime.TotalSeconds:0.0} s"));
         double seconds = Math.Max(wallTime.TotalSeconds, 0.001);
