@@ -193,7 +193,26 @@ public static class PaxosScenario
         }
     }
 
+    /// <summary>
+    /// Runs one simulation without a synchronization context (a test runner's would send the lease
+    /// keeper's await continuations to other threads instead of running them inline, in the step
+    /// that completes their task).
+    /// </summary>
     private static RunState Simulate(SimulationRunOptions options, bool traceMessages, TimeSpan? until)
+    {
+        SynchronizationContext? context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return SimulateInline(options, traceMessages, until);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
+    }
+
+    private static RunState SimulateInline(SimulationRunOptions options, bool traceMessages, TimeSpan? until)
     {
         var random = new SimRandom(options.Seed);
         FaultPlanOptions planOptions = PlanOptions(options.NodeCount);

@@ -17,6 +17,7 @@ namespace Paxos.Simulation.Paxos;
 internal sealed class SimReplicaLeases : IDisposable
 {
     private readonly PaxosWorld _world;
+    private readonly int _thread = Environment.CurrentManagedThreadId;
     private readonly LeaseKeeper _keeper;
 
     private SimReplicaLeases(PaxosWorld world, LeaseKeeper keeper)
@@ -48,22 +49,33 @@ internal sealed class SimReplicaLeases : IDisposable
     /// <summary>Renews <paramref name="lease"/>; <paramref name="done"/> hears the outcome, or <paramref name="failed"/> why not (in this step or a later one).</summary>
     public async Task KeepAliveAsync(ulong lease, Action<KvOutput> done, Action<Exception> failed)
     {
-        KeepAliveOutcome outcome;
+        KeepAliveOutcome? outcome = null;
+        Exception? error = null;
         try
         {
             outcome = await _keeper.KeepAliveAsync(lease, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (InvariantViolationException e)
-        {
-            _world.DeferredViolation ??= $"a keep-alive of lease {lease} stopped: {e.Message}"; // this continuation's exception would reach no step
-            return;
-        }
         catch (Exception e)
         {
-            failed(e);
-            return;
+            error = e;
         }
 
-        done(KvOutput.LeaseFound(outcome.Found));
+        // What goes wrong in this continuation would reach no step: it is reported on the next poll of the watches.
+        if (Environment.CurrentManagedThreadId != _thread)
+        {
+            _world.DeferredViolation ??= "a keep-alive's continuation left the simulation's thread: the run is not deterministic";
+        }
+        else if (error is InvariantViolationException)
+        {
+            _world.DeferredViolation ??= $"a keep-alive of lease {lease} stopped: {error.Message}";
+        }
+        else if (error is not null)
+        {
+            failed(error);
+        }
+        else
+        {
+            done(KvOutput.LeaseFound(outcome!.Value.Found));
+        }
     }
 }
