@@ -44,7 +44,7 @@ internal sealed class SimClient
         _world = world;
         _random = random;
         _stopAt = stopAt;
-        _lease = new SimLeaseWorkload(random.Fork());
+        _lease = new SimLeaseWorkload(random.Fork(), world.LeasesOn);
         if (id == 0)
         {
             for (int k = 0; k < Keys; k++)

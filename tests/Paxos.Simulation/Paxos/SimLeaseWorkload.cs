@@ -8,9 +8,9 @@ namespace Paxos.Simulation.Paxos;
 /// grants one (TTL 1 to 2.5 s, the contract allows 1 s at least), keeps it alive every third of its TTL (counted from when it
 /// invoked the last acknowledged renewal) for 0.5 to 4 s, puts some of its values with it, and then
 /// revokes it or abandons it to expire. A keep-alive that finds no lease, or a grant whose answer
-/// is lost, ends the holding.
+/// is lost, ends the holding. Off (<paramref name="on"/> false), it never grants one.
 /// </summary>
-internal sealed class SimLeaseWorkload(SimRandom random)
+internal sealed class SimLeaseWorkload(SimRandom random, bool on)
 {
     private ulong _lease;
     private TimeSpan _ttl;
@@ -25,7 +25,7 @@ internal sealed class SimLeaseWorkload(SimRandom random)
     {
         if (_lease == 0)
         {
-            return random.Chance(0.05) ? KvInput.LeaseGrant(random.NextInt(1000, 2500)) : null;
+            return on && random.Chance(0.05) ? KvInput.LeaseGrant(random.NextInt(1000, 2500)) : null;
         }
 
         if (now >= _holdUntil)

@@ -102,7 +102,10 @@ internal sealed class SimReplica : ISimProcess
     public void Start()
     {
         ScheduleTick();
-        ScheduleLeaseCheck();
+        if (_world.LeasesOn)
+        {
+            ScheduleLeaseCheck();
+        }
     }
 
     /// <inheritdoc/>
