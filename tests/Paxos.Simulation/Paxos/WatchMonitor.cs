@@ -8,8 +8,8 @@ namespace Paxos.Simulation.Paxos;
 /// <summary>
 /// Watches on the replicas' production <see cref="ChangeFeed"/>s, checked against the chosen log
 /// (<see cref="ChosenLog"/>). There is one watch of every client key (prefix "k") per node and one of
-/// key "k0"; each starts at index 1 on its node. Every <see cref="PollInterval"/> each reads what its
-/// watcher has (without waiting) and checks it: every batch is the chosen log's next changes for its
+/// key "k0"; each starts at index 1 on its node. Every <see cref="PollInterval"/> each whose node
+/// applied something since reads what its watcher has (without waiting) and checks it: every batch is the chosen log's next changes for its
 /// keys from where it is (same index, same changes), so events come in index order, each once, with
 /// no gap; and once nothing more is ready, the watch has every change up to its node's applied
 /// index. A watch whose node crashed resumes from its next index on a random running node (the
@@ -20,7 +20,7 @@ namespace Paxos.Simulation.Paxos;
 internal sealed class WatchMonitor
 {
     /// <summary>How often the watches read.</summary>
-    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     private const long ReadBytes = 1 << 20;
     private static readonly CancellationToken NoWait = new(canceled: true);
@@ -89,6 +89,10 @@ internal sealed class WatchMonitor
         {
             watch.Attach(current);
         }
+        else if (watch.PolledAt == current.Store.LastAppliedIndex)
+        {
+            return; // nothing applied (or restored) since it last had nothing more to read
+        }
 
         while (watch.Watcher is { } watcher)
         {
@@ -96,6 +100,7 @@ internal sealed class WatchMonitor
             if (!read.IsCompletedSuccessfully)
             {
                 CheckHasEverything(watch, current.Store);
+                watch.PolledAt = current.Store.LastAppliedIndex;
                 return;
             }
 
@@ -165,9 +170,13 @@ internal sealed class WatchMonitor
 
         public Watcher? Watcher { get; private set; }
 
+        /// <summary>Its node's applied index when it last had nothing more to read.</summary>
+        public ulong PolledAt { get; set; }
+
         public void Attach(SimReplica replica)
         {
             Replica = replica;
+            PolledAt = 0;
             Watcher = replica.Store.Changes.TryWatch(Filter, Cursor);
         }
 
