@@ -3,7 +3,8 @@ namespace Paxos.Cluster.Tests.Chaos;
 /// <summary>
 /// The changes the clients of a chaos run know were chosen, with their index (from the write's
 /// answer): an acknowledged put, a compare-and-swap or Txn that succeeded, a delete of a key that
-/// existed. Every one must reach every watch that covers its index, at that index.
+/// existed, and each value the final reads found (at the index of its write). Every one must reach
+/// every watch that covers its index, at that index.
 /// </summary>
 internal sealed class ChaosChanges
 {

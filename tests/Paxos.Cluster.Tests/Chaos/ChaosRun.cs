@@ -145,7 +145,7 @@ internal sealed class ChaosRun
         var finalValues = new Dictionary<string, string?>();
         foreach (string key in keys)
         {
-            finalValues[key] = await FinalReadAsync(cluster, history, settings.Clients, key).ConfigureAwait(false);
+            finalValues[key] = await FinalReadAsync(cluster, history, changes, settings.Clients, key).ConfigureAwait(false);
         }
 
         leaseClient.AddExpiries();
@@ -183,8 +183,11 @@ internal sealed class ChaosRun
         return string.Join(Environment.NewLine, lines);
     }
 
-    /// <summary>Reads <paramref name="key"/> linearizably through each running node in turn until one answers, and records the read.</summary>
-    private static async Task<string?> FinalReadAsync(LocalCluster cluster, ChaosHistory history, int client, string key)
+    /// <summary>
+    /// Reads <paramref name="key"/> linearizably through each running node in turn until one answers, and records the read;
+    /// a value found is also a change the watches must have, at the index the read names (so they catch up past it).
+    /// </summary>
+    private static async Task<string?> FinalReadAsync(LocalCluster cluster, ChaosHistory history, ChaosChanges changes, int client, string key)
     {
         var deadline = DateTime.UtcNow + SettleTimeout;
         int[] running = [.. Enumerable.Range(0, cluster.Size).Where(cluster.IsRunning)];
@@ -196,6 +199,10 @@ internal sealed class ChaosRun
                 var reply = await cluster.KeyValue(running[attempt % running.Length]).GetAsync(new GetRequest { Key = key }, deadline: DateTime.UtcNow.AddSeconds(2)).ConfigureAwait(false);
                 string? value = reply.Found ? reply.Value.ToStringUtf8() : null;
                 history.Complete(op, KvOutput.GetResult(reply.Found, value));
+                if (reply.Found)
+                {
+                    changes.Add(reply.Index, key, value);
+                }
                 return value;
             }
             catch (RpcException e) when (LocalCluster.IsUnavailable(e) && DateTime.UtcNow < deadline)
