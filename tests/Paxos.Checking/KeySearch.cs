@@ -61,22 +61,34 @@ internal static class KeySearch
         int n = ops.Count;
         var values = new Dictionary<string, int>(StringComparer.Ordinal);
         var names = new List<string>();
+        var leases = new Dictionary<ulong, int> { [0] = 0 };
+        var leaseOfValue = new List<int>();
         var compiled = new CompiledOperation[n];
         for (int i = 0; i < n; i++)
         {
             HistoryOperation op = ops[i];
             KvOutput? output = op.Output;
+            int newValue = Intern(op.Input.Value);
+            int lease = InternLease(op.Input.Lease);
+            if (op.Input.Kind == KvOperationKind.Put)
+            {
+                leaseOfValue[newValue] = lease;
+            }
+
             compiled[i] = new CompiledOperation(
                 op.Input.Kind,
-                Intern(op.Input.Value),
+                newValue,
                 op.Input.ExpectAbsent,
                 Intern(op.Input.Expected),
+                op.Input.Compare,
+                lease,
                 output is not null,
                 output?.Succeeded ?? false,
                 output?.Found ?? false,
                 Intern(output?.Value));
         }
 
+        int[] leaseOf = [.. leaseOfValue];
         Entry head = BuildList(ops);
         var zobrist = new ulong[n];
         ulong seed = 0x9E3779B97F4A7C15UL;
@@ -118,7 +130,7 @@ internal static class KeySearch
             if (entry.IsCall)
             {
                 backtrack = false;
-                if (RegisterModel.Step(compiled[entry.Op], state, out int next))
+                if (RegisterModel.Step(compiled[entry.Op], state, leaseOf, out int next))
                 {
                     int op = entry.Op;
                     bits[op >> 6] |= 1UL << (op & 63);
@@ -189,6 +201,18 @@ internal static class KeySearch
                 id = names.Count;
                 values.Add(value, id);
                 names.Add(value);
+                leaseOfValue.Add(0);
+            }
+
+            return id;
+        }
+
+        int InternLease(ulong lease)
+        {
+            if (!leases.TryGetValue(lease, out int id))
+            {
+                id = leases.Count;
+                leases.Add(lease, id);
             }
 
             return id;

@@ -11,6 +11,12 @@ namespace Paxos.Checking;
 /// <param name="Value">Get: the value read. Failed compare-and-swap: the current value.</param>
 public sealed record KvOutput(bool Succeeded, bool Found, string? Value)
 {
+    /// <summary>Get of a present key: its index (of its last put), which a Txn may compare on.</summary>
+    public ulong Index { get; init; }
+
+    /// <summary>Lease grant: the lease's id.</summary>
+    public ulong Lease { get; init; }
+
     /// <summary>The acknowledgement of a Put.</summary>
     public static KvOutput PutOk { get; } = new(true, false, null);
 
@@ -24,12 +30,28 @@ public sealed record KvOutput(bool Succeeded, bool Found, string? Value)
     public static KvOutput CasResult(bool succeeded, bool found, string? current) =>
         succeeded ? new(true, false, null) : new(false, found, found ? current : null);
 
+    /// <summary>The refusal of a Put with a lease that does not exist: nothing was written.</summary>
+    public static KvOutput PutLeaseNotFound { get; } = new(false, false, null);
+
+    /// <summary>The result of a Txn: whether its compare held, and when it did not, what its read of the key found.</summary>
+    public static KvOutput TxnResult(bool succeeded, bool found, string? current) => CasResult(succeeded, found, current);
+
+    /// <summary>The result of a lease grant.</summary>
+    public static KvOutput LeaseGranted(ulong lease) => new(true, true, null) { Lease = lease };
+
+    /// <summary>The result of a keep-alive or revoke: whether the lease existed (and was renewed or ended).</summary>
+    public static KvOutput LeaseFound(bool found) => new(found, found, null);
+
     /// <summary>Renders this output as it reads for an operation of kind <paramref name="kind"/>.</summary>
     public string Describe(KvOperationKind kind) => kind switch
     {
-        KvOperationKind.Put => "ok",
+        KvOperationKind.Put => Succeeded ? "ok" : "refused: lease not found",
         KvOperationKind.Get => Found ? $"found {KvText.Abbreviate(Value)}" : "not found",
         KvOperationKind.Delete => Found ? "existed" : "did not exist",
+        KvOperationKind.LeaseGrant => $"lease {Lease}",
+        KvOperationKind.LeaseKeepAlive or KvOperationKind.LeaseRevoke or KvOperationKind.LeaseExpire => Found ? "found" : "not found",
+        KvOperationKind.TxnWrite => "written",
+        KvOperationKind.Txn => Succeeded ? "succeeded" : Found ? $"failed, current {KvText.Abbreviate(Value)}" : "failed, absent",
         _ => Succeeded ? "swapped" : Found ? $"failed, current {KvText.Abbreviate(Value)}" : "failed, absent",
     };
 }

@@ -5,7 +5,13 @@ namespace Paxos.Checking;
 
 /// <summary>
 /// Decides whether a key-value client history is linearizable. The history is split by key
-/// (linearizability is compositional, and every operation touches one key), and each key is
+/// (linearizability is compositional): an operation on one key goes to that key's history; a Txn to
+/// its key's and, unless it failed, as its write (<see cref="KvOperationKind.TxnWrite"/>) to its
+/// second key's; a lease's revoke or expiry to the history of every key put with that lease. For
+/// these multi-key operations the split checks each key's part (a necessary condition: that the
+/// parts happened at one index is the watch check's, which compares every index's changes with the
+/// chosen log). Lease grants and keep-alives touch no key (<see cref="LeaseExpiryCheck"/> checks
+/// them). Each key is
 /// searched with Wing–Gong plus Lowe's memoization (see <see cref="KeySearch"/>). The search of
 /// each key is bounded by a number of steps; a key that needs more is reported
 /// <see cref="LinearizabilityVerdict.Inconclusive"/> instead of hanging. For a violation, the key's
@@ -26,23 +32,55 @@ public sealed class LinearizabilityChecker(long maxStepsPerKey = Linearizability
         ArgumentNullException.ThrowIfNull(history);
         var byKey = new Dictionary<string, List<HistoryOperation>>(StringComparer.Ordinal);
         var ids = new HashSet<int>();
+        var leaseEnds = new List<HistoryOperation>();
+        var leasesOfKey = new Dictionary<string, HashSet<ulong>>(StringComparer.Ordinal);
         foreach (HistoryOperation op in history)
         {
             Validate(op, ids);
-
-            // A read whose outcome is unknown constrains nothing.
-            if (!op.OutcomeKnown && op.Input.Kind == KvOperationKind.Get)
+            switch (op.Input.Kind)
             {
-                continue;
-            }
+                case KvOperationKind.Get when !op.OutcomeKnown: // a read whose outcome is unknown constrains nothing
+                case KvOperationKind.Put when op.Output is { Succeeded: false }: // refused: its lease did not exist
+                case KvOperationKind.LeaseGrant or KvOperationKind.LeaseKeepAlive: // they touch no key
+                    break;
+                case KvOperationKind.LeaseRevoke or KvOperationKind.LeaseExpire:
+                    leaseEnds.Add(op);
+                    break;
+                case KvOperationKind.Txn:
+                    Add(op);
+                    if (op.Output is not { Succeeded: false })
+                    {
+                        Add(op with { Input = op.Input.OnSecondKey() });
+                    }
 
-            if (!byKey.TryGetValue(op.Input.Key, out List<HistoryOperation>? ops))
+                    break;
+                default:
+                    Add(op);
+                    if (op.Input is { Kind: KvOperationKind.Put, Lease: not 0 })
+                    {
+                        if (!leasesOfKey.TryGetValue(op.Input.Key, out HashSet<ulong>? leases))
+                        {
+                            leases = [];
+                            leasesOfKey.Add(op.Input.Key, leases);
+                        }
+
+                        leases.Add(op.Input.Lease);
+                    }
+
+                    break;
+            }
+        }
+
+        // A lease's end belongs to the history of every key that was put with that lease.
+        foreach (HistoryOperation end in leaseEnds)
+        {
+            foreach ((string key, HashSet<ulong> leases) in leasesOfKey)
             {
-                ops = [];
-                byKey.Add(op.Input.Key, ops);
+                if (leases.Contains(end.Input.Lease))
+                {
+                    byKey[key].Add(end with { Input = end.Input with { Key = key } });
+                }
             }
-
-            ops.Add(op);
         }
 
         var results = new List<KeyCheckResult>(byKey.Count);
@@ -52,6 +90,17 @@ public sealed class LinearizabilityChecker(long maxStepsPerKey = Linearizability
         }
 
         return new LinearizabilityResult(results);
+
+        void Add(HistoryOperation op)
+        {
+            if (!byKey.TryGetValue(op.Input.Key, out List<HistoryOperation>? ops))
+            {
+                ops = [];
+                byKey.Add(op.Input.Key, ops);
+            }
+
+            ops.Add(op);
+        }
     }
 
     private static void Validate(HistoryOperation op, HashSet<int> ids)

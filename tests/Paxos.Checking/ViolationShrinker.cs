@@ -81,7 +81,7 @@ internal static class ViolationShrinker
     {
         KvOperationKind.Get => true,
         KvOperationKind.Delete => !output.Found,
-        KvOperationKind.CompareAndSwap => !output.Succeeded,
+        KvOperationKind.CompareAndSwap or KvOperationKind.Txn => !output.Succeeded,
         _ => false,
     };
 

@@ -12,7 +12,8 @@ namespace Paxos.Cluster.Tests;
 /// <summary>
 /// Jepsen-style tests on real processes: concurrent clients against 5 <c>paxos node</c> processes
 /// while nodes are killed, paused, cut off and restarted, and the recorded history checked for
-/// linearizability. The default run is short; PAXOS_CHAOS_SECONDS and PAXOS_CHAOS_SEED make a
+/// linearizability (Txns and lease ends included), and watches of every key compared with the
+/// acknowledged changes and the final state. The default run is short; PAXOS_CHAOS_SECONDS and PAXOS_CHAOS_SEED make a
 /// longer one (see README, "Chaos tests").
 /// </summary>
 public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
@@ -43,6 +44,9 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         var impossible = run.WritesAcknowledgedWithoutMajority;
         Assert.True(impossible.Count == 0, $"writes acknowledged while a majority was down ({string.Join(", ", run.MajorityDown.Select(d => $"{d.From.TotalSeconds:0.000}..{d.To.TotalSeconds:0.000} s"))}):\n{string.Join("\n", impossible.Take(20))}");
         Assert.True(run.KnownWrites >= 100 && run.KnownReads >= 100, $"too little progress: {run.KnownWrites} writes and {run.KnownReads} reads answered");
+        Assert.True(run.WatchProblems.Count == 0, $"the watches did not report the chosen changes:\n{string.Join("\n", run.WatchProblems.Take(20))}");
+        Assert.True(run.Known(KvOperationKind.Txn) > 0 && run.Known(KvOperationKind.LeaseGrant) > 0 && run.Known(KvOperationKind.LeaseKeepAlive) > 0,
+            "no Txn, lease grant or keep-alive was answered");
         await AssertReplicasConvergeAsync(_cluster, run.Members, run.FinalValues);
     }
 

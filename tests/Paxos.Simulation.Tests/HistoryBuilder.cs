@@ -21,6 +21,24 @@ internal sealed class HistoryBuilder
     public HistoryBuilder Cas(int client, string key, string? expected, string value, bool succeeded, string? current, int start, int? end) =>
         Add(client, KvInput.CompareAndSwap(key, expected is null, expected, value), start, end, KvOutput.CasResult(succeeded, current is not null, current));
 
+    public HistoryBuilder PutWithLease(int client, string key, string value, ulong lease, int start, int? end) =>
+        Add(client, KvInput.PutWithLease(key, value, lease), start, end, KvOutput.PutOk);
+
+    public HistoryBuilder Txn(int client, KvInput txn, bool succeeded, string? current, int start, int? end) =>
+        Add(client, txn, start, end, KvOutput.TxnResult(succeeded, current is not null, current));
+
+    public HistoryBuilder Grant(int client, ulong lease, long ttlMilliseconds, int start, int? end) =>
+        Add(client, KvInput.LeaseGrant(ttlMilliseconds), start, end, KvOutput.LeaseGranted(lease));
+
+    public HistoryBuilder KeepAlive(int client, ulong lease, bool found, int start, int? end) =>
+        Add(client, KvInput.LeaseKeepAlive(lease), start, end, KvOutput.LeaseFound(found));
+
+    public HistoryBuilder Revoke(int client, ulong lease, bool found, int start, int? end) =>
+        Add(client, KvInput.LeaseRevoke(lease), start, end, KvOutput.LeaseFound(found));
+
+    public HistoryBuilder Expire(ulong lease, int start, int end) =>
+        Add(-1, KvInput.LeaseExpire(lease), start, end, KvOutput.LeaseFound(true));
+
     public LinearizabilityResult Check(long maxSteps = LinearizabilityChecker.DefaultMaxStepsPerKey) =>
         new LinearizabilityChecker(maxSteps).Check(_ops);
 

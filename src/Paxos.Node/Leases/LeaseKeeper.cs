@@ -49,6 +49,9 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
         _logger = logger;
     }
 
+    /// <summary>Planted bug for the simulator (no shipped program sets it): a keep-alive is confirmed without resetting the deadline.</summary>
+    internal bool PlantIgnoreKeepAlive { get; init; }
+
     /// <summary>Starts checking every <see cref="CheckInterval"/> until disposed.</summary>
     public void Start() => _loop = Task.Run(RunAsync);
 
@@ -180,6 +183,10 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
         {
             return false;
         }
+        if (PlantIgnoreKeepAlive && term.Deadlines.ContainsKey(leaseId))
+        {
+            return true;
+        }
         long deadline = _time.GetTimestamp() + Ticks(ttl);
         Invariant.Check(!term.Deadlines.TryGetValue(leaseId, out long old) || old <= deadline, "a renewal never brings a deadline closer");
         term.Deadlines[leaseId] = deadline;
@@ -226,7 +233,7 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
                     return term;
                 }
             }
-            await Task.Delay(ReadyPoll, cancellationToken).ConfigureAwait(false); // the epoch claim is a log write: real time
+            await Task.Delay(ReadyPoll, _time, cancellationToken).ConfigureAwait(false); // the epoch claim is a log write: the keeper's clock
         }
     }
 

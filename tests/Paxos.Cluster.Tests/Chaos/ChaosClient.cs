@@ -8,8 +8,9 @@ using Paxos.Transport.V1;
 namespace Paxos.Cluster.Tests.Chaos;
 
 /// <summary>
-/// One client of a chaos run: one operation at a time (get 40%, put 35%, compare-and-swap 15%,
-/// delete 10%) on a random key, mostly through the run's <see cref="EntryNode"/>, recorded in the
+/// One client of a chaos run: one operation at a time (get 40%, put 30%, compare-and-swap 15%,
+/// delete 7%, Txn 8%: compare the key's value, index or existence; on success put it and put or
+/// delete another key, on failure read it) on a random key, mostly through the run's <see cref="EntryNode"/>, recorded in the
 /// shared history. A write carries this client's id and a new request id; when its outcome is not
 /// known (the node died, paused, or did not answer in time) it is sent again with the same ids, to a random node,
 /// until some node answers: the exactly-once table must then apply it once and answer with the
@@ -20,15 +21,17 @@ namespace Paxos.Cluster.Tests.Chaos;
 /// HTTP/2 handshake a paused or starting node did not complete (<see cref="LocalCluster.IsHandshakeFailure"/>)
 /// count as "try again"; any other
 /// status (INTERNAL, UNKNOWN, ...) is a failure of the system, recorded in <see cref="ChaosClientStats.Failures"/>
-/// for the test to fail on, and the operation keeps an unknown outcome.
+/// for the test to fail on, and the operation keeps an unknown outcome. Every change a write's
+/// answer acknowledges, with its index, goes to <paramref name="changes"/> for the watch check.
 /// </summary>
-internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry, ChaosHistory history, IReadOnlyList<string> keys, int seed)
+internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry, ChaosHistory history, ChaosChanges changes, IReadOnlyList<string> keys, int seed)
 {
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly Random _random = new(seed);
     private readonly Dictionary<string, string?> _seen = [];
+    private readonly Dictionary<string, (ulong Index, string? Value)> _read = [];
     private readonly string _clientId = $"chaos-{id}";
     private ulong _requestId;
     private int _values;
@@ -46,17 +49,18 @@ internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry,
             {
                 await GetAsync(key, abandon).ConfigureAwait(false);
             }
-            else if (roll < 75)
+            else if (roll < 70)
             {
                 string value = NewValue();
                 await WriteAsync(KvInput.Put(key, value), async (client, options) =>
                 {
-                    await client.PutAsync(new PutRequest { Key = key, Value = Bytes(value), ClientId = _clientId, RequestId = _requestId }, options).ConfigureAwait(false);
+                    var reply = await client.PutAsync(new PutRequest { Key = key, Value = Bytes(value), ClientId = _clientId, RequestId = _requestId }, options).ConfigureAwait(false);
+                    changes.Add(reply.Index, key, value);
                     _seen[key] = value;
                     return KvOutput.PutOk;
                 }, abandon).ConfigureAwait(false);
             }
-            else if (roll < 90)
+            else if (roll < 85)
             {
                 bool expectAbsent = !_seen.TryGetValue(key, out string? expected) || expected is null;
                 string value = NewValue();
@@ -69,19 +73,89 @@ internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry,
                     }
                     var reply = await client.CompareAndSwapAsync(request, options).ConfigureAwait(false);
                     _seen[key] = reply.Succeeded ? value : reply.Found ? reply.CurrentValue.ToStringUtf8() : null;
+                    if (reply.Succeeded)
+                    {
+                        changes.Add(reply.Index, key, value);
+                    }
                     return KvOutput.CasResult(reply.Succeeded, reply.Found, reply.CurrentValue.ToStringUtf8());
                 }, abandon).ConfigureAwait(false);
             }
-            else
+            else if (roll < 92)
             {
                 await WriteAsync(KvInput.Delete(key), async (client, options) =>
                 {
                     var reply = await client.DeleteAsync(new DeleteRequest { Key = key, ClientId = _clientId, RequestId = _requestId }, options).ConfigureAwait(false);
+                    if (reply.Existed)
+                    {
+                        changes.Add(reply.Index, key, null);
+                    }
                     _seen[key] = null;
                     return KvOutput.DeleteResult(reply.Existed);
                 }, abandon).ConfigureAwait(false);
             }
+            else
+            {
+                await TxnAsync(key, abandon).ConfigureAwait(false);
+            }
         }
+    }
+
+    /// <summary>A Txn on <paramref name="key"/>, compared on what this client last saw of it, that writes another key too on success.</summary>
+    private async Task TxnAsync(string key, CancellationToken abandon)
+    {
+        if (keys.Count < 2)
+        {
+            await GetAsync(key, abandon).ConfigureAwait(false); // a Txn here writes two keys
+            return;
+        }
+        int at = Enumerable.Range(0, keys.Count).First(k => keys[k] == key);
+        string second = keys[(at + 1 + _random.Next(keys.Count - 1)) % keys.Count];
+        string value = NewValue();
+        string? secondValue = _random.Next(4) > 0 ? $"{value}'" : null;
+        var compare = new Compare { Key = key, Op = Compare.Types.Op.Equal };
+        KvInput input;
+        int roll = _random.Next(3);
+        if (roll == 0 && _seen.TryGetValue(key, out string? seen) && seen is not null)
+        {
+            compare.Target = Compare.Types.Target.Value;
+            compare.Value = Bytes(seen);
+            input = KvInput.Txn(key, TxnCompareKind.Value, seen, 0, value, second, secondValue);
+        }
+        else if (roll == 1 && _read.TryGetValue(key, out var read))
+        {
+            compare.Target = Compare.Types.Target.Index;
+            compare.Index = read.Index;
+            input = KvInput.Txn(key, TxnCompareKind.Index, read.Value, read.Index, value, second, secondValue);
+        }
+        else
+        {
+            bool exists = _random.Next(2) == 0;
+            compare.Target = Compare.Types.Target.Exists;
+            compare.Exists = exists;
+            input = KvInput.Txn(key, exists ? TxnCompareKind.Exists : TxnCompareKind.Absent, null, 0, value, second, secondValue);
+        }
+        await WriteAsync(input, async (client, options) =>
+        {
+            var request = new TxnRequest { ClientId = _clientId, RequestId = _requestId };
+            request.Compare.Add(compare);
+            request.Success.Add(new TxnOp { Put = new PutRequest { Key = key, Value = Bytes(value) } });
+            request.Success.Add(secondValue is null ? new TxnOp { Delete = new DeleteRequest { Key = second } } : new TxnOp { Put = new PutRequest { Key = second, Value = Bytes(secondValue) } });
+            request.Failure.Add(new TxnOp { Get = new GetRequest { Key = key } });
+            var reply = await client.TxnAsync(request, options).ConfigureAwait(false);
+            if (reply.Succeeded)
+            {
+                changes.Add(reply.Index, key, value);
+                if (secondValue is not null || reply.Results[1].Delete.Existed)
+                {
+                    changes.Add(reply.Index, second, secondValue);
+                }
+                _seen[key] = value;
+                return KvOutput.TxnResult(true, false, null);
+            }
+            var current = reply.Results[0].Get;
+            _seen[key] = current.Found ? current.Value.ToStringUtf8() : null;
+            return KvOutput.TxnResult(false, current.Found, current.Found ? current.Value.ToStringUtf8() : null);
+        }, abandon).ConfigureAwait(false);
     }
 
     /// <summary>A linearizable get, recorded; one that fails keeps an unknown outcome.</summary>
@@ -95,6 +169,7 @@ internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry,
             string? value = reply.Found ? reply.Value.ToStringUtf8() : null;
             history.Complete(op, KvOutput.GetResult(reply.Found, value));
             _seen[key] = value;
+            _read[key] = (reply.Found ? reply.Index : 0, value);
             Stats.Count(KvOperationKind.Get, known: true, attempts: 1);
         }
         catch (RpcException e)
@@ -146,7 +221,7 @@ internal sealed class ChaosClient(int id, LocalCluster cluster, EntryNode entry,
     }
 
     /// <summary>Errors after which the operation may or may not have taken effect and may be tried again; any other error fails the run.</summary>
-    private static bool IsIndefinite(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
+    internal static bool IsIndefinite(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
         or StatusCode.Cancelled or StatusCode.ResourceExhausted || LocalCluster.IsHandshakeFailure(e);
 
     private void Fail(KvInput input, int node, RpcException e) =>

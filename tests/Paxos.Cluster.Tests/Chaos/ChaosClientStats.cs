@@ -8,8 +8,8 @@ namespace Paxos.Cluster.Tests.Chaos;
 /// </summary>
 internal sealed class ChaosClientStats
 {
-    private readonly int[] _known = new int[4];
-    private readonly int[] _unknown = new int[4];
+    private readonly int[] _known = new int[Enum.GetValues<KvOperationKind>().Length];
+    private readonly int[] _unknown = new int[Enum.GetValues<KvOperationKind>().Length];
 
     private readonly List<string> _failures = [];
 

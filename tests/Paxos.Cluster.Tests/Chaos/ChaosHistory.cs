@@ -23,6 +23,15 @@ internal sealed class ChaosHistory
         }
     }
 
+    /// <summary>Records an operation invoked at <paramref name="at"/> whose outcome stays unknown (a lease's possible expiry).</summary>
+    public void InvokeAt(int client, KvInput input, TimeSpan at)
+    {
+        lock (_recorder)
+        {
+            _recorder.Invoke(client, input, at);
+        }
+    }
+
     public void Complete(int id, KvOutput output)
     {
         lock (_recorder)

@@ -12,7 +12,11 @@ namespace Paxos.Cluster.Tests.Chaos;
 /// injects faults for the run's duration; then every node is brought back, the clients finish,
 /// every key is read once more (linearizably, retried until a node answers), and the whole
 /// history is checked for linearizability (<see cref="LinearizabilityChecker"/>, the one the
-/// simulator uses). The run also keeps what the test checks besides: which kinds of episode ran,
+/// simulator uses; it knows Txns and lease ends: a lease holder runs beside the clients, and each
+/// lease's expiry may take effect from the TTL after its last acknowledged renewal on). Two
+/// watches of every key, resumed across the faults, run from the start until they have every
+/// acknowledged change, and are checked by <see cref="ChaosWatchCheck"/>. The run also keeps what
+/// the test checks besides: which kinds of episode ran,
 /// the writes acknowledged while a majority of nodes was down, and the calls that failed in a way
 /// the contract does not allow.
 /// </summary>
@@ -29,8 +33,14 @@ internal sealed class ChaosRun
     /// </summary>
     private static readonly TimeSpan MajorityDownMargin = TimeSpan.FromMilliseconds(50);
 
-    private ChaosRun(IReadOnlyList<HistoryOperation> history, IReadOnlyDictionary<string, string?> finalValues, IReadOnlyList<ChaosClientStats> clients, Nemesis nemesis, LinearizabilityResult result, TimeSpan checkTime)
+    /// <summary>How long the watches may take, once the clients are done, to report every acknowledged change.</summary>
+    private static readonly TimeSpan WatchCatchUpTimeout = TimeSpan.FromSeconds(30);
+
+    private ChaosRun(IReadOnlyList<HistoryOperation> history, IReadOnlyDictionary<string, string?> finalValues, IReadOnlyList<ChaosClientStats> clients, Nemesis nemesis, LinearizabilityResult result, TimeSpan checkTime,
+        IReadOnlyList<ChaosWatcher> watchers, IReadOnlyList<string> watchProblems)
     {
+        Watchers = watchers;
+        WatchProblems = watchProblems;
         Members = [.. nemesis.Members];
         History = history;
         FinalValues = finalValues;
@@ -77,9 +87,18 @@ internal sealed class ChaosRun
 
     public LinearizabilityResult Result { get; }
 
+    /// <summary>The run's watches.</summary>
+    public IReadOnlyList<ChaosWatcher> Watchers { get; }
+
+    /// <summary>What <see cref="ChaosWatchCheck"/> found wrong with the watches; empty if nothing.</summary>
+    public IReadOnlyList<string> WatchProblems { get; }
+
     public TimeSpan CheckTime { get; }
 
     public int KnownWrites => Clients.Sum(c => c.Known(KvOperationKind.Put) + c.Known(KvOperationKind.CompareAndSwap) + c.Known(KvOperationKind.Delete));
+
+    /// <summary>Operations of <paramref name="kind"/> answered, over every client.</summary>
+    public int Known(KvOperationKind kind) => Clients.Sum(c => c.Known(kind));
 
     public int KnownReads => Clients.Sum(c => c.Known(KvOperationKind.Get));
 
@@ -89,13 +108,18 @@ internal sealed class ChaosRun
         var random = new Random(settings.Seed);
         string[] keys = [.. Enumerable.Range(0, settings.Keys).Select(k => $"key-{k}")];
         var history = new ChaosHistory();
+        var changes = new ChaosChanges();
         var entry = new EntryNode(cluster.Size);
-        var clients = Enumerable.Range(0, settings.Clients).Select(c => new ChaosClient(c, cluster, entry, history, keys, random.Next())).ToList();
+        var clients = Enumerable.Range(0, settings.Clients).Select(c => new ChaosClient(c, cluster, entry, history, changes, keys, random.Next())).ToList();
+        var leaseClient = new ChaosLeaseClient(settings.Clients, cluster, history, changes, random.Next());
         var nemesis = new Nemesis(cluster, new Random(random.Next()), () => history.Now, log, membership);
+        ChaosWatcher[] watchers = [new(cluster, "key-", 0, random.Next()), new(cluster, "key-", 1 % cluster.Size, random.Next())];
 
         using var stop = new CancellationTokenSource();
         using var abandon = new CancellationTokenSource();
-        var running = clients.Select(c => Task.Run(() => c.RunAsync(stop.Token, abandon.Token))).ToList();
+        using var stopWatching = new CancellationTokenSource();
+        var watching = watchers.Select(w => Task.Run(() => w.RunAsync(stopWatching.Token))).ToList();
+        var running = clients.Select(c => Task.Run(() => c.RunAsync(stop.Token, abandon.Token))).Append(Task.Run(() => leaseClient.RunAsync(stop.Token, abandon.Token))).ToList();
         var moving = entry.MoveAsync(new Random(random.Next()), log, stop.Token);
         try
         {
@@ -121,13 +145,27 @@ internal sealed class ChaosRun
         var finalValues = new Dictionary<string, string?>();
         foreach (string key in keys)
         {
-            finalValues[key] = await FinalReadAsync(cluster, history, settings.Clients, key).ConfigureAwait(false);
+            finalValues[key] = await FinalReadAsync(cluster, history, changes, settings.Clients, key).ConfigureAwait(false);
         }
 
+        leaseClient.AddExpiries();
         var operations = history.Operations;
         var watch = Stopwatch.StartNew();
         var result = new LinearizabilityChecker().Check(operations);
-        return new ChaosRun(operations, finalValues, [.. clients.Select(c => c.Stats)], nemesis, result, watch.Elapsed);
+        TimeSpan checkTime = watch.Elapsed;
+
+        var acknowledged = changes.All;
+        ulong last = acknowledged.Count == 0 ? 0 : acknowledged.Max(change => change.Index);
+        var caughtUp = DateTime.UtcNow + WatchCatchUpTimeout;
+        while (watchers.Any(w => w.Next <= last) && DateTime.UtcNow < caughtUp)
+        {
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+        await stopWatching.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(watching).ConfigureAwait(false);
+        var written = operations.SelectMany(op => new[] { op.Input.Value, op.Input.SecondValue }).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var watchProblems = ChaosWatchCheck.Check(watchers, acknowledged, finalValues, written);
+        return new ChaosRun(operations, finalValues, [.. clients.Select(c => c.Stats).Append(leaseClient.Stats)], nemesis, result, checkTime, watchers, watchProblems);
     }
 
     /// <summary>A summary of what the clients did, for the test's output.</summary>
@@ -140,12 +178,16 @@ internal sealed class ChaosRun
         }
         lines.Add($"writes sent more than once (same ids): {Clients.Sum(c => c.Retried)}");
         lines.Add($"episodes: {Episodes} ({string.Join(", ", EpisodesRun.Select(e => $"{e.Key} {e.Value}"))}); a majority down for {MajorityDown.Sum(d => (d.To - d.From).TotalSeconds):0.0} s in {MajorityDown.Count} stretches");
+        lines.Add($"watches: {string.Join("; ", Watchers.Select(w => $"from node {w.FirstNode}: {w.Events.Count} events up to index {w.Next - 1}, {w.Resumes} resumes, {w.Compacted.Sum(g => (long)(g.To - g.From))} compacted indexes skipped"))}; {WatchProblems.Count} problems");
         lines.Add($"history: {History.Count} operations; checked in {CheckTime.TotalSeconds:0.0} s ({Result.Steps} search steps): {Result.Verdict}");
         return string.Join(Environment.NewLine, lines);
     }
 
-    /// <summary>Reads <paramref name="key"/> linearizably through each running node in turn until one answers, and records the read.</summary>
-    private static async Task<string?> FinalReadAsync(LocalCluster cluster, ChaosHistory history, int client, string key)
+    /// <summary>
+    /// Reads <paramref name="key"/> linearizably through each running node in turn until one answers, and records the read;
+    /// a value found is also a change the watches must have, at the index the read names (so they catch up past it).
+    /// </summary>
+    private static async Task<string?> FinalReadAsync(LocalCluster cluster, ChaosHistory history, ChaosChanges changes, int client, string key)
     {
         var deadline = DateTime.UtcNow + SettleTimeout;
         int[] running = [.. Enumerable.Range(0, cluster.Size).Where(cluster.IsRunning)];
@@ -157,6 +199,10 @@ internal sealed class ChaosRun
                 var reply = await cluster.KeyValue(running[attempt % running.Length]).GetAsync(new GetRequest { Key = key }, deadline: DateTime.UtcNow.AddSeconds(2)).ConfigureAwait(false);
                 string? value = reply.Found ? reply.Value.ToStringUtf8() : null;
                 history.Complete(op, KvOutput.GetResult(reply.Found, value));
+                if (reply.Found)
+                {
+                    changes.Add(reply.Index, key, value);
+                }
                 return value;
             }
             catch (RpcException e) when (LocalCluster.IsUnavailable(e) && DateTime.UtcNow < deadline)

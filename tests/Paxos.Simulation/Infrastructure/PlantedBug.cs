@@ -41,4 +41,13 @@ public enum PlantedBug
 
     /// <summary>"trust-snapshot-in-transit": a received snapshot is not checked against the checksums its sender gave.</summary>
     TrustSnapshotInTransit,
+
+    /// <summary>"lease-ignores-keep-alive": the leader's lease keeper confirms a keep-alive without resetting the lease's deadline (<c>LeaseKeeper.PlantIgnoreKeepAlive</c>).</summary>
+    LeaseIgnoresKeepAlive,
+
+    /// <summary>"txn-half": a transaction's success branch is sent with its first operation only (the client's translation drops the write to the second key).</summary>
+    TxnHalf,
+
+    /// <summary>"watch-misses-snapshot": a node's change feed keeps its watchers following when a snapshot replaces the state past them (<c>ChangeFeed.PlantKeepWatchersOnReset</c>).</summary>
+    WatchMissesSnapshot,
 }

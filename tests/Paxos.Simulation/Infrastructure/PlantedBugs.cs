@@ -16,6 +16,9 @@ public static class PlantedBugs
         ("skip-snapshot-dir-sync", PlantedBug.SkipSnapshotDirSync),
         ("stale-membership", PlantedBug.StaleMembership),
         ("trust-snapshot-in-transit", PlantedBug.TrustSnapshotInTransit),
+        ("lease-ignores-keep-alive", PlantedBug.LeaseIgnoresKeepAlive),
+        ("txn-half", PlantedBug.TxnHalf),
+        ("watch-misses-snapshot", PlantedBug.WatchMissesSnapshot),
     ];
 
     /// <summary>Every accepted name, in documentation order.</summary>

@@ -17,7 +17,7 @@ public sealed class SimCluster<TNode> : IFaultTarget
     private readonly TraceLog _trace;
     private readonly Func<SimNodeContext, TNode?> _start;
     private readonly SimRandom _random;
-    private readonly List<PendingTimer>[] _timers;
+    private readonly List<NodeTimer>[] _timers;
     private readonly TNode?[] _nodes;
     private readonly SimFileSystem[] _disks;
     private readonly DriftingClock[] _clocks;
@@ -46,7 +46,7 @@ public sealed class SimCluster<TNode> : IFaultTarget
         _clocks = new DriftingClock[nodeCount];
         _incarnations = new int[nodeCount];
         _pausedUntil = new TimeSpan[nodeCount];
-        _timers = new List<PendingTimer>[nodeCount];
+        _timers = new List<NodeTimer>[nodeCount];
         for (int i = 0; i < nodeCount; i++)
         {
             _disks[i] = new SimFileSystem(random.Fork());
@@ -76,6 +76,9 @@ public sealed class SimCluster<TNode> : IFaultTarget
 
     /// <summary>Pauses so far.</summary>
     public long Pauses { get; private set; }
+
+    /// <summary>How far the nodes' clocks stepped forward in all (<see cref="JumpClock"/>).</summary>
+    public TimeSpan ForwardClockJumps { get; private set; }
 
     /// <summary>Starts the node process refused (it found its disk damaged).</summary>
     public long RefusedStarts { get; private set; }
@@ -125,11 +128,13 @@ public sealed class SimCluster<TNode> : IFaultTarget
     /// Runs <paramref name="action"/> on <paramref name="node"/> after <paramref name="localDelay"/>
     /// of its local clock, unless the process crashes first; held back while it is paused.
     /// </summary>
-    public void SetTimer(int node, TimeSpan localDelay, Action<TNode> action)
+    public NodeTimer SetTimer(int node, TimeSpan localDelay, Action<TNode> action)
     {
-        var timer = new PendingTimer(_incarnations[node], _clocks[node].Now + localDelay, action);
+        int incarnation = _incarnations[node];
+        var timer = new NodeTimer(_clocks[node].Now + localDelay, () => RunOn(node, incarnation, action), t => _timers[node].Remove(t));
         _timers[node].Add(timer);
         Arm(node, timer);
+        return timer;
     }
 
     /// <inheritdoc/>
@@ -169,8 +174,9 @@ public sealed class SimCluster<TNode> : IFaultTarget
     public void JumpClock(int node, TimeSpan delta)
     {
         _clocks[node].Jump(delta);
+        ForwardClockJumps += delta > TimeSpan.Zero ? delta : TimeSpan.Zero;
         _trace.Add($"n{node}'s clock jumps {delta.TotalMilliseconds:+0;-0} ms");
-        foreach (PendingTimer timer in _timers[node])
+        foreach (NodeTimer timer in _timers[node])
         {
             timer.Event?.Cancel();
             Arm(node, timer);
@@ -232,14 +238,10 @@ public sealed class SimCluster<TNode> : IFaultTarget
     }
 
     /// <summary>Schedules <paramref name="timer"/> at the virtual time its node's clock reaches its due time (at once if it has).</summary>
-    private void Arm(int node, PendingTimer timer)
+    private void Arm(int node, NodeTimer timer)
     {
         TimeSpan remaining = timer.LocalDue - _clocks[node].Now;
-        timer.Event = _scheduler.ScheduleAfter(_clocks[node].ToVirtual(remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining), () =>
-        {
-            _timers[node].Remove(timer);
-            RunOn(node, timer.Incarnation, timer.Action);
-        });
+        timer.Event = _scheduler.ScheduleAfter(_clocks[node].ToVirtual(remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining), timer.Fire);
     }
 
     private void RunOn(int node, int incarnation, Action<TNode> action)
@@ -257,17 +259,5 @@ public sealed class SimCluster<TNode> : IFaultTarget
         }
 
         action(process);
-    }
-
-    /// <summary>A timer of a node's process: due at a time of the node's local clock.</summary>
-    private sealed class PendingTimer(int incarnation, TimeSpan localDue, Action<TNode> action)
-    {
-        public int Incarnation { get; } = incarnation;
-
-        public TimeSpan LocalDue { get; } = localDue;
-
-        public Action<TNode> Action { get; } = action;
-
-        public ScheduledEvent? Event { get; set; }
     }
 }

@@ -22,7 +22,10 @@ namespace Paxos.Simulation.Paxos;
 /// (<see cref="ReplicaTuning"/>). Checks: agreement and applied prefixes (<see cref="SafetyMonitor"/>,
 /// as the run goes), the core's own invariants (reported by the node that hit one),
 /// linearizability of the client history (which ends with a read of every key, so a lost
-/// acknowledged write is caught), and liveness: every operation invoked from
+/// acknowledged write is caught; Txns and lease ends included), that no lease expired before the TTL
+/// after an acknowledged grant or keep-alive (<see cref="LeaseExpiryCheck"/>; each node runs the
+/// production lease keeper on its local clock), that every node's watches report exactly the chosen
+/// log's changes (<see cref="WatchMonitor"/>), and liveness: every operation invoked from
 /// <see cref="LivenessGrace"/> into the quiet period completes within <see cref="SimClient.GiveUpAfter"/>,
 /// and by the end of the run every replica has applied the same prefix and holds no accepted entry
 /// past it, and the replicas that applied the same slots hold the same data (in every fourth seed
@@ -73,7 +76,9 @@ public static class PaxosScenario
         if (failure is null)
         {
             LinearizabilityResult linearizability = new LinearizabilityChecker().Check(run.World.History.Operations);
-            failure = Describe(linearizability) ?? CheckLiveness(run.World.History.Operations, run.Plan.QuietFrom) ?? CheckConvergence(run.World);
+            failure = Describe(linearizability)
+                ?? new LeaseExpiryCheck(PlanOptions(options.NodeCount).MaxClockDrift, run.World.Cluster.ForwardClockJumps).Check(run.World.History.Operations)
+                ?? CheckLiveness(run.World.History.Operations, run.Plan.QuietFrom) ?? CheckConvergence(run.World);
             visibleAt = ViolationVisibleAt(linearizability);
         }
 
@@ -92,7 +97,8 @@ public static class PaxosScenario
             failure,
             trace,
             run.World.CompletedTransfers,
-            run.World.CompletedMembershipChanges)
+            run.World.CompletedMembershipChanges,
+            Coverage(run))
         {
             Events = Events(run.World),
         };
@@ -203,7 +209,8 @@ public static class PaxosScenario
     /// <summary>
     /// Faults that only some seeds get, each chosen from its own draw so that the others' schedules
     /// stay as they were: one slow disk (every fsync 1 to 40 ms) for the whole run; one to three clock
-    /// jumps of 50 ms to 3 s forward or back; a bit flipped on the disk of a crashed node, which must
+    /// jumps of 50 ms to 3 s forward (the node's clocks are monotonic, as Stopwatch's is: they never
+    /// step back, but one steps forward when its VM is resumed or migrated); a bit flipped on the disk of a crashed node, which must
     /// refuse to start if a checksum finds it (without membership changes, where every node but one
     /// always suffices); snapshots damaged on their way, each with probability 5 to 50% until the
     /// quiet period (always 50%, with isolations that make nodes need snapshots, when a transfer's
@@ -229,7 +236,7 @@ public static class PaxosScenario
             for (int i = random.NextInt(1, 4); i > 0; i--)
             {
                 TimeSpan jump = random.NextDuration(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(3));
-                faults.Add(new(random.NextDuration(TimeSpan.Zero, quietFrom), new ClockJumpFault(random.NextInt(world.NodeCount), random.Chance(0.5) ? jump : -jump)));
+                faults.Add(new(random.NextDuration(TimeSpan.Zero, quietFrom), new ClockJumpFault(random.NextInt(world.NodeCount), jump)));
             }
         }
 
@@ -277,7 +284,26 @@ public static class PaxosScenario
         }
     }
 
+    /// <summary>
+    /// Runs one simulation without a synchronization context (a test runner's would send the lease
+    /// keeper's await continuations to other threads instead of running them inline, in the step
+    /// that completes their task).
+    /// </summary>
     private static RunState Simulate(SimulationRunOptions options, bool traceMessages, TimeSpan? until)
+    {
+        SynchronizationContext? context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return SimulateInline(options, traceMessages, until);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
+    }
+
+    private static RunState SimulateInline(SimulationRunOptions options, bool traceMessages, TimeSpan? until)
     {
         var random = new SimRandom(options.Seed);
         FaultPlanOptions planOptions = PlanOptions(options.NodeCount);
@@ -290,6 +316,7 @@ public static class PaxosScenario
             FoundingNodes = options.MembershipChanges ? Math.Max(1, n - 2) : n,
             MaximumSizeValues = WritesMaximumSizeValues(options.Seed),
         };
+        world.Chosen = new ChosenLog(world);
         trace.Add($"core limits: {world.Tuning}");
         TraceLog? messageTrace = traceMessages ? trace : null;
         world.PeerNetwork = new SimNetwork<PeerPacket>(n, scheduler, random.Fork(), NetworkFaultRates.None, messageTrace);
@@ -326,6 +353,8 @@ public static class PaxosScenario
             client.Start();
         }
 
+        var watches = new WatchMonitor(world, random.Fork());
+        watches.Start();
         injector.Schedule(plan);
         foreach (ScheduledFault extra in extraFaults)
         {
@@ -357,7 +386,24 @@ public static class PaxosScenario
             failure = string.Create(CultureInfo.InvariantCulture, $"Safety violated at t={scheduler.Now.TotalSeconds:0.000000}s: {e.Message}");
         }
 
-        return new RunState(world, injector, plan, trace, failure);
+        trace.Add($"watches checked {watches.Batches} batches of {world.Chosen.ChangeCount} changed indexes; skipped {watches.CompactedIndexes} compacted indexes; resumed {watches.Resumes} times");
+        return new RunState(world, injector, plan, trace, failure, watches);
+    }
+
+    private static WorkloadCoverage Coverage(RunState run)
+    {
+        IReadOnlyList<HistoryOperation> history = run.World.History.Operations;
+        long Count(KvOperationKind kind, Func<KvOutput, bool> acknowledged) => history.Count(op => op.Input.Kind == kind && op.Output is { } output && acknowledged(output));
+        return new WorkloadCoverage(
+            Count(KvOperationKind.Txn, output => output.Succeeded),
+            Count(KvOperationKind.Txn, output => !output.Succeeded),
+            Count(KvOperationKind.LeaseGrant, _ => true),
+            Count(KvOperationKind.LeaseKeepAlive, output => output.Found),
+            Count(KvOperationKind.LeaseRevoke, _ => true),
+            Count(KvOperationKind.LeaseExpire, _ => true),
+            run.Watches.Batches,
+            run.Watches.Resumes,
+            run.Watches.CompactedIndexes);
     }
 
     private static TimeSpan? ViolationVisibleAt(LinearizabilityResult result) => result.Keys
@@ -445,5 +491,5 @@ public static class PaxosScenario
         return text.ToString();
     }
 
-    private sealed record RunState(PaxosWorld World, FaultInjector<PeerPacket> Injector, FaultPlan Plan, TraceLog Trace, string? Failure);
+    private sealed record RunState(PaxosWorld World, FaultInjector<PeerPacket> Injector, FaultPlan Plan, TraceLog Trace, string? Failure, WatchMonitor Watches);
 }

@@ -38,6 +38,19 @@ internal sealed class PaxosWorld(EventScheduler scheduler, TraceLog trace, SimRa
     /// <summary>The run-wide agreement and prefix record.</summary>
     public SafetyMonitor Monitor { get; } = new();
 
+    /// <summary>The chosen log applied outside the nodes: the changes watches must report, and the leases' expiries.</summary>
+    public ChosenLog Chosen { get; set; } = null!;
+
+    /// <summary>
+    /// Whether the lease keepers run and the clients use leases: not with leave-stranded, which only
+    /// shows when nothing is proposed after the leader is cut off, while a new leader's keeper
+    /// always proposes its lease epoch (see <see cref="PlantBias"/>).
+    /// </summary>
+    public bool LeasesOn => Bug != PlantedBug.LeaveStranded;
+
+    /// <summary>A violation found where no step can throw it (in a task's continuation); the next poll of the watches reports it.</summary>
+    public string? DeferredViolation { get; set; }
+
     /// <summary>Leadership transfers that ended with the chosen successor leading.</summary>
     public long CompletedTransfers { get; set; }
 

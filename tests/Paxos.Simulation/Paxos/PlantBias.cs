@@ -13,7 +13,8 @@ namespace Paxos.Simulation.Paxos;
 /// leave-stranded only leaves a slot undecided when nothing is proposed after it, so
 /// with that bug the leader of the moment is cut off from its peers 0.5 to 1 s before the quiet
 /// period, the clients stop 20 to 80 ms later (the cut-off leader proposes their last commands
-/// alone), and the cut heals as the quiet period starts. Other bugs get the seed's plan unchanged;
+/// alone), and the cut heals as the quiet period starts; the lease keepers are off in those runs,
+/// since a new leader's keeper proposes its lease epoch at once (<see cref="PaxosWorld.LeasesOn"/>). Other bugs get the seed's plan unchanged;
 /// extra faults come on top of the plan.
 /// </summary>
 internal static class PlantBias

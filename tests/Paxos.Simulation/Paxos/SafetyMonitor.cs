@@ -48,6 +48,11 @@ internal sealed class SafetyMonitor
             foreach (ReadOnlyMemory<byte> command in entry.Value.Commands)
             {
                 KeyValueCommand write = KeyValueCommandCodec.Decode(command.Span);
+                if (write.ClientId.Length == 0)
+                {
+                    continue; // the lease keeper's own command (an epoch claim or an expiry), not a client's write
+                }
+
                 (string, ulong) request = (write.ClientId, write.RequestId);
                 int slots = _slotsOf.GetValueOrDefault(request) + 1;
                 _slotsOf[request] = slots;

@@ -5,8 +5,9 @@ using Paxos.Simulation.Infrastructure;
 namespace Paxos.Simulation.Paxos;
 
 /// <summary>
-/// A simulated client: one operation at a time (Put, linearizable Get, Delete, compare-and-swap on
-/// a few shared keys), recorded in the history. It sends to the replica it believes leads, follows
+/// A simulated client: one operation at a time (Put, linearizable Get, Delete, compare-and-swap,
+/// Txn on a few shared keys; lease grants, keep-alives, revokes and puts with its lease, see
+/// <see cref="SimLeaseWorkload"/>), recorded in the history. It sends to the replica it believes leads, follows
 /// the leader a replica names in its answers (a follower forwards, but the client's next request
 /// goes to the leader, as the Paxos.Client library's does), retries the same request id (exactly-once makes write retries safe) after a
 /// per-attempt timeout against another replica, and gives up after <see cref="GiveUpAfter"/>, leaving
@@ -30,6 +31,8 @@ internal sealed class SimClient
     private readonly SimRandom _random;
     private readonly TimeSpan _stopAt;
     private readonly Dictionary<string, string> _lastSeen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ulong Index, string? Value)> _lastRead = new(StringComparer.Ordinal);
+    private readonly SimLeaseWorkload _lease;
     private readonly Queue<string> _finalReads = new();
     private ulong _requestId;
     private int _leaderGuess = -1;
@@ -43,6 +46,7 @@ internal sealed class SimClient
         _world = world;
         _random = random;
         _stopAt = stopAt;
+        _lease = new SimLeaseWorkload(random.Fork(), world.LeasesOn);
         if (id == 0)
         {
             for (int k = 0; k < Keys; k++)
@@ -165,12 +169,18 @@ internal sealed class SimClient
     {
         _world.History.Complete(pending.Operation, output, _world.Scheduler.Now);
         KvInput input = pending.Request.Input;
+        _lease.OnCompleted(input, output, pending.Invoked, _world.Scheduler.Now);
+        if (input.Kind == KvOperationKind.Get)
+        {
+            _lastRead[input.Key] = (output.Index, output.Value);
+        }
+
         _world.Trace.Add($"c{Id} op #{pending.Operation} {input} -> {output.Describe(input.Kind)}");
         if (output.Found && output.Value is { } value)
         {
             _lastSeen[input.Key] = value;
         }
-        else if (input.Kind is KvOperationKind.Put || (input.Kind is KvOperationKind.CompareAndSwap && output.Succeeded))
+        else if ((input.Kind is KvOperationKind.Put && output.Succeeded) || (input.Kind is KvOperationKind.CompareAndSwap or KvOperationKind.Txn && output.Succeeded))
         {
             _lastSeen[input.Key] = input.Value!;
         }
@@ -183,6 +193,11 @@ internal sealed class SimClient
 
     private KvInput NextInput()
     {
+        if (_lease.Next(_world.Scheduler.Now) is { } leaseOperation)
+        {
+            return leaseOperation;
+        }
+
         string key = $"k{_random.NextInt(Keys)}";
         string value = $"c{Id}.{_requestId + 1}";
         if (_world.MaximumSizeValues && _random.Chance(0.2))
@@ -192,15 +207,44 @@ internal sealed class SimClient
         }
 
         _lastSeen.TryGetValue(key, out string? seen);
-        return _random.NextInt(20) switch
+        return _random.NextInt(23) switch
         {
-            < 6 => KvInput.Put(key, value),
+            < 4 => KvInput.Put(key, value),
+            < 6 => _lease.Lease != 0 ? KvInput.PutWithLease(key, value, _lease.Lease) : KvInput.Put(key, value),
+            >= 20 => NextTxn(key, value, seen),
             < 13 => KvInput.Get(key),
             < 15 => KvInput.Delete(key),
             _ => seen is null || _random.Chance(0.2)
                 ? KvInput.CompareAndSwap(key, true, null, value)
                 : KvInput.CompareAndSwap(key, false, seen, value),
         };
+    }
+
+    /// <summary>A Txn on <paramref name="key"/>: compared on its value, its index (as last read), or its existence; its success branch writes another key too.</summary>
+    private KvInput NextTxn(string key, string value, string? seen)
+    {
+        string second = $"k{(int.Parse(key[1..], System.Globalization.CultureInfo.InvariantCulture) + 1 + _random.NextInt(Keys - 1)) % Keys}";
+        string? secondValue = _random.Chance(0.75) ? $"{value}'" : null;
+        int roll = _random.NextInt(4);
+        bool large = value.Length >= KeyValueLimits.MaxValueBytes || (seen?.Length ?? 0) >= KeyValueLimits.MaxValueBytes;
+        if (large)
+        {
+            // Within the largest command a node accepts (about 2 MiB): one large value, compared on neither side.
+            secondValue = null;
+            roll = roll == 0 ? 2 : roll;
+        }
+
+        if (roll == 0 && seen is not null)
+        {
+            return KvInput.Txn(key, TxnCompareKind.Value, seen, 0, value, second, secondValue);
+        }
+
+        if (roll == 1 && _lastRead.TryGetValue(key, out (ulong Index, string? Value) read))
+        {
+            return KvInput.Txn(key, TxnCompareKind.Index, read.Value, read.Index, value, second, secondValue);
+        }
+
+        return KvInput.Txn(key, _random.Chance(0.5) ? TxnCompareKind.Exists : TxnCompareKind.Absent, null, 0, value, second, secondValue);
     }
 
     private sealed record Pending(ClientRequest Request, int Operation, TimeSpan Invoked);

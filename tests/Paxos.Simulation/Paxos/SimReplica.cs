@@ -43,6 +43,7 @@ internal sealed class SimReplica : ISimProcess
     private readonly Queue<Action> _waiting = new();
     private TimeSpan _busyUntil;
     private bool _inStep;
+    private readonly SimReplicaLeases _leases;
     private bool _tickWaiting;
     private int _transferTo = -1;
 
@@ -78,11 +79,17 @@ internal sealed class SimReplica : ISimProcess
                     ForgetPromise = world.Bug == PlantedBug.ForgetPromise,
                     InstallOlderSnapshot = world.Bug == PlantedBug.InstallOlderSnapshot,
                     ForwardTwice = world.Bug == PlantedBug.ForwardTwice,
-                    Applying = (previous, entry) => world.Monitor.OnApplied(context.NodeId, context.Incarnation, previous, entry),
+                    Applying = (previous, entry) =>
+                    {
+                        world.Monitor.OnApplied(context.NodeId, context.Incarnation, previous, entry);
+                        world.Chosen.OnApplied(previous, entry);
+                    },
                 },
             },
             _snapshots,
             new SimPeers(context.NodeId, world, _snapshots, core.MaxMessageBytes, Emit)));
+        _store.Changes.PlantKeepWatchersOnReset = world.Bug == PlantedBug.WatchMissesSnapshot;
+        _leases = SimReplicaLeases.Create(world, context, _node, _store, (delay, action) => world.Cluster.SetTimer(context.NodeId, delay, replica => replica.Step(action)));
         world.Trace.Add($"n{Id} starts (incarnation {context.Incarnation}) at applied slot {_node.AppliedSlot}, last accepted slot {_node.LastAcceptedSlot}"
             + (world.Bug == PlantedBug.ForgetPromise ? " (planted forget-promise: its promise recovered as 0.0)" : ""));
     }
@@ -121,6 +128,9 @@ internal sealed class SimReplica : ISimProcess
         }
     }
 
+    /// <summary>The replica's state machine, whose change feed the watches read.</summary>
+    public KeyValueStateMachine Store => _store;
+
     private int Id => _context.NodeId;
 
     /// <summary>
@@ -142,11 +152,19 @@ internal sealed class SimReplica : ISimProcess
     }
 
     /// <summary>Starts the process's clock.</summary>
-    public void Start() => ScheduleTick();
+    public void Start()
+    {
+        ScheduleTick();
+        if (_world.LeasesOn)
+        {
+            ScheduleLeaseCheck();
+        }
+    }
 
     /// <inheritdoc/>
     public void Abandon()
     {
+        _leases.Dispose();
         try
         {
             _node.Dispose(); // returns the log's buffer; what it had not written fails on the crashed disk
@@ -185,11 +203,15 @@ internal sealed class SimReplica : ISimProcess
                 _ => Reply(request, ClientResponseKind.Done, KvTranslation.Read(_store, request.Input.Key)),
                 error => Reply(request, error)));
         }
+        else if (request.Input.Kind == KvOperationKind.LeaseKeepAlive)
+        {
+            _ = _leases.KeepAliveAsync(request.Input.Lease, output => Reply(request, ClientResponseKind.Done, output), error => Reply(request, error));
+        }
         else
         {
             string clientId = $"client-{request.Client}";
             _world.Monitor.OnWriteReceived(clientId, request.RequestId);
-            byte[] command = KvTranslation.EncodeWrite(request.Input, clientId, request.RequestId);
+            byte[] command = KvTranslation.EncodeWrite(request.Input, clientId, request.RequestId, _world.Bug);
             _node.Propose(command, new SimReply<ReplicationResult>(
                 result =>
                 {
@@ -250,6 +272,12 @@ internal sealed class SimReplica : ISimProcess
         }
 
         replica.ScheduleTick();
+    });
+
+    private void ScheduleLeaseCheck() => _world.Cluster.SetTimer(Id, Node.Leases.LeaseKeeper.CheckInterval, replica =>
+    {
+        replica.Step(replica._leases.Check);
+        replica.ScheduleLeaseCheck();
     });
 
     /// <summary>True while the node waits for its slow disk's fsyncs.</summary>

@@ -9,6 +9,7 @@ namespace Paxos.Simulation.Running;
 /// <param name="Trace">For a failed run, the last events before the failure; empty otherwise.</param>
 /// <param name="LeaderTransfers">Leadership transfers that ended with the chosen successor leading.</param>
 /// <param name="MembershipChanges">Membership changes that were applied where they were asked.</param>
+/// <param name="Coverage">What the run exercised of Txns, leases and watches (null: not counted).</param>
 public sealed record SimulationResult(
     bool Passed,
     long Operations,
@@ -17,7 +18,8 @@ public sealed record SimulationResult(
     string? Failure,
     IReadOnlyList<string> Trace,
     long LeaderTransfers = 0,
-    long MembershipChanges = 0)
+    long MembershipChanges = 0,
+    WorkloadCoverage? Coverage = null)
 {
     /// <summary>How often rarer events happened in the run (a disk damaged, a snapshot refused, ...), by name.</summary>
     public IReadOnlyDictionary<string, long> Events { get; init; } = new Dictionary<string, long>();

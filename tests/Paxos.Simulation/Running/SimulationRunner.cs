@@ -29,6 +29,7 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
         long faults = 0;
         var events = new SortedDictionary<string, long>(StringComparer.Ordinal);
         TimeSpan virtualTime = TimeSpan.Zero;
+        WorkloadCoverage coverage = WorkloadCoverage.None;
         long reportEvery = Math.Max(1, options.SeedCount / 10);
         for (long i = 0; i < options.SeedCount; i++)
         {
@@ -42,11 +43,12 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
                 events[name] = events.GetValueOrDefault(name) + count;
             }
 
+            coverage += result.Coverage ?? WorkloadCoverage.None;
             if (!result.Passed)
             {
                 EndProgress();
                 PrintFailure(options, seed, result);
-                PrintSummary(options, i + 1, i, operations, faults, events, virtualTime, wall.Elapsed);
+                PrintSummary(options, i + 1, i, operations, faults, events, virtualTime, wall.Elapsed, coverage);
                 return ExitFailed;
             }
 
@@ -61,7 +63,7 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
         }
 
         EndProgress();
-        PrintSummary(options, options.SeedCount, options.SeedCount, operations, faults, events, virtualTime, wall.Elapsed);
+        PrintSummary(options, options.SeedCount, options.SeedCount, operations, faults, events, virtualTime, wall.Elapsed, coverage);
         return ExitPassed;
     }
 
@@ -90,7 +92,7 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
         output.WriteLine($"Replay: dotnet run -c Release --project tests/Paxos.Simulation -- --seed {seed} --nodes {options.NodeCount}{plant}{(options.LeaderTransfers ? " --transfers on" : "")}{(options.PreVote ? "" : " --pre-vote off")}{(options.MembershipChanges ? " --membership on" : "")}");
     }
 
-    private void PrintSummary(CommandLineOptions options, long run, long passed, long operations, long faults, SortedDictionary<string, long> events, TimeSpan virtualTime, TimeSpan wallTime)
+    private void PrintSummary(CommandLineOptions options, long run, long passed, long operations, long faults, SortedDictionary<string, long> events, TimeSpan virtualTime, TimeSpan wallTime, WorkloadCoverage coverage)
     {
         output.WriteLine();
         output.WriteLine($"Summary: {run} seeds run (from {options.StartSeed}), {passed} passed, {run - passed} failed; {options.NodeCount} nodes; planted bug: {PlantedBugs.NameOf(options.Bug)}");
@@ -101,6 +103,7 @@ public sealed class SimulationRunner(TextWriter output, TextWriter progress, boo
             output.WriteLine($"  rarer events:         {string.Join(", ", events.Select(e => $"{e.Key} {e.Value}"))}");
         }
 
+        output.WriteLine($"  coordination API:     {coverage}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  virtual time:         {virtualTime.TotalSeconds:0.0} s"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  wall time:            {wallTime.TotalSeconds:0.0} s"));
         double seconds = Math.Max(wallTime.TotalSeconds, 0.001);
