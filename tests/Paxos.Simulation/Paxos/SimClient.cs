@@ -13,7 +13,7 @@ namespace Paxos.Simulation.Paxos;
 /// per-attempt timeout against another replica, and gives up after <see cref="GiveUpAfter"/>, leaving
 /// the outcome unknown. Clients do not crash; their link to the replicas has its own message faults.
 /// Client 0 ends the run with a linearizable read of every key, so a lost acknowledged write shows
-/// up as a linearizability violation. In runs with <see cref="PaxosWorld.MaximumSizeValues"/>, a fifth
+/// up as a linearizability violation. In runs with <see cref="PaxosWorld.MaximumSizeValues"/>, one in twenty
 /// of the values written are of the contract's maximum size.
 /// </summary>
 internal sealed class SimClient
@@ -200,7 +200,7 @@ internal sealed class SimClient
 
         string key = $"k{_random.NextInt(Keys)}";
         string value = $"c{Id}.{_requestId + 1}";
-        if (_world.MaximumSizeValues && _random.Chance(0.2))
+        if (_world.MaximumSizeValues && _random.Chance(0.05))
         {
             value = value.PadRight(KeyValueLimits.MaxValueBytes, '.'); // still unique: the padding follows the request id
             _world.Count("maximum-size writes");
