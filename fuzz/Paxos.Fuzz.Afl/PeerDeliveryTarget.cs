@@ -19,8 +19,13 @@ public static class PeerDeliveryTarget
     private static readonly Ballot Led = new(6, 0);     // the ballot the leader replica below wins
     private static readonly Ballot Higher = new(7, 1);  // node 1 campaigning or leading above it
 
-    /// <summary>The core's invariants that a well-formed message can only break by contradicting what a quorum chose.</summary>
-    private static readonly string[] ContradictsWhatIsChosen = ["a chosen slot's value never changes"];
+    /// <summary>
+    /// The core's invariants that a well-formed message can only break by contradicting what a quorum
+    /// chose: a value chosen twice, or (found by AFL, Crashes/peer-delivery) a member that reports a
+    /// commit index and then, in the leader's phase 1 re-run, promises with none of those slots accepted.
+    /// </summary>
+    private static readonly string[] ContradictsWhatIsChosen =
+        ["a chosen slot's value never changes", "a chosen slot is reported by an acceptor of every quorum above its commit index"];
 
     public static FuzzTarget Target { get; } = new("peer-delivery", Seeds, Take,
         typeof(InvalidProtocolBufferException), typeof(InvalidDataException), typeof(PeerIdentityException));
