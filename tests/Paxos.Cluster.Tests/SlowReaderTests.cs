@@ -8,7 +8,8 @@ namespace Paxos.Cluster.Tests;
 
 /// <summary>
 /// A client that stops reading cannot hold the node's memory: a raw HTTP/2 client sends many Gets
-/// of a 1 MiB value on one connection and never opens its receive window. The responses it leaves
+/// of a 1 MiB value (or opens many watches of a key that changes by 1 MiB) on one connection and
+/// never opens its receive window. The responses it leaves
 /// unwritten are bounded in bytes (<see cref="ServerLimits.MaxClientResponseBytesPerConnection"/>)
 /// and in time (<see cref="ServerLimits.ResponseWriteTimeout"/>), and other clients are served.
 /// </summary>
@@ -37,7 +38,7 @@ public sealed class SlowReaderTests(ITestOutputHelper output) : IAsyncDisposable
         byte[] get = new GetRequest { Key = "large" }.ToByteArray();
         for (int i = 0; i < Calls; i++)
         {
-            await greedy.SendUnaryAsync("/paxos.v1.KeyValueService/Get", get);
+            await greedy.CallAsync("/paxos.v1.KeyValueService/Get", get);
         }
         long held = await SettledHeapAsync() - before;
         output.WriteLine($"heap held by {Calls} unread Gets of 1 MiB: {held / Mebibyte} MiB; working set {Environment.WorkingSet / Mebibyte} MiB; {greedy.Ended.Count} calls ended so far");
@@ -58,6 +59,50 @@ public sealed class SlowReaderTests(ITestOutputHelper output) : IAsyncDisposable
         Assert.Contains("reset", greedy.Ended.Values);
         Assert.Equal(0, greedy.DataBytes);
         Assert.False(greedy.GoneAway);
+    }
+
+    /// <summary>The same for watches: 96 on one connection, each sent four 1 MiB changes it never reads.</summary>
+    [Fact]
+    public async Task Watches_that_never_read_hold_bounded_memory_for_a_bounded_time_and_writes_go_on()
+    {
+        var limits = new ServerLimits { MaxClientResponseBytesPerConnection = 8 * Mebibyte, ResponseWriteTimeout = TimeSpan.FromSeconds(5) };
+        await _cluster.StartAsync(0, options => options with { Limits = limits });
+        await _cluster.PutAsync(0, "watched", ByteString.CopyFromUtf8("small"), TimeSpan.FromSeconds(30));
+        long before = Heap();
+
+        await using var greedy = new RawHttp2Client();
+        await greedy.ConnectAsync(_cluster.Config.Nodes[0].Url);
+        byte[] watch = new WatchRequest { Key = "watched" }.ToByteArray();
+        for (int i = 0; i < Calls; i++)
+        {
+            await greedy.CallAsync("/paxos.v1.WatchService/Watch", watch);
+        }
+        await Task.Delay(1000);
+        for (int i = 0; i < 4; i++)
+        {
+            byte[] value = new byte[Mebibyte];
+            new Random(i).NextBytes(value);
+            await _cluster.PutAsync(0, "watched", ByteString.CopyFrom(value), TimeSpan.FromSeconds(30));
+        }
+        long held = await SettledHeapAsync() - before;
+        output.WriteLine($"heap held by {Calls} unread watches after four 1 MiB changes: {held / Mebibyte} MiB; {greedy.Ended.Count} watches ended so far");
+
+        // The four values (kept by the store and the change feed's window), 8 MiB of messages, slack.
+        Assert.True(held < 40L * Mebibyte, $"watches that never read hold {held / Mebibyte} MiB of the node's heap");
+        // The watches that held a change are cut off within the write timeout. The others were ended
+        // with RESOURCE_EXHAUSTED, which waits behind their unread first message (a few bytes) until
+        // the connection closes: HTTP/2 cannot send a stream's trailers before its data.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!greedy.Ended.Values.Contains("reset") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+        }
+        await Task.Delay(limits.ResponseWriteTimeout * 2);
+        int cut = greedy.Ended.Values.Count(v => v == "reset");
+        output.WriteLine($"cut off: {cut} watches");
+        Assert.InRange(cut, 1, 8);
+        Assert.Equal(0, greedy.DataBytes);
+        await _cluster.PutAsync(0, "watched", ByteString.CopyFromUtf8("after"), TimeSpan.FromSeconds(30));
     }
 
     private static long Heap()

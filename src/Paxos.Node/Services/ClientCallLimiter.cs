@@ -111,6 +111,34 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         });
     }
 
+    /// <summary>Counts a stream message of <paramref name="bytes"/> against the node's budget and <paramref name="connection"/>'s share while it is written.</summary>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED: it would pass either.</exception>
+    internal void TakeStreamMessage(string connection, long bytes)
+    {
+        long share = _responseBytesByConnection.AddOrUpdate(connection, bytes, (_, held) => held + bytes);
+        if (share > limits.MaxClientResponseBytesPerConnection)
+        {
+            ReleaseConnection(connection, bytes);
+            throw Exhausted(limits.MaxClientResponseBytesPerConnection, "bytes of unwritten responses on one connection");
+        }
+        try
+        {
+            Take(ref _bytes, bytes, limits.MaxClientRequestBytesInFlight, "bytes of client calls in progress");
+        }
+        catch
+        {
+            ReleaseConnection(connection, bytes);
+            throw;
+        }
+    }
+
+    /// <summary>A stream message counted by <see cref="TakeStreamMessage"/> is written, or its call cut off.</summary>
+    internal void ReleaseStreamMessage(string connection, long bytes)
+    {
+        ReleaseConnection(connection, bytes);
+        Interlocked.Add(ref _bytes, -bytes);
+    }
+
     private void ReleaseConnection(string connection, long bytes)
     {
         _responseBytesByConnection.AddOrUpdate(connection, -bytes, (_, held) => held - bytes);
@@ -129,7 +157,7 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         Take(ref _streams, 1, limits.MaxClientStreams, "client streams open");
         try
         {
-            await continuation(request, new DeadlineStreamWriter<TResponse>(responseStream, limits.ResponseWriteTimeout, context.GetHttpContext()), context).ConfigureAwait(false);
+            await continuation(request, new DeadlineStreamWriter<TResponse>(responseStream, this, limits.ResponseWriteTimeout, context.GetHttpContext()), context).ConfigureAwait(false);
         }
         finally
         {

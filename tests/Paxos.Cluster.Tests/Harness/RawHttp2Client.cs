@@ -7,7 +7,7 @@ namespace Paxos.Cluster.Tests.Harness;
 
 /// <summary>
 /// A minimal HTTP/2 client over a bare socket (prior knowledge, no TLS) that sends unary gRPC calls
-/// and never reads their responses: it announces a receive window of 0 bytes and never sends a
+/// (and watches) and never reads their responses: it announces a receive window of 0 bytes and never sends a
 /// WINDOW_UPDATE, so the server may send headers but no DATA. It reads frames only to answer
 /// SETTINGS and PING and to see how each stream ends: ended by the server (an answer without a
 /// body, such as RESOURCE_EXHAUSTED) or with RST_STREAM (the server cut it off).
@@ -46,8 +46,8 @@ public sealed class RawHttp2Client : IAsyncDisposable
         _reader = Task.Run(ReadFramesAsync);
     }
 
-    /// <summary>Starts a unary call of <paramref name="path"/> with one message; returns its stream id.</summary>
-    public async Task<int> SendUnaryAsync(string path, byte[] message)
+    /// <summary>Starts a call of <paramref name="path"/> with one request message (unary or server streaming); returns its stream id.</summary>
+    public async Task<int> CallAsync(string path, byte[] message)
     {
         int id = Interlocked.Add(ref _nextStream, 2) - 2;
         var headers = new List<byte> { 0x83, 0x86 }; // :method POST, :scheme http (static table)
