@@ -77,43 +77,29 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
     /// </summary>
     private void HoldUntilWritten(ServerCallContext context, long requestBytes, long responseBytes)
     {
-        bool refusable = Reads.Contains(context.Method);
         var http = context.GetHttpContext();
         string connection = http.Connection.Id;
-        long share = _responseBytesByConnection.AddOrUpdate(connection, responseBytes, (_, held) => held + responseBytes);
-        if (refusable && share > limits.MaxClientResponseBytesPerConnection)
+        if (Reads.Contains(context.Method))
         {
-            ReleaseConnection(connection, responseBytes);
-            throw Exhausted(limits.MaxClientResponseBytesPerConnection, "bytes of unwritten responses on one connection");
-        }
-        if (refusable)
-        {
-            try
-            {
-                Take(ref _bytes, responseBytes, limits.MaxClientRequestBytesInFlight, "bytes of client calls in progress");
-            }
-            catch
-            {
-                ReleaseConnection(connection, responseBytes);
-                throw;
-            }
+            TakeResponseBytes(connection, responseBytes);
         }
         else
         {
+            _responseBytesByConnection.AddOrUpdate(connection, responseBytes, (_, held) => held + responseBytes);
             Interlocked.Add(ref _bytes, responseBytes);
         }
         http.Response.OnCompleted(() =>
         {
-            ReleaseConnection(connection, responseBytes);
-            Interlocked.Add(ref _bytes, -(requestBytes + responseBytes));
+            ReleaseResponseBytes(connection, responseBytes);
+            Interlocked.Add(ref _bytes, -requestBytes);
             Interlocked.Decrement(ref _calls);
             return Task.CompletedTask;
         });
     }
 
-    /// <summary>Counts a stream message of <paramref name="bytes"/> against the node's budget and <paramref name="connection"/>'s share while it is written.</summary>
+    /// <summary>Counts <paramref name="bytes"/> of a response or stream message against the node's budget and <paramref name="connection"/>'s share until it is written.</summary>
     /// <exception cref="RpcException">RESOURCE_EXHAUSTED: it would pass either.</exception>
-    internal void TakeStreamMessage(string connection, long bytes)
+    internal void TakeResponseBytes(string connection, long bytes)
     {
         long share = _responseBytesByConnection.AddOrUpdate(connection, bytes, (_, held) => held + bytes);
         if (share > limits.MaxClientResponseBytesPerConnection)
@@ -132,8 +118,8 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         }
     }
 
-    /// <summary>A stream message counted by <see cref="TakeStreamMessage"/> is written, or its call cut off.</summary>
-    internal void ReleaseStreamMessage(string connection, long bytes)
+    /// <summary>What <see cref="TakeResponseBytes"/> counted is written, or its call cut off.</summary>
+    internal void ReleaseResponseBytes(string connection, long bytes)
     {
         ReleaseConnection(connection, bytes);
         Interlocked.Add(ref _bytes, -bytes);

@@ -25,7 +25,7 @@ internal sealed class DeadlineStreamWriter<T>(IServerStreamWriter<T> inner, Clie
     {
         long bytes = message is IMessage counted ? counted.CalculateSize() : 0;
         string connection = http.Connection.Id;
-        limiter.TakeStreamMessage(connection, bytes);
+        limiter.TakeResponseBytes(connection, bytes);
         var write = inner.WriteAsync(message, cancellationToken);
         try
         {
@@ -39,7 +39,7 @@ internal sealed class DeadlineStreamWriter<T>(IServerStreamWriter<T> inner, Clie
         }
         finally
         {
-            limiter.ReleaseStreamMessage(connection, bytes);
+            limiter.ReleaseResponseBytes(connection, bytes);
         }
     }
 }
