@@ -65,7 +65,7 @@ public sealed class SlowReaderTests(ITestOutputHelper output) : IAsyncDisposable
     [Fact]
     public async Task Watches_that_never_read_hold_bounded_memory_for_a_bounded_time_and_writes_go_on()
     {
-        var limits = new ServerLimits { MaxClientResponseBytesPerConnection = 8 * Mebibyte, ResponseWriteTimeout = TimeSpan.FromSeconds(5) };
+        var limits = new ServerLimits { MaxClientResponseBytesPerConnection = 8 * Mebibyte, ResponseWriteTimeout = TimeSpan.FromSeconds(3) };
         await _cluster.StartAsync(0, options => options with { Limits = limits });
         await _cluster.PutAsync(0, "watched", ByteString.CopyFromUtf8("small"), TimeSpan.FromSeconds(30));
         long before = Heap();
