@@ -5,8 +5,10 @@
 # Installs afl++ (apt, as root) and the SharpFuzz tool if missing, publishes the harness
 # (fuzz/Paxos.Fuzz.Afl), instruments the project's assemblies and the parsers they use, seeds the
 # corpus with the target's valid inputs and runs afl-fuzz for SECONDS. A second run of the same
-# target resumes its queue (fuzz/out/TARGET). Every crash is copied to
-# tests/Paxos.Fuzz.Tests/Crashes/TARGET/, where the regression test replays it; the executions
+# target resumes its queue (fuzz/out/TARGET). Every crash of this run is copied to
+# tests/Paxos.Fuzz.Tests/Crashes/TARGET/, where the regression test replays it (keep one input
+# per distinct failure; `dotnet run --project fuzz/Paxos.Fuzz.Afl -- replay TARGET FILE` shows one,
+# as the instrumented build in fuzz/out runs only under afl-fuzz); the executions
 # and time of the run are printed at the end. Runs at the lowest priority (nice 19).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +54,7 @@ export AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_AUTORESUME=1
 export TMPDIR="$work/tmp"   # the targets' scratch files
 mkdir -p "$TMPDIR"
 status=0
+touch "$work/started"   # crashes of earlier runs were copied (and triaged) then
 nice -n 19 afl-fuzz -V "$seconds" -t 10000 -m none -i "$input" -o "$work/findings" -- "${harness[@]}" run "$target" \
   > "$work/afl.log" 2>&1 || status=$?
 
@@ -63,7 +66,7 @@ fi
 crashes="$root/tests/Paxos.Fuzz.Tests/Crashes/$target"
 found=0
 for crash in "$work"/findings/default/crashes/id:*; do
-  [ -e "$crash" ] || continue
+  [ "$crash" -nt "$work/started" ] || continue
   mkdir -p "$crashes"
   cp "$crash" "$crashes/$(sha256sum "$crash" | cut -c1-16)"
   found=$((found + 1))
