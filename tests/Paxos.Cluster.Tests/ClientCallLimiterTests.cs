@@ -1,17 +1,72 @@
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Paxos.Node.Hosting;
 using Paxos.Node.Services;
 using Paxos.Transport.V1;
 
 namespace Paxos.Cluster.Tests;
 
-/// <summary>The in-flight bounds of <see cref="ClientCallLimiter"/>, with calls held in progress for as long as the test wants.</summary>
+/// <summary>
+/// The in-flight bounds of <see cref="ClientCallLimiter"/>, with calls held in progress for as long
+/// as the test wants; a unary call's request completes (its response written) when its handler ends.
+/// </summary>
 public sealed class ClientCallLimiterTests
 {
-    private sealed class Call(string method) : ServerCallContext
+    /// <summary>The request of a call: its completion callbacks run when <see cref="CompleteAsync"/> is called.</summary>
+    private sealed class Request : HttpResponseFeature
     {
-        protected override string MethodCore => method;
+        private readonly List<(Func<object, Task> Callback, object State)> _completed = [];
+
+        public override void OnCompleted(Func<object, Task> callback, object state) => _completed.Add((callback, state));
+
+        public async Task CompleteAsync()
+        {
+            foreach (var (callback, state) in _completed)
+            {
+                await callback(state);
+            }
+        }
+    }
+
+    /// <summary>Whether the call was cut off.</summary>
+    private sealed class Lifetime : IHttpRequestLifetimeFeature
+    {
+        public CancellationToken RequestAborted { get; set; }
+
+        public bool Aborted { get; private set; }
+
+        public void Abort() => Aborted = true;
+    }
+
+    /// <summary>A client that never reads: no message is ever written.</summary>
+    private sealed class Unread<T> : IServerStreamWriter<T>
+    {
+        public WriteOptions? WriteOptions { get; set; }
+
+        public Task WriteAsync(T message) => new TaskCompletionSource().Task;
+    }
+
+    private sealed class Call : ServerCallContext
+    {
+        private readonly string _method;
+
+        public Call(string method)
+        {
+            _method = method;
+            var http = new DefaultHttpContext();
+            http.Connection.Id = "connection";
+            http.Features.Set<IHttpResponseFeature>(Request);
+            http.Features.Set<IHttpRequestLifetimeFeature>(Lifetime);
+            UserState["__HttpContext"] = http;
+        }
+
+        public Request Request { get; } = new();
+
+        public Lifetime Lifetime { get; } = new();
+
+        protected override string MethodCore => _method;
         protected override string HostCore => "node";
         protected override string PeerCore => "ipv4:127.0.0.1:1";
         protected override DateTime DeadlineCore => DateTime.MaxValue;
@@ -27,8 +82,13 @@ public sealed class ClientCallLimiterTests
 
     private readonly TaskCompletionSource<PutResponse> _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private Task<PutResponse> Hold(ClientCallLimiter limiter, int bytes, string method = "/paxos.v1.KeyValueService/Put") =>
-        limiter.UnaryServerHandler(new PutRequest { Key = "k", Value = ByteString.CopyFrom(new byte[bytes]) }, new Call(method), (_, _) => _release.Task);
+    private async Task<PutResponse> Hold(ClientCallLimiter limiter, int bytes, string method = "/paxos.v1.KeyValueService/Put")
+    {
+        var call = new Call(method);
+        var response = await limiter.UnaryServerHandler(new PutRequest { Key = "k", Value = ByteString.CopyFrom(new byte[bytes]) }, call, (_, _) => _release.Task);
+        await call.Request.CompleteAsync();
+        return response;
+    }
 
     [Fact]
     public async Task Calls_beyond_the_count_are_refused_until_one_ends()
@@ -53,7 +113,7 @@ public sealed class ClientCallLimiterTests
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => Hold(limiter, 1024 * 1024));
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
-        Assert.Contains("1500000 bytes of client requests", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("1500000 bytes of client calls", refused.Status.Detail, StringComparison.Ordinal);
         _ = Hold(limiter, 1000); // small requests still fit beside it
 
         _release.SetResult(new PutResponse());
@@ -79,5 +139,36 @@ public sealed class ClientCallLimiterTests
         await watching;
         var again = Stream();
         Assert.False(again.IsFaulted);
+    }
+
+    /// <summary>A read's response counts against its connection's share until it is written, not only until the handler returns.</summary>
+    [Fact]
+    public async Task A_reads_unwritten_response_holds_its_connections_share_until_written()
+    {
+        var limiter = new ClientCallLimiter(new ServerLimits { MaxClientResponseBytesPerConnection = 1_500_000 });
+        Task<GetResponse> Get(Call call) => limiter.UnaryServerHandler(new GetRequest { Key = "k" }, call,
+            (_, _) => Task.FromResult(new GetResponse { Value = ByteString.CopyFrom(new byte[1024 * 1024]) }));
+        var unwritten = new Call("/paxos.v1.KeyValueService/Get");
+        await Get(unwritten);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Get(new Call("/paxos.v1.KeyValueService/Get")));
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("unwritten responses on one connection", refused.Status.Detail, StringComparison.Ordinal);
+
+        await unwritten.Request.CompleteAsync();
+        await Get(new Call("/paxos.v1.KeyValueService/Get"));
+    }
+
+    [Fact]
+    public async Task A_watch_message_not_written_within_the_timeout_cuts_the_call_off()
+    {
+        var limiter = new ClientCallLimiter(new ServerLimits { ResponseWriteTimeout = TimeSpan.FromMilliseconds(200) });
+        var call = new Call("/paxos.v1.WatchService/Watch");
+
+        var cut = await Assert.ThrowsAsync<RpcException>(() => limiter.ServerStreamingServerHandler<GetRequest, GetResponse>(
+            new GetRequest(), new Unread<GetResponse>(), call, (_, stream, _) => stream.WriteAsync(new GetResponse())).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(StatusCode.Cancelled, cut.StatusCode);
+        Assert.True(call.Lifetime.Aborted, "the call was not cut off");
     }
 }

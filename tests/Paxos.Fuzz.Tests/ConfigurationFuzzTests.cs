@@ -1,5 +1,6 @@
 using System.Text;
 using CsCheck;
+using Paxos.Fuzz.Afl;
 using Paxos.Node.Configuration;
 using Paxos.Node.Hosting;
 using Paxos.Storage;
@@ -10,25 +11,14 @@ namespace Paxos.Fuzz.Tests;
 /// <summary>What a node reads before it starts: the cluster file, and the cluster id file in its data directory.</summary>
 public sealed class ConfigurationFuzzTests(ITestOutputHelper output)
 {
-    private static readonly string[] Files =
-    [
-        "nodes:\n  - id: node-0\n    url: http://127.0.0.1:7000\n    port: 7000\n  - id: node-1\n    url: http://127.0.0.1:7001\n    port: 7001\n",
-        "cluster_token: 'prod-1'\nnodes:\n  - id: a\n    url: https://a.example:443\n  - id: b\n    url: http://[::1]:9\n    port: 10\n",
-        "# comment\nnodes: [{id: x, url: 'http://h:1'}, {id: y, url: \"http://h:2\", port: 2}]\nextra: {deep: [1, 2, {a: b}]}\n",
-        "nodes:\n  - &n {id: a, url: http://h:1}\n  - *n\n",
-    ];
+    private static readonly IReadOnlyList<string> Files = ClusterFileTarget.Files;
 
     /// <summary>A file that is not a usable cluster file is a <see cref="ConfigException"/>, the start-up error that names it, and nothing else.</summary>
     [Fact]
     public void A_cluster_file_parses_or_is_a_clear_configuration_error()
     {
-        byte[][] seeds = [.. Files.Select(Encoding.UTF8.GetBytes)];
-        Fuzz.Check(output, Mutations.Of(seeds), bytes => bytes.Length, bytes =>
-        {
-            var config = ClusterFile.Parse(Encoding.UTF8.GetString(bytes), "fuzz.yaml");
-            var again = ClusterFile.Parse(ClusterFile.Render(config), "rendered.yaml");
-            Assert.Equal(ClusterId.Founding(config), ClusterId.Founding(again));
-        }, iterations: 3_000, typeof(ConfigException));
+        var target = ClusterFileTarget.Target;
+        Fuzz.Check(output, Mutations.Of(target.Seeds), bytes => bytes.Length, target.Take, iterations: 3_000, target.Refusals);
     }
 
     /// <summary>Aliases that would expand to billions of nodes ("billion laughs") are refused or ignored, never expanded.</summary>

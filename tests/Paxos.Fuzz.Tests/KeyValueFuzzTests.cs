@@ -1,4 +1,5 @@
 using CsCheck;
+using Paxos.Fuzz.Afl;
 using Paxos.KeyValue;
 using Xunit.Abstractions;
 
@@ -10,26 +11,14 @@ namespace Paxos.Fuzz.Tests;
 /// </summary>
 public sealed class KeyValueFuzzTests(ITestOutputHelper output)
 {
-    private static readonly KeyValueCommand[] Commands =
-    [
-        new PutCommand("key", "value"u8.ToArray(), "client", 7),
-        new DeleteCommand("key", "", 0),
-        new CompareAndSwapCommand("key", false, "old"u8.ToArray(), "new"u8.ToArray(), "c", 1),
-        new CompareAndSwapCommand("ключ", true, [], new byte[300], "", 0),
-        new TxnCommand(
-            [TxnCompare.OnValue("a", CompareOperator.Less, [1, 2]), TxnCompare.OnIndex("b", CompareOperator.Greater, 9), TxnCompare.OnExists("c", CompareOperator.Equal, true)],
-            [new TxnPut("a", [3]), new TxnDelete("b"), new TxnGet("c")],
-            [new TxnGet("a")],
-            "txn",
-            3),
-    ];
+    private static readonly byte[][] CommandSeeds = [.. CommandCodecTarget.Commands.Select(KeyValueCommandCodec.Encode)];
 
-    private static readonly byte[][] CommandSeeds = [.. Commands.Select(KeyValueCommandCodec.Encode)];
-
+    /// <summary>A command decodes to its only encoding or is refused, and the store applies it (<see cref="CommandCodecTarget"/>).</summary>
     [Fact]
     public void A_command_decodes_to_its_only_encoding_or_is_refused()
     {
-        DecodesCanonicallyOrIsRefused(CommandSeeds, bytes => KeyValueCommandCodec.Encode(KeyValueCommandCodec.Decode(bytes)));
+        var target = CommandCodecTarget.Target;
+        Fuzz.Check(output, Mutations.Of(target.Seeds), bytes => bytes.Length, target.Take, iterations: 5_000, target.Refusals);
     }
 
     /// <summary>
@@ -68,27 +57,7 @@ public sealed class KeyValueFuzzTests(ITestOutputHelper output)
     [Fact]
     public void A_damaged_snapshot_is_refused_and_changes_nothing()
     {
-        var source = new KeyValueStateMachine();
-        for (int i = 0; i < CommandSeeds.Length; i++)
-        {
-            source.Apply((ulong)i + 1, CommandSeeds[i]);
-        }
-        var snapshot = new MemoryStream();
-        source.WriteSnapshot(snapshot);
-        byte[][] seeds = [snapshot.ToArray()];
-        Fuzz.Check(output, Mutations.Of(seeds, maxRandomLength: 2048), bytes => bytes.Length, bytes =>
-        {
-            var store = new KeyValueStateMachine();
-            store.Apply(1, KeyValueCommandCodec.Encode(new PutCommand("mine", [1])));
-            try
-            {
-                store.RestoreSnapshot(new MemoryStream(bytes));
-            }
-            catch (InvalidDataException)
-            {
-                Assert.True(store.TryGet("mine", out _, out _) && store.LastAppliedIndex == 1, "a refused snapshot changed the store");
-                throw;
-            }
-        }, iterations: 3_000, typeof(InvalidDataException));
+        var target = KeyValueSnapshotTarget.Target;
+        Fuzz.Check(output, Mutations.Of(target.Seeds, maxRandomLength: 2048), bytes => bytes.Length, target.Take, iterations: 3_000, target.Refusals);
     }
 }

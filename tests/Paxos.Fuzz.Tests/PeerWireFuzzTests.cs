@@ -1,162 +1,35 @@
 using CsCheck;
 using Google.Protobuf;
-using Grpc.Core;
-using Paxos.Core;
-using Paxos.Core.Replication;
-using Paxos.Transport.Replication;
-using Paxos.Transport.SingleDecree;
+using Paxos.Fuzz.Afl;
 using Xunit.Abstractions;
-using Wire = Paxos.Transport.V1;
 
 namespace Paxos.Fuzz.Tests;
 
 /// <summary>
-/// Peer messages as node 0 of a 3-node cluster receives them from node 1: a delivery either fails
-/// to parse (<see cref="InvalidProtocolBufferException"/>), is refused by <see cref="ReplicaWire"/>
-/// (<see cref="InvalidDataException"/>, <see cref="PeerIdentityException"/>), or is handed to a
-/// replica, follower or leader, which must take every message it lets through without tripping
-/// an invariant: a message that passes the wire's checks must never stop the node.
+/// Peer messages as node 0 of a 3-node cluster receives them from node 1 (<see cref="PeerDeliveryTarget"/>),
+/// and single-decree requests and snapshot chunks (<see cref="PeerRequestTarget"/>).
 /// </summary>
 public sealed class PeerWireFuzzTests(ITestOutputHelper output)
 {
-    private static readonly Ballot Old = new(5, 1);
-    private static readonly Ballot Led = new(6, 0);     // the ballot the leader replica below wins
-    private static readonly Ballot Higher = new(7, 1);  // node 1 campaigning or leading above it
-
-    private static LogEntry Entry(ulong slot, Ballot ballot, params byte[][] commands) =>
-        new(slot, ballot, commands.Length == 0 ? SlotValue.NoOp : new SlotValue([.. commands.Select(c => (ReadOnlyMemory<byte>)c)], ballot));
-
-    private static readonly ReplicaMessage[][] Deliveries =
-    [
-        [new Prepare(1, 0, Higher, 3)],
-        [new Accept(1, 0, Higher, 2, [Entry(3, Higher, [1, 2, 3]), Entry(4, Higher), Entry(5, Higher, [4], [5, 6])])],
-        [new Heartbeat(1, 0, Higher, 4, 1), new CatchUpRequest(1, 0, 1)],
-        [new Promise(1, 0, Led, 2, [Entry(3, Old, [9])]), new Promise(1, 0, Led, 2, [Entry(4, Old)], 4, 9)],
-        [new AcceptReply(1, 0, Led, [3, 4, 5], 2), new HeartbeatReply(1, 0, Led, 1, 2, 5, 2)],
-        [new Accept(1, 0, Higher, 2, [new LogEntry(3, Higher, new SlotValue(Membership.OfSize(3).At(3), Higher))])],
-        [new Promise(1, 0, Led, 2, [new LogEntry(3, Old, new SlotValue(Membership.OfSize(4), Old))], MembershipSlot: 0)],
-        [new Nack(1, 0, Led, Higher), new PreVoteReply(1, 0, Led, true, Old)],
-        [new CatchUp(1, 0, 4, [Entry(3, Old, [7]), Entry(4, Old)])],
-        [new ReadIndexRequest(1, 0, 77), new ReadIndexReply(1, 0, Higher, 77, 2)],
-        [new TakeOver(1, 0, Higher, 2), new PreVote(1, 0, Higher)],
-        [new ForwardProposal(1, 0, 5, new byte[] { 1, 2 }), new ForwardResult(1, 0, 5, ForwardStatus.Applied, 3, 9, new byte[] { 3 }, 1)],
-    ];
-
-    private static Wire.DeliverRequest Delivery(IEnumerable<ReplicaMessage> messages)
-    {
-        var request = new Wire.DeliverRequest { FromNode = 1, ToNode = 0 };
-        request.Messages.AddRange(messages.Select(ReplicaWire.ToWire));
-        return request;
-    }
-
-    private static readonly Wire.DeliverRequest[] Valid = [.. Deliveries.Select(Delivery), Delivery(Deliveries.SelectMany(d => d))];
+    private static readonly IReadOnlyList<Transport.V1.DeliverRequest> Valid = PeerDeliveryTarget.ValidDeliveries;
 
     /// <summary>Byte mutations of valid deliveries, and field mutations that keep them well-formed.</summary>
     private static readonly Gen<byte[]> Inputs = Gen.Frequency(
         (1, Mutations.Of([.. Valid.Select(v => v.ToByteArray())])),
-        (1, Gen.Select(Gen.Int[0, Valid.Length - 1], Gen.Int[1, 4], Gen.Int, (i, count, seed) => FieldMutations.Mutate(Valid[i], count, new Random(seed)))));
+        (1, Gen.Select(Gen.Int[0, Valid.Count - 1], Gen.Int[1, 4], Gen.Int, (i, count, seed) => FieldMutations.Mutate(Valid[i], count, new Random(seed)))));
 
     [Fact]
     public void A_delivery_is_refused_whole_or_taken_by_a_follower_and_a_leader_without_fault()
     {
-        Fuzz.Check(output, Gen.Select(Inputs, Gen.Bool), input => input.Item1.Length, input =>
-        {
-            var (bytes, leader) = input;
-            var messages = ReplicaWire.FromWire(Wire.DeliverRequest.Parser.ParseFrom(bytes), self: 0, clusterSize: 3);
-            try
-            {
-                var core = leader ? Leader() : Follower();
-                foreach (var message in messages.Where(m => m is not (ForwardProposal or ForwardResult)))
-                {
-                    core.Step(message);
-                    Drain(core);
-                    core.Tick();
-                    Drain(core);
-                }
-            }
-            catch (InvariantViolationException e) when (ContradictsWhatIsChosen.Any(e.Message.Contains))
-            {
-                // A peer that reports another value chosen than this node knows chosen: only a
-                // lying or corrupted member can, and the node stops rather than trust either.
-            }
-            catch (Exception e)
-            {
-                throw new InvalidOperationException($"the replica failed on a delivery the wire let through: {string.Join(", ", messages)}", e);
-            }
-        }, iterations: 3_000, typeof(InvalidProtocolBufferException), typeof(InvalidDataException), typeof(PeerIdentityException));
+        var target = PeerDeliveryTarget.Target;
+        Fuzz.Check(output, Gen.Select(Inputs, Gen.Bool, (bytes, leader) => PeerDeliveryTarget.Input(leader, bytes)), input => input.Length,
+            target.Take, iterations: 3_000, target.Refusals);
     }
 
     [Fact]
     public void A_single_decree_request_or_snapshot_chunk_parses_or_is_refused()
     {
-        var ballot = new Wire.Ballot { Round = 3, NodeIndex = 1 };
-        byte[][] seeds =
-        [
-            new Wire.PrepareRequest { InstanceId = "instance", Ballot = ballot }.ToByteArray(),
-            new Wire.AcceptRequest { InstanceId = "instance", Ballot = ballot, Value = ByteString.CopyFromUtf8("value") }.ToByteArray(),
-            new Wire.SnapshotChunk { FromNode = 1, Index = 9, Metadata = ByteString.CopyFrom(new byte[16]), Data = ByteString.CopyFromUtf8("data"), Last = true }.ToByteArray(),
-        ];
-        Fuzz.Check(output, Mutations.Of(seeds), bytes => bytes.Length, bytes =>
-        {
-            _ = Wire.SnapshotChunk.Parser.ParseFrom(bytes);
-            var accept = Wire.AcceptRequest.Parser.ParseFrom(bytes);
-            SingleDecreeWire.ParseInstanceId(accept.InstanceId);
-            SingleDecreeWire.ParseBallot(accept.Ballot, 3, "ballot");
-            SingleDecreeWire.ParseValue(accept.Value, "value");
-        }, iterations: 3_000, typeof(InvalidProtocolBufferException), typeof(RpcException));
-    }
-
-    /// <summary>The core's invariants that a well-formed message can only break by contradicting what a quorum chose.</summary>
-    private static readonly string[] ContradictsWhatIsChosen = ["a chosen slot's value never changes"];
-
-    private static ReplicaCore Follower() => new(Options, new FixedRandom(), new DurableState(
-        new HardState(Old, 2), 0, [Entry(1, Old, [1]), Entry(2, Old), Entry(3, Old, [2, 2]), Entry(4, Old, [3])]));
-
-    /// <summary>Node 0 wins ballot 6.0 with node 1's pre-vote and promise, and leads.</summary>
-    private static ReplicaCore Leader()
-    {
-        var core = Follower();
-        for (int step = 0; step < 100 && core.Role != ReplicaRole.Leader; step++)
-        {
-            if (!core.HasReady())
-            {
-                core.Tick();
-                continue;
-            }
-            var ready = core.TakeReady();
-            core.Advance(ready);
-            foreach (var sent in ready.Messages.Where(m => m.To == 1))
-            {
-                switch (sent)
-                {
-                    case PreVote m:
-                        core.Step(new PreVoteReply(1, 0, m.Ballot, true, Old));
-                        break;
-                    case Prepare m:
-                        core.Step(new Promise(1, 0, m.Ballot, 2, [Entry(3, Old, [2, 2])]));
-                        break;
-                }
-            }
-        }
-        if (core.Role != ReplicaRole.Leader || core.Promised != Led)
-        {
-            throw new InvalidOperationException($"the replica did not come to lead in {Led}: {core.Role} in {core.Promised}");
-        }
-        return core;
-    }
-
-    private static void Drain(ReplicaCore core)
-    {
-        while (core.HasReady())
-        {
-            core.Advance(core.TakeReady());
-        }
-    }
-
-    private static ReplicaOptions Options => new() { NodeId = 0, ClusterSize = 3, ElectionTicks = 4 };
-
-    private sealed class FixedRandom : IRandomSource
-    {
-        public int NextBelow(int maxExclusive) => 0;
+        var target = PeerRequestTarget.Target;
+        Fuzz.Check(output, Mutations.Of(target.Seeds), bytes => bytes.Length, target.Take, iterations: 3_000, target.Refusals);
     }
 }

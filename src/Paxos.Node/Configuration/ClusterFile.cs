@@ -70,6 +70,12 @@ public static class ClusterFile
         {
             throw new ConfigException($"{source}: not a valid cluster file at line {e.Start.Line}, column {e.Start.Column}: {(e.InnerException ?? e).Message}");
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's parser throws these, not a YamlException, on some malformed text (a tag
+            // that is not a URI, an escape beyond Unicode, tokens after the end): found by AFL.
+            throw new ConfigException($"{source}: not a valid cluster file: {e.Message}");
+        }
         if (model?.Nodes is not { Count: > 0 } nodes)
         {
             throw new ConfigException($"{source}: 'nodes' is missing or empty");

@@ -21,6 +21,19 @@ public sealed record ServerLimits
     public long MaxClientRequestBytesInFlight { get; init; } = 256L * 1024 * 1024;
 
     /// <summary>
+    /// The bytes of the responses one connection's unary client calls have not yet written (a
+    /// client that stops reading leaves them in the server's buffers); a read whose response would
+    /// pass it gets RESOURCE_EXHAUSTED. One connection's share of <see cref="MaxClientRequestBytesInFlight"/>.
+    /// </summary>
+    public long MaxClientResponseBytesPerConnection { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// How long a client call's response (or one message of a watch) may take to be written; then
+    /// the call is cut off (RST_STREAM), so that a client that stops reading holds nothing longer.
+    /// </summary>
+    public TimeSpan ResponseWriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Streaming client calls (watches) open on the node; more get RESOURCE_EXHAUSTED. As many as
     /// the change feed takes watchers (<c>ChangeFeedOptions.MaxWatchers</c>): each is bounded in
     /// memory by the feed (a queue per watcher, one for all), so thousands of them are cheap.

@@ -1,19 +1,35 @@
+using System.Collections.Concurrent;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.AspNetCore.Http;
 using Paxos.Node.Hosting;
 
 namespace Paxos.Node.Services;
 
 /// <summary>
 /// Bounds the client calls a node works on at once (<see cref="ServerLimits"/>): unary calls by
-/// count and by the bytes of their requests, streaming calls by count. A call beyond a bound gets
-/// RESOURCE_EXHAUSTED at once and costs nothing more; a client retries it later. Peer calls
-/// (<c>PaxosService</c>) and health checks are not counted: the cluster's own traffic must never
-/// be refused because clients are many.
+/// count and by the bytes of their requests and responses, streaming calls by count. A call beyond a
+/// bound gets RESOURCE_EXHAUSTED at once and costs nothing more; a client retries it later. A unary
+/// call is held, with its bytes, until its response is written: a client that stops reading (HTTP/2
+/// flow control lets it) leaves its responses in the server's buffers, so they count against the
+/// node's budget and its connection's share of it; a read whose response would pass either is
+/// refused (a write's response is counted but never refused: the write is done). A response
+/// (<see cref="ResponseWriteDeadline"/>), or a watch's message (<see cref="DeadlineStreamWriter{T}"/>),
+/// not written within <see cref="ServerLimits.ResponseWriteTimeout"/> has its call cut off
+/// (RST_STREAM), which frees its buffers. Peer calls (<c>PaxosService</c>) and health checks
+/// are not counted: the cluster's own traffic must never be refused because clients are many.
 /// </summary>
 public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
 {
+    /// <summary>The client methods that change nothing: their responses may be refused after the work.</summary>
+    private static readonly HashSet<string> Reads = new(StringComparer.Ordinal)
+    {
+        "/paxos.v1.KeyValueService/Get", "/paxos.v1.KeyValueService/List", "/paxos.v1.KeyValueService/GetLeader",
+        "/paxos.v1.ConsensusService/GetLearned", "/paxos.v1.MembershipService/ListMembers",
+    };
+
+    private readonly ConcurrentDictionary<string, long> _responseBytesByConnection = new(StringComparer.Ordinal);
     private long _calls;
     private long _bytes;
     private long _streams;
@@ -27,24 +43,92 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         }
         long bytes = request is IMessage message ? message.CalculateSize() : 0;
         Take(ref _calls, 1, limits.MaxClientCallsInFlight, "client calls in progress");
+        bool held = false;
         try
         {
-            Take(ref _bytes, bytes, limits.MaxClientRequestBytesInFlight, "bytes of client requests in progress");
-        }
-        catch
-        {
-            Interlocked.Decrement(ref _calls);
-            throw;
-        }
-        try
-        {
-            return await continuation(request, context).ConfigureAwait(false);
+            Take(ref _bytes, bytes, limits.MaxClientRequestBytesInFlight, "bytes of client calls in progress");
+            try
+            {
+                var response = await continuation(request, context).ConfigureAwait(false);
+                HoldUntilWritten(context, bytes, response is IMessage answer ? answer.CalculateSize() : 0);
+                held = true;
+                return response;
+            }
+            finally
+            {
+                if (!held)
+                {
+                    Interlocked.Add(ref _bytes, -bytes);
+                }
+            }
         }
         finally
         {
-            Interlocked.Add(ref _bytes, -bytes);
-            Interlocked.Decrement(ref _calls);
+            if (!held)
+            {
+                Interlocked.Decrement(ref _calls);
+            }
         }
+    }
+
+    /// <summary>
+    /// Counts the response's bytes, and keeps the call and all its bytes counted until the request
+    /// completes: once its response is written or the call is cut off (<see cref="ResponseWriteDeadline"/>).
+    /// </summary>
+    private void HoldUntilWritten(ServerCallContext context, long requestBytes, long responseBytes)
+    {
+        var http = context.GetHttpContext();
+        string connection = http.Connection.Id;
+        if (Reads.Contains(context.Method))
+        {
+            TakeResponseBytes(connection, responseBytes);
+        }
+        else
+        {
+            _responseBytesByConnection.AddOrUpdate(connection, responseBytes, (_, held) => held + responseBytes);
+            Interlocked.Add(ref _bytes, responseBytes);
+        }
+        http.Response.OnCompleted(() =>
+        {
+            ReleaseResponseBytes(connection, responseBytes);
+            Interlocked.Add(ref _bytes, -requestBytes);
+            Interlocked.Decrement(ref _calls);
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>Counts <paramref name="bytes"/> of a response or stream message against the node's budget and <paramref name="connection"/>'s share until it is written.</summary>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED: it would pass either.</exception>
+    internal void TakeResponseBytes(string connection, long bytes)
+    {
+        long share = _responseBytesByConnection.AddOrUpdate(connection, bytes, (_, held) => held + bytes);
+        if (share > limits.MaxClientResponseBytesPerConnection)
+        {
+            ReleaseConnection(connection, bytes);
+            throw Exhausted(limits.MaxClientResponseBytesPerConnection, "bytes of unwritten responses on one connection");
+        }
+        try
+        {
+            Take(ref _bytes, bytes, limits.MaxClientRequestBytesInFlight, "bytes of client calls in progress");
+        }
+        catch
+        {
+            ReleaseConnection(connection, bytes);
+            throw;
+        }
+    }
+
+    /// <summary>What <see cref="TakeResponseBytes"/> counted is written, or its call cut off.</summary>
+    internal void ReleaseResponseBytes(string connection, long bytes)
+    {
+        ReleaseConnection(connection, bytes);
+        Interlocked.Add(ref _bytes, -bytes);
+    }
+
+    private void ReleaseConnection(string connection, long bytes)
+    {
+        _responseBytesByConnection.AddOrUpdate(connection, -bytes, (_, held) => held - bytes);
+        _responseBytesByConnection.TryRemove(new KeyValuePair<string, long>(connection, 0)); // only if nothing is held
     }
 
     /// <inheritdoc/>
@@ -59,7 +143,7 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         Take(ref _streams, 1, limits.MaxClientStreams, "client streams open");
         try
         {
-            await continuation(request, responseStream, context).ConfigureAwait(false);
+            await continuation(request, new DeadlineStreamWriter<TResponse>(responseStream, this, limits.ResponseWriteTimeout, context.GetHttpContext()), context).ConfigureAwait(false);
         }
         finally
         {
@@ -67,8 +151,11 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         }
     }
 
-    private static bool IsClientCall(ServerCallContext context) =>
-        !context.Method.StartsWith("/paxos.v1.PaxosService/", StringComparison.Ordinal) && !context.Method.StartsWith("/grpc.health.", StringComparison.Ordinal);
+    private static bool IsClientCall(ServerCallContext context) => IsClientMethod(context.Method);
+
+    /// <summary>A client's method, not a peer's (<c>PaxosService</c>) nor a health check.</summary>
+    internal static bool IsClientMethod(string? path) =>
+        path is not null && !path.StartsWith("/paxos.v1.PaxosService/", StringComparison.Ordinal) && !path.StartsWith("/grpc.health.", StringComparison.Ordinal);
 
     /// <summary>Adds <paramref name="amount"/> to <paramref name="counter"/> unless that passes <paramref name="limit"/>.</summary>
     private static void Take(ref long counter, long amount, long limit, string what)
@@ -76,7 +163,10 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         if (Interlocked.Add(ref counter, amount) > limit)
         {
             Interlocked.Add(ref counter, -amount);
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"the node is at its limit of {limit} {what}; retry later"));
+            throw Exhausted(limit, what);
         }
     }
+
+    private static RpcException Exhausted(long limit, string what) =>
+        new(new Status(StatusCode.ResourceExhausted, $"the node is at its limit of {limit} {what}; retry later"));
 }

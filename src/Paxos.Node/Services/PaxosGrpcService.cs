@@ -127,6 +127,11 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             {
                 throw gate.Refuse(context, PeerRefusal.Malformed, e.Message);
             }
+            if (BallotBound.FirstTooFarAhead(messages, replica.Status.Ballot) is { } ballot)
+            {
+                throw gate.Refuse(context, PeerRefusal.BallotTooFarAhead,
+                    $"ballot {ballot} is more than {BallotBound.MaxRoundsAhead} rounds above this node's promised {replica.Status.Ballot}; no election jumps so far");
+            }
             if (messages.Count > 0)
             {
                 heard.Record(sender); // durably, before the replica sees anything the sender promised or accepted (FreshStartCheck)

@@ -137,7 +137,7 @@ public sealed partial class PeerGate(NodeIdentity identity, MemberDirectory memb
         {
             LogRefused(logger, context.Method, context.Peer, reason, detail);
         }
-        var code = reason == PeerRefusal.Malformed ? StatusCode.InvalidArgument : StatusCode.PermissionDenied;
+        var code = reason is PeerRefusal.Malformed or PeerRefusal.BallotTooFarAhead ? StatusCode.InvalidArgument : StatusCode.PermissionDenied;
         return new RpcException(new Status(code, detail), new Metadata { { PeerHeaders.RefusalTrailer, reason } });
     }
 

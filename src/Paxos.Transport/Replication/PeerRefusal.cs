@@ -30,6 +30,13 @@ public static class PeerRefusal
     /// <summary>A message is addressed to another node.</summary>
     public const string WrongRecipient = "wrong_recipient";
 
+    /// <summary>
+    /// A message carries a ballot whose round is more than <c>BallotBound.MaxRoundsAhead</c> above
+    /// the ballot this node has promised: no election makes such a jump, and a round near the wire's
+    /// limit would leave no ballot to outbid it.
+    /// </summary>
+    public const string BallotTooFarAhead = "ballot_too_far_ahead";
+
     /// <summary>A message does not parse or breaks the wire format's rules.</summary>
     public const string Malformed = "malformed";
 }
