@@ -34,6 +34,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private int _tickPending;
     private volatile ReplicaStatus _status;
     private TaskCompletionSource _leaderKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<string>? _removed;
 
     /// <param name="node">The replica, recovered (<see cref="ReplicaNode.Open"/>); the driver owns it from now on.</param>
@@ -74,6 +75,13 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
             await known.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Completes once the loop's first round, run as the loop starts, has applied every slot the log
+    /// held chosen at start-up: from then on local reads see at least what this node had applied
+    /// before it stopped.
+    /// </summary>
+    public Task Recovered => _recovered.Task;
 
     /// <summary>Starts the loop and the clock; once.</summary>
     public void Start()
@@ -203,6 +211,9 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         var reader = _inputs.Reader;
         try
         {
+            _node.RunRound(); // applies what the log held chosen, without waiting for a first input
+            Publish(_node.Status(Stopwatch.GetTimestamp()));
+            _recovered.TrySetResult();
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 for (int handled = 0; handled < MaxInputsPerRound && reader.TryRead(out var input); handled++)

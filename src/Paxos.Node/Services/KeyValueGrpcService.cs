@@ -22,6 +22,7 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
     internal const string ForwardedHeader = "paxos-forwarded-by";
     internal static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(10);
     internal static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan RecoveryWait = TimeSpan.FromSeconds(5);
 
     public async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
@@ -128,6 +129,27 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
     }
 
     /// <summary>
+    /// A local (serializable) read waits for the replica to apply what its log held chosen at start,
+    /// so that a restarted node never answers from less than it had applied before; UNAVAILABLE if
+    /// that takes longer than <see cref="RecoveryWait"/> (the node is not taking part yet).
+    /// </summary>
+    private async Task LocalStateRecoveredAsync(ServerCallContext context)
+    {
+        if (driver.Recovered.IsCompleted)
+        {
+            return;
+        }
+        try
+        {
+            await driver.Recovered.WaitAsync(RecoveryWait, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "this node has not applied its log yet (it is starting, or waiting to take part); retry or ask another node"));
+        }
+    }
+
+    /// <summary>
     /// For a linearizable read, waits until this replica has applied everything chosen before the
     /// call (a read-index barrier), or forwards the read to the leader when the barrier fails here
     /// and returns the leader's answer; returns null when the read is to be answered locally.
@@ -142,6 +164,7 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         }
         if (consistency == ReadConsistency.Serializable || testHooks.SkipReadIndex)
         {
+            await LocalStateRecoveredAsync(context).ConfigureAwait(false);
             return null;
         }
         using var deadline = Deadline(context);
