@@ -461,8 +461,7 @@ internal sealed class SimReplica : ISimProcess
         }
         catch (InvalidDataException e)
         {
-            _world.Count("damaged snapshots refused");
-            _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {e.Message}");
+            RefuseDamaged(from, packet, e);
             return;
         }
 
@@ -475,8 +474,7 @@ internal sealed class SimReplica : ISimProcess
             }
             catch (InvalidDataException e)
             {
-                _world.Count("damaged snapshots refused");
-                _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {e.Message}");
+                RefuseDamaged(from, packet, e);
                 return;
             }
 
@@ -484,6 +482,12 @@ internal sealed class SimReplica : ISimProcess
                 _ => { },
                 error => _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {error.Message}")));
         }
+    }
+
+    private void RefuseDamaged(int from, SnapshotPacket packet, InvalidDataException error)
+    {
+        _world.Count("damaged snapshots refused");
+        _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {error.Message}");
     }
 
     private void Reply(ClientRequest request, Exception error)
