@@ -206,23 +206,13 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs the node's round and publishes its status; tells <c>removed</c> once the node applied its own removal.</summary>
-    private void Round()
-    {
-        _node.RunRound();
-        Publish(_node.Status(Stopwatch.GetTimestamp()));
-        if (_status.IsRemoved && _removed is { } removed)
-        {
-            removed($"node {_node.NodeId} was removed from the cluster at slot {_status.Membership.Slot}");
-        }
-    }
-
     private async Task RunAsync()
     {
         var reader = _inputs.Reader;
         try
         {
-            Round(); // applies what the log held chosen, without waiting for a first input
+            _node.RunRound(); // applies what the log held chosen, without waiting for a first input
+            Publish(_node.Status(Stopwatch.GetTimestamp()));
             _recovered.TrySetResult();
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
@@ -234,7 +224,12 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                     }
                     input.HandTo(_node);
                 }
-                Round();
+                _node.RunRound();
+                Publish(_node.Status(Stopwatch.GetTimestamp()));
+                if (_status.IsRemoved && _removed is { } removed)
+                {
+                    removed($"node {_node.NodeId} was removed from the cluster at slot {_status.Membership.Slot}");
+                }
             }
         }
         catch (InvariantViolationException e)

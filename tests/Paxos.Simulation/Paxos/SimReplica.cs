@@ -461,7 +461,8 @@ internal sealed class SimReplica : ISimProcess
         }
         catch (InvalidDataException e)
         {
-            RefuseDamaged(from, packet, e);
+            _world.Count("damaged snapshots refused");
+            _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {e.Message}");
             return;
         }
 
@@ -474,7 +475,8 @@ internal sealed class SimReplica : ISimProcess
             }
             catch (InvalidDataException e)
             {
-                RefuseDamaged(from, packet, e);
+                _world.Count("damaged snapshots refused");
+                _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {e.Message}");
                 return;
             }
 
@@ -482,12 +484,6 @@ internal sealed class SimReplica : ISimProcess
                 _ => { },
                 error => _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {error.Message}")));
         }
-    }
-
-    private void RefuseDamaged(int from, SnapshotPacket packet, InvalidDataException error)
-    {
-        _world.Count("damaged snapshots refused");
-        _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {error.Message}");
     }
 
     private void Reply(ClientRequest request, Exception error)
