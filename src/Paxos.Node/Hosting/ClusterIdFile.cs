@@ -71,6 +71,10 @@ public static class ClusterIdFile
         {
             throw new StorageCorruptionException(path, 0, "not a cluster id file");
         }
+        if (!bytes.SequenceEqual(Render(id)))
+        {
+            throw new StorageCorruptionException(path, 0, "not in the canonical form (lower-case hexadecimal)");
+        }
         return id;
     }
 }
