@@ -116,7 +116,14 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         int self = start.Number;
         var members = new MemberDirectory(self, options.NodeId, start.Start);
         var caller = new PeerHeaders(clusterId, options.NodeId, self);
-        var builder = WebApplication.CreateSlimBuilder();
+        // No configuration files and no file watching: a node's settings are its cluster file and its
+        // command line, and the default watcher on the working directory (recursive) would wake on
+        // every write of every data directory under it.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Logging.ClearProviders();
         AddNodeLogging(builder.Logging, options.NodeId);
         builder.WebHost.ConfigureKestrel(kestrel =>
