@@ -12,7 +12,8 @@ public enum EndpointSelection
     /// <summary>
     /// Every call goes to the next endpoint in turn (a retry to the one after), and the client never
     /// asks who leads, as etcd's Go client and a load balancer spread calls: most reach a follower,
-    /// which forwards them. With one endpoint, every call goes to it.
+    /// which forwards them. With one endpoint, every call goes to it. Lease keep-alives are the
+    /// exception: they go to the leader, the one node that renews a lease.
     /// </summary>
     RoundRobin = 1,
 }

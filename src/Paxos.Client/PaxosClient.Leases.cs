@@ -28,12 +28,13 @@ public sealed partial class PaxosClient
     /// <summary>
     /// Renews lease <paramref name="leaseId"/> for its whole TTL from now (the leader answers, without
     /// a log write). Not found: the lease expired or was revoked, and its keys are gone or going.
+    /// Sent to the leader (learned with GetLeader) whatever <see cref="PaxosClientOptions.EndpointSelection"/> says.
     /// </summary>
     /// <param name="leaseId">The lease.</param>
     /// <param name="timeout">The call's overall deadline, retries included; <see cref="PaxosClientOptions.Timeout"/> if null.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task<LeaseKeepAlive> KeepLeaseAliveAsync(ulong leaseId, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        CallAsync("the lease keep-alive", Route.Leader, isWrite: false, new V1.LeaseKeepAliveRequest { LeaseId = leaseId }, static async (endpoint, request, options) =>
+        CallAsync("the lease keep-alive", Route.LeaderOnly, isWrite: false, new V1.LeaseKeepAliveRequest { LeaseId = leaseId }, static async (endpoint, request, options) =>
         {
             var reply = await endpoint.Leases.KeepAliveAsync(request, options).ConfigureAwait(false);
             return new LeaseKeepAlive(reply.Found, TimeSpan.FromMilliseconds(reply.TtlMs));

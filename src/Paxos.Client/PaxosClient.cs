@@ -16,7 +16,9 @@ namespace Paxos.Client;
 /// <para><b>Leader.</b> Writes and linearizable reads go to the leader, learned with GetLeader and
 /// forgotten when a call to it fails; until it is known again they go to the other endpoints in
 /// turn. Any node serves any call (a follower forwards), so this only saves a hop. With
-/// <see cref="EndpointSelection.RoundRobin"/> every call goes to the next endpoint in turn instead.</para>
+/// <see cref="EndpointSelection.RoundRobin"/> every call goes to the next endpoint in turn instead,
+/// except lease keep-alives: only the leader renews a lease, and a follower passes each one on as a
+/// gRPC call of its own, so they go to the leader with either selection.</para>
 /// <para><b>Retries.</b> A call that finds a node unreachable, or a node that cannot reach a quorum
 /// in time, is retried at the next endpoint after a growing pause, until the call's deadline. A
 /// write is retried with the same client id and request id, so the cluster applies it at most once
@@ -209,6 +211,12 @@ public sealed partial class PaxosClient : IAsyncDisposable
 
         /// <summary>The endpoint that last answered, else the others in turn.</summary>
         AnyNode,
+
+        /// <summary>
+        /// The leader when known, else the endpoints in turn, with either selection: for calls only
+        /// the leader serves (keep-alives), which a follower passes on as a whole gRPC call of its own.
+        /// </summary>
+        LeaderOnly,
     }
 
     /// <summary>
@@ -295,7 +303,7 @@ public sealed partial class PaxosClient : IAsyncDisposable
             int target = (start + attempt) % _endpoints.Length;
             try
             {
-                if (route == Route.Leader && !roundRobin)
+                if ((route == Route.Leader && !roundRobin) || route == Route.LeaderOnly)
                 {
                     // A leader that just failed this call is passed over, even if a node (not having noticed yet) names it.
                     int leader = Volatile.Read(ref _leader);

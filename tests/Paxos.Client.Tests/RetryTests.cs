@@ -161,6 +161,40 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task Round_robin_sends_keep_alives_to_the_leader_and_elsewhere_once_it_fails()
+    {
+        bool leaderDown = false;
+        var cluster = new ScriptedCluster
+        {
+            Answer = (call, _) => call.Method switch
+            {
+                "GetLeader" => Leader(2),
+                "KeepAlive" when leaderDown && call.Endpoint == Nodes[2] => throw ScriptedCluster.Error(StatusCode.Unavailable, "Error connecting to subchannel."),
+                "KeepAlive" => Task.FromResult<object>(new V1.LeaseKeepAliveResponse { Found = true, TtlMs = 5_000 }),
+                _ => throw new InvalidOperationException(call.Method),
+            },
+        };
+        await using var client = new PaxosClient(new PaxosClientOptions
+        {
+            Endpoints = Nodes,
+            EndpointSelection = EndpointSelection.RoundRobin,
+            InitialBackoff = TimeSpan.FromMilliseconds(1),
+            MaxBackoff = TimeSpan.FromMilliseconds(20),
+        }, cluster.Connect);
+
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.True((await client.KeepLeaseAliveAsync(9)).Found);
+        }
+        Assert.All(cluster.CallsOf("KeepAlive"), c => Assert.Equal(Nodes[2], c.Endpoint));
+        Assert.Single(cluster.CallsOf("GetLeader"));
+
+        leaderDown = true;
+        Assert.True((await client.KeepLeaseAliveAsync(9)).Found);
+        Assert.NotEqual(Nodes[2], cluster.CallsOf("KeepAlive")[^1].Endpoint);
+    }
+
+    [Fact]
     public async Task Failing_fast_a_call_that_reaches_no_node_fails_after_one_try_of_each_endpoint_not_at_the_deadline()
     {
         var cluster = new ScriptedCluster
