@@ -92,12 +92,15 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     }
 
     /// <summary>
-    /// Replicates <paramref name="command"/> through the log (<see cref="ReplicaNode.Propose(ReadOnlyMemory{byte}, IReplicaReply{ReplicationResult})"/>): resolves
-    /// once it is chosen and applied, with the state machine's result, or throws what the node failed it with.
+    /// Replicates <paramref name="command"/> through the log (<see cref="ReplicaNode.Propose(ReadOnlyMemory{byte}, IReplicaReply{ReplicaOutcome{ReplicationResult}})"/>):
+    /// resolves once it is chosen and applied, with the state machine's result, or with the refusal the
+    /// node answered (not the leader, not chosen, unknown, overloaded, too large). Throws only
+    /// <see cref="OperationCanceledException"/> (<paramref name="cancellationToken"/>) and
+    /// <see cref="ObjectDisposedException"/> (the node stopped).
     /// </summary>
-    public async Task<ReplicationResult> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
+    public async Task<ReplicaOutcome<ReplicationResult>> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
     {
-        var reply = new TaskReply<ReplicationResult>();
+        var reply = new TaskReply<ReplicaOutcome<ReplicationResult>>();
         using var registration = cancellationToken.Register(() => reply.Cancel(cancellationToken));
         await _inputs.Writer.WriteAsync(new ProposalInput(command, reply), cancellationToken).ConfigureAwait(false);
         return await reply.Task.ConfigureAwait(false);
@@ -105,12 +108,12 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     /// <summary>
     /// A linearizable read barrier (<see cref="ReplicaNode.ReadBarrier"/>): completes with the applied slot
-    /// once a read of the state machine is linearizable; throws <see cref="NotLeaderException"/> if no
-    /// leader is known, or the leader changed or did not answer in time.
+    /// once a read of the state machine is linearizable, or with <see cref="ReplicaOutcomeKind.NotLeader"/>
+    /// if no leader is known, or the leader changed or did not answer in time. Throws as <see cref="ReplicateAsync"/> does.
     /// </summary>
-    public async Task<ulong> ReadBarrierAsync(CancellationToken cancellationToken)
+    public async Task<ReplicaOutcome<ulong>> ReadBarrierAsync(CancellationToken cancellationToken)
     {
-        var reply = new TaskReply<ulong>();
+        var reply = new TaskReply<ReplicaOutcome<ulong>>();
         using var registration = cancellationToken.Register(() => reply.Cancel(cancellationToken));
         await _inputs.Writer.WriteAsync(new ReadInput(reply), cancellationToken).ConfigureAwait(false);
         return await reply.Task.ConfigureAwait(false);
@@ -131,14 +134,16 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     /// <summary>
     /// Proposes a membership change (<see cref="ReplicaNode.ChangeMembership"/>): resolves with the
-    /// membership once the change is applied here (or at once if it already holds), or throws
-    /// <see cref="NotLeaderException"/> (this node does not lead, or it started handing its leadership
-    /// over because the change removes it: retry at the hint), <see cref="MembershipChangeRefusedException"/>,
-    /// <see cref="NotChosenException"/> or <see cref="OutcomeUnknownException"/>.
+    /// membership once the change is applied here (or at once if it already holds), or with the
+    /// refusal: <see cref="ReplicaOutcomeKind.NotLeader"/> (this node does not lead, or it started
+    /// handing its leadership over because the change removes it: retry at the hint),
+    /// <see cref="ReplicaOutcomeKind.Refused"/>, <see cref="ReplicaOutcomeKind.NotChosen"/>,
+    /// <see cref="ReplicaOutcomeKind.Unknown"/> or <see cref="ReplicaOutcomeKind.Overloaded"/>.
+    /// Throws as <see cref="ReplicateAsync"/> does.
     /// </summary>
-    public async Task<Membership> ChangeMembershipAsync(MembershipChange change, CancellationToken cancellationToken)
+    public async Task<ReplicaOutcome<Membership>> ChangeMembershipAsync(MembershipChange change, CancellationToken cancellationToken)
     {
-        var reply = new TaskReply<Membership>();
+        var reply = new TaskReply<ReplicaOutcome<Membership>>();
         using var registration = cancellationToken.Register(() => reply.Cancel(cancellationToken));
         await _inputs.Writer.WriteAsync(new MembershipChangeInput(change, reply), cancellationToken).ConfigureAwait(false);
         return await reply.Task.ConfigureAwait(false);
