@@ -211,13 +211,23 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs the node's round and publishes its status; tells <c>removed</c> once the node applied its own removal.</summary>
+    private void Round()
+    {
+        _node.RunRound();
+        Publish(_node.Status(Stopwatch.GetTimestamp()));
+        if (_status.IsRemoved && _removed is { } removed)
+        {
+            removed($"node {_node.NodeId} was removed from the cluster at slot {_status.Membership.Slot}");
+        }
+    }
+
     private async Task RunAsync()
     {
         var reader = _inputs.Reader;
         try
         {
-            _node.RunRound(); // applies what the log held chosen, without waiting for a first input
-            Publish(_node.Status(Stopwatch.GetTimestamp()));
+            Round(); // applies what the log held chosen, without waiting for a first input
             _recovered.TrySetResult();
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
@@ -229,12 +239,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                     }
                     input.HandTo(_node);
                 }
-                _node.RunRound();
-                Publish(_node.Status(Stopwatch.GetTimestamp()));
-                if (_status.IsRemoved && _removed is { } removed)
-                {
-                    removed($"node {_node.NodeId} was removed from the cluster at slot {_status.Membership.Slot}");
-                }
+                Round();
             }
         }
         catch (InvariantViolationException e)

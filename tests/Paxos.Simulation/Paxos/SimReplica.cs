@@ -469,8 +469,7 @@ internal sealed class SimReplica : ISimProcess
         }
         catch (InvalidDataException e)
         {
-            _world.Count("damaged snapshots refused");
-            _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {e.Message}");
+            RefuseDamaged(from, packet, e);
             return;
         }
 
@@ -483,8 +482,7 @@ internal sealed class SimReplica : ISimProcess
             }
             catch (InvalidDataException e)
             {
-                _world.Count("damaged snapshots refused");
-                _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {e.Message}");
+                RefuseDamaged(from, packet, e);
                 return;
             }
 
@@ -492,6 +490,13 @@ internal sealed class SimReplica : ISimProcess
                 _ => { },
                 error => _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {error.Message}")));
         }
+    }
+
+    /// <summary>Counts and traces a snapshot refused because a checksum found it damaged on the way.</summary>
+    private void RefuseDamaged(int from, SnapshotPacket packet, InvalidDataException error)
+    {
+        _world.Count("damaged snapshots refused");
+        _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {error.Message}");
     }
 
     /// <summary>Answers <paramref name="request"/> with <paramref name="output"/> of a request that is done (retry if that is null), or with the refusal.</summary>
