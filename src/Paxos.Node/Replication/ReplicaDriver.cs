@@ -35,14 +35,14 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private volatile ReplicaStatus _status;
     private TaskCompletionSource _leaderKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Action<string>? _removed;
+    private Action<string>? _removed;
 
     /// <param name="node">The replica, recovered (<see cref="ReplicaNode.Open"/>); the driver owns it from now on.</param>
     /// <param name="peers">What the node sends through; disposed once the loop has stopped.</param>
     /// <param name="tick">How long one core tick lasts.</param>
     /// <param name="logger">Where the loop logs why it stopped.</param>
     /// <param name="fatal">How the loop stops the process when it cannot go on; null: <see cref="Environment.FailFast(string, Exception)"/>.</param>
-    /// <param name="removed">Called once, with the reason, after a round in which the node applied its own removal from the cluster; null: nothing.</param>
+    /// <param name="removed">Called once, with the reason, after the first round in which the node is removed from the cluster (it applied its own removal, or started with it applied); null: nothing.</param>
     public ReplicaDriver(ReplicaNode node, IAsyncDisposable peers, TimeSpan tick, ILogger logger, Action<string, Exception>? fatal = null, Action<string>? removed = null)
     {
         ArgumentNullException.ThrowIfNull(node);
@@ -211,13 +211,14 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs the node's round and publishes its status; tells <c>removed</c> once the node applied its own removal.</summary>
+    /// <summary>Runs the node's round and publishes its status; tells <c>removed</c>, once, that the node is removed.</summary>
     private void Round()
     {
         _node.RunRound();
         Publish(_node.Status(Stopwatch.GetTimestamp()));
         if (_status.IsRemoved && _removed is { } removed)
         {
+            _removed = null;
             removed($"node {_node.NodeId} was removed from the cluster at slot {_status.Membership.Slot}");
         }
     }
