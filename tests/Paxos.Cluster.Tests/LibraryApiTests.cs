@@ -101,7 +101,10 @@ public sealed class LibraryApiTests : IAsyncDisposable
             await Task.Delay(20, timeout.Token);
         }
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => follower.Log.ReplicateAsync(BitConverter.GetBytes(1L), timeout.Token)));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => follower.Log.ReplicateAsync(BitConverter.GetBytes(1L), timeout.Token)));
+
+        Assert.All(outcomes, outcome => Assert.True(outcome.IsDone, outcome.ToString()));
+        var results = outcomes.Select(outcome => outcome.Value).ToArray();
 
         Assert.Equal(100, results.Select(r => r.Index).Distinct().Count());
         Assert.Equal(99ul, results.Max(r => r.Index) - results.Min(r => r.Index));
@@ -151,15 +154,14 @@ public sealed class LibraryApiTests : IAsyncDisposable
         int target = 0;
         while (true)
         {
-            try
+            var outcome = await _hosts[target].Log.ReplicateAsync(command, cancellationToken);
+            if (outcome.IsDone)
             {
-                return await _hosts[target].Log.ReplicateAsync(command, cancellationToken);
+                return outcome.Value;
             }
-            catch (NotLeaderException e)
-            {
-                target = e.LeaderHint >= 0 ? e.LeaderHint : (target + 1) % _hosts.Count;
-                await Task.Delay(20, cancellationToken);
-            }
+            Assert.True(outcome.Kind == ReplicaOutcomeKind.NotLeader, outcome.ToString());
+            target = outcome.LeaderHint >= 0 ? outcome.LeaderHint : (target + 1) % _hosts.Count;
+            await Task.Delay(20, cancellationToken);
         }
     }
 }

@@ -47,30 +47,32 @@ public sealed class ReplicaNodeMembershipTests
         var added = Change(replicas, leader, MembershipChange.AddLearner("n3", "http://n3:7000"));
         Assert.False(added.Ended, "answered only once the slot is applied");
         replicas.RunUntil(() => added.Ended, "the addition is applied");
-        Assert.Null(added.Error);
-        Assert.Equal(new Member(3, "n3", "http://n3:7000", IsVoter: false), added.Result!.Find(3));
-        Assert.True(replicas[leader].Membership.ContentEquals(added.Result));
-        Assert.True(replicas[leader].Status(0).Membership.ContentEquals(added.Result), "the status the driver publishes carries it");
+        Membership withLearner = Changed(added);
+        Assert.Equal(new Member(3, "n3", "http://n3:7000", IsVoter: false), withLearner.Find(3));
+        Assert.True(replicas[leader].Membership.ContentEquals(withLearner));
+        Assert.True(replicas[leader].Status(0).Membership.ContentEquals(withLearner), "the status the driver publishes carries it");
 
         replicas.Write("b");
-        replicas.RunUntil(() => replicas.Applied(3).SequenceEqual(["a", "b"]) && joiner.Membership.ContentEquals(added.Result), "the learner catches up");
-        Assert.True(replicas.Updates[3][^1].ContentEquals(added.Result), "the joiner's transport follows its membership");
+        replicas.RunUntil(() => replicas.Applied(3).SequenceEqual(["a", "b"]) && joiner.Membership.ContentEquals(withLearner), "the learner catches up");
+        Assert.True(replicas.Updates[3][^1].ContentEquals(withLearner), "the joiner's transport follows its membership");
         replicas.Run(30); // heartbeat replies tell the leader how far the learner applied
 
         var promoted = Change(replicas, leader, MembershipChange.Promote(3));
         replicas.RunUntil(() => promoted.Ended, "the promotion is applied");
-        Assert.Null(promoted.Error);
-        Assert.True(promoted.Result!.IsVoter(3));
+        Assert.True(Changed(promoted).IsVoter(3));
 
         var retried = Change(replicas, leader, MembershipChange.Promote(3));
-        Assert.True(retried.Ended && retried.Error is null && retried.Result!.IsVoter(3), "a retried change succeeds at once");
+        Assert.True(retried.Ended, "a retried change is answered at once");
+        Assert.True(Changed(retried).IsVoter(3), "a retried change succeeds at once");
 
         var clash = Change(replicas, leader, MembershipChange.AddLearner("n3", "http://elsewhere:7000"));
-        Assert.Contains("is a member already", Assert.IsType<MembershipChangeRefusedException>(clash.Error).Message, StringComparison.Ordinal);
+        Assert.Equal(ReplicaOutcomeKind.Refused, clash.Result.Kind);
+        Assert.Contains("is a member already", clash.Result.Message, StringComparison.Ordinal);
 
         replicas.RunUntil(() => joiner.LeaderId == leader, "the new voter follows the leader");
         var atFollower = Change(replicas, 3, MembershipChange.Remove(leader));
-        Assert.Equal(leader, Assert.IsType<NotLeaderException>(atFollower.Error).LeaderHint);
+        Assert.Equal(ReplicaOutcomeKind.NotLeader, atFollower.Result.Kind);
+        Assert.Equal(leader, atFollower.Result.LeaderHint);
     }
 
     [Fact]
@@ -82,15 +84,15 @@ public sealed class ReplicaNodeMembershipTests
         replicas.RunUntil(() => Enumerable.Range(0, 3).All(n => replicas.Applied(n).Count == 1), "every node applied the write");
 
         var refused = Change(replicas, leader, MembershipChange.Remove(leader));
-        int successor = Assert.IsType<NotLeaderException>(refused.Error).LeaderHint;
+        Assert.Equal(ReplicaOutcomeKind.NotLeader, refused.Result.Kind);
+        int successor = refused.Result.LeaderHint;
         Assert.NotEqual(leader, successor);
         Assert.True(Three.IsVoter(successor));
         replicas.RunUntil(() => replicas.Leader?.NodeId == successor, "the successor takes over");
 
         var removed = Change(replicas, successor, MembershipChange.Remove(leader));
         replicas.RunUntil(() => removed.Ended, "the removal is applied");
-        Assert.Null(removed.Error);
-        Assert.False(removed.Result!.IsMember(leader));
+        Assert.False(Changed(removed).IsMember(leader));
         Assert.False(replicas[successor].IsRemoved);
         replicas.Write("b");
         replicas.Run(50);
@@ -112,13 +114,13 @@ public sealed class ReplicaNodeMembershipTests
 
         ReplicaNode joiner = replicas.Start(3, Membership.Unknown); // the leader's log before its snapshot is gone: it sends the snapshot
         replicas.RunUntil(() => replicas.Applied(3).Count == 12, "the joiner catches up");
-        Assert.True(joiner.Membership.ContentEquals(added.Result!), joiner.Membership.ToString());
-        Assert.True(joiner.CommittedMembership.ContentEquals(added.Result!), "the installed snapshot's membership is the core's");
+        Assert.True(joiner.Membership.ContentEquals(Changed(added)), joiner.Membership.ToString());
+        Assert.True(joiner.CommittedMembership.ContentEquals(Changed(added)), "the installed snapshot's membership is the core's");
 
         replicas.Stop(leader);
         replicas.Stop(3);
-        Assert.True(replicas.Start(leader, Membership.OfSize(5)).Membership.ContentEquals(added.Result!));
-        Assert.True(replicas.Start(3, Membership.Unknown).Membership.ContentEquals(added.Result!));
+        Assert.True(replicas.Start(leader, Membership.OfSize(5)).Membership.ContentEquals(Changed(added)));
+        Assert.True(replicas.Start(3, Membership.Unknown).Membership.ContentEquals(Changed(added)));
     }
 
     [Fact]
@@ -192,10 +194,19 @@ public sealed class ReplicaNodeMembershipTests
         return replicas;
     }
 
-    private static Reply<Membership> Change(LocalReplicas replicas, int at, MembershipChange change)
+    private static Reply<ReplicaOutcome<Membership>> Change(LocalReplicas replicas, int at, MembershipChange change)
     {
-        var reply = new Reply<Membership>();
+        var reply = new Reply<ReplicaOutcome<Membership>>();
         replicas.Input(at, node => node.ChangeMembership(change, reply));
         return reply;
+    }
+
+    /// <summary>The membership a change that ended done was answered with.</summary>
+    private static Membership Changed(Reply<ReplicaOutcome<Membership>> reply)
+    {
+        Assert.True(reply.Ended, "the change ended");
+        Assert.Null(reply.Error);
+        Assert.True(reply.Result.IsDone, reply.Result.ToString());
+        return reply.Result.Value;
     }
 }

@@ -7,8 +7,8 @@ internal sealed class DriverLeaseLog(ReplicaDriver driver) : ILeaseLog
 {
     public ReplicaStatus Status => driver.Status;
 
-    public Task<ReplicationResult> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken) =>
+    public Task<ReplicaOutcome<ReplicationResult>> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken) =>
         driver.ReplicateAsync(command, cancellationToken);
 
-    public Task<ulong> ReadBarrierAsync(CancellationToken cancellationToken) => driver.ReadBarrierAsync(cancellationToken);
+    public Task<ReplicaOutcome<ulong>> ReadBarrierAsync(CancellationToken cancellationToken) => driver.ReadBarrierAsync(cancellationToken);
 }

@@ -9,8 +9,8 @@ public interface ILeaseLog
     ReplicaStatus Status { get; }
 
     /// <inheritdoc cref="ReplicaDriver.ReplicateAsync"/>
-    Task<ReplicationResult> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken);
+    Task<ReplicaOutcome<ReplicationResult>> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken);
 
     /// <inheritdoc cref="ReplicaDriver.ReadBarrierAsync"/>
-    Task<ulong> ReadBarrierAsync(CancellationToken cancellationToken);
+    Task<ReplicaOutcome<ulong>> ReadBarrierAsync(CancellationToken cancellationToken);
 }

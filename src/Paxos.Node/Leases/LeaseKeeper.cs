@@ -60,16 +60,24 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
     /// then confirms with a read barrier that this node still led in the same ballot after the reset,
     /// so the renewal cannot be lost to a leader elected before it.
     /// </summary>
-    /// <returns>Found and the lease's TTL if it was renewed; not found if it does not exist or its expiry was already decided.</returns>
-    /// <exception cref="NotLeaderException">This node does not lead (or stopped leading before the renewal was confirmed); the hint names the leader it knows.</exception>
-    public async Task<KeepAliveOutcome> KeepAliveAsync(ulong leaseId, CancellationToken cancellationToken)
+    /// <returns>
+    /// Done: found and the lease's TTL if it was renewed, not found if it does not exist or its expiry
+    /// was already decided. <see cref="ReplicaOutcomeKind.NotLeader"/>: this node does not lead (or
+    /// stopped leading before the renewal was confirmed); the hint names the leader it knows.
+    /// </returns>
+    public async Task<ReplicaOutcome<KeepAliveOutcome>> KeepAliveAsync(ulong leaseId, CancellationToken cancellationToken)
     {
-        LeaseTerm term = await ReadyTermAsync(cancellationToken).ConfigureAwait(false);
+        var ready = await ReadyTermAsync(cancellationToken).ConfigureAwait(false);
+        if (!ready.IsDone)
+        {
+            return ready.Refusal<KeepAliveOutcome>();
+        }
+        LeaseTerm term = ready.Value;
         lock (_lock)
         {
             if (!Renew(term, leaseId))
             {
-                return new KeepAliveOutcome(false, 0);
+                return ReplicaOutcome<KeepAliveOutcome>.Done(new KeepAliveOutcome(false, 0));
             }
         }
         // The barrier's read is queued after this status was taken: if this node still led then and the
@@ -79,19 +87,23 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
         ReplicaStatus before = _log.Status;
         if (!Leads(before, term.Ballot))
         {
-            throw new NotLeaderException(before.LeaderId);
+            return ReplicaOutcome<KeepAliveOutcome>.NotLeader(before.LeaderId);
         }
-        await _log.ReadBarrierAsync(cancellationToken).ConfigureAwait(false);
+        var barrier = await _log.ReadBarrierAsync(cancellationToken).ConfigureAwait(false);
+        if (!barrier.IsDone)
+        {
+            return barrier.Refusal<KeepAliveOutcome>();
+        }
         ReplicaStatus after = _log.Status;
         lock (_lock)
         {
             if (!Leads(after, term.Ballot) || _term != term || term.Abandoned || _store.LeaseEpoch != term.Ballot)
             {
-                throw new NotLeaderException(after.LeaderId);
+                return ReplicaOutcome<KeepAliveOutcome>.NotLeader(after.LeaderId);
             }
-            return !term.Expiring.ContainsKey(leaseId) && _store.TryGetLease(leaseId, out long ttl)
+            return ReplicaOutcome<KeepAliveOutcome>.Done(!term.Expiring.ContainsKey(leaseId) && _store.TryGetLease(leaseId, out long ttl)
                 ? new KeepAliveOutcome(true, ttl)
-                : new KeepAliveOutcome(false, 0);
+                : new KeepAliveOutcome(false, 0));
         }
     }
 
@@ -216,21 +228,21 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
         term.LeaseGeneration = generation;
     }
 
-    /// <summary>Waits until this node leads with its term ready; throws <see cref="NotLeaderException"/> once it does not lead.</summary>
-    private async Task<LeaseTerm> ReadyTermAsync(CancellationToken cancellationToken)
+    /// <summary>Waits until this node leads with its term ready; <see cref="ReplicaOutcomeKind.NotLeader"/> once it does not lead.</summary>
+    private async Task<ReplicaOutcome<LeaseTerm>> ReadyTermAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             ReplicaStatus status = _log.Status;
             if (status.Role != LeaderRole)
             {
-                throw new NotLeaderException(status.LeaderId);
+                return ReplicaOutcome<LeaseTerm>.NotLeader(status.LeaderId);
             }
             lock (_lock)
             {
                 if (_term is { Ready: true, Abandoned: false } term && term.Ballot == status.Ballot)
                 {
-                    return term;
+                    return ReplicaOutcome<LeaseTerm>.Done(term);
                 }
             }
             await Task.Delay(ReadyPoll, _time, cancellationToken).ConfigureAwait(false); // the epoch claim is a log write: the keeper's clock
@@ -277,11 +289,15 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
     {
         try
         {
-            ReplicationResult replicated = await _log.ReplicateAsync(KeyValueCommandCodec.Encode(command), _stop.Token).ConfigureAwait(false);
-            return KeyValueResultCodec.Decode(replicated.Result);
+            var replicated = await _log.ReplicateAsync(KeyValueCommandCodec.Encode(command), _stop.Token).ConfigureAwait(false);
+            if (replicated.IsDone)
+            {
+                return KeyValueResultCodec.Decode(replicated.Value.Result);
+            }
+            LogProposalFailed(command.GetType().Name, replicated.Message);
+            return null;
         }
-        catch (Exception e) when (e is NotLeaderException or NotChosenException or OutcomeUnknownException or OverloadedException or ObjectDisposedException
-            || (e is OperationCanceledException && _stop.IsCancellationRequested))
+        catch (Exception e) when (e is ObjectDisposedException || (e is OperationCanceledException && _stop.IsCancellationRequested))
         {
             LogProposalFailed(command.GetType().Name, e.Message);
             return null;

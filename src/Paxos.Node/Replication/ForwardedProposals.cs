@@ -69,7 +69,7 @@ internal sealed class ForwardedProposals
         }
         if (_waiting.Count >= _capacity)
         {
-            proposal.Fail(new OverloadedException($"{_waiting.Count} forwarded commands are already waiting for the leader"));
+            proposal.Answer(ReplicaOutcome<ReplicationResult>.Overloaded($"{_waiting.Count} forwarded commands are already waiting for the leader"));
             return true;
         }
         ulong id = _ids.Next(); // a late answer to an earlier run's forward must match nothing
@@ -90,14 +90,7 @@ internal sealed class ForwardedProposals
             return; // already failed (timed out, leader changed) or not ours: nothing waits for it
         }
         _waiting.Remove(answer.Id);
-        if (answer.Status == ForwardStatus.Applied)
-        {
-            forward.Proposal.Succeed(new ReplicationResult(answer.Slot, answer.CommandIndex, answer.Result.ToArray()));
-        }
-        else
-        {
-            forward.Proposal.Fail(ForwardOutcome.ErrorOf(answer));
-        }
+        forward.Proposal.Answer(ForwardOutcome.OutcomeOf(answer));
     }
 
     /// <summary>Forwards to a node other than <paramref name="leader"/> get <see cref="ForwardGraceAfterLeaderChange"/> more to be answered.</summary>
@@ -124,7 +117,7 @@ internal sealed class ForwardedProposals
             }
             if (now >= forward.ExpiresAt)
             {
-                forward.Proposal.Fail(new OutcomeUnknownException($"node {forward.Leader}, which the command was forwarded to, did not answer in time"));
+                forward.Proposal.Answer(ReplicaOutcome<ReplicationResult>.Unknown($"node {forward.Leader}, which the command was forwarded to, did not answer in time"));
             }
             if (forward.Proposal.IsDone)
             {
@@ -133,7 +126,7 @@ internal sealed class ForwardedProposals
         }
     }
 
-    /// <summary>Fails every forward still waiting with <paramref name="reason"/>.</summary>
+    /// <summary>Fails every forward still waiting with <paramref name="reason"/>: the node stops.</summary>
     public void FailAll(Exception reason)
     {
         foreach (var forward in _waiting.Values)

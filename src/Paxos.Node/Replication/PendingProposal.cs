@@ -2,24 +2,24 @@ using Paxos.Core.Replication;
 
 namespace Paxos.Node.Replication;
 
-/// <summary>A command waiting for the log: it ends once, with a result or an error; later endings are ignored.</summary>
+/// <summary>A command waiting for the log: it ends once, with an outcome or (the node stops) an error; later endings are ignored.</summary>
 internal abstract class PendingProposal(ReadOnlyMemory<byte> command)
 {
     public ReadOnlyMemory<byte> Command { get; } = command;
 
     public abstract bool IsDone { get; }
 
-    public abstract void Succeed(ReplicationResult result);
+    public abstract void Answer(ReplicaOutcome<ReplicationResult> outcome);
 
     public abstract void Fail(Exception error);
 }
 
 /// <summary>A command of a caller on this node, who hears of it through <paramref name="reply"/>.</summary>
-internal sealed class LocalProposal(ReadOnlyMemory<byte> command, IReplicaReply<ReplicationResult> reply) : PendingProposal(command)
+internal sealed class LocalProposal(ReadOnlyMemory<byte> command, IReplicaReply<ReplicaOutcome<ReplicationResult>> reply) : PendingProposal(command)
 {
     public override bool IsDone => reply.IsDone;
 
-    public override void Succeed(ReplicationResult result) => reply.Succeed(result);
+    public override void Answer(ReplicaOutcome<ReplicationResult> outcome) => reply.Answer(outcome);
 
     public override void Fail(Exception error) => reply.Fail(error);
 }
@@ -34,19 +34,16 @@ internal sealed class ForwardedCommand(ForwardProposal forward, IReplicaPeers pe
 
     public override bool IsDone => _done;
 
-    public override void Succeed(ReplicationResult result) =>
-        Answer(ForwardStatus.Applied, result.Slot, result.Index, result.Result, -1);
-
-    public override void Fail(Exception error) =>
-        Answer(ForwardOutcome.StatusOf(error), (error as NotChosenException)?.Slot ?? 0, 0, default, (error as NotLeaderException)?.LeaderHint ?? -1);
-
-    private void Answer(ForwardStatus status, ulong slot, ulong commandIndex, ReadOnlyMemory<byte> result, int leaderHint)
+    public override void Answer(ReplicaOutcome<ReplicationResult> outcome)
     {
         if (_done)
         {
             return;
         }
         _done = true;
-        peers.Send(new ForwardResult(forward.To, forward.From, forward.Id, status, slot, commandIndex, result, leaderHint));
+        peers.Send(ForwardOutcome.AnswerTo(forward, outcome));
     }
+
+    /// <summary>This node stops: the peer hears that the outcome is unknown.</summary>
+    public override void Fail(Exception error) => Answer(ReplicaOutcome<ReplicationResult>.Unknown(error.Message));
 }

@@ -35,14 +35,14 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private volatile ReplicaStatus _status;
     private TaskCompletionSource _leaderKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Action<string>? _removed;
+    private Action<string>? _removed;
 
     /// <param name="node">The replica, recovered (<see cref="ReplicaNode.Open"/>); the driver owns it from now on.</param>
     /// <param name="peers">What the node sends through; disposed once the loop has stopped.</param>
     /// <param name="tick">How long one core tick lasts.</param>
     /// <param name="logger">Where the loop logs why it stopped.</param>
     /// <param name="fatal">How the loop stops the process when it cannot go on; null: <see cref="Environment.FailFast(string, Exception)"/>.</param>
-    /// <param name="removed">Called once, with the reason, after a round in which the node applied its own removal from the cluster; null: nothing.</param>
+    /// <param name="removed">Called once, with the reason, after the first round in which the node is removed from the cluster (it applied its own removal, or started with it applied); null: nothing.</param>
     public ReplicaDriver(ReplicaNode node, IAsyncDisposable peers, TimeSpan tick, ILogger logger, Action<string, Exception>? fatal = null, Action<string>? removed = null)
     {
         ArgumentNullException.ThrowIfNull(node);
@@ -92,12 +92,15 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     }
 
     /// <summary>
-    /// Replicates <paramref name="command"/> through the log (<see cref="ReplicaNode.Propose(ReadOnlyMemory{byte}, IReplicaReply{ReplicationResult})"/>): resolves
-    /// once it is chosen and applied, with the state machine's result, or throws what the node failed it with.
+    /// Replicates <paramref name="command"/> through the log (<see cref="ReplicaNode.Propose(ReadOnlyMemory{byte}, IReplicaReply{ReplicaOutcome{ReplicationResult}})"/>):
+    /// resolves once it is chosen and applied, with the state machine's result, or with the refusal the
+    /// node answered (not the leader, not chosen, unknown, overloaded, too large). Throws only
+    /// <see cref="OperationCanceledException"/> (<paramref name="cancellationToken"/>) and
+    /// <see cref="ObjectDisposedException"/> (the node stopped).
     /// </summary>
-    public async Task<ReplicationResult> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
+    public async Task<ReplicaOutcome<ReplicationResult>> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
     {
-        var reply = new TaskReply<ReplicationResult>();
+        var reply = new TaskReply<ReplicaOutcome<ReplicationResult>>();
         using var registration = cancellationToken.Register(() => reply.Cancel(cancellationToken));
         await _inputs.Writer.WriteAsync(new ProposalInput(command, reply), cancellationToken).ConfigureAwait(false);
         return await reply.Task.ConfigureAwait(false);
@@ -105,12 +108,12 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     /// <summary>
     /// A linearizable read barrier (<see cref="ReplicaNode.ReadBarrier"/>): completes with the applied slot
-    /// once a read of the state machine is linearizable; throws <see cref="NotLeaderException"/> if no
-    /// leader is known, or the leader changed or did not answer in time.
+    /// once a read of the state machine is linearizable, or with <see cref="ReplicaOutcomeKind.NotLeader"/>
+    /// if no leader is known, or the leader changed or did not answer in time. Throws as <see cref="ReplicateAsync"/> does.
     /// </summary>
-    public async Task<ulong> ReadBarrierAsync(CancellationToken cancellationToken)
+    public async Task<ReplicaOutcome<ulong>> ReadBarrierAsync(CancellationToken cancellationToken)
     {
-        var reply = new TaskReply<ulong>();
+        var reply = new TaskReply<ReplicaOutcome<ulong>>();
         using var registration = cancellationToken.Register(() => reply.Cancel(cancellationToken));
         await _inputs.Writer.WriteAsync(new ReadInput(reply), cancellationToken).ConfigureAwait(false);
         return await reply.Task.ConfigureAwait(false);
@@ -131,14 +134,16 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
 
     /// <summary>
     /// Proposes a membership change (<see cref="ReplicaNode.ChangeMembership"/>): resolves with the
-    /// membership once the change is applied here (or at once if it already holds), or throws
-    /// <see cref="NotLeaderException"/> (this node does not lead, or it started handing its leadership
-    /// over because the change removes it: retry at the hint), <see cref="MembershipChangeRefusedException"/>,
-    /// <see cref="NotChosenException"/> or <see cref="OutcomeUnknownException"/>.
+    /// membership once the change is applied here (or at once if it already holds), or with the
+    /// refusal: <see cref="ReplicaOutcomeKind.NotLeader"/> (this node does not lead, or it started
+    /// handing its leadership over because the change removes it: retry at the hint),
+    /// <see cref="ReplicaOutcomeKind.Refused"/>, <see cref="ReplicaOutcomeKind.NotChosen"/>,
+    /// <see cref="ReplicaOutcomeKind.Unknown"/> or <see cref="ReplicaOutcomeKind.Overloaded"/>.
+    /// Throws as <see cref="ReplicateAsync"/> does.
     /// </summary>
-    public async Task<Membership> ChangeMembershipAsync(MembershipChange change, CancellationToken cancellationToken)
+    public async Task<ReplicaOutcome<Membership>> ChangeMembershipAsync(MembershipChange change, CancellationToken cancellationToken)
     {
-        var reply = new TaskReply<Membership>();
+        var reply = new TaskReply<ReplicaOutcome<Membership>>();
         using var registration = cancellationToken.Register(() => reply.Cancel(cancellationToken));
         await _inputs.Writer.WriteAsync(new MembershipChangeInput(change, reply), cancellationToken).ConfigureAwait(false);
         return await reply.Task.ConfigureAwait(false);
@@ -206,13 +211,24 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs the node's round and publishes its status; tells <c>removed</c>, once, that the node is removed.</summary>
+    private void Round()
+    {
+        _node.RunRound();
+        Publish(_node.Status(Stopwatch.GetTimestamp()));
+        if (_status.IsRemoved && _removed is { } removed)
+        {
+            _removed = null;
+            removed($"node {_node.NodeId} was removed from the cluster at slot {_status.Membership.Slot}");
+        }
+    }
+
     private async Task RunAsync()
     {
         var reader = _inputs.Reader;
         try
         {
-            _node.RunRound(); // applies what the log held chosen, without waiting for a first input
-            Publish(_node.Status(Stopwatch.GetTimestamp()));
+            Round(); // applies what the log held chosen, without waiting for a first input
             _recovered.TrySetResult();
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
@@ -224,12 +240,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
                     }
                     input.HandTo(_node);
                 }
-                _node.RunRound();
-                Publish(_node.Status(Stopwatch.GetTimestamp()));
-                if (_status.IsRemoved && _removed is { } removed)
-                {
-                    removed($"node {_node.NodeId} was removed from the cluster at slot {_status.Membership.Slot}");
-                }
+                Round();
             }
         }
         catch (InvariantViolationException e)

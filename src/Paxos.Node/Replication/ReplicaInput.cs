@@ -41,7 +41,7 @@ internal sealed class MessagesInput(List<ReplicaMessage> messages) : ReplicaInpu
 }
 
 /// <summary>A command of a caller on this node.</summary>
-internal sealed class ProposalInput(ReadOnlyMemory<byte> command, TaskReply<ReplicationResult> reply) : ReplicaInput
+internal sealed class ProposalInput(ReadOnlyMemory<byte> command, TaskReply<ReplicaOutcome<ReplicationResult>> reply) : ReplicaInput
 {
     public override void HandTo(ReplicaNode node) => node.Propose(command, reply);
 
@@ -49,7 +49,7 @@ internal sealed class ProposalInput(ReadOnlyMemory<byte> command, TaskReply<Repl
 }
 
 /// <summary>A read barrier.</summary>
-internal sealed class ReadInput(TaskReply<ulong> reply) : ReplicaInput
+internal sealed class ReadInput(TaskReply<ReplicaOutcome<ulong>> reply) : ReplicaInput
 {
     public override void HandTo(ReplicaNode node) => node.ReadBarrier(reply);
 
@@ -65,7 +65,7 @@ internal sealed class InstallInput(SnapshotWriter received, TaskReply<ulong> rep
 }
 
 /// <summary>A membership change, proposed by the leader.</summary>
-internal sealed class MembershipChangeInput(MembershipChange change, TaskReply<Membership> reply) : ReplicaInput
+internal sealed class MembershipChangeInput(MembershipChange change, TaskReply<ReplicaOutcome<Membership>> reply) : ReplicaInput
 {
     public override void HandTo(ReplicaNode node) => node.ChangeMembership(change, reply);
 
@@ -75,7 +75,7 @@ internal sealed class MembershipChangeInput(MembershipChange change, TaskReply<M
 /// <summary>A request to hand the leadership to another voter.</summary>
 internal sealed class TransferInput(int successor, TaskReply<bool> reply) : ReplicaInput
 {
-    public override void HandTo(ReplicaNode node) => reply.Succeed(node.TransferLeadership(successor));
+    public override void HandTo(ReplicaNode node) => reply.Answer(node.TransferLeadership(successor));
 
     public override void Fail(Exception reason) => reply.Fail(reason);
 }

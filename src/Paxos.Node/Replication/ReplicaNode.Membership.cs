@@ -22,15 +22,16 @@ public sealed partial class ReplicaNode
 
     /// <summary>
     /// Proposes <paramref name="change"/> (only the leader does; the caller forwards to it).
-    /// <paramref name="reply"/> hears the membership once the change's slot is applied here, at once if
-    /// the membership already is what it asks for (a retry), or: <see cref="NotLeaderException"/> if this
-    /// node does not lead, or if the change removes it (it hands the leadership to the voter that has
-    /// applied the most and names it: retry there); <see cref="MembershipChangeRefusedException"/> while
-    /// another change is in progress or if the change is unsafe; <see cref="NotChosenException"/> if
-    /// leadership changed and another value took its slot; <see cref="OutcomeUnknownException"/> if a
-    /// snapshot covered its slot first.
+    /// <paramref name="reply"/> hears <see cref="ReplicaOutcomeKind.Done"/> with the membership once the
+    /// change's slot is applied here, at once if the membership already is what it asks for (a retry),
+    /// or: <see cref="ReplicaOutcomeKind.NotLeader"/> if this node does not lead, or if the change
+    /// removes it (it hands the leadership to the voter that has applied the most and names it: retry
+    /// there); <see cref="ReplicaOutcomeKind.Refused"/> while another change is in progress or if the
+    /// change is unsafe; <see cref="ReplicaOutcomeKind.NotChosen"/> if leadership changed and another
+    /// value took its slot; <see cref="ReplicaOutcomeKind.Unknown"/> if a snapshot covered its slot
+    /// first; <see cref="ReplicaOutcomeKind.Overloaded"/> if too many changes wait for their slots.
     /// </summary>
-    public void ChangeMembership(MembershipChange change, IReplicaReply<Membership> reply)
+    public void ChangeMembership(MembershipChange change, IReplicaReply<ReplicaOutcome<Membership>> reply)
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(reply);
@@ -40,7 +41,7 @@ public sealed partial class ReplicaNode
         }
         if (_changes.Count >= MaxWaitingChanges)
         {
-            reply.Fail(new OverloadedException($"{_changes.Count} membership changes are already waiting for their slots"));
+            reply.Answer(ReplicaOutcome<Membership>.Overloaded($"{_changes.Count} membership changes are already waiting for their slots"));
             return;
         }
         var result = _core.ChangeMembership(change);
@@ -52,24 +53,24 @@ public sealed partial class ReplicaNode
                 LogChangeProposed(change.Kind, result.Slot, result.Membership);
                 break;
             case MembershipChangeStatus.Unchanged:
-                reply.Succeed(result.Membership);
+                reply.Answer(ReplicaOutcome<Membership>.Done(result.Membership));
                 break;
             case MembershipChangeStatus.NotLeader:
-                reply.Fail(new NotLeaderException(result.LeaderHint));
+                reply.Answer(ReplicaOutcome<Membership>.NotLeader(result.LeaderHint));
                 break;
             case MembershipChangeStatus.RemovesLeader:
                 int successor = Successor();
                 if (successor >= 0 && TransferLeadership(successor))
                 {
-                    reply.Fail(new NotLeaderException(successor));
+                    reply.Answer(ReplicaOutcome<Membership>.NotLeader(successor));
                 }
                 else
                 {
-                    reply.Fail(new MembershipChangeRefusedException($"node {NodeId} leads and no other voter can take over"));
+                    reply.Answer(ReplicaOutcome<Membership>.Refused($"node {NodeId} leads and no other voter can take over"));
                 }
                 break;
             default:
-                reply.Fail(new MembershipChangeRefusedException(result.Reason));
+                reply.Answer(ReplicaOutcome<Membership>.Refused(result.Reason));
                 break;
         }
     }
@@ -124,22 +125,24 @@ public sealed partial class ReplicaNode
         if (entry.Value.Membership is not null && entry.Value.Origin == waiting.Origin)
         {
             Invariant.Check(_membership.Slot == entry.Slot, "a change is answered with the membership its slot chose");
-            waiting.Reply.Succeed(_membership);
+            waiting.Reply.Answer(ReplicaOutcome<Membership>.Done(_membership));
         }
         else
         {
-            waiting.Reply.Fail(new NotChosenException(entry.Slot));
+            waiting.Reply.Answer(ReplicaOutcome<Membership>.NotChosen(entry.Slot));
         }
     }
 
-    /// <summary>Fails every change waiting for a slot up to <paramref name="slot"/> with <paramref name="reason"/>.</summary>
-    private void FailChangesThrough(ulong slot, Func<ulong, Exception> reason)
+    /// <summary>Takes every change waiting for a slot up to <paramref name="slot"/>, with the slot it waited for, for the caller to end.</summary>
+    private List<(ulong Slot, IReplicaReply<ReplicaOutcome<Membership>> Reply)> TakeChangesThrough(ulong slot)
     {
+        var taken = new List<(ulong, IReplicaReply<ReplicaOutcome<Membership>>)>();
         foreach (ulong covered in _changes.Keys.Where(waiting => waiting <= slot).ToList())
         {
             _changes.Remove(covered, out var waiting);
-            waiting.Reply.Fail(reason(covered));
+            taken.Add((covered, waiting.Reply));
         }
+        return taken;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "proposed a membership change ({Kind}) in slot {Slot}: {Membership}")]

@@ -51,8 +51,8 @@ public sealed partial class ReplicaNode : IDisposable
     private readonly ReplicaTestHooks _hooks;
     private readonly ProposalBook<PendingProposal> _proposals = new();
     private readonly Queue<PendingProposal> _busy = new();
-    private readonly Dictionary<ulong, IReplicaReply<ulong>> _readsAwaitingQuorum = [];
-    private readonly List<(ulong Index, IReplicaReply<ulong> Read)> _readsAwaitingApply = [];
+    private readonly Dictionary<ulong, IReplicaReply<ReplicaOutcome<ulong>>> _readsAwaitingQuorum = [];
+    private readonly List<(ulong Index, IReplicaReply<ReplicaOutcome<ulong>> Read)> _readsAwaitingApply = [];
     private readonly ForwardedProposals _forwarded;
     private readonly RunUniqueIds _readIds;
     private int _leaderSeen = -1;
@@ -70,7 +70,7 @@ public sealed partial class ReplicaNode : IDisposable
     private Membership _membership;
 
     /// <summary>Membership changes this node proposed, by slot: the origin of the value proposed and who waits.</summary>
-    private readonly Dictionary<ulong, (Ballot Origin, IReplicaReply<Membership> Reply)> _changes = [];
+    private readonly Dictionary<ulong, (Ballot Origin, IReplicaReply<ReplicaOutcome<Membership>> Reply)> _changes = [];
 
     /// <summary>Per node number: the highest applied index it reported in a heartbeat reply (whom to hand the leadership to).</summary>
     private readonly ulong[] _peerApplied = new ulong[Membership.MaxNumbers];
@@ -203,25 +203,27 @@ public sealed partial class ReplicaNode : IDisposable
     }
 
     /// <summary>
-    /// Replicates <paramref name="command"/> through the log; <paramref name="reply"/> hears once it is
-    /// chosen and applied, with the state machine's result. A node that does not lead forwards the
-    /// command to the leader it knows and answers with the leader's answer. Errors:
-    /// <see cref="NotLeaderException"/> when no leader is known or the leader asked no longer leads
-    /// (the command was not proposed), <see cref="NotChosenException"/> if leadership changed and
-    /// another value was chosen in its slot, <see cref="OutcomeUnknownException"/> when the node it was
-    /// forwarded to did not answer in time or could not tell the outcome, <see cref="OverloadedException"/>
-    /// and <see cref="CommandTooLargeException"/> when it was not proposed.
+    /// Replicates <paramref name="command"/> through the log; <paramref name="reply"/> hears
+    /// <see cref="ReplicaOutcomeKind.Done"/> once it is chosen and applied, with the state machine's
+    /// result. A node that does not lead forwards the command to the leader it knows and answers with
+    /// the leader's answer. Otherwise: <see cref="ReplicaOutcomeKind.NotLeader"/> when no leader is
+    /// known or the leader asked no longer leads (the command was not proposed),
+    /// <see cref="ReplicaOutcomeKind.NotChosen"/> if leadership changed and another value was chosen
+    /// in its slot, <see cref="ReplicaOutcomeKind.Unknown"/> when the node it was forwarded to did not
+    /// answer in time or could not tell the outcome, <see cref="ReplicaOutcomeKind.Overloaded"/> and
+    /// <see cref="ReplicaOutcomeKind.TooLarge"/> when it was not proposed.
     /// </summary>
-    public void Propose(ReadOnlyMemory<byte> command, IReplicaReply<ReplicationResult> reply) =>
+    public void Propose(ReadOnlyMemory<byte> command, IReplicaReply<ReplicaOutcome<ReplicationResult>> reply) =>
         Propose(new LocalProposal(command, reply), busyQueue: false);
 
     /// <summary>
-    /// A linearizable read barrier (read index): <paramref name="reply"/> hears, with the applied slot,
-    /// once the leader's leadership was confirmed by a quorum after this call and this node has applied
-    /// everything the leader had chosen by then. On a follower the leader is asked for that index.
-    /// Fails with <see cref="NotLeaderException"/> if no leader is known, or the leader changed or did not answer in time.
+    /// A linearizable read barrier (read index): <paramref name="reply"/> hears
+    /// <see cref="ReplicaOutcomeKind.Done"/>, with the applied slot, once the leader's leadership was
+    /// confirmed by a quorum after this call and this node has applied everything the leader had chosen
+    /// by then. On a follower the leader is asked for that index. <see cref="ReplicaOutcomeKind.NotLeader"/>
+    /// if no leader is known, or the leader changed, did not answer in time or has too many reads waiting.
     /// </summary>
-    public void ReadBarrier(IReplicaReply<ulong> reply)
+    public void ReadBarrier(IReplicaReply<ReplicaOutcome<ulong>> reply)
     {
         ArgumentNullException.ThrowIfNull(reply);
         if (reply.IsDone)
@@ -230,7 +232,7 @@ public sealed partial class ReplicaNode : IDisposable
         }
         if (_hooks.LeaderReadsLocally && _core.Role == ReplicaRole.Leader)
         {
-            reply.Succeed(_appliedSlot); // planted bug: no read index
+            reply.Answer(ReplicaOutcome<ulong>.Done(_appliedSlot)); // planted bug: no read index
             return;
         }
         ulong id = _readIds.Next(); // unique across restarts (ReplicaCore.ReadIndex)
@@ -241,10 +243,10 @@ public sealed partial class ReplicaNode : IDisposable
                 _readsAwaitingQuorum.Add(id, reply);
                 break;
             case ReadIndexStatus.NotLeader:
-                reply.Fail(new NotLeaderException(result.LeaderHint));
+                reply.Answer(ReplicaOutcome<ulong>.NotLeader(result.LeaderHint));
                 break;
             default:
-                reply.Fail(new NotLeaderException(_core.LeaderId)); // overloaded: let the client retry
+                reply.Answer(ReplicaOutcome<ulong>.NotLeader(_core.LeaderId)); // overloaded: let the client retry
                 break;
         }
     }
@@ -262,7 +264,7 @@ public sealed partial class ReplicaNode : IDisposable
         ArgumentNullException.ThrowIfNull(reply);
         if ((ulong)received.Index <= _appliedSlot && !_hooks.InstallOlderSnapshot)
         {
-            reply.Succeed(_appliedSlot);
+            reply.Answer(_appliedSlot);
             return;
         }
         SnapshotPoint point;
@@ -281,9 +283,12 @@ public sealed partial class ReplicaNode : IDisposable
         ulong slot = point.Slot;
         foreach (var (covered, proposal) in _proposals.TakeThrough(slot))
         {
-            proposal.Fail(new OutcomeUnknownException($"slot {covered} was covered by a snapshot from the leader before this node learned its value"));
+            proposal.Answer(ReplicaOutcome<ReplicationResult>.Unknown($"slot {covered} was covered by a snapshot from the leader before this node learned its value"));
         }
-        FailChangesThrough(slot, covered => new OutcomeUnknownException($"the membership change in slot {covered} was covered by a snapshot from the leader before this node learned its value"));
+        foreach (var (covered, waiting) in TakeChangesThrough(slot))
+        {
+            waiting.Answer(ReplicaOutcome<Membership>.Unknown($"the membership change in slot {covered} was covered by a snapshot from the leader before this node learned its value"));
+        }
         _appliedSlot = slot;
         _commandIndex = point.CommandIndex;
         _lastSnapshotSlot = slot;
@@ -295,7 +300,7 @@ public sealed partial class ReplicaNode : IDisposable
         CompleteAppliedReads();
         _metrics?.SnapshotsInstalled.Inc();
         LogInstalled(slot);
-        reply.Succeed(slot);
+        reply.Answer(slot);
     }
 
     /// <summary>If this node leads, starts handing its leadership to <paramref name="successor"/>; true if it did.</summary>
@@ -341,7 +346,10 @@ public sealed partial class ReplicaNode : IDisposable
         {
             proposal.Fail(reason);
         }
-        FailChangesThrough(ulong.MaxValue, _ => reason);
+        foreach (var (_, waiting) in TakeChangesThrough(ulong.MaxValue))
+        {
+            waiting.Fail(reason);
+        }
         foreach (var proposal in _busy)
         {
             proposal.Fail(reason);
@@ -383,7 +391,7 @@ public sealed partial class ReplicaNode : IDisposable
                 }
                 if (_busy.Count >= MaxWaitingProposals)
                 {
-                    proposal.Fail(new OverloadedException($"{_busy.Count} commands are already waiting for the pipeline"));
+                    proposal.Answer(ReplicaOutcome<ReplicationResult>.Overloaded($"{_busy.Count} commands are already waiting for the pipeline"));
                     return true;
                 }
                 _busy.Enqueue(proposal);
@@ -391,11 +399,11 @@ public sealed partial class ReplicaNode : IDisposable
             case ProposeStatus.NotLeader:
                 if (proposal is not LocalProposal local || !_forwarded.TryForward(local, result.LeaderHint, _ticks))
                 {
-                    proposal.Fail(new NotLeaderException(result.LeaderHint)); // forwarded once at most
+                    proposal.Answer(ReplicaOutcome<ReplicationResult>.NotLeader(result.LeaderHint)); // forwarded once at most
                 }
                 return true;
             default:
-                proposal.Fail(new CommandTooLargeException());
+                proposal.Answer(ReplicaOutcome<ReplicationResult>.TooLarge());
                 return true;
         }
     }
@@ -453,7 +461,7 @@ public sealed partial class ReplicaNode : IDisposable
         {
             if (_readsAwaitingQuorum.Remove(failed, out var read))
             {
-                read.Fail(new NotLeaderException(_core.LeaderId));
+                read.Answer(ReplicaOutcome<ulong>.NotLeader(_core.LeaderId));
             }
         }
         if (ready.SoftState is { } soft)
@@ -493,12 +501,12 @@ public sealed partial class ReplicaNode : IDisposable
             byte[] result = _stateMachine.Apply(index, commands[position].Span);
             if (waiting.TryGetChosen(position, out var proposal))
             {
-                proposal.Succeed(new ReplicationResult(entry.Slot, index, result));
+                proposal.Answer(ReplicaOutcome<ReplicationResult>.Done(new ReplicationResult(entry.Slot, index, result)));
             }
         }
         foreach (var proposal in waiting.NotChosen)
         {
-            proposal.Fail(new NotChosenException(entry.Slot));
+            proposal.Answer(ReplicaOutcome<ReplicationResult>.NotChosen(entry.Slot));
         }
         _metrics?.CommandsApplied.Inc(commands.Count);
         _appliedSlot = entry.Slot;
@@ -528,7 +536,7 @@ public sealed partial class ReplicaNode : IDisposable
             {
                 return false;
             }
-            pending.Read.Succeed(_appliedSlot);
+            pending.Read.Answer(ReplicaOutcome<ulong>.Done(_appliedSlot));
             return true;
         });
 
@@ -548,7 +556,7 @@ public sealed partial class ReplicaNode : IDisposable
         }
         foreach (var proposal in _busy)
         {
-            proposal.Fail(new NotLeaderException(soft.LeaderId));
+            proposal.Answer(ReplicaOutcome<ReplicationResult>.NotLeader(soft.LeaderId));
         }
         _busy.Clear();
     }

@@ -9,7 +9,7 @@ internal sealed class TaskReply<T> : IReplicaReply<T>
 
     public bool IsDone => _completion.Task.IsCompleted;
 
-    public void Succeed(T result) => _completion.TrySetResult(result);
+    public void Answer(T answer) => _completion.TrySetResult(answer);
 
     public void Fail(Exception reason) => _completion.TrySetException(reason);
 

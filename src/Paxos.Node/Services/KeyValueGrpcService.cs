@@ -172,24 +172,20 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         {
             while (true)
             {
-                try
+                var barrier = await driver.ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+                if (barrier.IsDone)
                 {
-                    await driver.ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
                     return null;
                 }
-                catch (NotLeaderException e)
+                int leader = await LeaderToForwardToAsync(barrier.LeaderHint, context, deadline.Token).ConfigureAwait(false);
+                if (leader != leaders.Self && await TryForwardAsync(leader, context, forward, deadline.Token).ConfigureAwait(false) is { } forwarded)
                 {
-                    int leader = await LeaderToForwardToAsync(e, context, deadline.Token).ConfigureAwait(false);
-                    if (leader != leaders.Self && await TryForwardAsync(leader, context, forward, deadline.Token).ConfigureAwait(false) is { } forwarded)
-                    {
-                        return forwarded;
-                    }
+                    return forwarded;
                 }
             }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            // Outside the loop's own catch blocks: the waits inside them are cancelled by the deadline too.
             throw NoQuorum("read");
         }
     }
@@ -205,7 +201,6 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            // Outside the loop's own catch blocks: the waits inside them are cancelled by the deadline too.
             throw NoQuorum("write");
         }
     }
@@ -214,52 +209,40 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
     {
         while (true)
         {
-            try
+            var replicated = await driver.ReplicateAsync(encoded, deadline).ConfigureAwait(false);
+            switch (replicated.Kind)
             {
-                var replicated = await driver.ReplicateAsync(encoded, deadline).ConfigureAwait(false);
-                var result = KeyValueResultCodec.Decode(replicated.Result);
-                return result switch
-                {
-                    StaleRequestResult stale => throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                        $"request_id {command.RequestId} of client '{command.ClientId}' is older than its latest request {stale.LatestRequestId}")),
-                    RejectedResult rejected => throw new RpcException(new Status(StatusCode.InvalidArgument, rejected.Reason)),
-                    LeaseNotFoundResult missing => throw new RpcException(new Status(StatusCode.NotFound, $"lease {missing.LeaseId} does not exist; nothing was changed")),
-                    ExhaustedResult exhausted => throw new RpcException(new Status(StatusCode.ResourceExhausted, exhausted.Reason + "; nothing was changed")),
-                    _ => result,
-                };
-            }
-            catch (OutcomeUnknownException e)
-            {
-                throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
-            }
-            catch (OverloadedException e)
-            {
-                throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
-            }
-            catch (CommandTooLargeException e)
-            {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
-            }
-            catch (NotChosenException)
-            {
-                // Leadership changed before the slot was chosen and the command was not applied: retry.
-            }
-            catch (NotLeaderException)
-            {
-                // No leader is known, or the one asked no longer leads; the command was not proposed: retry once one is.
-                await Task.Delay(RetryDelay, deadline).ConfigureAwait(false);
-                await leaders.WaitForLeaderAsync(deadline).ConfigureAwait(false);
+                case ReplicaOutcomeKind.Done:
+                    var result = KeyValueResultCodec.Decode(replicated.Value.Result);
+                    return result switch
+                    {
+                        StaleRequestResult stale => throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                            $"request_id {command.RequestId} of client '{command.ClientId}' is older than its latest request {stale.LatestRequestId}")),
+                        RejectedResult rejected => throw new RpcException(new Status(StatusCode.InvalidArgument, rejected.Reason)),
+                        LeaseNotFoundResult missing => throw new RpcException(new Status(StatusCode.NotFound, $"lease {missing.LeaseId} does not exist; nothing was changed")),
+                        ExhaustedResult exhausted => throw new RpcException(new Status(StatusCode.ResourceExhausted, exhausted.Reason + "; nothing was changed")),
+                        _ => result,
+                    };
+                case ReplicaOutcomeKind.NotChosen:
+                    break; // leadership changed before the slot was chosen and the command was not applied: retry
+                case ReplicaOutcomeKind.NotLeader:
+                    // No leader is known, or the one asked no longer leads; the command was not proposed: retry once one is.
+                    await Task.Delay(RetryDelay, deadline).ConfigureAwait(false);
+                    await leaders.WaitForLeaderAsync(deadline).ConfigureAwait(false);
+                    break;
+                default:
+                    throw ErrorOf(replicated);
             }
         }
     }
 
-    private async Task<int> LeaderToForwardToAsync(NotLeaderException e, ServerCallContext context, CancellationToken cancellationToken)
+    private async Task<int> LeaderToForwardToAsync(int leaderHint, ServerCallContext context, CancellationToken cancellationToken)
     {
         if (context.RequestHeaders.Get(ForwardedHeader) is not null)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "forwarded to a node that no longer leads; retry"));
         }
-        int leader = e.LeaderHint;
+        int leader = leaderHint;
         if (leader < 0 || leader == leaders.Self)
         {
             await Task.Delay(RetryDelay, cancellationToken).ConfigureAwait(false); // an election is under way
@@ -312,6 +295,19 @@ internal sealed class KeyValueGrpcService(ReplicaDriver driver, KeyValueStateMac
             throw new RpcException(new Status(StatusCode.InvalidArgument, error));
         }
     }
+
+    /// <summary>
+    /// The status of a refusal the services do not retry: the outcome is unknown (UNAVAILABLE), too
+    /// much waits (RESOURCE_EXHAUSTED), the command is too large (INVALID_ARGUMENT), a membership change
+    /// was refused (FAILED_PRECONDITION).
+    /// </summary>
+    internal static RpcException ErrorOf<T>(ReplicaOutcome<T> refusal) => new(new Status(refusal.Kind switch
+    {
+        ReplicaOutcomeKind.Overloaded => StatusCode.ResourceExhausted,
+        ReplicaOutcomeKind.TooLarge => StatusCode.InvalidArgument,
+        ReplicaOutcomeKind.Refused => StatusCode.FailedPrecondition,
+        _ => StatusCode.Unavailable,
+    }, refusal.Message));
 
     internal static RpcException NoQuorum(string what) =>
         new(new Status(StatusCode.Unavailable, $"no quorum: the {what} did not complete before the deadline; a write's outcome is unknown"));

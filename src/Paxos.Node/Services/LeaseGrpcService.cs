@@ -41,16 +41,12 @@ internal sealed class LeaseGrpcService(KeyValueGrpcService writes, LeaseKeeper k
         {
             while (true)
             {
-                int leader;
-                try
+                var renewed = await keeper.KeepAliveAsync(request.LeaseId, deadline.Token).ConfigureAwait(false);
+                if (renewed.IsDone)
                 {
-                    var outcome = await keeper.KeepAliveAsync(request.LeaseId, deadline.Token).ConfigureAwait(false);
-                    return new LeaseKeepAliveResponse { Found = outcome.Found, TtlMs = outcome.TtlMilliseconds };
+                    return new LeaseKeepAliveResponse { Found = renewed.Value.Found, TtlMs = renewed.Value.TtlMilliseconds };
                 }
-                catch (NotLeaderException e)
-                {
-                    leader = e.LeaderHint;
-                }
+                int leader = renewed.LeaderHint; // not the leader (the keeper's only refusal)
                 if (context.RequestHeaders.Get(KeyValueGrpcService.ForwardedHeader) is not null)
                 {
                     throw new RpcException(new Status(StatusCode.Unavailable, "forwarded to a node that no longer leads; retry"));

@@ -32,13 +32,12 @@ internal sealed class MembershipGrpcService(ReplicaDriver driver, LeaderDirector
         {
             while (true)
             {
-                int leader;
-                try
+                var barrier = await driver.ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+                if (barrier.IsDone)
                 {
-                    ulong index = await driver.ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
                     // The status (with the membership) is published after the round that applied up to the index: wait for that round.
                     var status = driver.Status;
-                    while (status.AppliedIndex < index)
+                    while (status.AppliedIndex < barrier.Value)
                     {
                         await Task.Delay(AppliedPoll, deadline.Token).ConfigureAwait(false);
                         status = driver.Status;
@@ -48,11 +47,7 @@ internal sealed class MembershipGrpcService(ReplicaDriver driver, LeaderDirector
                     response.Members.AddRange(ToWire(membership));
                     return response;
                 }
-                catch (NotLeaderException e)
-                {
-                    leader = e.LeaderHint;
-                }
-                leader = await LeaderToAskAsync(leader, context, deadline.Token).ConfigureAwait(false);
+                int leader = await LeaderToAskAsync(barrier.LeaderHint, context, deadline.Token).ConfigureAwait(false);
                 if (leader != leaders.Self && await ForwardAsync(leader, context, (client, options) => client.ListMembersAsync(request, options).ResponseAsync, deadline.Token).ConfigureAwait(false) is { } forwarded)
                 {
                     return forwarded;
@@ -152,30 +147,18 @@ internal sealed class MembershipGrpcService(ReplicaDriver driver, LeaderDirector
                     {
                         return Answer(before, changed: false);
                     }
-                    try
+                    var outcome = await driver.ChangeMembershipAsync(change, deadline.Token).ConfigureAwait(false);
+                    switch (outcome.Kind)
                     {
-                        var after = await driver.ChangeMembershipAsync(change, deadline.Token).ConfigureAwait(false);
-                        return Answer(after, changed: after.Slot > before.Slot);
-                    }
-                    catch (MembershipChangeRefusedException e)
-                    {
-                        throw Refused(e.Message);
-                    }
-                    catch (OutcomeUnknownException e)
-                    {
-                        throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
-                    }
-                    catch (OverloadedException e)
-                    {
-                        throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
-                    }
-                    catch (NotChosenException)
-                    {
-                        continue; // leadership changed before the slot was chosen: nothing changed, ask the new leader
-                    }
-                    catch (NotLeaderException e)
-                    {
-                        leader = e.LeaderHint; // no longer leads, or handing the leadership over to remove itself
+                        case ReplicaOutcomeKind.Done:
+                            return Answer(outcome.Value, changed: outcome.Value.Slot > before.Slot);
+                        case ReplicaOutcomeKind.NotChosen:
+                            continue; // leadership changed before the slot was chosen: nothing changed, ask the new leader
+                        case ReplicaOutcomeKind.NotLeader:
+                            leader = outcome.LeaderHint; // no longer leads, or handing the leadership over to remove itself
+                            break;
+                        default:
+                            throw KeyValueGrpcService.ErrorOf(outcome);
                     }
                 }
                 leader = await LeaderToAskAsync(leader, context, deadline.Token).ConfigureAwait(false);

@@ -95,10 +95,11 @@ internal sealed class LocalReplicas : IDisposable
     public void Write(string command)
     {
         ReplicaNode leader = Leader ?? throw new InvalidOperationException("no leader");
-        var reply = new Reply<ReplicationResult>();
+        var reply = new Reply<ReplicaOutcome<ReplicationResult>>();
         Input(leader.NodeId, node => node.Propose(Encoding.UTF8.GetBytes(command), reply));
         RunUntil(() => reply.Ended, $"the write of {command}");
         Assert.Null(reply.Error);
+        Assert.True(reply.Result.IsDone, reply.Result.ToString());
     }
 
     public void Dispose()
@@ -203,7 +204,7 @@ internal sealed class RecordingStateMachine : IStateMachine
     }
 }
 
-/// <summary>A reply the test inspects: its result or error once it ended.</summary>
+/// <summary>A reply the test inspects: its answer or error once it ended.</summary>
 internal sealed class Reply<T> : IReplicaReply<T>
 {
     public bool IsDone => Ended;
@@ -214,11 +215,11 @@ internal sealed class Reply<T> : IReplicaReply<T>
 
     public Exception? Error { get; private set; }
 
-    public void Succeed(T result)
+    public void Answer(T answer)
     {
         Assert.False(Ended, "a reply ends once");
         Ended = true;
-        Result = result;
+        Result = answer;
     }
 
     public void Fail(Exception reason)

@@ -13,7 +13,7 @@ namespace Paxos.Cluster.Tests.Leases;
 internal sealed class FakeLeaseLog : ILeaseLog
 {
     private readonly Lock _lock = new();
-    private readonly List<(byte[] Command, TaskCompletionSource<ReplicationResult> Done)> _held = [];
+    private readonly List<(byte[] Command, TaskCompletionSource<ReplicaOutcome<ReplicationResult>> Done)> _held = [];
     private readonly List<KeyValueCommand> _proposed = [];
     private ulong _index;
 
@@ -53,19 +53,19 @@ internal sealed class FakeLeaseLog : ILeaseLog
         }
     }
 
-    public Task<ReplicationResult> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
+    public Task<ReplicaOutcome<ReplicationResult>> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             _proposed.Add(KeyValueCommandCodec.Decode(command.Span));
             if (Hold)
             {
-                var done = new TaskCompletionSource<ReplicationResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var done = new TaskCompletionSource<ReplicaOutcome<ReplicationResult>>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _held.Add((command.ToArray(), done));
                 return done.Task;
             }
             ulong index = ++_index;
-            return Task.FromResult(new ReplicationResult(index, index, Store.Apply(index, command.Span)));
+            return Task.FromResult(ReplicaOutcome<ReplicationResult>.Done(new ReplicationResult(index, index, Store.Apply(index, command.Span))));
         }
     }
 
@@ -78,16 +78,16 @@ internal sealed class FakeLeaseLog : ILeaseLog
             foreach (var (command, done) in _held)
             {
                 ulong index = ++_index;
-                done.SetResult(new ReplicationResult(index, index, Store.Apply(index, command)));
+                done.SetResult(ReplicaOutcome<ReplicationResult>.Done(new ReplicationResult(index, index, Store.Apply(index, command))));
             }
             _held.Clear();
         }
     }
 
-    public Task<ulong> ReadBarrierAsync(CancellationToken cancellationToken)
+    public Task<ReplicaOutcome<ulong>> ReadBarrierAsync(CancellationToken cancellationToken)
     {
         Barriers++;
         DuringBarrier?.Invoke();
-        return Task.FromResult(_index);
+        return Task.FromResult(ReplicaOutcome<ulong>.Done(_index));
     }
 }

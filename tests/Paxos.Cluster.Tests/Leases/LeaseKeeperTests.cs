@@ -47,7 +47,7 @@ public sealed class LeaseKeeperTests : IAsyncDisposable
 
         var renewed = await _keeper.KeepAliveAsync(lease, CancellationToken.None);
 
-        Assert.Equal(new KeepAliveOutcome(true, 2_000), renewed);
+        Assert.Equal(new KeepAliveOutcome(true, 2_000), Done(renewed));
         Assert.Equal(proposals, _log.Proposed.Count);
         Assert.Equal(1, _log.Barriers);
         ExpiresExactlyAfter(lease, 2_000);
@@ -114,9 +114,10 @@ public sealed class LeaseKeeperTests : IAsyncDisposable
         await LeadAsync(First);
         _log.DuringBarrier = () => _log.Status = FakeLeaseLog.Follower(2);
 
-        var error = await Assert.ThrowsAsync<NotLeaderException>(() => _keeper.KeepAliveAsync(lease, CancellationToken.None));
+        var refused = await _keeper.KeepAliveAsync(lease, CancellationToken.None);
 
-        Assert.Equal(2, error.LeaderHint);
+        Assert.Equal(ReplicaOutcomeKind.NotLeader, refused.Kind);
+        Assert.Equal(2, refused.LeaderHint);
     }
 
     [Fact]
@@ -125,9 +126,10 @@ public sealed class LeaseKeeperTests : IAsyncDisposable
         ulong lease = Grant(2_000, "a");
         _log.Status = FakeLeaseLog.Follower(1);
 
-        var error = await Assert.ThrowsAsync<NotLeaderException>(() => _keeper.KeepAliveAsync(lease, CancellationToken.None));
+        var refused = await _keeper.KeepAliveAsync(lease, CancellationToken.None);
 
-        Assert.Equal(1, error.LeaderHint);
+        Assert.Equal(ReplicaOutcomeKind.NotLeader, refused.Kind);
+        Assert.Equal(1, refused.LeaderHint);
         Assert.Equal(0, _log.Barriers);
     }
 
@@ -141,8 +143,8 @@ public sealed class LeaseKeeperTests : IAsyncDisposable
         _keeper.Check();
         Assert.Single(Expiries());
 
-        Assert.Equal(new KeepAliveOutcome(false, 0), await _keeper.KeepAliveAsync(lease, CancellationToken.None));
-        Assert.Equal(new KeepAliveOutcome(false, 0), await _keeper.KeepAliveAsync(lease + 100, CancellationToken.None));
+        Assert.Equal(new KeepAliveOutcome(false, 0), Done(await _keeper.KeepAliveAsync(lease, CancellationToken.None)));
+        Assert.Equal(new KeepAliveOutcome(false, 0), Done(await _keeper.KeepAliveAsync(lease + 100, CancellationToken.None)));
         _log.Release();
         Assert.False(_log.Store.TryGetLease(lease, out _));
     }
@@ -164,7 +166,7 @@ public sealed class LeaseKeeperTests : IAsyncDisposable
         _keeper.Check(); // claims the epoch: the fake log applies it at once
         Assert.Equal(ballot, _log.Store.LeaseEpoch);
         _keeper.Check();
-        Assert.Equal(new KeepAliveOutcome(false, 0), await _keeper.KeepAliveAsync(0, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(new KeepAliveOutcome(false, 0), Done(await _keeper.KeepAliveAsync(0, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5))));
     }
 
     /// <summary>Checks one millisecond before <paramref name="milliseconds"/> from now (no expiry proposed) and at it (the lease is gone).</summary>
@@ -180,4 +182,11 @@ public sealed class LeaseKeeperTests : IAsyncDisposable
     }
 
     private List<LeaseExpireCommand> Expiries() => [.. _log.Proposed.OfType<LeaseExpireCommand>()];
+
+    /// <summary>The answer of a keep-alive that was not refused.</summary>
+    private static KeepAliveOutcome Done(ReplicaOutcome<KeepAliveOutcome> outcome)
+    {
+        Assert.True(outcome.IsDone, outcome.ToString());
+        return outcome.Value;
+    }
 }

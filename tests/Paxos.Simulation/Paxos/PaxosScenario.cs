@@ -157,7 +157,7 @@ public static class PaxosScenario
                             world.CompletedMembershipChanges++;
                             world.Trace.Add($"membership change {change.Kind} done: {done}");
                         },
-                        failed => world.Trace.Add($"membership change {change.Kind} failed: {failed.Message}")));
+                        failed => world.Trace.Add($"membership change {change.Kind} failed: {failed}")));
                 }
             });
         }

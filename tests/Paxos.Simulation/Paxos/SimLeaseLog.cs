@@ -17,23 +17,23 @@ internal sealed class SimLeaseLog(ReplicaNode node, Action<LeaseExpireCommand> p
     public ReplicaStatus Status => node.Status(0);
 
     /// <inheritdoc/>
-    public Task<ReplicationResult> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
+    public Task<ReplicaOutcome<ReplicationResult>> ReplicateAsync(ReadOnlyMemory<byte> command, CancellationToken cancellationToken)
     {
         if (KeyValueCommandCodec.Decode(command.Span) is LeaseExpireCommand expire)
         {
             proposed(expire);
         }
 
-        var done = new TaskCompletionSource<ReplicationResult>();
-        node.Propose(command, new SimReply<ReplicationResult>(result => done.SetResult(result), error => done.SetException(error)));
+        var done = new TaskCompletionSource<ReplicaOutcome<ReplicationResult>>();
+        node.Propose(command, new SimReply<ReplicaOutcome<ReplicationResult>>(done.SetResult, done.SetException));
         return done.Task;
     }
 
     /// <inheritdoc/>
-    public Task<ulong> ReadBarrierAsync(CancellationToken cancellationToken)
+    public Task<ReplicaOutcome<ulong>> ReadBarrierAsync(CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource<ulong>();
-        node.ReadBarrier(new SimReply<ulong>(index => done.SetResult(index), error => done.SetException(error)));
+        var done = new TaskCompletionSource<ReplicaOutcome<ulong>>();
+        node.ReadBarrier(new SimReply<ReplicaOutcome<ulong>>(done.SetResult, done.SetException));
         return done.Task;
     }
 }

@@ -199,34 +199,42 @@ internal sealed class SimReplica : ISimProcess
     {
         if (request.Input.Kind == KvOperationKind.Get)
         {
-            _node.ReadBarrier(new SimReply<ulong>(
-                _ => Reply(request, ClientResponseKind.Done, KvTranslation.Read(_store, request.Input.Key)),
+            _node.ReadBarrier(new SimReply<ReplicaOutcome<ulong>>(
+                barrier => Answer(request, barrier, _ => KvTranslation.Read(_store, request.Input.Key)),
                 error => Reply(request, error)));
         }
         else if (request.Input.Kind == KvOperationKind.LeaseKeepAlive)
         {
-            _ = _leases.KeepAliveAsync(request.Input.Lease, output => Reply(request, ClientResponseKind.Done, output), error => Reply(request, error));
+            _ = _leases.KeepAliveAsync(request.Input.Lease, renewed => Answer(request, renewed, lease => KvOutput.LeaseFound(lease.Found)), error => Reply(request, error));
         }
         else
         {
             string clientId = $"client-{request.Client}";
             _world.Monitor.OnWriteReceived(clientId, request.RequestId);
             byte[] command = KvTranslation.EncodeWrite(request.Input, clientId, request.RequestId, _world.Bug);
-            _node.Propose(command, new SimReply<ReplicationResult>(
-                result =>
-                {
-                    KvOutput? output = KvTranslation.DecodeWriteResult(result.Result);
-                    Reply(request, output is null ? ClientResponseKind.Retry : ClientResponseKind.Done, output);
-                },
+            _node.Propose(command, new SimReply<ReplicaOutcome<ReplicationResult>>(
+                replicated => Answer(request, replicated, result => KvTranslation.DecodeWriteResult(result.Result)),
                 error => Reply(request, error)));
         }
     });
 
-    /// <summary>Asks this replica to change the membership; one of <paramref name="done"/> or <paramref name="failed"/> hears how it ended, in a later step or this one.</summary>
-    public void ChangeMembership(MembershipChange change, Action<Membership> done, Action<Exception> failed) => Step(() =>
+    /// <summary>Asks this replica to change the membership; one of <paramref name="done"/> or <paramref name="failed"/> (with why) hears how it ended, in a later step or this one.</summary>
+    public void ChangeMembership(MembershipChange change, Action<Membership> done, Action<string> failed) => Step(() =>
     {
         _world.Trace.Add($"n{Id} asked to change the membership: {change}");
-        _node.ChangeMembership(change, new SimReply<Membership>(done, failed));
+        _node.ChangeMembership(change, new SimReply<ReplicaOutcome<Membership>>(
+            outcome =>
+            {
+                if (outcome.IsDone)
+                {
+                    done(outcome.Value);
+                }
+                else
+                {
+                    failed(outcome.Message);
+                }
+            },
+            error => failed(error.Message)));
     });
 
     /// <summary>If this replica leads, starts handing its leadership to <paramref name="successor"/>.</summary>
@@ -461,8 +469,7 @@ internal sealed class SimReplica : ISimProcess
         }
         catch (InvalidDataException e)
         {
-            _world.Count("damaged snapshots refused");
-            _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {e.Message}");
+            RefuseDamaged(from, packet, e);
             return;
         }
 
@@ -475,8 +482,7 @@ internal sealed class SimReplica : ISimProcess
             }
             catch (InvalidDataException e)
             {
-                _world.Count("damaged snapshots refused");
-                _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {e.Message}");
+                RefuseDamaged(from, packet, e);
                 return;
             }
 
@@ -486,14 +492,37 @@ internal sealed class SimReplica : ISimProcess
         }
     }
 
+    /// <summary>Counts and traces a snapshot refused because a checksum found it damaged on the way.</summary>
+    private void RefuseDamaged(int from, SnapshotPacket packet, InvalidDataException error)
+    {
+        _world.Count("damaged snapshots refused");
+        _world.Trace.Add($"n{Id} refused n{from}'s snapshot at slot {packet.Index}: {error.Message}");
+    }
+
+    /// <summary>Answers <paramref name="request"/> with <paramref name="output"/> of a request that is done (retry if that is null), or with the refusal.</summary>
+    private void Answer<T>(ClientRequest request, ReplicaOutcome<T> outcome, Func<T, KvOutput?> output)
+    {
+        if (outcome.IsDone)
+        {
+            KvOutput? answer = output(outcome.Value);
+            Reply(request, answer is null ? ClientResponseKind.Retry : ClientResponseKind.Done, answer);
+        }
+        else if (outcome.Kind == ReplicaOutcomeKind.NotLeader)
+        {
+            Reply(request, ClientResponseKind.NotLeader, null, outcome.LeaderHint);
+        }
+        else
+        {
+            _world.Trace.Add($"n{Id} refuses c{request.Client}'s request {request.RequestId}: {outcome}");
+            Reply(request, ClientResponseKind.Retry, null);
+        }
+    }
+
+    /// <summary>The node failed <paramref name="request"/> (it stopped): the client retries.</summary>
     private void Reply(ClientRequest request, Exception error)
     {
-        if (error is not NotLeaderException)
-        {
-            _world.Trace.Add($"n{Id} fails c{request.Client}'s request {request.RequestId}: {error.GetType().Name}: {error.Message}");
-        }
-
-        Reply(request, error is NotLeaderException ? ClientResponseKind.NotLeader : ClientResponseKind.Retry, null, (error as NotLeaderException)?.LeaderHint);
+        _world.Trace.Add($"n{Id} fails c{request.Client}'s request {request.RequestId}: {error.GetType().Name}: {error.Message}");
+        Reply(request, ClientResponseKind.Retry, null);
     }
 
     private void Reply(ClientRequest request, ClientResponseKind kind, KvOutput? output, int? leaderHint = null)

@@ -46,10 +46,10 @@ internal sealed class SimReplicaLeases : IDisposable
     /// <summary>One round of the keeper: follows the leadership and proposes the expiries that are due.</summary>
     public void Check() => _keeper.Check();
 
-    /// <summary>Renews <paramref name="lease"/>; <paramref name="done"/> hears the outcome, or <paramref name="failed"/> why not (in this step or a later one).</summary>
-    public async Task KeepAliveAsync(ulong lease, Action<KvOutput> done, Action<Exception> failed)
+    /// <summary>Renews <paramref name="lease"/>; <paramref name="answered"/> hears the outcome, or <paramref name="failed"/> the fault (in this step or a later one).</summary>
+    public async Task KeepAliveAsync(ulong lease, Action<ReplicaOutcome<KeepAliveOutcome>> answered, Action<Exception> failed)
     {
-        KeepAliveOutcome? outcome = null;
+        ReplicaOutcome<KeepAliveOutcome> outcome = default;
         Exception? error = null;
         try
         {
@@ -75,7 +75,7 @@ internal sealed class SimReplicaLeases : IDisposable
         }
         else
         {
-            done(KvOutput.LeaseFound(outcome!.Value.Found));
+            answered(outcome);
         }
     }
 }
