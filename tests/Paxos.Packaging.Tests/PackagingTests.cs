@@ -41,13 +41,13 @@ public sealed class PackagingTests : IDisposable
 
         foreach (string library in Libraries)
         {
-            var entries = Entries(Path.Combine(feed, $"{library}.0.3.0.nupkg"));
+            var entries = Entries(Path.Combine(feed, $"{library}.0.4.0.nupkg"));
             Assert.Contains($"lib/net10.0/{library}.dll", entries);
             Assert.Contains($"lib/net10.0/{library}.xml", entries); // XML docs for IntelliSense
             Assert.Contains("README.md", entries);
-            Assert.True(File.Exists(Path.Combine(feed, $"{library}.0.3.0.snupkg")), $"{library} has no symbol package");
+            Assert.True(File.Exists(Path.Combine(feed, $"{library}.0.4.0.snupkg")), $"{library} has no symbol package");
         }
-        var tool = Entries(Path.Combine(feed, "Paxos.Cli.0.3.0.nupkg"));
+        var tool = Entries(Path.Combine(feed, "Paxos.Cli.0.4.0.nupkg"));
         Assert.Contains("tools/net10.0/any/DotnetToolSettings.xml", tool);
 
         string sample = Path.Combine(sources, "samples", "Paxos.Sample");
@@ -57,12 +57,12 @@ public sealed class PackagingTests : IDisposable
         // The sample's Paxos packages came from the feed, not from a project reference or a cache.
         foreach (string package in new[] { "paxos.node", "paxos.client", "paxos.core" })
         {
-            string metadata = await File.ReadAllTextAsync(Path.Combine(packages, package, "0.3.0", ".nupkg.metadata"));
+            string metadata = await File.ReadAllTextAsync(Path.Combine(packages, package, "0.4.0", ".nupkg.metadata"));
             Assert.Contains(Path.GetFileName(feed), metadata, StringComparison.Ordinal);
         }
 
         string tools = Path.Combine(_root, "tools");
-        await RunAsync(_root, "tool", "install", "--tool-path", tools, "--add-source", feed, "Paxos.Cli", "--version", "0.3.0");
+        await RunAsync(_root, "tool", "install", "--tool-path", tools, "--add-source", feed, "Paxos.Cli", "--version", "0.4.0");
         string help = await RunProcessAsync(_root, Path.Combine(tools, "paxos"), ["--help"]);
         Assert.Contains("paxos [command] [options]", help, StringComparison.Ordinal);
     }
