@@ -20,6 +20,14 @@ public sealed class RetryTests
         MaxBackoff = TimeSpan.FromMilliseconds(20),
     }, cluster.Connect);
 
+    private static PaxosClient RoundRobinClient(ScriptedCluster cluster) => new(new PaxosClientOptions
+    {
+        Endpoints = Nodes,
+        EndpointSelection = EndpointSelection.RoundRobin,
+        InitialBackoff = TimeSpan.FromMilliseconds(1),
+        MaxBackoff = TimeSpan.FromMilliseconds(20),
+    }, cluster.Connect);
+
     private static Task<object> NoLeaderKnown() => Task.FromResult<object>(new V1.GetLeaderResponse { Known = false });
 
     private static Task<object> Leader(int node) =>
@@ -140,13 +148,7 @@ public sealed class RetryTests
                 _ => throw new InvalidOperationException(call.Method),
             },
         };
-        await using var client = new PaxosClient(new PaxosClientOptions
-        {
-            Endpoints = Nodes,
-            EndpointSelection = EndpointSelection.RoundRobin,
-            InitialBackoff = TimeSpan.FromMilliseconds(1),
-            MaxBackoff = TimeSpan.FromMilliseconds(20),
-        }, cluster.Connect);
+        await using var client = RoundRobinClient(cluster);
 
         for (int i = 0; i < 6; i++)
         {
@@ -174,13 +176,7 @@ public sealed class RetryTests
                 _ => throw new InvalidOperationException(call.Method),
             },
         };
-        await using var client = new PaxosClient(new PaxosClientOptions
-        {
-            Endpoints = Nodes,
-            EndpointSelection = EndpointSelection.RoundRobin,
-            InitialBackoff = TimeSpan.FromMilliseconds(1),
-            MaxBackoff = TimeSpan.FromMilliseconds(20),
-        }, cluster.Connect);
+        await using var client = RoundRobinClient(cluster);
 
         for (int i = 0; i < 4; i++)
         {
