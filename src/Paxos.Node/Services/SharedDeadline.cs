@@ -27,6 +27,9 @@ internal sealed class SharedDeadline
         _time = time;
     }
 
+    /// <summary>The least time an operation is given.</summary>
+    public TimeSpan Timeout => _timeout;
+
     /// <summary>A token canceled no sooner than the timeout from now and no later than a tick after that.</summary>
     public CancellationToken Token
     {
