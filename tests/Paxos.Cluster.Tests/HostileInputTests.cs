@@ -80,7 +80,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncDisposab
     /// A member's Prepare in the highest round the wire allows (2^63 - 1) was promised, and then no
     /// node could propose above it (the next round is beyond the limit): writes failed with "no
     /// quorum" for good (PAXOS_HOSTILE_SEED=1366390403 once). A round that far above this node's
-    /// own is refused, counted, and changes nothing; the cluster goes on.
+    /// own is refused, counted, and changes nothing; the cluster goes on. So is a single-decree Prepare.
     /// </summary>
     [Fact]
     public async Task A_members_ballot_in_the_highest_round_is_refused_and_the_cluster_goes_on()
@@ -96,7 +96,11 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncDisposab
         var status = await CallAsync(invoker, new Method<byte[], byte[]>(MethodType.ClientStreaming, "paxos.v1.PaxosService", "Deliver", Raw, Raw), delivery.ToByteArray());
 
         Assert.True(status.StatusCode == StatusCode.InvalidArgument, $"{status}");
-        Assert.Equal(1, await _cluster.MetricAsync(0, $"paxos_peer_messages_refused_total{{reason=\"{PeerRefusal.BallotTooFarAhead}\"}}"));
+        // The same for a single-decree instance's acceptor, which would otherwise never decide again.
+        var prepare = new PrepareRequest { InstanceId = "i", Ballot = new Paxos.Transport.V1.Ballot { Round = Paxos.Transport.WireLimits.MaxBallotRound, NodeIndex = 1 } };
+        status = await CallAsync(invoker, new Method<byte[], byte[]>(MethodType.Unary, "paxos.v1.PaxosService", "Prepare", Raw, Raw), prepare.ToByteArray());
+        Assert.True(status.StatusCode == StatusCode.InvalidArgument, $"{status}");
+        Assert.Equal(2, await _cluster.MetricAsync(0, $"paxos_peer_messages_refused_total{{reason=\"{PeerRefusal.BallotTooFarAhead}\"}}"));
         Assert.True(_cluster.Host(0).Log.Status.Ballot.Round < 1_000, $"node 0 promised {_cluster.Host(0).Log.Status.Ballot}");
         await _cluster.StartAsync(1);
         await _cluster.PutAsync(0, "after", ByteString.CopyFromUtf8("v"), TimeSpan.FromSeconds(30));

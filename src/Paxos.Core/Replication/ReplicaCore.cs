@@ -176,13 +176,20 @@ public sealed partial class ReplicaCore
         return present;
     }
 
-    /// <summary>Handles a message from a peer. Messages may arrive late, twice or not at all.</summary>
+    /// <summary>
+    /// Handles a message from a peer. Messages may arrive late, twice or not at all; one carrying a
+    /// ballot too far above this node's promise (<see cref="BallotBound"/>) is dropped.
+    /// </summary>
     public void Step(ReplicaMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (message.To != self || message.From == self || message.From < 0 || message.From >= Membership.MaxNumbers)
         {
             throw new ArgumentException("message is not from a peer to this node", nameof(message));
+        }
+        if (BallotBound.TryFindTooFarAhead(message, promised, out _))
+        {
+            return; // forged or corrupt: dropped, as if lost (the driver refuses such a message before it gets here)
         }
 
         Progress before = CurrentProgress;

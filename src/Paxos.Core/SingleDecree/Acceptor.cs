@@ -25,12 +25,13 @@ public static class Acceptor
 {
     /// <summary>
     /// Phase 1b. Promise <paramref name="ballot"/> only if it is higher than every ballot promised
-    /// so far, and report the highest-ballot proposal accepted; otherwise reject.
+    /// so far, and report the highest-ballot proposal accepted; otherwise reject. A ballot too far
+    /// above the promise (<see cref="BallotBound"/>) is rejected too, its reply naming a promise below it.
     /// </summary>
     public static AcceptorStep<PromiseReply> OnPrepare(AcceptorState state, Ballot ballot)
     {
         Invariant.Check(!ballot.IsZero, "a Prepare must carry a real ballot");
-        if (ballot <= state.Promised)
+        if (ballot <= state.Promised || BallotBound.IsTooFarAbove(ballot, state.Promised))
         {
             return new(state, false, new PromiseReply(false, ballot, state.Promised, null));
         }
@@ -39,13 +40,13 @@ public static class Acceptor
     }
 
     /// <summary>
-    /// Phase 2b. Accept a proposal unless a higher ballot has been promised; accepting also
-    /// promises its ballot.
+    /// Phase 2b. Accept a proposal unless a higher ballot has been promised, or its ballot is too
+    /// far above the promise (<see cref="BallotBound"/>); accepting also promises its ballot.
     /// </summary>
     public static AcceptorStep<AcceptReply> OnAccept(AcceptorState state, Proposal proposal)
     {
         Invariant.Check(!proposal.Ballot.IsZero, "an Accept must carry a real ballot");
-        if (proposal.Ballot < state.Promised)
+        if (proposal.Ballot < state.Promised || BallotBound.IsTooFarAbove(proposal.Ballot, state.Promised))
         {
             return new(state, false, new AcceptReply(false, proposal.Ballot, state.Promised));
         }

@@ -246,7 +246,7 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
             position, acceptors, acceptor, options.TestHooks, provider.GetRequiredService<ILoggerFactory>().CreateLogger<SingleDecreeEngine>(), options.RoundTimeout));
 
         var app = builder.Build();
-        app.UseMiddleware<ResponseWriteDeadline>(options.Limits);
+        app.UseMiddleware<ResponseWriteDeadline>(options.Limits, TimeProvider.System);
         app.MapGrpcService<PaxosGrpcService>();
         app.MapGrpcService<ConsensusGrpcService>();
         app.MapGrpcService<MembershipGrpcService>();

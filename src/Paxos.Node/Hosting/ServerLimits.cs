@@ -30,6 +30,7 @@ public sealed record ServerLimits
     /// <summary>
     /// How long a client call's response (or one message of a watch) may take to be written; then
     /// the call is cut off (RST_STREAM), so that a client that stops reading holds nothing longer.
+    /// Calls share timers, so one is cut off up to a thirtieth of this later.
     /// </summary>
     public TimeSpan ResponseWriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -30,6 +30,7 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
     };
 
     private readonly ConcurrentDictionary<string, long> _responseBytesByConnection = new(StringComparer.Ordinal);
+    private readonly SharedDeadline _messageDeadline = new(limits.ResponseWriteTimeout, TimeProvider.System);
     private long _calls;
     private long _bytes;
     private long _streams;
@@ -143,7 +144,7 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         Take(ref _streams, 1, limits.MaxClientStreams, "client streams open");
         try
         {
-            await continuation(request, new DeadlineStreamWriter<TResponse>(responseStream, this, limits.ResponseWriteTimeout, context.GetHttpContext()), context).ConfigureAwait(false);
+            await continuation(request, new DeadlineStreamWriter<TResponse>(responseStream, this, _messageDeadline, context.GetHttpContext()), context).ConfigureAwait(false);
         }
         finally
         {

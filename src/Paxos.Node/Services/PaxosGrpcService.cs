@@ -127,10 +127,13 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
             {
                 throw gate.Refuse(context, PeerRefusal.Malformed, e.Message);
             }
-            if (BallotBound.FirstTooFarAhead(messages, replica.Status.Ballot) is { } ballot)
+            var promised = replica.Status.Ballot;
+            foreach (var message in messages)
             {
-                throw gate.Refuse(context, PeerRefusal.BallotTooFarAhead,
-                    $"ballot {ballot} is more than {BallotBound.MaxRoundsAhead} rounds above this node's promised {replica.Status.Ballot}; no election jumps so far");
+                if (Paxos.Core.BallotBound.TryFindTooFarAhead(message, promised, out var ballot))
+                {
+                    throw TooFarAhead(context, ballot, promised); // the core would drop it; refused here so the stream ends and it is counted
+                }
             }
             if (messages.Count > 0)
             {
@@ -184,6 +187,10 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         string id = SingleDecreeWire.ParseInstanceId(request.InstanceId);
         var ballot = OwnBallot(request.Ballot, sender, "prepare", context);
         var reply = await acceptor.PrepareAsync(id, ballot, context.CancellationToken).ConfigureAwait(false);
+        if (!reply.Granted && Paxos.Core.BallotBound.IsTooFarAbove(ballot, reply.Promised))
+        {
+            throw TooFarAhead(context, ballot, reply.Promised);
+        }
         var response = new PrepareResponse { Promised = reply.Granted, PromisedBallot = SingleDecreeWire.ToWire(reply.Promised) };
         if (reply.Accepted is { } accepted)
         {
@@ -202,6 +209,10 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         var ballot = OwnBallot(request.Ballot, sender, "accept", context);
         byte[] value = SingleDecreeWire.ParseValue(request.Value, "value");
         var reply = await acceptor.AcceptAsync(id, new Proposal(ballot, value), context.CancellationToken).ConfigureAwait(false);
+        if (!reply.Granted && Paxos.Core.BallotBound.IsTooFarAbove(ballot, reply.Promised))
+        {
+            throw TooFarAhead(context, ballot, reply.Promised);
+        }
         return new AcceptResponse { Accepted = reply.Granted, PromisedBallot = SingleDecreeWire.ToWire(reply.Promised) };
     }
 
@@ -235,6 +246,11 @@ public sealed class PaxosGrpcService(AcceptorLoop acceptor, ReplicaDriver replic
         }
         return response;
     }
+
+    /// <summary>The refusal of a ballot the acceptor did not take because it is too far above its promise (<see cref="Paxos.Core.BallotBound"/>).</summary>
+    private RpcException TooFarAhead(ServerCallContext context, Paxos.Core.Ballot ballot, Paxos.Core.Ballot promised) =>
+        gate.Refuse(context, PeerRefusal.BallotTooFarAhead,
+            $"ballot {ballot} is more than {Paxos.Core.BallotBound.MaxRoundsAhead} rounds above this node's promised {promised}; no election jumps so far");
 
     /// <summary>A single-decree request's ballot, which must be one of the calling node's.</summary>
     private Paxos.Core.Ballot OwnBallot(Ballot? wire, int sender, string what, ServerCallContext context)

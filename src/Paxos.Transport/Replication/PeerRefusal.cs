@@ -31,7 +31,7 @@ public static class PeerRefusal
     public const string WrongRecipient = "wrong_recipient";
 
     /// <summary>
-    /// A message carries a ballot whose round is more than <c>BallotBound.MaxRoundsAhead</c> above
+    /// A message carries a ballot whose round is more than <see cref="Core.BallotBound.MaxRoundsAhead"/> above
     /// the ballot this node has promised: no election makes such a jump, and a round near the wire's
     /// limit would leave no ballot to outbid it.
     /// </summary>

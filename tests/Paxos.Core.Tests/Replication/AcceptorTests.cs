@@ -38,6 +38,32 @@ public sealed class AcceptorTests
         Assert.Equal(High, acceptor.Promised);
     }
 
+    /// <summary>
+    /// A Prepare in the highest round the wire allows was promised, and then no node could propose
+    /// above it: the cluster stalled for good. The core drops a ballot too far above its promise.
+    /// </summary>
+    [Fact]
+    public void BallotsTooFarAboveThePromiseAreDroppedAndOneAtTheBoundIsPromised()
+    {
+        ReplicaCore acceptor = NewCore(0);
+        acceptor.Step(new Prepare(1, 0, Low, 1));
+        Drain(acceptor);
+        var beyond = new Ballot(Low.Round + BallotBound.MaxRoundsAhead + 1, 1);
+
+        acceptor.Step(new Prepare(1, 0, beyond, 1));
+        acceptor.Step(new Prepare(2, 0, new Ballot(long.MaxValue, 2), 1));
+        acceptor.Step(new Accept(1, 0, beyond, 0, [new LogEntry(1, beyond, Value("a"))]));
+        acceptor.Step(new Heartbeat(1, 0, beyond, 0, 1));
+
+        Assert.False(acceptor.HasReady());
+        Assert.Equal(Low, acceptor.Promised);
+        Assert.False(acceptor.TryGetEntry(1, out _));
+
+        var farthest = new Ballot(Low.Round + BallotBound.MaxRoundsAhead, 2);
+        acceptor.Step(new Prepare(2, 0, farthest, 1));
+        Assert.Equal(farthest, Drain(acceptor).HardState!.Value.Promised);
+    }
+
     [Fact]
     public void PromiseReportsEveryAcceptedEntryFromTheRequestedSlot()
     {

@@ -31,6 +31,36 @@ public class AcceptorTests
         Assert.Same(state, step.State);
     }
 
+    /// <summary>
+    /// A member's Prepare in round 2^63 - 1 was promised, and then no proposer could go above it:
+    /// the instance could never decide. Ballots too far above the promise are rejected.
+    /// </summary>
+    [Fact]
+    public void Rejects_a_ballot_too_far_above_its_promise_and_keeps_its_state()
+    {
+        var accepted = new Proposal(new Ballot(2, 1), ValueA);
+        var state = new AcceptorState(new Ballot(2, 1), accepted);
+        var beyond = new Ballot(2 + BallotBound.MaxRoundsAhead + 1, 0);
+
+        foreach (var ballot in new[] { beyond, new Ballot(long.MaxValue, 0) })
+        {
+            var prepare = Acceptor.OnPrepare(state, ballot);
+            Assert.False(prepare.Reply.Granted);
+            Assert.False(prepare.StateChanged);
+            Assert.Equal(new Ballot(2, 1), prepare.Reply.Promised);
+            Assert.Same(state, prepare.State);
+
+            var accept = Acceptor.OnAccept(state, new Proposal(ballot, ValueB));
+            Assert.False(accept.Reply.Granted);
+            Assert.False(accept.StateChanged);
+            Assert.Same(state, accept.State);
+        }
+
+        var farthest = new Ballot(2 + BallotBound.MaxRoundsAhead, 0);
+        Assert.True(Acceptor.OnPrepare(state, farthest).Reply.Granted);
+        Assert.True(Acceptor.OnAccept(state, new Proposal(farthest, ValueB)).Reply.Granted);
+    }
+
     [Fact]
     public void A_promise_reports_the_accepted_proposal()
     {
