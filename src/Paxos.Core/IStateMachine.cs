@@ -23,4 +23,14 @@ public interface IStateMachine
     /// sent that does not parse), the state must be left as it was: the node refuses that snapshot and carries on.
     /// </summary>
     void RestoreSnapshot(Stream source);
+
+    /// <summary>
+    /// How many leading bytes of <paramref name="command"/> identify it (for example a client id and a
+    /// request id) such that this state machine applies it at most once under that identity and
+    /// answers a repeat with the first result; 0 if it has no identity (the default). A leader lets a
+    /// byte-identical retry of an identified command that is still waiting for the log wait for that
+    /// one instead of taking a slot of its own: retries then cannot crowd out new writes. Must not
+    /// throw, whatever the bytes.
+    /// </summary>
+    int IdentityLength(ReadOnlySpan<byte> command) => 0;
 }

@@ -60,6 +60,31 @@ public static class KeyValueCommandCodec
     private const byte GetKind = 3;
     private const byte LeasedPutKind = 4;
 
+    /// <summary>
+    /// The length of an encoded command's header (version, tag, client id, request id) when it has a
+    /// client id, under which the store applies it at most once; 0 when it has none or the bytes do
+    /// not start with a well-formed header.
+    /// </summary>
+    public static int IdentityLength(ReadOnlySpan<byte> encoded)
+    {
+        try
+        {
+            var reader = new SpanReader(encoded, "command");
+            if (reader.ReadByte() != FormatVersion)
+            {
+                return 0;
+            }
+            reader.ReadByte();
+            bool identified = reader.ReadBytes("client_id").Length > 0;
+            reader.ReadUInt64();
+            return identified ? encoded.Length - reader.Remaining : 0;
+        }
+        catch (FormatException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>The exact number of bytes <see cref="Encode(KeyValueCommand, Span{byte})"/> writes.</summary>
     /// <exception cref="ArgumentException">A string is not valid UTF-16 (lone surrogate).</exception>
     public static int GetEncodedLength(KeyValueCommand command)

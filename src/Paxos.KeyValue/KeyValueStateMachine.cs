@@ -160,6 +160,9 @@ public sealed class KeyValueStateMachine : IStateMachine
         return false;
     }
 
+    /// <summary>A command with a client id is applied once per client and request id (a repeat answers the first result): its header identifies it.</summary>
+    public int IdentityLength(ReadOnlySpan<byte> command) => KeyValueCommandCodec.IdentityLength(command);
+
     /// <summary>Applies one encoded <see cref="KeyValueCommand"/> and returns its encoded <see cref="KeyValueResult"/>.</summary>
     /// <param name="index">
     /// The command's index: its position in the log of all commands, greater than

@@ -60,6 +60,19 @@ public class KeyValueCommandCodecTests
     }
 
     [Fact]
+    public void A_command_with_a_client_id_is_identified_by_its_header_and_one_without_is_not()
+    {
+        byte[] identified = KeyValueCommandCodec.Encode(new PutCommand("k", Kv.Bytes("v"), "c", 1));
+        byte[] anonymous = KeyValueCommandCodec.Encode(new PutCommand("k", Kv.Bytes("v")));
+
+        Assert.Equal(2 + 2 + 8, KeyValueCommandCodec.IdentityLength(identified)); // version, tag, "c", request id
+        Assert.Equal(0, KeyValueCommandCodec.IdentityLength(anonymous));
+        Assert.Equal(0, KeyValueCommandCodec.IdentityLength(identified.AsSpan(0, 5))); // cut inside the request id
+        Assert.Equal(0, KeyValueCommandCodec.IdentityLength([]));
+        Assert.Equal(0, KeyValueCommandCodec.IdentityLength([99, 1, 1, (byte)'c', 0, 0, 0, 0, 0, 0, 0, 1])); // another format version
+    }
+
+    [Fact]
     public void Encoding_is_compact_and_versioned()
     {
         byte[] encoded = KeyValueCommandCodec.Encode(new PutCommand("k", Kv.Bytes("v"), "c", 1));

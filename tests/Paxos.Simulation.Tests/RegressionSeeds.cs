@@ -32,5 +32,7 @@ public static class RegressionSeeds
         { 126, 7, PlantedBug.AckBeforeFsync },
         { 1, 5, PlantedBug.AckBeforeFsync },
         { 1, 7, PlantedBug.AckBeforeFsync },
+        { 7238, 3, PlantedBug.None }, // retries of writes filled a slow leader's queue, each taking a slot
+        { 7111, 5, PlantedBug.None }, // the same, with 1 MiB values
     };
 }

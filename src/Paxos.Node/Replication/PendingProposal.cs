@@ -1,27 +1,69 @@
+using Paxos.Core;
 using Paxos.Core.Replication;
 
 namespace Paxos.Node.Replication;
 
-/// <summary>A command waiting for the log: it ends once, with an outcome or (the node stops) an error; later endings are ignored.</summary>
+/// <summary>
+/// A command waiting for the log: it ends once, with an outcome or (the node stops) an error; later
+/// endings are ignored. Byte-identical retries of an identified command may join it
+/// (<see cref="TryJoin"/>) and end with it, with the same outcome.
+/// </summary>
 internal abstract class PendingProposal(ReadOnlyMemory<byte> command)
 {
+    /// <summary>The most retries that join one command; a retry beyond them is proposed on its own.</summary>
+    public const int MaxJoined = 64;
+
+    private List<PendingProposal>? _joined;
+
     public ReadOnlyMemory<byte> Command { get; } = command;
 
-    public abstract bool IsDone { get; }
+    /// <summary>Nobody waits any longer: its own caller is answered (or gave up), and every retry that joined it too.</summary>
+    public bool IsDone => IsOwnDone && (_joined is null || _joined.TrueForAll(retry => retry.IsDone));
 
-    public abstract void Answer(ReplicaOutcome<ReplicationResult> outcome);
+    /// <summary>Called once it ends (see <see cref="ReplicaNode"/>'s table of identified commands).</summary>
+    public Action<PendingProposal>? Ended { get; set; }
 
-    public abstract void Fail(Exception error);
+    protected abstract bool IsOwnDone { get; }
+
+    /// <summary>Lets <paramref name="retry"/>, a byte-identical copy, end with this command; false once <see cref="MaxJoined"/> have.</summary>
+    public bool TryJoin(PendingProposal retry)
+    {
+        Invariant.Check(retry.Command.Span.SequenceEqual(Command.Span), "only a byte-identical retry joins a waiting command");
+        if (_joined?.Count >= MaxJoined)
+        {
+            return false;
+        }
+        (_joined ??= []).Add(retry);
+        return true;
+    }
+
+    public void Answer(ReplicaOutcome<ReplicationResult> outcome)
+    {
+        AnswerOwn(outcome);
+        _joined?.ForEach(retry => retry.Answer(outcome));
+        Ended?.Invoke(this);
+    }
+
+    public void Fail(Exception error)
+    {
+        FailOwn(error);
+        _joined?.ForEach(retry => retry.Fail(error));
+        Ended?.Invoke(this);
+    }
+
+    protected abstract void AnswerOwn(ReplicaOutcome<ReplicationResult> outcome);
+
+    protected abstract void FailOwn(Exception error);
 }
 
 /// <summary>A command of a caller on this node, who hears of it through <paramref name="reply"/>.</summary>
 internal sealed class LocalProposal(ReadOnlyMemory<byte> command, IReplicaReply<ReplicaOutcome<ReplicationResult>> reply) : PendingProposal(command)
 {
-    public override bool IsDone => reply.IsDone;
+    protected override bool IsOwnDone => reply.IsDone;
 
-    public override void Answer(ReplicaOutcome<ReplicationResult> outcome) => reply.Answer(outcome);
+    protected override void AnswerOwn(ReplicaOutcome<ReplicationResult> outcome) => reply.Answer(outcome);
 
-    public override void Fail(Exception error) => reply.Fail(error);
+    protected override void FailOwn(Exception error) => reply.Fail(error);
 }
 
 /// <summary>On the leader, a command a peer forwarded: its ending is sent back to the peer as a <see cref="ForwardResult"/>.</summary>
@@ -32,9 +74,9 @@ internal sealed class ForwardedCommand(ForwardProposal forward, IReplicaPeers pe
     /// <summary>The node the command came in through.</summary>
     public int Origin => forward.From;
 
-    public override bool IsDone => _done;
+    protected override bool IsOwnDone => _done;
 
-    public override void Answer(ReplicaOutcome<ReplicationResult> outcome)
+    protected override void AnswerOwn(ReplicaOutcome<ReplicationResult> outcome)
     {
         if (_done)
         {
@@ -45,5 +87,5 @@ internal sealed class ForwardedCommand(ForwardProposal forward, IReplicaPeers pe
     }
 
     /// <summary>This node stops: the peer hears that the outcome is unknown.</summary>
-    public override void Fail(Exception error) => Answer(ReplicaOutcome<ReplicationResult>.Unknown(error.Message));
+    protected override void FailOwn(Exception error) => AnswerOwn(ReplicaOutcome<ReplicationResult>.Unknown(error.Message));
 }

@@ -51,6 +51,7 @@ public sealed partial class ReplicaNode : IDisposable
     private readonly ReplicaTestHooks _hooks;
     private readonly ProposalBook<PendingProposal> _proposals = new();
     private readonly Queue<PendingProposal> _busy = new();
+    private readonly IdentifiedCommands _identified;
     private readonly Dictionary<ulong, IReplicaReply<ReplicaOutcome<ulong>>> _readsAwaitingQuorum = [];
     private readonly List<(ulong Index, IReplicaReply<ReplicaOutcome<ulong>> Read)> _readsAwaitingApply = [];
     private readonly ForwardedProposals _forwarded;
@@ -82,6 +83,7 @@ public sealed partial class ReplicaNode : IDisposable
         _core = core;
         _store = store;
         _stateMachine = options.StateMachine;
+        _identified = new IdentifiedCommands(options.StateMachine);
         _snapshots = snapshots;
         _peers = peers;
         _placement = options.Placement;
@@ -375,7 +377,12 @@ public sealed partial class ReplicaNode : IDisposable
     {
         if (proposal.IsDone)
         {
+            _identified.Drop(proposal);
             return true; // cancelled by its caller before it reached the log
+        }
+        if (!busyQueue && _core.Role == ReplicaRole.Leader && _identified.TryJoin(proposal))
+        {
+            return true; // a retry of a command this leader holds: it ends with that one
         }
         var result = _core.Propose(proposal.Command);
         switch (result.Status)
@@ -383,6 +390,7 @@ public sealed partial class ReplicaNode : IDisposable
             case ProposeStatus.Accepted:
                 _placement?.CountCommand(proposal is ForwardedCommand forwarded ? forwarded.Origin : _core.NodeId);
                 _proposals.Propose(result.Slot, result.Origin, result.Position, proposal);
+                _identified.Hold(proposal);
                 return true;
             case ProposeStatus.Busy:
                 if (busyQueue)
@@ -395,6 +403,7 @@ public sealed partial class ReplicaNode : IDisposable
                     return true;
                 }
                 _busy.Enqueue(proposal);
+                _identified.Hold(proposal);
                 return false;
             case ProposeStatus.NotLeader:
                 if (proposal is not LocalProposal local || !_forwarded.TryForward(local, result.LeaderHint, _ticks))

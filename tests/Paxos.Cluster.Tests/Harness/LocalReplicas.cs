@@ -178,10 +178,16 @@ internal sealed class LocalReplicas : IDisposable
     }
 }
 
-/// <summary>A state machine that remembers the commands it applied, one per line in its snapshot.</summary>
+/// <summary>
+/// A state machine that remembers the commands it applied, one per line in its snapshot. A command
+/// "id:NAME rest" is identified by its "id:NAME " prefix (applied as often as the log holds it all the
+/// same, so that a test sees every copy that took a slot).
+/// </summary>
 internal sealed class RecordingStateMachine : IStateMachine
 {
     public List<string> Commands { get; } = [];
+
+    public int IdentityLength(ReadOnlySpan<byte> command) => command.StartsWith("id:"u8) ? command.IndexOf((byte)' ') + 1 : 0;
 
     public byte[] Apply(ulong index, ReadOnlySpan<byte> command)
     {

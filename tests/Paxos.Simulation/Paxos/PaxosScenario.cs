@@ -348,7 +348,7 @@ public static class PaxosScenario
 
         for (int c = 0; c < Clients; c++)
         {
-            var client = new SimClient(c, world, clientRandom.Fork(), stopAt);
+            var client = new SimClient(c, world, clientRandom.Fork(), stopAt, abandonAtStop: biasedStop is not null);
             world.ClientNetwork.SetReceiver(world.ClientEndpoint(c), (from, packet) => client.Receive(from, (ClientResponse)packet));
             client.Start();
         }

@@ -12,8 +12,10 @@ namespace Paxos.Simulation.Paxos;
 /// reads while a new one takes writes, so with that bug the leader is cut off three times.
 /// leave-stranded only leaves a slot undecided when nothing is proposed after it, so
 /// with that bug the leader of the moment is cut off from its peers 0.5 to 1 s before the quiet
-/// period, the clients stop 20 to 80 ms later (the cut-off leader proposes their last commands
-/// alone), and the cut heals as the quiet period starts; the lease keepers are off in those runs,
+/// period, the clients stop 20 to 80 ms later and give up the operations they wait for (the cut-off
+/// leader proposes their last commands alone, and no retry of them is proposed after those slots:
+/// a leader lets a retry of a command it holds wait for that one, so retries no longer outnumber
+/// the stranded slots), and the cut heals as the quiet period starts; the lease keepers are off in those runs,
 /// since a new leader's keeper proposes its lease epoch at once (<see cref="PaxosWorld.LeasesOn"/>). Other bugs get the seed's plan unchanged;
 /// extra faults come on top of the plan.
 /// </summary>

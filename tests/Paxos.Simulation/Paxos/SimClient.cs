@@ -30,6 +30,7 @@ internal sealed class SimClient
     private readonly PaxosWorld _world;
     private readonly SimRandom _random;
     private readonly TimeSpan _stopAt;
+    private readonly bool _abandonAtStop;
     private readonly Dictionary<string, string> _lastSeen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (ulong Index, string? Value)> _lastRead = new(StringComparer.Ordinal);
     private readonly SimLeaseWorkload _lease;
@@ -39,13 +40,18 @@ internal sealed class SimClient
     private int _attempt;
     private Pending? _pending;
 
-    /// <summary>Creates client <paramref name="id"/>, which invokes no new operation from <paramref name="stopAt"/> on (client 0 then reads every key).</summary>
-    public SimClient(int id, PaxosWorld world, SimRandom random, TimeSpan stopAt)
+    /// <summary>
+    /// Creates client <paramref name="id"/>, which invokes no new operation from <paramref name="stopAt"/> on
+    /// (client 0 then reads every key); with <paramref name="abandonAtStop"/> it also gives up then on the
+    /// operation it is waiting for, as a client that goes away does, and retries it no more.
+    /// </summary>
+    public SimClient(int id, PaxosWorld world, SimRandom random, TimeSpan stopAt, bool abandonAtStop)
     {
         Id = id;
         _world = world;
         _random = random;
         _stopAt = stopAt;
+        _abandonAtStop = abandonAtStop;
         _lease = new SimLeaseWorkload(random.Fork(), world.LeasesOn);
         if (id == 0)
         {
@@ -60,7 +66,24 @@ internal sealed class SimClient
     public int Id { get; }
 
     /// <summary>Starts issuing operations.</summary>
-    public void Start() => ScheduleNext();
+    public void Start()
+    {
+        ScheduleNext();
+        if (_abandonAtStop)
+        {
+            _world.Scheduler.Schedule(_stopAt, Abandon);
+        }
+    }
+
+    private void Abandon()
+    {
+        if (_pending is { } pending)
+        {
+            _world.Trace.Add($"c{Id} goes away from op #{pending.Operation}: outcome unknown");
+            _pending = null;
+            ScheduleNext(); // client 0's final reads
+        }
+    }
 
     /// <summary>Handles a replica's response.</summary>
     public void Receive(int from, ClientResponse response)
