@@ -123,7 +123,7 @@ public class PaxosScenarioTests(ITestOutputHelper output)
     /// The planted stale-membership (a candidate that ignores a newer chosen membership a promiser
     /// reports) is found within the stated number of seeds, with membership changes on and pre-votes
     /// off (pre-votes keep most stale nodes from campaigning, which safety must not rely on).
-    /// First failing seed today: 64 with 7 nodes.
+    /// First failing seed today: 6 with 7 nodes.
     /// </summary>
     [Fact]
     public void StaleMembershipIsFoundWithinTheStatedNumberOfSeeds()
