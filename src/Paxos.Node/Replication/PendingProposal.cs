@@ -40,14 +40,20 @@ internal abstract class PendingProposal(ReadOnlyMemory<byte> command)
     public void Answer(ReplicaOutcome<ReplicationResult> outcome)
     {
         AnswerOwn(outcome);
-        _joined?.ForEach(retry => retry.Answer(outcome));
+        foreach (PendingProposal retry in _joined ?? [])
+        {
+            retry.Answer(outcome);
+        }
         Ended?.Invoke(this);
     }
 
     public void Fail(Exception error)
     {
         FailOwn(error);
-        _joined?.ForEach(retry => retry.Fail(error));
+        foreach (PendingProposal retry in _joined ?? [])
+        {
+            retry.Fail(error);
+        }
         Ended?.Invoke(this);
     }
 
