@@ -1,3 +1,4 @@
+using System.Net;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
@@ -52,11 +53,12 @@ public sealed class ClientCallLimiterTests
     {
         private readonly string _method;
 
-        public Call(string method)
+        public Call(string method, string client = "127.0.0.1")
         {
             _method = method;
             var http = new DefaultHttpContext();
-            http.Connection.Id = "connection";
+            http.Connection.Id = "connection-" + client;
+            http.Connection.RemoteIpAddress = IPAddress.Parse(client);
             http.Features.Set<IHttpResponseFeature>(Request);
             http.Features.Set<IHttpRequestLifetimeFeature>(Lifetime);
             UserState["__HttpContext"] = http;
@@ -80,11 +82,14 @@ public sealed class ClientCallLimiterTests
         protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
     }
 
+    /// <summary>How long a refusal may take: it is immediate, and a call not refused waits for ever.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
     private readonly TaskCompletionSource<PutResponse> _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private async Task<PutResponse> Hold(ClientCallLimiter limiter, int bytes, string method = "/paxos.v1.KeyValueService/Put")
+    private async Task<PutResponse> Hold(ClientCallLimiter limiter, int bytes, string method = "/paxos.v1.KeyValueService/Put", string client = "127.0.0.1")
     {
-        var call = new Call(method);
+        var call = new Call(method, client);
         var response = await limiter.UnaryServerHandler(new PutRequest { Key = "k", Value = ByteString.CopyFrom(new byte[bytes]) }, call, (_, _) => _release.Task);
         await call.Request.CompleteAsync();
         return response;
@@ -103,6 +108,30 @@ public sealed class ClientCallLimiterTests
         _release.SetResult(new PutResponse());
         await Task.WhenAll(held);
         await Hold(limiter, 10);
+    }
+
+    /// <summary>
+    /// A client (an IP address) has a share of the calls and request bytes: beyond it, its calls are
+    /// refused while another's pass; an IPv4 client is the same client over an IPv6-mapped address.
+    /// </summary>
+    [Fact]
+    public async Task A_clients_calls_beyond_its_share_are_refused_and_another_clients_are_not()
+    {
+        var limiter = new ClientCallLimiter(new ServerLimits { MaxClientCallsInFlightPerClient = 2, MaxClientRequestBytesInFlightPerClient = 1_500_000 });
+        var held = new[] { Hold(limiter, 10, client: "10.0.0.1"), Hold(limiter, 10, client: "::ffff:10.0.0.1") };
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Hold(limiter, 10, client: "10.0.0.1").WaitAsync(Patience));
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("client 10.0.0.1 is at its limit of 2 client calls in progress", refused.Status.Detail, StringComparison.Ordinal);
+        var large = Hold(limiter, 1024 * 1024, client: "10.0.0.2");
+        var tooLarge = await Assert.ThrowsAsync<RpcException>(() => Hold(limiter, 1024 * 1024, client: "10.0.0.2").WaitAsync(Patience));
+        Assert.Contains("client 10.0.0.2 is at its limit of 1500000 bytes", tooLarge.Status.Detail, StringComparison.Ordinal);
+        var other = Hold(limiter, 1024 * 1024, client: "10.0.0.3");
+
+        _release.SetResult(new PutResponse());
+        await Task.WhenAll([.. held, large, other]);
+        await Hold(limiter, 10, client: "10.0.0.1");
+        await Hold(limiter, 1024 * 1024, client: "10.0.0.2");
     }
 
     [Fact]
@@ -127,11 +156,14 @@ public sealed class ClientCallLimiterTests
     {
         var limiter = new ClientCallLimiter(new ServerLimits { MaxClientStreams = 1, MaxClientCallsInFlight = 1 });
         var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task Stream() => limiter.ServerStreamingServerHandler<GetRequest, GetResponse>(new GetRequest(), null!, new Call("/paxos.v1.WatchService/Watch"), (_, _, _) => open.Task);
+        Task Stream(string client = "127.0.0.1") => limiter.ServerStreamingServerHandler<GetRequest, GetResponse>(new GetRequest(), null!, new Call("/paxos.v1.WatchService/Watch", client), (_, _, _) => open.Task);
         var watching = Stream();
 
-        var refused = await Assert.ThrowsAsync<RpcException>(Stream);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Stream().WaitAsync(Patience));
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("limit of 1 client streams open", refused.Status.Detail, StringComparison.Ordinal);
+        var fromAnother = await Assert.ThrowsAsync<RpcException>(() => Stream("10.0.0.9").WaitAsync(Patience));
+        Assert.Contains("the node is at its limit", fromAnother.Status.Detail, StringComparison.Ordinal);
         _release.SetResult(new PutResponse());
         await Hold(limiter, 10);
 

@@ -1,5 +1,6 @@
 using Paxos.Cluster.Tests.Harness;
 using Paxos.Node.Configuration;
+using Paxos.Node.Hosting;
 
 namespace Paxos.Cluster.Tests;
 
@@ -56,7 +57,28 @@ public class ClusterFileTests
         Assert.Equal(9000, cluster.Nodes[0].Port);
     }
 
+    /// <summary>The limits block sets what it names, keeps the defaults for the rest, and the node takes it; rendering keeps it.</summary>
+    [Fact]
+    public void The_limits_block_sets_the_servers_limits_and_survives_rendering()
+    {
+        const string Yaml = "limits:\n  max_connections_per_client: 64\n  max_client_request_bytes_in_flight: 1000000\n  response_write_timeout_seconds: 5\n" +
+            "nodes:\n  - id: a\n    url: http://10.0.0.1:9000\n";
+        var cluster = ClusterFile.Parse(Yaml, "test");
+
+        var expected = new ServerLimits { MaxConnectionsPerClient = 64, MaxClientRequestBytesInFlight = 1_000_000, ResponseWriteTimeout = TimeSpan.FromSeconds(5) };
+        Assert.Equal(expected, cluster.Limits);
+        Assert.Equal(expected, new NodeOptions(cluster, "a", "data").Limits);
+        Assert.Equal(expected, ClusterFile.Parse(ClusterFile.Render(cluster), "rendered").Limits);
+        Assert.Equal(new ServerLimits(), new NodeOptions(ClusterFile.Parse("nodes:\n  - id: a\n    url: http://h:1\n", "test"), "a", "data").Limits);
+    }
+
     [Theory]
+    [InlineData("limits:\n  max_client_calls_in_flight_per_client: 0\nnodes:\n  - id: a\n    url: http://h:1\n", "'limits.max_client_calls_in_flight_per_client' is 0, which is not in 1..2147483647")]
+    [InlineData("limits:\n  max_connections: 4294967296\nnodes:\n  - id: a\n    url: http://h:1\n", "'limits.max_connections' is 4294967296")]
+    [InlineData("limits:\n  response_write_timeout_seconds: 7200\nnodes:\n  - id: a\n    url: http://h:1\n", "not in 1..3600")]
+    [InlineData("limits:\n  max_client_streams: 99999999999999999999\nnodes:\n  - id: a\n    url: http://h:1\n", "not a valid cluster file")]
+    [InlineData("limits: 7\nnodes:\n  - id: a\n    url: http://h:1\n", "not a valid cluster file")]
+    [InlineData("limits:\n  max_client_streams: many\nnodes:\n  - id: a\n    url: http://h:1\n", "not a valid cluster file")]
     [InlineData("", "'nodes' is missing or empty")]
     [InlineData("nodes:\n  - id: a\n    url: http://h:1\n    port: 70000\n", "not in 1..65535")]
     [InlineData("nodes:\n  - id: a\n    url: ftp://h/\n", "not an http:// or https:// URL")]

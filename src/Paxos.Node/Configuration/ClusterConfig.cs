@@ -46,6 +46,8 @@ public sealed class ClusterConfig
     /// <summary>Client tokens every client call must carry; null: none needed.</summary>
     public AuthSettings? Auth { get; init; }
 
+    /// <summary>The file's <c>limits</c> block: what a node's server gives clients; null: the defaults.</summary>
+    public Hosting.ServerLimits? Limits { get; init; }
 
     /// <summary>
     /// Tells apart clusters founded from otherwise equal files (as etcd's <c>--initial-cluster-token</c>):

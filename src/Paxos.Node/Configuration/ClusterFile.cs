@@ -1,3 +1,4 @@
+using Paxos.Node.Hosting;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -15,6 +16,24 @@ public static class ClusterFile
         public TlsModel? Tls { get; set; }
 
         public AuthModel? Auth { get; set; }
+
+        public LimitsModel? Limits { get; set; }
+    }
+
+    /// <summary>The <c>limits</c> block: <see cref="ServerLimits"/>'s properties in snake case, each optional.</summary>
+    private sealed class LimitsModel
+    {
+        public long? MaxConnections { get; set; }
+        public long? MaxConnectionsPerClient { get; set; }
+        public long? MaxStreamsPerConnection { get; set; }
+        public long? MaxClientCallsInFlight { get; set; }
+        public long? MaxClientCallsInFlightPerClient { get; set; }
+        public long? MaxClientRequestBytesInFlight { get; set; }
+        public long? MaxClientRequestBytesInFlightPerClient { get; set; }
+        public long? MaxClientResponseBytesPerConnection { get; set; }
+        public long? MaxClientStreams { get; set; }
+        public long? MaxClientStreamsPerClient { get; set; }
+        public long? ResponseWriteTimeoutSeconds { get; set; }
     }
 
     private sealed class TlsModel
@@ -107,8 +126,40 @@ public static class ClusterFile
         {
             Tls = model.Tls is { } tls ? ParseTls(tls, source, folder) : null,
             Auth = model.Auth is { } auth ? new AuthSettings(ResolvePath(auth.Tokens, "auth.tokens", source, folder)) : null,
+            Limits = model.Limits is { } limits ? ParseLimits(limits, source) : null,
         };
     }
+
+    /// <summary>The limits the block sets, the defaults for the others; each at least 1.</summary>
+    private static ServerLimits ParseLimits(LimitsModel limits, string source)
+    {
+        var defaults = new ServerLimits();
+        int Count(long? value, string key, int fallback) => (int)Check(value, key, fallback, int.MaxValue);
+        long Check(long? value, string key, long fallback, long max) =>
+            value is not { } set ? fallback
+            : set is >= 1 && set <= max ? set
+            : throw new ConfigException($"{source}: 'limits.{key}' is {set}, which is not in 1..{max}");
+        return new ServerLimits
+        {
+            MaxConnections = Count(limits.MaxConnections, "max_connections", defaults.MaxConnections),
+            MaxConnectionsPerClient = Count(limits.MaxConnectionsPerClient, "max_connections_per_client", defaults.MaxConnectionsPerClient),
+            MaxStreamsPerConnection = Count(limits.MaxStreamsPerConnection, "max_streams_per_connection", defaults.MaxStreamsPerConnection),
+            MaxClientCallsInFlight = Count(limits.MaxClientCallsInFlight, "max_client_calls_in_flight", defaults.MaxClientCallsInFlight),
+            MaxClientCallsInFlightPerClient = Count(limits.MaxClientCallsInFlightPerClient, "max_client_calls_in_flight_per_client", defaults.MaxClientCallsInFlightPerClient),
+            MaxClientRequestBytesInFlight = Check(limits.MaxClientRequestBytesInFlight, "max_client_request_bytes_in_flight", defaults.MaxClientRequestBytesInFlight, long.MaxValue),
+            MaxClientRequestBytesInFlightPerClient = Check(limits.MaxClientRequestBytesInFlightPerClient, "max_client_request_bytes_in_flight_per_client",
+                defaults.MaxClientRequestBytesInFlightPerClient, long.MaxValue),
+            MaxClientResponseBytesPerConnection = Check(limits.MaxClientResponseBytesPerConnection, "max_client_response_bytes_per_connection",
+                defaults.MaxClientResponseBytesPerConnection, long.MaxValue),
+            MaxClientStreams = Count(limits.MaxClientStreams, "max_client_streams", defaults.MaxClientStreams),
+            MaxClientStreamsPerClient = Count(limits.MaxClientStreamsPerClient, "max_client_streams_per_client", defaults.MaxClientStreamsPerClient),
+            ResponseWriteTimeout = TimeSpan.FromSeconds(Check(limits.ResponseWriteTimeoutSeconds, "response_write_timeout_seconds",
+                (long)defaults.ResponseWriteTimeout.TotalSeconds, MaxResponseWriteTimeoutSeconds)),
+        };
+    }
+
+    /// <summary>The longest <c>limits.response_write_timeout_seconds</c>: an hour.</summary>
+    private const int MaxResponseWriteTimeoutSeconds = 3600;
 
     private static TlsSettings ParseTls(TlsModel tls, string source, string folder) => new(
         ResolvePath(tls.Ca, "tls.ca", source, folder),
@@ -139,6 +190,21 @@ public static class ClusterFile
         {
             writer.WriteLine("auth:");
             writer.WriteLine($"  tokens: {auth.Tokens}");
+        }
+        if (config.Limits is { } limits)
+        {
+            writer.WriteLine("limits:");
+            writer.WriteLine($"  max_connections: {limits.MaxConnections}");
+            writer.WriteLine($"  max_connections_per_client: {limits.MaxConnectionsPerClient}");
+            writer.WriteLine($"  max_streams_per_connection: {limits.MaxStreamsPerConnection}");
+            writer.WriteLine($"  max_client_calls_in_flight: {limits.MaxClientCallsInFlight}");
+            writer.WriteLine($"  max_client_calls_in_flight_per_client: {limits.MaxClientCallsInFlightPerClient}");
+            writer.WriteLine($"  max_client_request_bytes_in_flight: {limits.MaxClientRequestBytesInFlight}");
+            writer.WriteLine($"  max_client_request_bytes_in_flight_per_client: {limits.MaxClientRequestBytesInFlightPerClient}");
+            writer.WriteLine($"  max_client_response_bytes_per_connection: {limits.MaxClientResponseBytesPerConnection}");
+            writer.WriteLine($"  max_client_streams: {limits.MaxClientStreams}");
+            writer.WriteLine($"  max_client_streams_per_client: {limits.MaxClientStreamsPerClient}");
+            writer.WriteLine($"  response_write_timeout_seconds: {Math.Max(1, (long)Math.Ceiling(limits.ResponseWriteTimeout.TotalSeconds))}");
         }
         writer.WriteLine("nodes:");
         foreach (var node in config.Nodes)

@@ -64,6 +64,8 @@ public sealed class NodeMetrics
             "PaxosService calls refused (PERMISSION_DENIED, nothing changed) because the caller's TLS certificate does not name the node it claims to be.");
         ClientCallsUnauthenticated = factory.CreateCounter("paxos_client_calls_unauthenticated_total",
             "Client calls refused (UNAUTHENTICATED) for want of a known token of auth.tokens.");
+        ClientConnectionsRefused = factory.CreateCounter("paxos_client_connections_refused_total",
+            "Connections closed on arrival because their IP address already had ServerLimits.MaxConnectionsPerClient open.");
         Registry.AddBeforeCollectCallback(UpdateGauges);
     }
 
@@ -93,6 +95,9 @@ public sealed class NodeMetrics
 
     /// <summary>Client calls refused for a missing or unknown token.</summary>
     public Counter ClientCallsUnauthenticated { get; }
+
+    /// <summary>Connections closed on arrival: their client had its share of connections open.</summary>
+    public Counter ClientConnectionsRefused { get; }
 
     /// <summary>How long put calls took.</summary>
     public Histogram.Child Put { get; }

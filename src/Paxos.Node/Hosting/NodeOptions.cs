@@ -64,8 +64,11 @@ public sealed record NodeOptions(ClusterConfig Cluster, string NodeId, string Da
     /// </summary>
     public IStateMachine? StateMachine { get; init; }
 
-    /// <summary>Connections, streams, client calls in progress and slow readers: what the server gives clients at most.</summary>
-    public ServerLimits Limits { get; init; } = new();
+    /// <summary>
+    /// Connections, streams, client calls in progress and slow readers: what the server gives
+    /// clients at most. By default the cluster file's <c>limits</c>, or the defaults of <see cref="ServerLimits"/>.
+    /// </summary>
+    public ServerLimits Limits { get; init; } = Cluster.Limits ?? new();
 
     /// <summary>Faults planted by the test-only host; <see cref="TestHooks.None"/> otherwise.</summary>
     internal TestHooks TestHooks { get; init; } = TestHooks.None;

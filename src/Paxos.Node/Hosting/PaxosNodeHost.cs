@@ -126,11 +126,13 @@ public sealed partial class PaxosNodeHost : IAsyncDisposable
         });
         builder.Logging.ClearProviders();
         AddNodeLogging(builder.Logging, options.NodeId);
+        var connectionsPerClient = new ConnectionsPerClient(options.Limits.MaxConnectionsPerClient, metrics.ClientConnectionsRefused);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.ListenAnyIP(options.Cluster.Nodes[position].Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
+                listen.Use(connectionsPerClient.Use);
                 UseTls(listen, credentials);
             });
             if (options.MetricsPort is int metricsPort)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -19,6 +20,8 @@ namespace Paxos.Node.Services;
 /// not written within <see cref="ServerLimits.ResponseWriteTimeout"/> has its call cut off
 /// (RST_STREAM), which frees its buffers. Peer calls (<c>PaxosService</c>) and health checks
 /// are not counted: the cluster's own traffic must never be refused because clients are many.
+/// Each client (an IP address) also has a share of the calls, request bytes and streams, so that
+/// one alone cannot take them all.
 /// </summary>
 public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
 {
@@ -31,6 +34,9 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
 
     private readonly ConcurrentDictionary<string, long> _responseBytesByConnection = new(StringComparer.Ordinal);
     private readonly SharedDeadline _messageDeadline = new(limits.ResponseWriteTimeout, TimeProvider.System);
+    private readonly PerClientCounter _callsPerClient = new(limits.MaxClientCallsInFlightPerClient);
+    private readonly PerClientCounter _bytesPerClient = new(limits.MaxClientRequestBytesInFlightPerClient);
+    private readonly PerClientCounter _streamsPerClient = new(limits.MaxClientStreamsPerClient);
     private long _calls;
     private long _bytes;
     private long _streams;
@@ -43,40 +49,73 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
             return await continuation(request, context).ConfigureAwait(false);
         }
         long bytes = request is IMessage message ? message.CalculateSize() : 0;
-        Take(ref _calls, 1, limits.MaxClientCallsInFlight, "client calls in progress");
+        var client = ClientOf(context);
+        Admit(client, bytes);
         bool held = false;
         try
         {
-            Take(ref _bytes, bytes, limits.MaxClientRequestBytesInFlight, "bytes of client calls in progress");
-            try
-            {
-                var response = await continuation(request, context).ConfigureAwait(false);
-                HoldUntilWritten(context, bytes, response is IMessage answer ? answer.CalculateSize() : 0);
-                held = true;
-                return response;
-            }
-            finally
-            {
-                if (!held)
-                {
-                    Interlocked.Add(ref _bytes, -bytes);
-                }
-            }
+            var response = await continuation(request, context).ConfigureAwait(false);
+            HoldUntilWritten(context, client, bytes, response is IMessage answer ? answer.CalculateSize() : 0);
+            held = true;
+            return response;
         }
         finally
         {
             if (!held)
             {
-                Interlocked.Decrement(ref _calls);
+                Leave(client, bytes);
             }
         }
+    }
+
+    /// <summary>Counts a unary call of <paramref name="bytes"/> against the node's bounds and <paramref name="client"/>'s shares: all of them, or (throwing) none.</summary>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED: it would pass one.</exception>
+    private void Admit(IPAddress client, long bytes)
+    {
+        TakeForClient(_callsPerClient, client, 1, "client calls in progress");
+        try
+        {
+            TakeForClient(_bytesPerClient, client, bytes, "bytes of client calls in progress");
+            try
+            {
+                Take(ref _calls, 1, limits.MaxClientCallsInFlight, "client calls in progress");
+                try
+                {
+                    Take(ref _bytes, bytes, limits.MaxClientRequestBytesInFlight, "bytes of client calls in progress");
+                }
+                catch
+                {
+                    Interlocked.Decrement(ref _calls);
+                    throw;
+                }
+            }
+            catch
+            {
+                _bytesPerClient.Release(client, bytes);
+                throw;
+            }
+        }
+        catch
+        {
+            _callsPerClient.Release(client, 1);
+            throw;
+        }
+    }
+
+    /// <summary>Gives back what <see cref="Admit"/> counted.</summary>
+    private void Leave(IPAddress client, long bytes)
+    {
+        Interlocked.Add(ref _bytes, -bytes);
+        Interlocked.Decrement(ref _calls);
+        _bytesPerClient.Release(client, bytes);
+        _callsPerClient.Release(client, 1);
     }
 
     /// <summary>
     /// Counts the response's bytes, and keeps the call and all its bytes counted until the request
     /// completes: once its response is written or the call is cut off (<see cref="ResponseWriteDeadline"/>).
     /// </summary>
-    private void HoldUntilWritten(ServerCallContext context, long requestBytes, long responseBytes)
+    private void HoldUntilWritten(ServerCallContext context, IPAddress client, long requestBytes, long responseBytes)
     {
         var http = context.GetHttpContext();
         string connection = http.Connection.Id;
@@ -92,8 +131,7 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         http.Response.OnCompleted(() =>
         {
             ReleaseResponseBytes(connection, responseBytes);
-            Interlocked.Add(ref _bytes, -requestBytes);
-            Interlocked.Decrement(ref _calls);
+            Leave(client, requestBytes);
             return Task.CompletedTask;
         });
     }
@@ -141,18 +179,29 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
             await continuation(request, responseStream, context).ConfigureAwait(false);
             return;
         }
-        Take(ref _streams, 1, limits.MaxClientStreams, "client streams open");
+        var client = ClientOf(context);
+        TakeForClient(_streamsPerClient, client, 1, "client streams open");
         try
         {
-            await continuation(request, new DeadlineStreamWriter<TResponse>(responseStream, this, _messageDeadline, context.GetHttpContext()), context).ConfigureAwait(false);
+            Take(ref _streams, 1, limits.MaxClientStreams, "client streams open");
+            try
+            {
+                await continuation(request, new DeadlineStreamWriter<TResponse>(responseStream, this, _messageDeadline, context.GetHttpContext()), context).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _streams);
+            }
         }
         finally
         {
-            Interlocked.Decrement(ref _streams);
+            _streamsPerClient.Release(client, 1);
         }
     }
 
     private static bool IsClientCall(ServerCallContext context) => IsClientMethod(context.Method);
+
+    private static IPAddress ClientOf(ServerCallContext context) => PerClientCounter.ClientOf(context.GetHttpContext().Connection.RemoteIpAddress);
 
     /// <summary>A client's method, not a peer's (<c>PaxosService</c>) nor a health check.</summary>
     internal static bool IsClientMethod(string? path) =>
@@ -165,6 +214,16 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         {
             Interlocked.Add(ref counter, -amount);
             throw Exhausted(limit, what);
+        }
+    }
+
+    /// <summary>Counts <paramref name="amount"/> against <paramref name="client"/>'s share in <paramref name="counter"/>.</summary>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED: it would pass the share.</exception>
+    private static void TakeForClient(PerClientCounter counter, IPAddress client, long amount, string what)
+    {
+        if (!counter.TryTake(client, amount))
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"the client {client} is at its limit of {counter.Limit} {what} on this node; retry later"));
         }
     }
 
