@@ -17,8 +17,8 @@ internal sealed class ConnectionsPerClient(int limit, Counter refused)
     /// <summary>The connection middleware: first in a listener's pipeline.</summary>
     public ConnectionDelegate Use(ConnectionDelegate next) => async connection =>
     {
-        var client = PerClientCounter.ClientOf((connection.RemoteEndPoint as IPEndPoint)?.Address);
-        if (!_open.TryTake(client, 1))
+        var client = PerClientCounter.KeyOf((connection.RemoteEndPoint as IPEndPoint)?.Address);
+        if (_open.TryTake(client, 0) != PerClientCounter.Refusal.None)
         {
             refused.Inc();
             return;
@@ -29,7 +29,7 @@ internal sealed class ConnectionsPerClient(int limit, Counter refused)
         }
         finally
         {
-            _open.Release(client, 1);
+            _open.Release(client, 0);
         }
     };
 }

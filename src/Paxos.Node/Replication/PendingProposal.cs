@@ -40,9 +40,12 @@ internal abstract class PendingProposal(ReadOnlyMemory<byte> command)
     public void Answer(ReplicaOutcome<ReplicationResult> outcome)
     {
         AnswerOwn(outcome);
-        foreach (PendingProposal retry in _joined ?? [])
+        if (_joined is { } joined)
         {
-            retry.Answer(outcome);
+            foreach (PendingProposal retry in joined)
+            {
+                retry.Answer(outcome);
+            }
         }
         Ended?.Invoke(this);
     }
@@ -50,9 +53,12 @@ internal abstract class PendingProposal(ReadOnlyMemory<byte> command)
     public void Fail(Exception error)
     {
         FailOwn(error);
-        foreach (PendingProposal retry in _joined ?? [])
+        if (_joined is { } joined)
         {
-            retry.Fail(error);
+            foreach (PendingProposal retry in joined)
+            {
+                retry.Fail(error);
+            }
         }
         Ended?.Invoke(this);
     }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -34,8 +33,7 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
 
     private readonly ConcurrentDictionary<string, long> _responseBytesByConnection = new(StringComparer.Ordinal);
     private readonly SharedDeadline _messageDeadline = new(limits.ResponseWriteTimeout, TimeProvider.System);
-    private readonly PerClientCounter _callsPerClient = new(limits.MaxClientCallsInFlightPerClient);
-    private readonly PerClientCounter _bytesPerClient = new(limits.MaxClientRequestBytesInFlightPerClient);
+    private readonly PerClientCounter _callsPerClient = new(limits.MaxClientCallsInFlightPerClient, limits.MaxClientRequestBytesInFlightPerClient);
     private readonly PerClientCounter _streamsPerClient = new(limits.MaxClientStreamsPerClient);
     private long _calls;
     private long _bytes;
@@ -49,8 +47,8 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
             return await continuation(request, context).ConfigureAwait(false);
         }
         long bytes = request is IMessage message ? message.CalculateSize() : 0;
-        var client = ClientOf(context);
-        Admit(client, bytes);
+        var client = KeyOf(context);
+        Admit(context, client, bytes);
         bool held = false;
         try
         {
@@ -68,54 +66,37 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
         }
     }
 
-    /// <summary>Counts a unary call of <paramref name="bytes"/> against the node's bounds and <paramref name="client"/>'s shares: all of them, or (throwing) none.</summary>
+    /// <summary>Counts a unary call of <paramref name="bytes"/> against its client's share and the node's bounds: all of them, or (throwing) none.</summary>
     /// <exception cref="RpcException">RESOURCE_EXHAUSTED: it would pass one.</exception>
-    private void Admit(IPAddress client, long bytes)
+    private void Admit(ServerCallContext context, UInt128 client, long bytes)
     {
-        TakeForClient(_callsPerClient, client, 1, "client calls in progress");
-        try
+        TakeForClient(_callsPerClient, context, client, bytes, "client calls in progress", "bytes of client calls in progress");
+        if (!TryTake(ref _calls, 1, limits.MaxClientCallsInFlight))
         {
-            TakeForClient(_bytesPerClient, client, bytes, "bytes of client calls in progress");
-            try
-            {
-                Take(ref _calls, 1, limits.MaxClientCallsInFlight, "client calls in progress");
-                try
-                {
-                    Take(ref _bytes, bytes, limits.MaxClientRequestBytesInFlight, "bytes of client calls in progress");
-                }
-                catch
-                {
-                    Interlocked.Decrement(ref _calls);
-                    throw;
-                }
-            }
-            catch
-            {
-                _bytesPerClient.Release(client, bytes);
-                throw;
-            }
+            _callsPerClient.Release(client, bytes);
+            throw Exhausted(limits.MaxClientCallsInFlight, "client calls in progress");
         }
-        catch
+        if (!TryTake(ref _bytes, bytes, limits.MaxClientRequestBytesInFlight))
         {
-            _callsPerClient.Release(client, 1);
-            throw;
+            Interlocked.Decrement(ref _calls);
+            _callsPerClient.Release(client, bytes);
+            throw Exhausted(limits.MaxClientRequestBytesInFlight, "bytes of client calls in progress");
         }
     }
 
     /// <summary>Gives back what <see cref="Admit"/> counted.</summary>
-    private void Leave(IPAddress client, long bytes)
+    private void Leave(UInt128 client, long bytes)
     {
         Interlocked.Add(ref _bytes, -bytes);
         Interlocked.Decrement(ref _calls);
-        _bytesPerClient.Release(client, bytes);
-        _callsPerClient.Release(client, 1);
+        _callsPerClient.Release(client, bytes);
     }
 
     /// <summary>
     /// Counts the response's bytes, and keeps the call and all its bytes counted until the request
     /// completes: once its response is written or the call is cut off (<see cref="ResponseWriteDeadline"/>).
     /// </summary>
-    private void HoldUntilWritten(ServerCallContext context, IPAddress client, long requestBytes, long responseBytes)
+    private void HoldUntilWritten(ServerCallContext context, UInt128 client, long requestBytes, long responseBytes)
     {
         var http = context.GetHttpContext();
         string connection = http.Connection.Id;
@@ -146,14 +127,10 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
             ReleaseConnection(connection, bytes);
             throw Exhausted(limits.MaxClientResponseBytesPerConnection, "bytes of unwritten responses on one connection");
         }
-        try
-        {
-            Take(ref _bytes, bytes, limits.MaxClientRequestBytesInFlight, "bytes of client calls in progress");
-        }
-        catch
+        if (!TryTake(ref _bytes, bytes, limits.MaxClientRequestBytesInFlight))
         {
             ReleaseConnection(connection, bytes);
-            throw;
+            throw Exhausted(limits.MaxClientRequestBytesInFlight, "bytes of client calls in progress");
         }
     }
 
@@ -179,51 +156,54 @@ public sealed class ClientCallLimiter(ServerLimits limits) : Interceptor
             await continuation(request, responseStream, context).ConfigureAwait(false);
             return;
         }
-        var client = ClientOf(context);
-        TakeForClient(_streamsPerClient, client, 1, "client streams open");
+        var client = KeyOf(context);
+        TakeForClient(_streamsPerClient, context, client, 0, "client streams open", "bytes");
+        if (!TryTake(ref _streams, 1, limits.MaxClientStreams))
+        {
+            _streamsPerClient.Release(client, 0);
+            throw Exhausted(limits.MaxClientStreams, "client streams open");
+        }
         try
         {
-            Take(ref _streams, 1, limits.MaxClientStreams, "client streams open");
-            try
-            {
-                await continuation(request, new DeadlineStreamWriter<TResponse>(responseStream, this, _messageDeadline, context.GetHttpContext()), context).ConfigureAwait(false);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _streams);
-            }
+            await continuation(request, new DeadlineStreamWriter<TResponse>(responseStream, this, _messageDeadline, context.GetHttpContext()), context).ConfigureAwait(false);
         }
         finally
         {
-            _streamsPerClient.Release(client, 1);
+            Interlocked.Decrement(ref _streams);
+            _streamsPerClient.Release(client, 0);
         }
     }
 
     private static bool IsClientCall(ServerCallContext context) => IsClientMethod(context.Method);
 
-    private static IPAddress ClientOf(ServerCallContext context) => PerClientCounter.ClientOf(context.GetHttpContext().Connection.RemoteIpAddress);
+    private static UInt128 KeyOf(ServerCallContext context) => PerClientCounter.KeyOf(context.GetHttpContext().Connection.RemoteIpAddress);
 
     /// <summary>A client's method, not a peer's (<c>PaxosService</c>) nor a health check.</summary>
     internal static bool IsClientMethod(string? path) =>
         path is not null && !path.StartsWith("/paxos.v1.PaxosService/", StringComparison.Ordinal) && !path.StartsWith("/grpc.health.", StringComparison.Ordinal);
 
     /// <summary>Adds <paramref name="amount"/> to <paramref name="counter"/> unless that passes <paramref name="limit"/>.</summary>
-    private static void Take(ref long counter, long amount, long limit, string what)
+    /// <returns>Whether it was added.</returns>
+    private static bool TryTake(ref long counter, long amount, long limit)
     {
         if (Interlocked.Add(ref counter, amount) > limit)
         {
             Interlocked.Add(ref counter, -amount);
-            throw Exhausted(limit, what);
+            return false;
         }
+        return true;
     }
 
-    /// <summary>Counts <paramref name="amount"/> against <paramref name="client"/>'s share in <paramref name="counter"/>.</summary>
-    /// <exception cref="RpcException">RESOURCE_EXHAUSTED: it would pass the share.</exception>
-    private static void TakeForClient(PerClientCounter counter, IPAddress client, long amount, string what)
+    /// <summary>Counts one, of <paramref name="bytes"/>, against <paramref name="client"/>'s share in <paramref name="counter"/>.</summary>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED, naming what it would pass (<paramref name="count"/> or <paramref name="bytesOf"/>).</exception>
+    private static void TakeForClient(PerClientCounter counter, ServerCallContext context, UInt128 client, long bytes, string count, string bytesOf)
     {
-        if (!counter.TryTake(client, amount))
+        var refusal = counter.TryTake(client, bytes);
+        if (refusal != PerClientCounter.Refusal.None)
         {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"the client {client} is at its limit of {counter.Limit} {what} on this node; retry later"));
+            var (limit, what) = refusal == PerClientCounter.Refusal.Count ? (counter.MaxCount, count) : (counter.MaxBytes, bytesOf);
+            var address = PerClientCounter.ClientOf(context.GetHttpContext().Connection.RemoteIpAddress);
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"the client {address} is at its limit of {limit} {what} on this node; retry later"));
         }
     }
 

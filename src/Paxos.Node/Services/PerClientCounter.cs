@@ -1,58 +1,104 @@
+using System.Buffers.Binary;
 using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Paxos.Core;
 
 namespace Paxos.Node.Services;
 
 /// <summary>
-/// How much of one resource (connections, calls, bytes, streams) each client holds, against a limit
-/// per client. A client is an IP address (<see cref="Hosting.ServerLimits"/>). Only clients that
-/// hold something have an entry, so the table is never larger than the connections open.
+/// How many of something (connections, calls, streams) each client holds, and their bytes, against
+/// a limit of each per client. A client is an IP address (<see cref="Hosting.ServerLimits"/>), kept
+/// as its 16 bytes (<see cref="KeyOf"/>), so counting allocates nothing. Only clients that hold
+/// something have an entry, so the table is never larger than the connections open.
 /// </summary>
-internal sealed class PerClientCounter(long limit)
+internal sealed class PerClientCounter(long maxCount, long maxBytes = long.MaxValue)
 {
-    private readonly Dictionary<IPAddress, long> _held = [];
+    private readonly Dictionary<UInt128, (long Count, long Bytes)> _held = [];
 
-    /// <summary>The limit per client.</summary>
-    public long Limit => limit;
-
-    /// <summary>Counts <paramref name="amount"/> more for <paramref name="client"/>, unless that passes the limit.</summary>
-    /// <returns>Whether it was counted.</returns>
-    public bool TryTake(IPAddress client, long amount)
+    /// <summary>What a take would pass.</summary>
+    public enum Refusal
     {
-        Invariant.Check(amount >= 0, "a client takes a negative amount");
+        /// <summary>Nothing: it was counted.</summary>
+        None,
+
+        /// <summary>The client's count.</summary>
+        Count,
+
+        /// <summary>The client's bytes.</summary>
+        Bytes,
+    }
+
+    /// <summary>The count per client.</summary>
+    public long MaxCount => maxCount;
+
+    /// <summary>The bytes per client.</summary>
+    public long MaxBytes => maxBytes;
+
+    /// <summary>Counts one more, of <paramref name="bytes"/>, for <paramref name="client"/>, unless that passes a limit.</summary>
+    public Refusal TryTake(UInt128 client, long bytes)
+    {
+        Invariant.Check(bytes >= 0, "a client takes negative bytes");
         lock (_held)
         {
-            _held.TryGetValue(client, out long held);
-            if (held + amount > limit)
+            ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_held, client, out bool existed);
+            var refusal = held.Count + 1 > maxCount ? Refusal.Count : held.Bytes + bytes > maxBytes ? Refusal.Bytes : Refusal.None;
+            if (refusal == Refusal.None)
             {
-                return false;
+                held = (held.Count + 1, held.Bytes + bytes);
             }
-            _held[client] = held + amount;
-            return true;
+            else if (!existed)
+            {
+                _held.Remove(client);
+            }
+            return refusal;
         }
     }
 
-    /// <summary>Gives back what <see cref="TryTake"/> counted for <paramref name="client"/>.</summary>
-    public void Release(IPAddress client, long amount)
+    /// <summary>Gives back one that <see cref="TryTake"/> counted, of <paramref name="bytes"/>.</summary>
+    public void Release(UInt128 client, long bytes)
     {
         lock (_held)
         {
-            bool found = _held.TryGetValue(client, out long held);
-            Invariant.Check(found && held >= amount, "a client gives back more than it took");
-            if (held == amount)
+            ref var held = ref CollectionsMarshal.GetValueRefOrNullRef(_held, client);
+            Invariant.Check(!Unsafe.IsNullRef(ref held) && held.Count >= 1 && held.Bytes >= bytes, "a client gives back more than it took");
+            if (held.Count == 1)
             {
                 _held.Remove(client);
             }
             else
             {
-                _held[client] = held - amount;
+                held = (held.Count - 1, held.Bytes - bytes);
             }
         }
     }
 
     /// <summary>
-    /// The client a remote address is: its IP address, an IPv4 one as itself whether it came over
-    /// IPv4 or as IPv6-mapped (a dual-mode socket); <see cref="IPAddress.None"/> for none (a test host).
+    /// The key of the client at <paramref name="remote"/>: its address as 16 bytes, an IPv4 one in
+    /// its IPv6-mapped form, so that it is one client whether it came over IPv4 or a dual-mode socket.
+    /// </summary>
+    public static UInt128 KeyOf(IPAddress? remote)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        bytes.Clear();
+        var address = remote ?? IPAddress.None;
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            bytes[10] = 0xff;
+            bytes[11] = 0xff;
+            address.TryWriteBytes(bytes[12..], out _);
+        }
+        else
+        {
+            address.TryWriteBytes(bytes, out _);
+        }
+        return BinaryPrimitives.ReadUInt128BigEndian(bytes);
+    }
+
+    /// <summary>
+    /// How a message names the client at <paramref name="remote"/>: an IPv4 address as itself whether
+    /// it came over IPv4 or as IPv6-mapped; <see cref="IPAddress.None"/> for none (a test host).
     /// </summary>
     public static IPAddress ClientOf(IPAddress? remote) =>
         remote is null ? IPAddress.None : remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
