@@ -10,7 +10,8 @@ public enum ProposeStatus
     NotLeader,
 
     /// <summary>
-    /// Backpressure: the pipelining window is full, or the leader is handing its leadership over
+    /// Backpressure: the pipeline is full (<see cref="ReplicaOptions.PipelineDepth"/> slots, or the
+    /// window's bytes, in flight), or the leader is handing its leadership over
     /// (<see cref="ReplicaCore.TransferLeadership"/>); retry after the next Ready.
     /// </summary>
     Busy,

@@ -3,9 +3,10 @@ namespace Paxos.Core.Replication;
 /// <summary>
 /// The stable leader (distinguished proposer): after phase 1 it serves commands with phase 2 only.
 /// Commands are batched into one slot per Ready cycle (bounded in bytes and count); one Accept
-/// message carries many slots; at most <see cref="ReplicaOptions.MaxInflightSlots"/> slots above the
-/// commit index, and about <see cref="ReplicaOptions.MaxInflightBytes"/> of their commands, are in
-/// flight, beyond which <see cref="Propose"/> reports backpressure. A slot is
+/// message carries many slots; at most <see cref="ReplicaOptions.PipelineDepth"/> slots above the
+/// commit index (never more than the window, <see cref="ReplicaOptions.MaxInflightSlots"/>), and about
+/// <see cref="ReplicaOptions.MaxInflightBytes"/> of their commands, are in flight, beyond which
+/// <see cref="Propose"/> reports backpressure. A slot is
 /// chosen when a quorum accepted it in the leader's ballot; the commit index is the end of the
 /// chosen prefix and rides on every Accept and Heartbeat. Its state is <see cref="LeaderState"/>.
 /// </summary>
@@ -38,7 +39,7 @@ public sealed partial class ReplicaCore
             && lead.OpenBatchBytes + command.Length <= options.MaxBatchBytes;
         if (!fits)
         {
-            if (lead.NextSlot - 1 - commitIndex >= (ulong)options.MaxInflightSlots
+            if (lead.NextSlot - 1 - commitIndex >= (ulong)Math.Min(options.PipelineDepth, options.MaxInflightSlots)
                 || (lead.NextSlot - 1 > commitIndex && InflightBytes(lead) + command.Length > options.MaxInflightBytes))
             {
                 return new ProposeResult(ProposeStatus.Busy, 0, 0, self);

@@ -42,6 +42,17 @@ public sealed record ReplicaOptions
     public int MaxInflightSlots { get; init; } = 64;
 
     /// <summary>
+    /// How many of its slots a leader keeps in flight before it holds new commands back: a slot opens
+    /// only while fewer than this many slots above the commit index are in flight. Commands that come
+    /// meanwhile are refused as busy, which the node queues and proposes again after each round, so
+    /// they share the next slot once one is chosen. A loaded leader thus proposes fewer, larger
+    /// batches (one fsync, one Accept and one reply per follower for many commands), while a command
+    /// that finds nothing in flight is proposed at once. Leader-only, so nodes may differ; at most
+    /// <see cref="MaxInflightSlots"/>, the window every acceptor shares.
+    /// </summary>
+    public int PipelineDepth { get; init; } = 2;
+
+    /// <summary>
     /// Pipelining window in bytes: a new slot opens only while the commands of the slots above the
     /// commit index (the open batch's included) stay within this many bytes, or when none is in
     /// flight (so the largest command always goes); at most this plus one batch
@@ -130,6 +141,7 @@ public sealed record ReplicaOptions
         Invariant.Check(HeartbeatTicks >= 1, "heartbeat interval must be at least one tick");
         Invariant.Check(ElectionTicks > HeartbeatTicks, "election timeout must exceed the heartbeat interval");
         Invariant.Check(MaxInflightSlots >= 1, "window must allow at least one slot");
+        Invariant.Check(PipelineDepth >= 1, "the pipeline must allow at least one slot");
         Invariant.Check(MaxInflightBytes >= 1, "window must allow at least one byte");
         Invariant.Check(MaxBatchBytes >= 1 && MaxBatchCommands >= 1, "a batch must hold at least one command");
         Invariant.Check(MaxCommandBytes >= 1, "a command of at least one byte must be allowed");

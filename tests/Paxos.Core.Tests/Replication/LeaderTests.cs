@@ -127,6 +127,29 @@ public sealed class LeaderTests
     }
 
     [Fact]
+    public void AFullPipelineHoldsNewCommandsBackAndTheyShareTheSlotThatOpensNext()
+    {
+        ReplicaCore leader = EstablishedLeader(Options(0) with { PipelineDepth = 2 }); // a window of 8
+        Assert.Equal(2ul, leader.Propose(Bytes("a")).Slot);
+        Ready first = Drain(leader);
+        Assert.Equal(3ul, leader.Propose(Bytes("b")).Slot);
+        Ready second = Drain(leader);
+
+        Assert.Equal(new ProposeResult(ProposeStatus.Busy, 0, 0, 0), leader.Propose(Bytes("c"))); // 2 in flight, 6 free in the window
+
+        AcknowledgeAccepts(leader, first);
+        Assert.Equal(2ul, leader.CommitIndex);
+        Assert.Equal(4ul, leader.Propose(Bytes("c")).Slot);
+        Assert.Equal(4ul, leader.Propose(Bytes("d")).Slot); // held back together, proposed together
+        Assert.Equal(ProposeStatus.Busy, leader.Propose(Bytes("e")).Status); // the batch is full and 2 slots are in flight again
+
+        AcknowledgeAccepts(leader, second);
+        AcknowledgeAccepts(leader, Drain(leader));
+        Assert.Equal(4ul, leader.CommitIndex);
+        Assert.Equal(5ul, leader.Propose(Bytes("e")).Slot);
+    }
+
+    [Fact]
     public void TheWindowInBytesHoldsNewSlotsUntilTheOnesInFlightAreChosenButNeverTheFirst()
     {
         ReplicaCore leader = EstablishedLeader(Options(0) with { MaxInflightBytes = 100, MaxBatchBytes = 60, MaxCommandBytes = 200 });

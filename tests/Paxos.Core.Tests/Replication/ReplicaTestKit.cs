@@ -15,6 +15,7 @@ internal static class ReplicaTestKit
         HeartbeatTicks = 1,
         ElectionTicks = ElectionTicks,
         MaxInflightSlots = window,
+        PipelineDepth = window, // the whole window: LeaderTests cover a shallower pipeline
         MaxEntriesPerMessage = 16,
         MaxBatchCommands = 2,
         MaxBatchBytes = 64,

@@ -56,6 +56,7 @@ internal sealed class SimulatedCluster
         HeartbeatTicks = 2,
         ElectionTicks = 10,
         MaxInflightSlots = 8,
+        PipelineDepth = 8, // the whole window, as the planted-bug bounds of these runs were found with
         MaxEntriesPerMessage = 4,
         MaxBatchCommands = 3,
         SnapshotRetryTicks = 20,

@@ -1,3 +1,4 @@
+using Paxos.Core.Replication;
 using Paxos.Simulation.Infrastructure;
 
 namespace Paxos.Simulation.Paxos;
@@ -11,6 +12,7 @@ namespace Paxos.Simulation.Paxos;
 /// <param name="HeartbeatTicks">Leader heartbeat interval in ticks.</param>
 /// <param name="ElectionTicks">Base election timeout in ticks.</param>
 /// <param name="MaxInflightSlots">Pipelining window.</param>
+/// <param name="PipelineDepth">Slots a leader keeps in flight before it holds commands back: the whole window in tight runs, the default (or the window, if smaller) in roomy ones.</param>
 /// <param name="MaxEntriesPerMessage">Slots per Accept or CatchUp message.</param>
 /// <param name="MaxCommittedEntriesPerReady">Committed slots handed out per Ready.</param>
 /// <param name="MaxBatchCommands">Client commands per slot.</param>
@@ -20,6 +22,7 @@ internal sealed record ReplicaTuning(
     int HeartbeatTicks,
     int ElectionTicks,
     int MaxInflightSlots,
+    int PipelineDepth,
     int MaxEntriesPerMessage,
     int MaxCommittedEntriesPerReady,
     int MaxBatchCommands,
@@ -32,10 +35,13 @@ internal sealed record ReplicaTuning(
         ArgumentNullException.ThrowIfNull(random);
         int heartbeat = random.NextInt(1, 4);
         bool tight = random.Chance(0.5);
+        int electionTicks = heartbeat * random.NextInt(4, 7);
+        int window = tight ? random.NextInt(1, 8) : random.NextInt(16, 65);
         return new ReplicaTuning(
             heartbeat,
-            heartbeat * random.NextInt(4, 7),
-            tight ? random.NextInt(1, 8) : random.NextInt(16, 65),
+            electionTicks,
+            window,
+            tight ? window : Math.Min(new ReplicaOptions { NodeId = 0 }.PipelineDepth, window),
             tight ? random.NextInt(1, 4) : random.NextInt(8, 65),
             tight ? random.NextInt(1, 4) : 256,
             tight ? random.NextInt(1, 4) : 1024,
@@ -45,5 +51,5 @@ internal sealed record ReplicaTuning(
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"heartbeat {HeartbeatTicks} ticks, election {ElectionTicks} ticks, window {MaxInflightSlots} slots, {MaxEntriesPerMessage} entries/message, {MaxCommittedEntriesPerReady} committed/ready, {MaxBatchCommands} commands/slot, snapshot every {SnapshotEverySlots} slots, log segments of {LogSegmentBytes} bytes";
+        $"heartbeat {HeartbeatTicks} ticks, election {ElectionTicks} ticks, window {MaxInflightSlots} slots, pipeline {PipelineDepth} slots, {MaxEntriesPerMessage} entries/message, {MaxCommittedEntriesPerReady} committed/ready, {MaxBatchCommands} commands/slot, snapshot every {SnapshotEverySlots} slots, log segments of {LogSegmentBytes} bytes";
 }

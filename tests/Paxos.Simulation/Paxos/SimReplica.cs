@@ -254,6 +254,7 @@ internal sealed class SimReplica : ISimProcess
         HeartbeatTicks = world.Tuning.HeartbeatTicks,
         ElectionTicks = world.Tuning.ElectionTicks,
         MaxInflightSlots = world.Tuning.MaxInflightSlots,
+        PipelineDepth = world.Tuning.PipelineDepth,
         MaxEntriesPerMessage = world.Tuning.MaxEntriesPerMessage,
         MaxCommittedEntriesPerReady = world.Tuning.MaxCommittedEntriesPerReady,
         MaxBatchCommands = world.Tuning.MaxBatchCommands,
