@@ -50,7 +50,10 @@ public sealed record ReplicaOptions
     /// that finds nothing in flight is proposed at once. Leader-only, so nodes may differ; at most
     /// <see cref="MaxInflightSlots"/>, the window every acceptor shares.
     /// </summary>
-    public int PipelineDepth { get; init; } = 2;
+    public int PipelineDepth { get; init; } = DefaultPipelineDepth;
+
+    /// <summary>The default of <see cref="PipelineDepth"/>.</summary>
+    public const int DefaultPipelineDepth = 2;
 
     /// <summary>
     /// Pipelining window in bytes: a new slot opens only while the commands of the slots above the

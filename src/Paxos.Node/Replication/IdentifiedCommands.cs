@@ -35,9 +35,16 @@ internal sealed class IdentifiedCommands
         return length > 0 && _waiting.TryGetValue(new Key(retry.Command, length), out PendingProposal? waiting) && waiting.TryJoin(retry);
     }
 
-    /// <summary>Holds <paramref name="proposal"/> until it ends, if it is identified and no copy is held yet.</summary>
+    /// <summary>
+    /// Holds <paramref name="proposal"/> until it ends, if it is identified and no copy is held yet.
+    /// One held already (it waited for pipeline room, and now has its slot) costs nothing again.
+    /// </summary>
     public void Hold(PendingProposal proposal)
     {
+        if (ReferenceEquals(proposal.Ended, _drop))
+        {
+            return; // held since it was queued for room: only Hold sets this, and it ends held
+        }
         int length = _stateMachine.IdentityLength(proposal.Command.Span);
         if (length > 0 && _waiting.TryAdd(new Key(proposal.Command, length), proposal))
         {

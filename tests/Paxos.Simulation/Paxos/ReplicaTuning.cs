@@ -12,7 +12,7 @@ namespace Paxos.Simulation.Paxos;
 /// <param name="HeartbeatTicks">Leader heartbeat interval in ticks.</param>
 /// <param name="ElectionTicks">Base election timeout in ticks.</param>
 /// <param name="MaxInflightSlots">Pipelining window.</param>
-/// <param name="PipelineDepth">Slots a leader keeps in flight before it holds commands back: the whole window in tight runs, the default (or the window, if smaller) in roomy ones.</param>
+/// <param name="PipelineDepth">Slots a leader keeps in flight before it holds commands back: the whole window in tight runs, the default in roomy ones.</param>
 /// <param name="MaxEntriesPerMessage">Slots per Accept or CatchUp message.</param>
 /// <param name="MaxCommittedEntriesPerReady">Committed slots handed out per Ready.</param>
 /// <param name="MaxBatchCommands">Client commands per slot.</param>
@@ -41,7 +41,7 @@ internal sealed record ReplicaTuning(
             heartbeat,
             electionTicks,
             window,
-            tight ? window : Math.Min(new ReplicaOptions { NodeId = 0 }.PipelineDepth, window),
+            tight ? window : ReplicaOptions.DefaultPipelineDepth, // roomy windows (16 to 64) exceed it
             tight ? random.NextInt(1, 4) : random.NextInt(8, 65),
             tight ? random.NextInt(1, 4) : 256,
             tight ? random.NextInt(1, 4) : 1024,
