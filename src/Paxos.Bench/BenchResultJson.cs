@@ -37,6 +37,10 @@ public static class BenchResultJson
             json.WriteNumber("value_size", result.ValueSize);
             json.WriteString("balance", result.Balance);
             json.WriteNumber("written_mib_per_sec", result.WrittenMiBPerSecond);
+            if (result.ProbeMs > 0)
+            {
+                json.WriteNumber("probe_ms", result.ProbeMs);
+            }
             json.WriteString("command", result.Command);
             if (result.Failure is not null)
             {
@@ -49,7 +53,7 @@ public static class BenchResultJson
 
     /// <summary>
     /// Reads a line written by <see cref="Write"/>; throws <see cref="BenchUsageException"/> if it is
-    /// not one. <c>load_1m</c> and <c>failure</c> may be missing, and so may <c>value_size</c> and
+    /// not one. <c>load_1m</c>, <c>probe_ms</c> and <c>failure</c> may be missing, and so may <c>value_size</c> and
     /// <c>balance</c> in lines written before they were recorded: every such run used 100-byte values
     /// and kept one endpoint per client.
     /// </summary>
@@ -79,7 +83,8 @@ public static class BenchResultJson
                 root.GetProperty("command").GetString() ?? "",
                 root.TryGetProperty("failure", out var failure) ? failure.GetString() : null,
                 root.TryGetProperty("value_size", out var valueSize) ? valueSize.GetInt32() : BenchResult.DefaultValueSize,
-                root.TryGetProperty("balance", out var balance) ? balance.GetString() ?? "" : BenchSettings.Name(BenchBalance.Client));
+                root.TryGetProperty("balance", out var balance) ? balance.GetString() ?? "" : BenchSettings.Name(BenchBalance.Client),
+                root.TryGetProperty("probe_ms", out var probe) ? probe.GetDouble() : 0);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

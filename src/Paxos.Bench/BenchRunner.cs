@@ -48,6 +48,7 @@ internal sealed class BenchRunner
         var total = settings.Warmup + settings.Duration;
         progress.WriteLine($"{settings.ToCommandLine()}: {settings.ChannelCount} channels, {settings.Warmup.TotalSeconds} s warm-up, {settings.Duration.TotalSeconds} s measured");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var probe = new MachineSpeedProbe();
         long start = Stopwatch.GetTimestamp();
         long measureFrom = start + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency);
         long measureUntil = start + (long)(total.TotalSeconds * Stopwatch.Frequency);
@@ -71,7 +72,8 @@ internal sealed class BenchRunner
         {
             throw new BenchUnavailableException($"no request succeeded ({errors} errors; first: {counters.FirstError})");
         }
-        return BenchResult.Of(settings, measuredSeconds, ops, errors, Interlocked.Read(ref casFailed), LatencySummary.FromMicroseconds(latencies));
+        return BenchResult.Of(settings, measuredSeconds, ops, errors, Interlocked.Read(ref casFailed), LatencySummary.FromMicroseconds(latencies),
+            probeMs: probe.MedianMs(measureFrom, end));
     }
 
     private async Task WorkAsync(IBenchClient client, int worker, ulong[] leases, long measureFrom, long measureUntil, CancellationToken stop)

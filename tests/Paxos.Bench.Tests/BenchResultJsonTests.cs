@@ -26,6 +26,18 @@ public class BenchResultJsonTests
     }
 
     [Fact]
+    public void The_machine_probe_is_written_when_recorded_and_reads_back()
+    {
+        var probed = Sample with { ProbeMs = 12.34 };
+
+        string line = BenchResultJson.Write(probed);
+
+        Assert.Contains(",\"probe_ms\":12.34,\"command\":", line, StringComparison.Ordinal);
+        Assert.Equal(probed, BenchResultJson.Parse(line));
+        Assert.DoesNotContain("probe_ms", BenchResultJson.Write(Sample), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_failed_run_carries_its_reason()
     {
         var failed = Sample with { Ops = 0, Failure = "paxos endpoint http://127.0.0.1:7100/ did not answer: Unavailable" };

@@ -23,16 +23,25 @@ public sealed class PerformanceReportTests : IDisposable
 
     public void Dispose() => directory.Delete(recursive: true);
 
-    private static string Line(string workload, string target, int clients, string consistency, double opsPerSecond, double p99, int valueSize = 100, string balance = "client") =>
+    private static string Line(string workload, string target, int clients, string consistency, double opsPerSecond, double p99, int valueSize = 100, string balance = "client",
+        double probeMs = 0) =>
         BenchResultJson.Write(new BenchResult(workload, target, clients, consistency, workload == "get" ? 1 : 0, 10, (long)(opsPerSecond * 10), 0, 0,
             new LatencySummary(p99 / 4, p99 / 2, p99, p99 * 2, p99 * 3), clients / 10.0, $"paxos bench --workload {workload} --target {target} --clients {clients}", null,
-            valueSize, balance));
+            valueSize, balance, probeMs));
 
     private IReadOnlyList<BenchResult> ReadSample()
     {
         var file = new FileInfo(Path.Combine(directory.FullName, "results.jsonl"));
         File.WriteAllLines(file.FullName, SampleJsonl);
         return ReportCommand.Read(file);
+    }
+
+    /// <summary>The report of a results file holding <paramref name="lines"/>, with "\n" line ends.</summary>
+    private string RenderLines(params string[] lines)
+    {
+        var file = new FileInfo(Path.Combine(directory.FullName, "lines.jsonl"));
+        File.WriteAllLines(file.FullName, lines);
+        return PerformanceReport.Render(ReportCommand.Read(file), Machine, "lines.jsonl", "x.png", DateTimeOffset.UnixEpoch).ReplaceLineEndings("\n");
     }
 
     private string Render() => PerformanceReport.Render(ReadSample(), Machine, "bench/results/sample.jsonl", "performance.png", new DateTimeOffset(2026, 11, 26, 15, 0, 0, TimeSpan.Zero));
@@ -54,21 +63,32 @@ public sealed class PerformanceReportTests : IDisposable
     [Fact]
     public void Large_values_are_compared_in_mebibytes_per_second_and_each_balance_has_its_table()
     {
-        var file = new FileInfo(Path.Combine(directory.FullName, "large.jsonl"));
-        File.WriteAllLines(file.FullName,
-        [
+        string report = RenderLines(
             Line("put", "etcd", 16, "linearizable", 24, 900, valueSize: 1_048_000, balance: "request"),
             Line("put", "paxos", 16, "linearizable", 48, 450, valueSize: 1_048_000, balance: "request"),
-            Line("put", "paxos", 1, "linearizable", 1000, 2, balance: "request"),
-        ]);
-
-        string report = PerformanceReport.Render(ReportCommand.Read(file), Machine, "large.jsonl", "x.png", DateTimeOffset.UnixEpoch).ReplaceLineEndings("\n");
+            Line("put", "paxos", 1, "linearizable", 1000, 2, balance: "request"));
 
         Assert.Contains(
             "### put, 1,048,000-byte values, request balance\n\n| clients | etcd ops/s | paxos ops/s | etcd MiB/s | paxos MiB/s | ratio | etcd p99 ms | paxos p99 ms |\n"
             + "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n| 16 | 24 | 48 | 23.99 | 47.97 | 2.00 | 900.00 | 450.00 |\n",
             report, StringComparison.Ordinal);
         Assert.Contains("### put, request balance\n\n| clients | etcd ops/s | paxos ops/s | ratio |", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Each_row_shows_the_machine_speed_its_two_runs_were_taken_at_once_recorded()
+    {
+        string report = RenderLines(
+            Line("put", "etcd", 64, "linearizable", 4000, 30, balance: "request", probeMs: 20.5),
+            Line("put", "paxos", 64, "linearizable", 8000, 15, balance: "request", probeMs: 35.25));
+
+        Assert.Contains(
+            "| clients | etcd ops/s | paxos ops/s | ratio | etcd p99 ms | paxos p99 ms | etcd probe ms | paxos probe ms |\n"
+            + "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n| 64 | 4,000 | 8,000 | 2.00 | 30.00 | 15.00 | 20.5 | 35.3 |\n",
+            report, StringComparison.Ordinal);
+        Assert.Contains("- Machine speed during each run (probe ms):", report, StringComparison.Ordinal);
+        Assert.Contains("- Machine speed during the runs: not recorded", Render(), StringComparison.Ordinal);
+        Assert.DoesNotContain("probe ms |", Render(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public static class PerformanceReport
         ArgumentNullException.ThrowIfNull(machine);
         var latest = Representative(results);
         int rounds = Rounds(results);
+        bool probed = latest.Any(r => r.ProbeMs > 0);
         var text = new StringBuilder();
         text.AppendLine("# Performance: Paxos and etcd")
             .AppendLine()
@@ -38,6 +39,7 @@ public static class PerformanceReport
             .AppendLine(Invariant($"- etcd (`etcd --version`): {machine.EtcdVersion}"))
             .AppendLine(Invariant($"- .NET SDK (`dotnet --version`): {machine.DotnetVersion}"))
             .AppendLine(LoadLine(latest))
+            .AppendLine(probed ? ProbeLine : "- Machine speed during the runs: not recorded")
             .AppendLine()
             .AppendLine("## Results")
             .AppendLine()
@@ -54,18 +56,21 @@ public static class PerformanceReport
             bool bytes = workload.Any(r => r.ValueSize >= LargeValueBytes && r.ReadRatio < 1);
             text.AppendLine(Invariant($"### {workload.Key}"))
                 .AppendLine()
-                .AppendLine(bytes
+                .Append(bytes
                     ? "| clients | etcd ops/s | paxos ops/s | etcd MiB/s | paxos MiB/s | ratio | etcd p99 ms | paxos p99 ms |"
                     : "| clients | etcd ops/s | paxos ops/s | ratio | etcd p99 ms | paxos p99 ms |")
-                .AppendLine(bytes ? "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" : "| ---: | ---: | ---: | ---: | ---: | ---: |");
+                .AppendLine(probed ? " etcd probe ms | paxos probe ms |" : "")
+                .Append(bytes ? "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" : "| ---: | ---: | ---: | ---: | ---: | ---: |")
+                .AppendLine(probed ? " ---: | ---: |" : "");
             foreach (int clients in workload.Select(r => r.Clients).Distinct().Order())
             {
                 var etcd = workload.FirstOrDefault(r => r.Clients == clients && r.Target == "etcd");
                 var paxos = workload.FirstOrDefault(r => r.Clients == clients && r.Target == "paxos");
                 string ratio = etcd is { OpsPerSecond: > 0 } && paxos is not null ? Invariant($"{paxos.OpsPerSecond / etcd.OpsPerSecond:0.00}") : "-";
-                text.AppendLine(bytes
+                text.Append(bytes
                     ? Invariant($"| {clients} | {Rate(etcd)} | {Rate(paxos)} | {MiB(etcd)} | {MiB(paxos)} | {ratio} | {P99(etcd)} | {P99(paxos)} |")
-                    : Invariant($"| {clients} | {Rate(etcd)} | {Rate(paxos)} | {ratio} | {P99(etcd)} | {P99(paxos)} |"));
+                    : Invariant($"| {clients} | {Rate(etcd)} | {Rate(paxos)} | {ratio} | {P99(etcd)} | {P99(paxos)} |"))
+                    .AppendLine(probed ? Invariant($" {Probe(etcd)} | {Probe(paxos)} |") : "");
             }
             long errors = workload.Sum(r => r.Errors);
             if (errors > 0)
@@ -138,6 +143,13 @@ public static class PerformanceReport
             ? "- Load average during the runs: not recorded"
             : Invariant($"- 1-minute load average at the end of each run: {loads.Min():0.##} to {loads.Max():0.##} (the machine is shared: above the core count, other work competed with the clusters and the client)");
     }
+
+    private const string ProbeLine =
+        "- Machine speed during each run (probe ms): the median CPU milliseconds a fixed loop took, sampled by the client every half "
+        + "second in the measured window; lower is faster. On a shared virtual machine it changes from second to second, and every "
+        + "figure moves with it: compare a ratio's two probes before trusting it.";
+
+    private static string Probe(BenchResult? result) => result is not { ProbeMs: > 0 } ? "-" : result.ProbeMs.ToString("0.0", CultureInfo.InvariantCulture);
 
     private static string Clients(int count) => count == 1 ? "1 client" : Invariant($"{count} clients");
 
