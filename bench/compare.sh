@@ -11,10 +11,7 @@
 # so that the PID it stops is the cluster's own).
 #
 # Environment (all optional):
-#   BENCH_CMD        the bench command   (default: env DOTNET_TieredPGO=0 src/Paxos.Cli/bin/Release/net10.0/paxos bench:
-#                    without profile-guided tiering the client, a fresh process per run, reaches its
-#                    full rate within 2 to 4 s instead of climbing for about 10 s on this busy machine;
-#                    the same client for both clusters, and the nodes keep the runtime's defaults)
+#   BENCH_CMD        the bench command   (default: src/Paxos.Cli/bin/Release/net10.0/paxos bench)
 #   PAXOS_CMD        the paxos command   (default: src/Paxos.Cli/bin/Release/net10.0/paxos)
 #   REPORT_CMD       the report command  (default: $BENCH_CMD report)
 #   DURATION         measured seconds per run (default 10)
@@ -41,7 +38,7 @@ if [[ -z ${BENCH_CMD:-} || -z ${PAXOS_CMD:-} ]]; then
   echo "[compare] building src/Paxos.Cli (Release)" >&2
   dotnet build src/Paxos.Cli -c Release -v q -nologo > /dev/null
 fi
-BENCH_CMD=${BENCH_CMD:-"env DOTNET_TieredPGO=0 $PAXOS_BIN bench"}
+BENCH_CMD=${BENCH_CMD:-"$PAXOS_BIN bench"}
 PAXOS_CMD=${PAXOS_CMD:-"$PAXOS_BIN"}
 REPORT_CMD=${REPORT_CMD:-"$BENCH_CMD report"}
 DURATION=${DURATION:-10}

@@ -9,8 +9,7 @@
 #
 #   bash bench/cpu.sh
 #
-# The bench client runs with DOTNET_TieredPGO=0, as in bench/compare.sh: a fresh client process
-# reaches its full rate within a few seconds. Environment (optional): TARGETS (default "etcd paxos"), CLIENTS (1), BALANCE (request),
+# Environment (optional): TARGETS (default "etcd paxos"), CLIENTS (1), BALANCE (request),
 # VALUE_SIZE (100), DURATION measured seconds (12), PAXOS_BIN (default: the Release build, built
 # first), PAXOS_BASE_PORT (7100), ETCD_BASE_PORT (23790), NODE_ENV extra environment for the Paxos
 # nodes, e.g. NODE_ENV="DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0" to compare runtime settings.
@@ -46,7 +45,7 @@ cpu_ticks() { # pid -> utime + stime in clock ticks (fields 14 and 15 of /proc/P
 # NAMES/PROCS/ROLES; prints the table and appends JSON lines for TARGET.
 measure() { # target, endpoints
   local target=$1 endpoints=$2 i
-  env DOTNET_TieredPGO=0 "$PAXOS_BIN" bench --target "$target" --endpoints "$endpoints" --workload put --clients "$CLIENTS" \
+  "$PAXOS_BIN" bench --target "$target" --endpoints "$endpoints" --workload put --clients "$CLIENTS" \
     --balance "$BALANCE" --value-size "$VALUE_SIZE" --keys 1000 --duration "$DURATION" --warmup "$WARMUP" > "$WORK/bench.out" 2> "$WORK/bench.err" &
   local bench=$!
   PIDS+=("$bench")
