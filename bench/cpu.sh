@@ -3,8 +3,9 @@
 # 5-node cluster of each in turn (fresh data, fsync on), warms it up, then runs 'paxos bench
 # --workload put' with CLIENTS clients and BALANCE balance, and reads each node's and the bench
 # client's CPU time (utime + stime of /proc/PID/stat) at the start and the end of a window inside
-# the measured run. Prints one row per process: its role, CPU microseconds per write, and the share
-# of one core it used; then the sum over the nodes. Writes the rows as JSON lines to
+# the measured run, and the machine's speed the client probed meanwhile (probe_ms on the sum
+# row). Prints one row per process: its role, CPU microseconds per write, and the share of one
+# core it used; then the sum over the nodes. Writes the rows as JSON lines to
 # bench/results/STAMP-cpu.jsonl. Stops only the processes it started.
 #
 #   bash bench/cpu.sh
@@ -56,9 +57,9 @@ measure() { # target, endpoints
   for pid in "${PROCS[@]}" "$bench"; do after+=("$(cpu_ticks "$pid")"); done
   wait "$bench"
   PIDS=("${PIDS[@]:0:${#PIDS[@]}-1}")
-  local ops
-  ops=$(grep '^{' "$WORK/bench.out" | python3 -c 'import json, sys; print(json.load(sys.stdin)["ops_per_sec"])')
-  python3 - "$target" "$ops" "$window" "$TICK" "$CLIENTS" "$BALANCE" "$VALUE_SIZE" "${NAMES[*]} bench-client" "${ROLES[*]} client" "${before[*]}" "${after[*]}" "$NODE_ENV" >> "$RESULTS" <<'EOF'
+  local ops probe
+  read -r ops probe < <(grep '^{' "$WORK/bench.out" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["ops_per_sec"], d.get("probe_ms", 0))')
+  python3 - "$target" "$ops" "$window" "$TICK" "$CLIENTS" "$BALANCE" "$VALUE_SIZE" "${NAMES[*]} bench-client" "${ROLES[*]} client" "${before[*]}" "${after[*]}" "$NODE_ENV" "$probe" >> "$RESULTS" <<'EOF'
 import json, sys
 target, ops, window, tick, clients, balance, size = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], int(sys.argv[7])
 names, roles = sys.argv[8].split(), sys.argv[9].split()
@@ -74,14 +75,16 @@ for name, role, b, a in zip(names, roles, before, after):
                       "core_share": round(seconds / window, 3), "ops_per_sec": ops, "clients": clients,
                       "balance": balance, "value_size": size, "node_env": sys.argv[12]}))
 print(json.dumps({"target": target, "process": "all nodes", "role": "sum", "cpu_us_per_write": round(total, 1),
-                  "ops_per_sec": ops, "clients": clients, "balance": balance, "value_size": size, "node_env": sys.argv[12]}))
+                  "ops_per_sec": ops, "clients": clients, "balance": balance, "value_size": size, "node_env": sys.argv[12],
+                  "probe_ms": float(sys.argv[13])}))
 EOF
   grep "\"target\": \"$target\"" "$RESULTS" | python3 -c '
 import json, sys
 for line in sys.stdin:
     r = json.loads(line)
     share = "%.2f core" % r["core_share"] if "core_share" in r else ""
-    print("%-6s %-14s %-9s %8.1f us/write %10s  (%.0f writes/s)" % (r["target"], r["process"], r["role"], r["cpu_us_per_write"], share, r["ops_per_sec"]))'
+    probe = "  machine probe %.1f ms" % r["probe_ms"] if r.get("probe_ms") else ""
+    print("%-6s %-14s %-9s %8.1f us/write %10s  (%.0f writes/s)%s" % (r["target"], r["process"], r["role"], r["cpu_us_per_write"], share, r["ops_per_sec"], probe))'
 }
 
 for target in $TARGETS; do
