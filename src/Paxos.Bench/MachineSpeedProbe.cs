@@ -10,12 +10,13 @@ namespace Paxos.Bench;
 /// from 1x to almost 2x the CPU time from one second to the next (a neighbour on the host, a
 /// sibling hyperthread, the clock), and every figure measured meanwhile moves with it; the median
 /// of the samples taken in the measured window says which kind of machine a figure was taken on.
-/// Linux only (elsewhere it records nothing). About 1% of one core.
+/// Linux only (elsewhere it records nothing). It costs the client about 3% of one core (17 ms of
+/// every 500 on the machine of <c>docs/performance.md</c>), the same for both clusters.
 /// </summary>
 internal sealed partial class MachineSpeedProbe : IDisposable
 {
-    /// <summary>Iterations of the loop per sample: about 10 ms of CPU on a 2025 server core.</summary>
-    internal const int LoopIterations = 10_000_000;
+    /// <summary>Iterations of the loop per sample: 16 to 21 ms of CPU on the machine of <c>docs/performance.md</c> (Release).</summary>
+    private const int LoopIterations = 10_000_000;
 
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
     private const int ThreadCpuClock = 3; // CLOCK_THREAD_CPUTIME_ID
