@@ -144,13 +144,21 @@ internal static class ClusterCommand
         var reported = new HashSet<string>(StringComparer.Ordinal);
         var removedAt = new Dictionary<string, DateTime>(StringComparer.Ordinal);
         string? lastError = null;
+        LocalNodes? loaded = null;
+        string? loadedStamp = null;
         while (children.Values.Any(child => !child.HasExited) || children.Count > reported.Count)
         {
             await Task.Delay(SupervisePeriod, cancellationToken).ConfigureAwait(false);
             LocalNodes nodes;
             try
             {
-                nodes = LocalNodes.Load(dataDir);
+                string stamp = LocalNodes.Stamp(dataDir); // taken first: a change made while loading is seen next time
+                if (loaded is null || stamp != loadedStamp)
+                {
+                    loaded = LocalNodes.Load(dataDir);
+                    loadedStamp = stamp;
+                }
+                nodes = loaded;
                 lastError = null;
             }
             catch (Exception e) when (e is ConfigException or IOException)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Paxos.Node.Configuration;
 
 namespace Paxos.Cli.Commands;
@@ -62,6 +63,31 @@ internal sealed class LocalNodes
             ? File.ReadLines(removedPath).Select(line => line.Trim()).Where(line => line.Length > 0).ToHashSet(StringComparer.Ordinal)
             : [];
         return new LocalNodes(dataDir, founding, added, removed);
+    }
+
+    /// <summary>
+    /// What the files <see cref="Load"/> reads look like from outside: each one's name, length and
+    /// last write time, the join files in name order. Equal stamps mean there is nothing new to
+    /// load: the supervisor polls with it rather than parse the YAML files three times a second,
+    /// which cost it a few percent of a core while the cluster sat idle.
+    /// </summary>
+    public static string Stamp(string dataDir)
+    {
+        var stamp = new StringBuilder();
+        Append(stamp, new FileInfo(Path.Combine(dataDir, ClusterFileName)));
+        Append(stamp, new FileInfo(Path.Combine(dataDir, RemovedFile)));
+        var joins = new DirectoryInfo(Path.Combine(dataDir, JoinFolder));
+        if (joins.Exists)
+        {
+            foreach (var join in joins.GetFiles("*.yaml").OrderBy(file => file.Name, StringComparer.Ordinal))
+            {
+                Append(stamp, join);
+            }
+        }
+        return stamp.ToString();
+
+        static void Append(StringBuilder stamp, FileInfo file) =>
+            stamp.Append(CultureInfo.InvariantCulture, $"{file.Name}:{(file.Exists ? $"{file.Length}@{file.LastWriteTimeUtc.Ticks}" : "-")};");
     }
 
     /// <summary>The cluster file node <paramref name="node"/> runs on: the founding file, or its join file.</summary>
