@@ -147,7 +147,8 @@ public static class PerformanceReport
     private const string ProbeLine =
         "- Machine speed during each run (probe ms): the median CPU milliseconds a fixed loop took, sampled by the client every half "
         + "second in the measured window; lower is faster. On a shared virtual machine it changes from second to second, and every "
-        + "figure moves with it: compare a ratio's two probes before trusting it.";
+        + "figure moves with it. It also rises with what the cluster under test does to the client's core, so two probes that differ "
+        + "say the two runs differed, not which system was favoured.";
 
     private static string Probe(BenchResult? result) => result is not { ProbeMs: > 0 } ? "-" : result.ProbeMs.ToString("0.0", CultureInfo.InvariantCulture);
 
