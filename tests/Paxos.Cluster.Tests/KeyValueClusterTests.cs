@@ -203,7 +203,8 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
     /// <summary>
     /// <c>paxos node --metrics-port</c>: every node serves Prometheus text at /metrics over HTTP/1.1,
     /// and the figures follow the cluster: one leader, every node applied the write, the node the
-    /// write came in through timed it, fsyncs were timed, and a stopped peer shows as unreachable.
+    /// write came in through timed it, fsyncs and snapshots (every 2 slots here) were timed, and a
+    /// stopped peer shows as unreachable.
     /// </summary>
     [Fact]
     public async Task Every_node_serves_prometheus_metrics_that_follow_the_cluster()
@@ -211,7 +212,7 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
         int[] metricsPorts = FreePorts.Take(5);
         for (int node = 0; node < 5; node++)
         {
-            _cluster.Start(node, arguments: ["--metrics-port", metricsPorts[node].ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            _cluster.Start(node, arguments: ["--metrics-port", metricsPorts[node].ToString(System.Globalization.CultureInfo.InvariantCulture), "--snapshot-interval", "2"]);
         }
         for (int node = 0; node < 5; node++)
         {
@@ -229,17 +230,18 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
         while (true)
         {
             texts = await Task.WhenAll(Enumerable.Range(0, 5).Select(ScrapeAsync));
-            if (texts.All(t => Metric(t, "paxos_commands_applied_total") >= 1 && Metric(t, "paxos_has_leader") == 1)
+            if (texts.All(t => Metric(t, "paxos_commands_applied_total") >= 1 && Metric(t, "paxos_has_leader") == 1 && Metric(t, "paxos_snapshots_taken_total") >= 1)
                 && texts.Sum(t => Metric(t, "paxos_is_leader")) == 1)
             {
                 break;
             }
-            Assert.True(DateTime.UtcNow < deadline, "the metrics never showed one leader, known to all, and the write applied everywhere");
+            Assert.True(DateTime.UtcNow < deadline, "the metrics never showed one leader, known to all, the write applied everywhere and a snapshot taken on every node");
             await Task.Delay(100);
         }
 
         Assert.Equal(1, Metric(texts[entry], "paxos_request_duration_seconds_count{method=\"put\"}"));
         Assert.All(texts, t => Assert.True(Metric(t, "paxos_wal_fsync_duration_seconds_count") >= 1));
+        Assert.All(texts, t => Assert.True(Metric(t, "paxos_snapshot_duration_seconds_count") >= 1));
         Assert.All(texts, t => Assert.True(Metric(t, "paxos_commit_index") >= Metric(t, "paxos_applied_index")));
         Assert.All(texts, t => Assert.True(Metric(t, "process_cpu_seconds_total") > 0));
         int victim = (entry + 1) % 5;

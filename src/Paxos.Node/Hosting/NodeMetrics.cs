@@ -37,6 +37,9 @@ public sealed class NodeMetrics
         LeaderChanges = factory.CreateCounter("paxos_leader_changes_seen_total", "How many times this node saw the leader change (to another node or to none).");
         CommandsApplied = factory.CreateCounter("paxos_commands_applied_total", "Commands applied to the state machine, one per write, many per slot.");
         SnapshotsTaken = factory.CreateCounter("paxos_snapshots_taken_total", "Snapshots of the state machine this node took (each compacts the log).");
+        SnapshotDuration = factory.CreateHistogram("paxos_snapshot_duration_seconds",
+            "Time the replica's loop spent taking a snapshot: writing and syncing it, then rewriting the log's tail; nothing else runs meanwhile.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 15) });
         PeerMessagesRefused = factory.CreateCounter("paxos_peer_messages_refused_total",
             "Peer calls and deliveries refused, each counted once and changing nothing, by reason: unidentified, other_cluster, not_member, wrong_sender, ballot_not_sender, wrong_recipient, malformed.",
             new CounterConfiguration { LabelNames = ["reason"] });
@@ -83,6 +86,9 @@ public sealed class NodeMetrics
 
     /// <summary>Snapshots this node took.</summary>
     public Counter SnapshotsTaken { get; }
+
+    /// <summary>How long each snapshot held the replica's loop (etcd: <c>etcd_debugging_snap_save_total_duration_seconds</c>).</summary>
+    public Histogram SnapshotDuration { get; }
 
     /// <summary>Snapshots this node installed from its leader.</summary>
     public Counter SnapshotsInstalled { get; }

@@ -529,12 +529,14 @@ public sealed partial class ReplicaNode : IDisposable
     /// <summary>Snapshot the state machine at the applied slot, then forget the log up to it.</summary>
     private void TakeSnapshot()
     {
+        long start = Stopwatch.GetTimestamp();
         _lastSnapshotBytes = _snapshots.Take(_stateMachine, _appliedSlot, _commandIndex, _membership);
         _core.Compact(_appliedSlot);
         _store.Checkpoint(_appliedSlot, _core.RetainedEntries());
         _lastSnapshotSlot = _appliedSlot;
         _commandBytesSinceSnapshot = 0;
         _metrics?.SnapshotsTaken.Inc();
+        _metrics?.SnapshotDuration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
         LogSnapshot(_appliedSlot, _commandIndex);
     }
 
