@@ -17,6 +17,7 @@ namespace Paxos.Bench;
 /// <param name="ValueSize">Bytes per written value.</param>
 /// <param name="Balance">How requests were spread over the endpoints (<c>request</c>, <c>client</c>, <c>leader</c>).</param>
 /// <param name="ProbeMs">The machine's speed in the measured window: the median CPU milliseconds of <see cref="MachineSpeedProbe"/>'s fixed loop, lower is faster (JSON: <c>probe_ms</c>; 0 if not recorded).</param>
+/// <param name="FirstError">The first of the <paramref name="Errors"/>, as the client saw it (JSON: <c>first_error</c>); null if none.</param>
 public sealed record BenchResult(
     string Workload,
     string Target,
@@ -33,7 +34,8 @@ public sealed record BenchResult(
     string? Failure,
     int ValueSize,
     string Balance,
-    double ProbeMs = 0)
+    double ProbeMs = 0,
+    string? FirstError = null)
 {
     /// <summary>Successful requests per second of measured time.</summary>
     public double OpsPerSecond => DurationSeconds > 0 ? Math.Round(Ops / DurationSeconds, 1) : 0;
@@ -60,7 +62,8 @@ public sealed record BenchResult(
     }
 
     /// <summary>The result of a run of <paramref name="settings"/>.</summary>
-    public static BenchResult Of(BenchSettings settings, double durationSeconds, long ops, long errors, long casFailed, LatencySummary latency, string? failure = null, double probeMs = 0)
+    public static BenchResult Of(BenchSettings settings, double durationSeconds, long ops, long errors, long casFailed, LatencySummary latency, string? failure = null, double probeMs = 0,
+        string? firstError = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         double readRatio = settings.Workload switch
@@ -73,6 +76,6 @@ public sealed record BenchResult(
             BenchSettings.Name(settings.Workload), BenchSettings.Name(settings.Target), settings.Clients,
             BenchSettings.Name(settings.Consistency), readRatio, Math.Round(durationSeconds, 3),
             ops, errors, casFailed, latency, SystemLoad.OneMinute(), settings.ToCommandLine(), failure,
-            settings.ValueSize, BenchSettings.Name(settings.Balance), probeMs);
+            settings.ValueSize, BenchSettings.Name(settings.Balance), probeMs, firstError);
     }
 }

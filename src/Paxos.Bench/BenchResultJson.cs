@@ -42,6 +42,10 @@ public static class BenchResultJson
                 json.WriteNumber("probe_ms", result.ProbeMs);
             }
             json.WriteString("command", result.Command);
+            if (result.FirstError is not null)
+            {
+                json.WriteString("first_error", result.FirstError);
+            }
             if (result.Failure is not null)
             {
                 json.WriteString("failure", result.Failure);
@@ -53,7 +57,7 @@ public static class BenchResultJson
 
     /// <summary>
     /// Reads a line written by <see cref="Write"/>; throws <see cref="BenchUsageException"/> if it is
-    /// not one. <c>load_1m</c>, <c>probe_ms</c> and <c>failure</c> may be missing, and so may <c>value_size</c> and
+    /// not one. <c>load_1m</c>, <c>probe_ms</c>, <c>first_error</c> and <c>failure</c> may be missing, and so may <c>value_size</c> and
     /// <c>balance</c> in lines written before they were recorded: every such run used 100-byte values
     /// and kept one endpoint per client.
     /// </summary>
@@ -84,7 +88,8 @@ public static class BenchResultJson
                 root.TryGetProperty("failure", out var failure) ? failure.GetString() : null,
                 root.TryGetProperty("value_size", out var valueSize) ? valueSize.GetInt32() : BenchResult.DefaultValueSize,
                 root.TryGetProperty("balance", out var balance) ? balance.GetString() ?? "" : BenchSettings.Name(BenchBalance.Client),
-                root.TryGetProperty("probe_ms", out var probe) ? probe.GetDouble() : 0);
+                root.TryGetProperty("probe_ms", out var probe) ? probe.GetDouble() : 0,
+                root.TryGetProperty("first_error", out var firstError) ? firstError.GetString() : null);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

@@ -23,6 +23,10 @@ public static class BenchResultTable
         Row(text, "ops", Number(result.Ops));
         Row(text, "throughput", Number(result.OpsPerSecond) + " ops/s");
         Row(text, "errors", Number(result.Errors));
+        if (result.FirstError is not null)
+        {
+            Row(text, "first error", result.FirstError);
+        }
         if (result.ProbeMs > 0)
         {
             Row(text, "machine probe", Number(result.ProbeMs) + " ms of CPU per fixed loop (median; lower is faster)");

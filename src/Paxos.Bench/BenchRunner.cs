@@ -21,6 +21,7 @@ internal sealed class BenchRunner
     private readonly LiveCounters counters = new();
     private readonly LongConcurrentHistogram latencies;
     private long measuredErrors;
+    private string? firstMeasuredError;
     private long casFailed;
 
     public BenchRunner(BenchSettings settings, TextWriter progress)
@@ -73,7 +74,7 @@ internal sealed class BenchRunner
             throw new BenchUnavailableException($"no request succeeded ({errors} errors; first: {counters.FirstError})");
         }
         return BenchResult.Of(settings, measuredSeconds, ops, errors, Interlocked.Read(ref casFailed), LatencySummary.FromMicroseconds(latencies),
-            probeMs: probe.MedianMs(measureFrom, end));
+            probeMs: probe.MedianMs(measureFrom, end), firstError: Volatile.Read(ref firstMeasuredError));
     }
 
     private async Task WorkAsync(IBenchClient client, int worker, ulong[] leases, long measureFrom, long measureUntil, CancellationToken stop)
@@ -129,10 +130,12 @@ internal sealed class BenchRunner
             }
             catch (Exception e) when (IsRequestFailure(e))
             {
-                counters.AddFailed(Describe(e));
+                string reason = Describe(e);
+                counters.AddFailed(reason);
                 if (Stopwatch.GetTimestamp() >= measureFrom)
                 {
                     Interlocked.Increment(ref measuredErrors);
+                    Interlocked.CompareExchange(ref firstMeasuredError, reason, null);
                 }
                 await PauseAsync(stop).ConfigureAwait(false);
             }

@@ -38,6 +38,20 @@ public class BenchResultJsonTests
     }
 
     [Fact]
+    public void The_first_error_is_written_when_there_was_one_and_reads_back()
+    {
+        var erred = Sample with { FirstError = "ResourceExhausted: 512 calls of this client are in progress" };
+
+        string line = BenchResultJson.Write(erred);
+
+        Assert.EndsWith(",\"first_error\":\"ResourceExhausted: 512 calls of this client are in progress\"}", line, StringComparison.Ordinal);
+        Assert.Equal(erred, BenchResultJson.Parse(line));
+        Assert.DoesNotContain("first_error", BenchResultJson.Write(Sample), StringComparison.Ordinal);
+        Assert.Contains("first error      ResourceExhausted: 512 calls", BenchResultTable.Format(erred), StringComparison.Ordinal);
+        Assert.DoesNotContain("first error", BenchResultTable.Format(Sample), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_failed_run_carries_its_reason()
     {
         var failed = Sample with { Ops = 0, Failure = "paxos endpoint http://127.0.0.1:7100/ did not answer: Unavailable" };

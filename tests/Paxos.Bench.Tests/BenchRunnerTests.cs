@@ -32,6 +32,27 @@ public sealed class BenchRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_with_errors_counts_them_and_keeps_the_first_one_measured()
+    {
+        server.State.RefuseEveryOtherGet = true;
+
+        var result = await new BenchRunner(Settings(Workload.Get), TextWriter.Null).RunAsync(CancellationToken.None);
+
+        Assert.True(result.Ops > 0);
+        Assert.True(result.Errors > 0);
+        Assert.Contains("refused by the test", result.FirstError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_without_errors_has_no_first_error()
+    {
+        var result = await new BenchRunner(Settings(Workload.Get), TextWriter.Null).RunAsync(CancellationToken.None);
+
+        Assert.Equal(0, result.Errors);
+        Assert.Null(result.FirstError);
+    }
+
+    [Fact]
     public async Task Reads_find_the_preloaded_keys()
     {
         await new BenchRunner(Settings(Workload.Get, keys: 50), TextWriter.Null).RunAsync(CancellationToken.None);

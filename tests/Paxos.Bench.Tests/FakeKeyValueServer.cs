@@ -72,6 +72,14 @@ public sealed class FakeKeyValueServer : IAsyncDisposable
 
         public ulong LastIndex { get; set; }
 
+        /// <summary>When true, every other get after the first ten (the bench's endpoint check reads first) is refused with INVALID_ARGUMENT "refused by the test".</summary>
+        public bool RefuseEveryOtherGet { get; set; }
+
+        private long _gets;
+
+        /// <summary>Whether this get is one to refuse.</summary>
+        public bool RefusesNextGet() => RefuseEveryOtherGet && Interlocked.Increment(ref _gets) is > 10 and var n && n % 2 == 0;
+
         public void SawWrite(string clientId, ulong requestId)
         {
             if (clientId.Length == 0)
@@ -99,6 +107,10 @@ public sealed class FakeKeyValueServer : IAsyncDisposable
 
         public override Task<GetResponse> Get(GetRequest request, ServerCallContext context)
         {
+            if (store.RefusesNextGet())
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "refused by the test"));
+            }
             bool found = store.Values.TryGetValue(request.Key, out var value);
             return Task.FromResult(new GetResponse { Found = found, Value = value ?? ByteString.Empty });
         }
