@@ -18,7 +18,9 @@
 #   WARMUP           warm-up seconds per run, unrecorded, for the client as much as the cluster:
 #                    a fresh bench process runs unoptimized (tier-0) code for its first seconds
 #                    (default 10)
-#   WARMUP_CLUSTER   seconds of unrecorded load on each freshly started cluster (default 15)
+#   WARMUP_CLUSTER   seconds of unrecorded load on each freshly started cluster (default 60: a .NET
+#                    node compiles its hot paths in tiers for 30 to 60 s after it starts, and a
+#                    shorter warm-up measured that start-up rather than the running cluster)
 #   TARGETS          which clusters, space-separated (default: "etcd paxos")
 #   ROUNDS           how many times the whole set runs, the clusters taking turns, each round on
 #                    freshly started clusters (default 1); the report shows the median of the rounds
@@ -43,7 +45,7 @@ PAXOS_CMD=${PAXOS_CMD:-"$PAXOS_BIN"}
 REPORT_CMD=${REPORT_CMD:-"$BENCH_CMD report"}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-10}
-WARMUP_CLUSTER=${WARMUP_CLUSTER:-15}
+WARMUP_CLUSTER=${WARMUP_CLUSTER:-60}
 TARGETS=${TARGETS:-"etcd paxos"}
 ROUNDS=${ROUNDS:-1}
 ETCD_BASE_PORT=${ETCD_BASE_PORT:-23790}
