@@ -20,8 +20,6 @@ internal sealed class BenchRunner
     private readonly TextWriter progress;
     private readonly LiveCounters counters = new();
     private readonly LongConcurrentHistogram latencies;
-    private long measuredErrors;
-    private string? firstMeasuredError;
     private long casFailed;
 
     public BenchRunner(BenchSettings settings, TextWriter progress)
@@ -68,13 +66,13 @@ internal sealed class BenchRunner
         long end = Math.Min(Stopwatch.GetTimestamp(), measureUntil);
         double measuredSeconds = Math.Max(0, (end - measureFrom) / (double)Stopwatch.Frequency);
         long ops = latencies.TotalCount;
-        long errors = Interlocked.Read(ref measuredErrors);
+        long errors = counters.MeasuredFailed;
         if (ops == 0 && errors > 0)
         {
             throw new BenchUnavailableException($"no request succeeded ({errors} errors; first: {counters.FirstError})");
         }
         return BenchResult.Of(settings, measuredSeconds, ops, errors, Interlocked.Read(ref casFailed), LatencySummary.FromMicroseconds(latencies),
-            probeMs: probe.MedianMs(measureFrom, end), firstError: Volatile.Read(ref firstMeasuredError));
+            probeMs: probe.MedianMs(measureFrom, end), firstError: counters.FirstMeasuredError);
     }
 
     private async Task WorkAsync(IBenchClient client, int worker, ulong[] leases, long measureFrom, long measureUntil, CancellationToken stop)
@@ -130,13 +128,7 @@ internal sealed class BenchRunner
             }
             catch (Exception e) when (IsRequestFailure(e))
             {
-                string reason = Describe(e);
-                counters.AddFailed(reason);
-                if (Stopwatch.GetTimestamp() >= measureFrom)
-                {
-                    Interlocked.Increment(ref measuredErrors);
-                    Interlocked.CompareExchange(ref firstMeasuredError, reason, null);
-                }
+                counters.AddFailed(Describe(e), measured: Stopwatch.GetTimestamp() >= measureFrom);
                 await PauseAsync(stop).ConfigureAwait(false);
             }
         }
