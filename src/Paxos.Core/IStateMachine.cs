@@ -19,6 +19,20 @@ public interface IStateMachine
     void WriteSnapshot(Stream destination);
 
     /// <summary>
+    /// Captures the whole state as of the last applied slot, on the apply loop, and returns what writes it: the node
+    /// runs that writer on another thread while <see cref="Apply"/> goes on, so what it writes must not change with
+    /// later commands, and it must write what <see cref="WriteSnapshot"/> would have written at the capture. The
+    /// default writes <see cref="WriteSnapshot"/> into memory now (the loop pays for the encoding, not for the
+    /// file); a state machine whose values are immutable can copy its tables instead, as the key-value store does.
+    /// </summary>
+    Action<Stream> CaptureSnapshot()
+    {
+        var captured = new MemoryStream();
+        WriteSnapshot(captured);
+        return destination => captured.WriteTo(destination);
+    }
+
+    /// <summary>
     /// Replaces the whole state with one written by <see cref="WriteSnapshot"/>. If it throws (a snapshot a peer
     /// sent that does not parse), the state must be left as it was: the node refuses that snapshot and carries on.
     /// </summary>

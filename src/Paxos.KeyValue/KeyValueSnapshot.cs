@@ -36,36 +36,52 @@ internal static class KeyValueSnapshot
     /// <summary>A cached result is at most the longest result (a transaction's gets may return up to that).</summary>
     private static int MaxResultBytes => KeyValueResultCodec.MaxEncodedLength;
 
-    public static void Write(Stream destination, ulong lastAppliedIndex, ConcurrentDictionary<string, StoredValue> data, ClientTable clients, LeaseTable leases)
+    /// <summary>
+    /// Copies what a snapshot of the state holds now, on the apply loop: the references to the keys' values and the
+    /// clients' results (both immutable), not the bytes, so it costs a copy of the tables, and later commands do not
+    /// change it. <see cref="Write(Stream, Captured)"/> then writes it, on any thread.
+    /// </summary>
+    public static Captured Capture(ulong lastAppliedIndex, ConcurrentDictionary<string, StoredValue> data, ClientTable clients, LeaseTable leases)
+    {
+        var leaseTtls = new (ulong Id, long TtlMilliseconds)[leases.Count];
+        int position = 0;
+        foreach (var (leaseId, lease) in leases.InIdOrder)
+        {
+            leaseTtls[position++] = (leaseId, lease.TtlMilliseconds);
+        }
+        return new Captured(lastAppliedIndex, leases.Epoch, leaseTtls, data.ToArray(), [.. clients.OldestFirst]);
+    }
+
+    /// <summary>Writes a captured state in the format above; sorts the keys here, off the apply loop.</summary>
+    public static void Write(Stream destination, Captured state)
     {
         var writer = new ChecksummedWriter(destination);
         writer.WriteUInt32(Magic);
         writer.WriteByte(FormatVersion);
-        writer.WriteUInt64(lastAppliedIndex);
+        writer.WriteUInt64(state.LastAppliedIndex);
 
-        writer.WriteUInt64(leases.Epoch.Round);
-        writer.WriteUInt32((uint)leases.Epoch.NodeId);
-        writer.WriteUInt64((ulong)leases.Count);
-        foreach (var (leaseId, lease) in leases.InIdOrder)
+        writer.WriteUInt64(state.Epoch.Round);
+        writer.WriteUInt32((uint)state.Epoch.NodeId);
+        writer.WriteUInt64((ulong)state.Leases.Length);
+        foreach (var (leaseId, ttl) in state.Leases)
         {
             writer.WriteUInt64(leaseId);
-            writer.WriteUInt64((ulong)lease.TtlMilliseconds);
+            writer.WriteUInt64((ulong)ttl);
         }
 
-        string[] keys = [.. data.Keys];
-        Array.Sort(keys, StringComparer.Ordinal);
+        KeyValuePair<string, StoredValue>[] keys = state.Data;
+        Array.Sort(keys, static (x, y) => string.CompareOrdinal(x.Key, y.Key));
         writer.WriteUInt64((ulong)keys.Length);
-        foreach (string key in keys)
+        foreach (var (key, stored) in keys)
         {
-            StoredValue stored = data[key];
             writer.WriteString(key);
             writer.WriteUInt64(stored.Index);
             writer.WriteUInt64(stored.LeaseId);
             writer.WriteBlock(stored.Value);
         }
 
-        writer.WriteUInt64((ulong)clients.Count);
-        foreach (ClientRecord client in clients.OldestFirst)
+        writer.WriteUInt64((ulong)state.Clients.Length);
+        foreach (ClientRecord client in state.Clients)
         {
             writer.WriteString(client.ClientId);
             writer.WriteUInt64(client.RequestId);
@@ -74,6 +90,14 @@ internal static class KeyValueSnapshot
         }
         writer.Finish();
     }
+
+    /// <summary>A state as <see cref="Capture"/> copied it: leases in id order, keys unsorted, clients oldest write first.</summary>
+    internal sealed record Captured(
+        ulong LastAppliedIndex,
+        Ballot Epoch,
+        (ulong Id, long TtlMilliseconds)[] Leases,
+        KeyValuePair<string, StoredValue>[] Data,
+        ClientRecord[] Clients);
 
     /// <exception cref="InvalidDataException">The snapshot is corrupt, truncated or of another version.</exception>
     public static SnapshotContents Read(Stream source)

@@ -43,8 +43,9 @@ namespace Paxos.KeyValue;
 /// <see cref="LeaseNotFoundResult"/> and changes nothing; a put without a lease detaches the key.
 /// When a lease expires is not state: the leader decides it, and an expiry takes effect only in the
 /// lease epoch of the leader that decided it (see docs/design.md, Leases).</para>
-/// <para><b>Threads.</b> <see cref="Apply"/>, <see cref="WriteSnapshot"/> and
-/// <see cref="RestoreSnapshot"/> must be called from one thread at a time (the apply loop).
+/// <para><b>Threads.</b> <see cref="Apply"/>, <see cref="WriteSnapshot"/>, <see cref="CaptureSnapshot"/> and
+/// <see cref="RestoreSnapshot"/> must be called from one thread at a time (the apply loop); the writer
+/// <see cref="CaptureSnapshot"/> returns runs on any thread.
 /// <see cref="TryGet"/>, <see cref="List"/>, <see cref="LastAppliedIndex"/>, <see cref="Count"/> and
 /// the lease queries may be called from any thread concurrently with them. Once a reader sees
 /// <see cref="LastAppliedIndex"/> at or above an index, <see cref="TryGet"/> and <see cref="List"/>
@@ -240,7 +241,22 @@ public sealed class KeyValueStateMachine : IStateMachine
     public void WriteSnapshot(Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        KeyValueSnapshot.Write(destination, _lastAppliedIndex, _data, _clients, _leases);
+        KeyValueSnapshot.Write(destination, KeyValueSnapshot.Capture(_lastAppliedIndex, _data, _clients, _leases));
+    }
+
+    /// <summary>
+    /// Captures the state for a snapshot written off the apply loop: copies the tables (not the values, which are
+    /// immutable) now; the writer it returns writes the bytes <see cref="WriteSnapshot"/> would have written now, on
+    /// any thread, whatever is applied in between.
+    /// </summary>
+    public Action<Stream> CaptureSnapshot()
+    {
+        KeyValueSnapshot.Captured state = KeyValueSnapshot.Capture(_lastAppliedIndex, _data, _clients, _leases);
+        return destination =>
+        {
+            ArgumentNullException.ThrowIfNull(destination);
+            KeyValueSnapshot.Write(destination, state);
+        };
     }
 
     /// <summary>

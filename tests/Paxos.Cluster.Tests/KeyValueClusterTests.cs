@@ -242,6 +242,7 @@ public sealed class KeyValueClusterTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(1, Metric(texts[entry], "paxos_request_duration_seconds_count{method=\"put\"}"));
         Assert.All(texts, t => Assert.True(Metric(t, "paxos_wal_fsync_duration_seconds_count") >= 1));
         Assert.All(texts, t => Assert.True(Metric(t, "paxos_snapshot_duration_seconds_count") >= 1));
+        Assert.All(texts, t => Assert.True(Metric(t, "paxos_snapshot_write_seconds_count") >= 1));
         Assert.All(texts, t => Assert.True(Metric(t, "paxos_commit_index") >= Metric(t, "paxos_applied_index")));
         Assert.All(texts, t => Assert.True(Metric(t, "process_cpu_seconds_total") > 0));
         int victim = (entry + 1) % 5;

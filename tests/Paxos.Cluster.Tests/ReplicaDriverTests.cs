@@ -39,7 +39,7 @@ public sealed class ReplicaDriverTests : IDisposable
     public async Task A_node_that_starts_removed_is_told_so_by_its_first_round_once()
     {
         var withoutNode0 = new Membership(5, [new Member(1, "n1", "http://n1:7000", IsVoter: true)], 2);
-        new ReplicaSnapshots(new SnapshotStore(Path.Combine(_root, "snapshots"))).Take(new FailingStateMachine(), 5, 0, withoutNode0);
+        new ReplicaSnapshots(new SnapshotStore(Path.Combine(_root, "snapshots"))).Take(new FailingStateMachine().WriteSnapshot, 5, 0, withoutNode0);
         var told = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         int tellings = 0;
         await using var driver = Start(new FailingStateMachine(), (message, error) => Assert.Fail($"the node stopped: {message} {error}"), removed: reason =>
@@ -63,7 +63,55 @@ public sealed class ReplicaDriverTests : IDisposable
         Assert.Equal(1, Volatile.Read(ref tellings));
     }
 
-    private ReplicaDriver Start(IStateMachine stateMachine, Action<string, Exception> fatal, Action<string>? removed = null)
+    /// <summary>
+    /// A snapshot is written off the loop: while its file is held half-written, the node goes on choosing and
+    /// applying commands, and the log is compacted (the snapshot counted as taken) only once the file is durable.
+    /// </summary>
+    [Fact]
+    public async Task Commands_are_chosen_while_a_snapshot_is_written_and_it_counts_only_once_durable()
+    {
+        var machine = new HeldSnapshotMachine();
+        var metrics = new NodeMetrics();
+        var store = new SnapshotStore(Path.Combine(_root, "snapshots"));
+        await using var driver = Start(machine, (message, error) => Assert.Fail($"the node stopped: {message} {error}"), snapshotInterval: 4, metrics: metrics);
+        try
+        {
+            await driver.WaitForLeaderAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+            for (int i = 0; i < 4; i++)
+            {
+                await ReplicateAsync(driver, i);
+            }
+            await machine.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10));
+
+            for (int i = 4; i < 24; i++)
+            {
+                await ReplicateAsync(driver, i); // with the snapshot written on the loop, the first of these waits for the held file
+            }
+            Assert.Equal(24, machine.Applied);
+            Assert.Equal([0L], store.ListIndexes());
+            Assert.Equal(0.0, metrics.SnapshotsTaken.Value);
+        }
+        finally
+        {
+            machine.Release();
+        }
+
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); metrics.SnapshotsTaken.Value < 1; await Task.Delay(10))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the written snapshot was handed back to the loop");
+        }
+        Assert.DoesNotContain(0L, store.ListIndexes());
+        Assert.All(store.ListIndexes(), index => Assert.True(index >= 4, $"snapshot {index} covers at least the slots of the four commands"));
+    }
+
+    private static async Task ReplicateAsync(ReplicaDriver driver, int command)
+    {
+        var outcome = await driver.ReplicateAsync(BitConverter.GetBytes(command), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(outcome.IsDone, outcome.Message);
+    }
+
+    private ReplicaDriver Start(IStateMachine stateMachine, Action<string, Exception> fatal, Action<string>? removed = null, ulong snapshotInterval = 1000,
+        NodeMetrics? metrics = null)
     {
         var snapshots = new ReplicaSnapshots(new SnapshotStore(Path.Combine(_root, "snapshots")));
         var peers = new NoPeers();
@@ -73,8 +121,9 @@ public sealed class ReplicaDriverTests : IDisposable
             LogDirectory = Path.Combine(_root, "log"),
             StateMachine = stateMachine,
             Random = new SystemRandomSource(),
-            SnapshotInterval = 1000,
+            SnapshotInterval = snapshotInterval,
             Tick = TimeSpan.FromMilliseconds(10),
+            Metrics = metrics,
         }, snapshots, peers);
         var driver = new ReplicaDriver(node, peers, TimeSpan.FromMilliseconds(10), NullLogger.Instance, fatal, removed);
         driver.Start();
@@ -99,6 +148,54 @@ public sealed class ReplicaDriverTests : IDisposable
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Counts the commands it applied; its snapshot is that count, and the writer of the first captured one waits,
+    /// after its first bytes, until the test releases it.
+    /// </summary>
+    private sealed class HeldSnapshotMachine : IStateMachine
+    {
+        private readonly TaskCompletionSource _writeStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _applied;
+        private int _captures;
+
+        public int Applied => Volatile.Read(ref _applied);
+
+        public Task WriteStarted => _writeStarted.Task;
+
+        public void Release() => _released.TrySetResult();
+
+        public byte[] Apply(ulong index, ReadOnlySpan<byte> command)
+        {
+            Interlocked.Increment(ref _applied);
+            return [];
+        }
+
+        public void WriteSnapshot(Stream destination) => destination.Write(BitConverter.GetBytes(_applied));
+
+        public Action<Stream> CaptureSnapshot()
+        {
+            byte[] state = BitConverter.GetBytes(_applied);
+            bool hold = ++_captures == 1 && _applied > 0; // not the snapshot a first start takes
+            return destination =>
+            {
+                destination.Write(state);
+                if (hold)
+                {
+                    _writeStarted.TrySetResult();
+                    Assert.True(_released.Task.Wait(TimeSpan.FromSeconds(30)), "the test released the snapshot's writer");
+                }
+            };
+        }
+
+        public void RestoreSnapshot(Stream source)
+        {
+            var state = new byte[sizeof(int)];
+            source.ReadExactly(state);
+            _applied = BitConverter.ToInt32(state);
+        }
     }
 
     /// <summary>A state machine with a bug: every command throws.</summary>

@@ -128,7 +128,7 @@ public sealed class ReplicaNodeMembershipTests
     {
         using var replicas = new LocalReplicas();
         var withoutNode0 = new Membership(5, [new Member(1, "n1", "http://n1:7000", true), new Member(2, "n2", "http://n2:7000", true)], 3);
-        new ReplicaSnapshots(new SnapshotStore(replicas.SnapshotDirectory(0))).Take(new RecordingStateMachine(), 5, 0, withoutNode0);
+        new ReplicaSnapshots(new SnapshotStore(replicas.SnapshotDirectory(0))).Take(new RecordingStateMachine().WriteSnapshot, 5, 0, withoutNode0);
 
         ReplicaNode node = replicas.Start(0, Three);
 
@@ -166,7 +166,7 @@ public sealed class ReplicaNodeMembershipTests
     {
         using var replicas = new LocalReplicas();
         var snapshots = new ReplicaSnapshots(new SnapshotStore(replicas.SnapshotDirectory(0)));
-        snapshots.Take(new RecordingStateMachine(), 5, 0, Three.At(4));
+        snapshots.Take(new RecordingStateMachine().WriteSnapshot, 5, 0, Three.At(4));
         byte[] metadata = [.. Assert.IsType<SnapshotReader>(snapshots.OpenLatest()).Metadata.Span];
         ulong slot = 5;
         switch (flaw)

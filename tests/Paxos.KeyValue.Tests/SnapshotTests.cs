@@ -43,6 +43,31 @@ public class SnapshotTests
         Assert.True(Assert.IsType<DeleteResult>(KeyValueResultCodec.Decode(restored.Apply(8, retry))).Existed);
     }
 
+    /// <summary>
+    /// A captured snapshot is written off the apply loop while commands go on being applied: it must write the state
+    /// of the capture, byte for byte, whatever was put, deleted, granted or revoked since.
+    /// </summary>
+    [Fact]
+    public void A_captured_snapshot_writes_the_state_of_its_capture_whatever_is_applied_before_it_is_written()
+    {
+        KeyValueStateMachine machine = Populated();
+        machine.Run(7, new LeaseGrantCommand(5_000));
+        machine.Run(8, new PutCommand("leased", Kv.Bytes("held"), "c5", 1, leaseId: 7));
+        byte[] atCapture = machine.Snapshot();
+
+        Action<Stream> capture = ((IStateMachine)machine).CaptureSnapshot();
+        machine.Run(9, new PutCommand("alpha", Kv.Bytes("changed"), "c1", 2));
+        machine.Run(10, new DeleteCommand("zeta", "c6", 1));
+        machine.Run(11, new LeaseRevokeCommand(7));
+        machine.Run(12, new PutCommand("new", Kv.Bytes("key"), "c7", 1));
+        machine.Run(13, new LeaseGrantCommand(1_000));
+
+        using var written = new MemoryStream();
+        capture(written);
+        Assert.Equal(atCapture, written.ToArray());
+        Assert.NotEqual(atCapture, machine.Snapshot());
+    }
+
     [Fact]
     public void Replicas_with_the_same_state_write_identical_bytes_whatever_their_history()
     {

@@ -220,7 +220,7 @@ public class PaxosScenarioTests(ITestOutputHelper output)
     [Fact]
     public void SameSeedReplaysTheIdenticalRunFailureAndTrace()
     {
-        var options = new SimulationRunOptions(2, 5, PlantedBug.SkipRecovery);
+        var options = new SimulationRunOptions(4, 5, PlantedBug.SkipRecovery);
 
         SimulationResult first = PaxosScenario.Run(options);
         SimulationResult second = PaxosScenario.Run(options);

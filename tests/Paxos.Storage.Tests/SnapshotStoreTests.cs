@@ -68,6 +68,26 @@ public sealed class SnapshotStoreTests
     }
 
     [Fact]
+    public void AWriterOvertakenByANewerSnapshotLeavesNothingBehind()
+    {
+        // A node writes its own snapshot off its loop while it receives and installs its leader's, of a later slot.
+        using var dir = new TempDirectory();
+        var store = new SnapshotStore(dir.Path);
+        using SnapshotWriter local = store.BeginWrite(7, Metadata);
+        using SnapshotWriter received = store.BeginWrite(9, Metadata);
+        local.Write(Content(10_000, seed: 4));
+        received.Write(Content(10_000, seed: 5));
+
+        received.Commit();
+        local.Commit();
+
+        Assert.Equal([9L], store.ListIndexes());
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+        using SnapshotReader reader = store.OpenLatest()!;
+        Assert.Equal(9, reader.Index);
+    }
+
+    [Fact]
     public void EmptyMetadataAndContentRoundTrip()
     {
         using var dir = new TempDirectory();

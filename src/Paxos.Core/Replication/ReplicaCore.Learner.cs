@@ -183,9 +183,17 @@ public sealed partial class ReplicaCore
     /// each slot, so each was in the recovered state or in a <see cref="Ready.Entries"/>. A driver
     /// rewrites them when it compacts its durable log after a snapshot.
     /// </summary>
-    public IEnumerable<LogEntry> RetainedEntries()
+    public IEnumerable<LogEntry> RetainedEntries() => EntriesAbove(log.SnapshotIndex);
+
+    /// <summary>
+    /// Every entry this replica holds above <paramref name="slot"/> (at or above its snapshot), in slot order, as
+    /// <see cref="RetainedEntries"/>: what a driver rewrites when it starts writing a snapshot at <paramref name="slot"/>
+    /// and compacts the log only once that snapshot is durable.
+    /// </summary>
+    public IEnumerable<LogEntry> EntriesAbove(ulong slot)
     {
-        for (ulong slot = log.SnapshotIndex + 1; slot <= log.LastSlot; slot++)
+        Invariant.Check(slot >= log.SnapshotIndex, "entries below the snapshot are gone");
+        for (slot++; slot <= log.LastSlot; slot++)
         {
             if (log.Contains(slot))
             {

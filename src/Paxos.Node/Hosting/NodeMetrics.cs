@@ -38,7 +38,10 @@ public sealed class NodeMetrics
         CommandsApplied = factory.CreateCounter("paxos_commands_applied_total", "Commands applied to the state machine, one per write, many per slot.");
         SnapshotsTaken = factory.CreateCounter("paxos_snapshots_taken_total", "Snapshots of the state machine this node took (each compacts the log).");
         SnapshotDuration = factory.CreateHistogram("paxos_snapshot_duration_seconds",
-            "Time the replica's loop spent taking a snapshot: writing and syncing it, then rewriting the log's tail; nothing else runs meanwhile.",
+            "Time each snapshot held the replica's loop: capturing the state and rewriting the log's tail, then compacting the log once the file was durable; nothing else runs meanwhile.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 15) });
+        SnapshotWriteDuration = factory.CreateHistogram("paxos_snapshot_write_seconds",
+            "Time writing and syncing each snapshot's file took, off the replica's loop; the log is compacted only after it.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 15) });
         PeerMessagesRefused = factory.CreateCounter("paxos_peer_messages_refused_total",
             "Peer calls and deliveries refused, each counted once and changing nothing, by reason: unidentified, other_cluster, not_member, wrong_sender, ballot_not_sender, wrong_recipient, malformed.",
@@ -89,6 +92,9 @@ public sealed class NodeMetrics
 
     /// <summary>How long each snapshot held the replica's loop (etcd: <c>etcd_debugging_snap_save_total_duration_seconds</c>).</summary>
     public Histogram SnapshotDuration { get; }
+
+    /// <summary>How long writing and syncing each snapshot's file took, off the replica's loop.</summary>
+    public Histogram SnapshotWriteDuration { get; }
 
     /// <summary>Snapshots this node installed from its leader.</summary>
     public Counter SnapshotsInstalled { get; }

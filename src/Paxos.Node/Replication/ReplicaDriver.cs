@@ -10,7 +10,8 @@ namespace Paxos.Node.Replication;
 /// <summary>
 /// Runs a <see cref="ReplicaNode"/> in a process: one loop, the only code that touches the node,
 /// takes every queued input (peer messages, client commands, read requests, clock ticks), hands them
-/// to the node and then runs its round (persist with one fsync, send, apply, answer). Inputs that
+/// to the node and then runs its round (persist with one fsync, send, apply, answer); the snapshots
+/// the node captures are written on the thread pool and handed back to the loop. Inputs that
 /// arrive while an fsync runs are handled together in the next round, which is what batches
 /// commands into slots and many records into one fsync. A loop that cannot go on (the log cannot be
 /// written, an invariant broke, a bug) stops the process rather than leave a node that looks alive
@@ -36,6 +37,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private TaskCompletionSource _leaderKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Action<string>? _removed;
+    private Task _snapshotWrite = Task.CompletedTask;
 
     /// <param name="node">The replica, recovered (<see cref="ReplicaNode.Open"/>); the driver owns it from now on.</param>
     /// <param name="peers">What the node sends through; disposed once the loop has stopped.</param>
@@ -173,6 +175,7 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
         {
             await Task.WhenAll(_loop, _clock).ConfigureAwait(false);
         }
+        await _snapshotWrite.ConfigureAwait(false); // a file being written is finished before the next start of the node can look for it
         await _peers.DisposeAsync().ConfigureAwait(false);
         _node.Dispose();
         _stop.Dispose();
@@ -215,11 +218,32 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     private void Round()
     {
         _node.RunRound();
+        if (_node.TakeSnapshotToWrite() is { } snapshot)
+        {
+            _snapshotWrite = WriteSnapshotAsync(snapshot);
+        }
         Publish(_node.Status(Stopwatch.GetTimestamp()));
         if (_status.IsRemoved && _removed is { } removed)
         {
             _removed = null;
             removed($"node {_node.NodeId} was removed from the cluster at slot {_status.Membership.Slot}");
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="snapshot"/> on the thread pool while the loop goes on, then queues it back to the loop,
+    /// waiting for room rather than dropping it (the node captures no other snapshot until it is back).
+    /// </summary>
+    private async Task WriteSnapshotAsync(SnapshotInProgress snapshot)
+    {
+        await Task.Run(snapshot.Write).ConfigureAwait(false);
+        try
+        {
+            await _inputs.Writer.WriteAsync(new SnapshotWrittenInput(snapshot), _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            // stopping: the next start finds the snapshot, or the older one and the whole log
         }
     }
 

@@ -79,3 +79,14 @@ internal sealed class TransferInput(int successor, TaskReply<bool> reply) : Repl
 
     public override void Fail(Exception reason) => reply.Fail(reason);
 }
+
+/// <summary>A snapshot written off the loop, handed back to compact the log.</summary>
+internal sealed class SnapshotWrittenInput(SnapshotInProgress snapshot) : ReplicaInput
+{
+    public override void HandTo(ReplicaNode node) => node.SnapshotWritten(snapshot);
+
+    public override void Fail(Exception reason)
+    {
+        // the node stops; its next start finds the snapshot, or the older one and the whole log
+    }
+}

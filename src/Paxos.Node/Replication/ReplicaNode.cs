@@ -60,7 +60,16 @@ public sealed partial class ReplicaNode : IDisposable
     private long _ticks;
     private ulong _commandIndex;
     private ulong _appliedSlot;
+
+    /// <summary>The slot of the last snapshot captured (written or still being written) or installed: when the next is due.</summary>
     private ulong _lastSnapshotSlot;
+
+    /// <summary>The snapshot captured and being written off the loop, if one is; the next waits for it.</summary>
+    private SnapshotInProgress? _snapshotInProgress;
+
+    /// <summary>True once <see cref="_snapshotInProgress"/> was handed to the driver to write.</summary>
+    private bool _snapshotHandedOut;
+
     private long _commandBytesSinceSnapshot;
     private long _lastSnapshotBytes;
 
@@ -140,7 +149,7 @@ public sealed partial class ReplicaNode : IDisposable
             }
             else
             {
-                snapshots.Take(options.StateMachine, 0, 0, options.Founding); // before the log is written: a crash in between finds no snapshot and takes it again
+                snapshots.Take(options.StateMachine.WriteSnapshot, 0, 0, options.Founding); // before the log is written: a crash in between finds no snapshot and takes it again
             }
         }
         var walOptions = new WalOptions
@@ -319,7 +328,9 @@ public sealed partial class ReplicaNode : IDisposable
     /// <summary>
     /// Carries out what the inputs since the last round made ready: retries commands that waited for
     /// room in the pipeline, processes every <see cref="Ready"/> (after which the state machine reflects
-    /// every slot the core handed out), and snapshots when one is due.
+    /// every slot the core handed out), and captures a snapshot when one is due and none is being
+    /// written: the driver then takes it (<see cref="TakeSnapshotToWrite"/>), writes it off the loop and
+    /// hands it back (<see cref="SnapshotWritten"/>).
     /// Throws <see cref="IOException"/> if the log cannot be written (nothing depending on it has left)
     /// and <see cref="InvariantViolationException"/> on a broken invariant: the node must stop.
     /// </summary>
@@ -335,10 +346,52 @@ public sealed partial class ReplicaNode : IDisposable
         }
         Invariant.Check(_appliedSlot == _core.AppliedIndex, $"the state machine reflects slot {_appliedSlot}, the core handed out slots up to {_core.AppliedIndex}");
         Invariant.Check(_membership.Slot <= _appliedSlot && _membership.Slot <= _core.Membership.Slot, "the applied membership was chosen at or below the applied slot, and is not newer than the committed one");
-        if (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval || _commandBytesSinceSnapshot >= Math.Max(SnapshotCommandBytes, _lastSnapshotBytes))
+        if (_snapshotInProgress is null
+            && (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval || _commandBytesSinceSnapshot >= Math.Max(SnapshotCommandBytes, _lastSnapshotBytes)))
         {
-            TakeSnapshot();
+            CaptureSnapshot();
         }
+    }
+
+    /// <summary>
+    /// The snapshot the last rounds captured, once: write it (<see cref="SnapshotInProgress.Write"/>) on any
+    /// thread, then hand it back to the loop with <see cref="SnapshotWritten"/>. Null if there is none to write.
+    /// No other snapshot is captured until it is handed back.
+    /// </summary>
+    public SnapshotInProgress? TakeSnapshotToWrite()
+    {
+        if (_snapshotInProgress is null || _snapshotHandedOut)
+        {
+            return null;
+        }
+        _snapshotHandedOut = true;
+        return _snapshotInProgress;
+    }
+
+    /// <summary>
+    /// On the loop, once <paramref name="snapshot"/> was written: compacts the log up to it (unless a snapshot
+    /// from the leader was installed above it meanwhile). Throws what the write failed with (an
+    /// <see cref="IOException"/>: the node must stop, as when its log cannot be written).
+    /// </summary>
+    public void SnapshotWritten(SnapshotInProgress snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        Invariant.Check(ReferenceEquals(snapshot, _snapshotInProgress) && _snapshotHandedOut, "only the snapshot handed out to write comes back");
+        _snapshotInProgress = null;
+        _snapshotHandedOut = false;
+        snapshot.ThrowIfFailed();
+        long start = Stopwatch.GetTimestamp();
+        if (snapshot.Slot > _core.SnapshotIndex)
+        {
+            _core.Compact(snapshot.Slot);
+            _store.CompleteCheckpoint(snapshot.CheckpointMark);
+            LogSnapshot(snapshot.Slot, snapshot.Point.CommandIndex);
+        }
+        Invariant.Check(_core.SnapshotIndex >= snapshot.Slot && _core.SnapshotIndex <= _appliedSlot, "the log is compacted up to the written snapshot or a newer one, and only up to applied slots");
+        _lastSnapshotBytes = snapshot.ContentBytes;
+        _metrics?.SnapshotsTaken.Inc();
+        _metrics?.SnapshotDuration.Observe((snapshot.LoopTime + Stopwatch.GetElapsedTime(start)).TotalSeconds);
+        _metrics?.SnapshotWriteDuration.Observe(snapshot.WriteTime.TotalSeconds);
     }
 
     /// <summary>Fails every request still waiting with <paramref name="reason"/>: the node is stopping.</summary>
@@ -526,18 +579,19 @@ public sealed partial class ReplicaNode : IDisposable
         SettleChange(entry);
     }
 
-    /// <summary>Snapshot the state machine at the applied slot, then forget the log up to it.</summary>
-    private void TakeSnapshot()
+    /// <summary>
+    /// Captures the state machine at the applied slot and rewrites the log's tail above it; the snapshot is
+    /// written off the loop, and the log forgets what it covers once it is durable (<see cref="SnapshotWritten"/>).
+    /// </summary>
+    private void CaptureSnapshot()
     {
         long start = Stopwatch.GetTimestamp();
-        _lastSnapshotBytes = _snapshots.Take(_stateMachine, _appliedSlot, _commandIndex, _membership);
-        _core.Compact(_appliedSlot);
-        _store.Checkpoint(_appliedSlot, _core.RetainedEntries());
+        Action<Stream> content = _stateMachine.CaptureSnapshot();
+        long mark = _store.BeginCheckpoint(_appliedSlot, _core.EntriesAbove(_appliedSlot));
+        _snapshotInProgress = new SnapshotInProgress(_snapshots, content, new SnapshotPoint(_appliedSlot, _commandIndex, _membership), mark,
+            Stopwatch.GetElapsedTime(start));
         _lastSnapshotSlot = _appliedSlot;
         _commandBytesSinceSnapshot = 0;
-        _metrics?.SnapshotsTaken.Inc();
-        _metrics?.SnapshotDuration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        LogSnapshot(_appliedSlot, _commandIndex);
     }
 
     private void CompleteAppliedReads() =>

@@ -32,14 +32,19 @@ public sealed class ReplicaSnapshots(SnapshotStore store)
     /// <summary>The latest snapshot, verified, or null if there is none.</summary>
     public SnapshotReader? OpenLatest() => store.OpenLatest();
 
-    /// <summary>Writes the state machine's snapshot at <paramref name="slot"/>, with the membership chosen as of it, durably; returns its content's size in bytes.</summary>
-    public long Take(IStateMachine stateMachine, ulong slot, ulong commandIndex, Membership membership)
+    /// <summary>
+    /// Writes a snapshot at <paramref name="slot"/> whose content <paramref name="content"/> writes (the state machine's
+    /// <see cref="IStateMachine.WriteSnapshot"/>, or the writer of its <see cref="IStateMachine.CaptureSnapshot"/>), with
+    /// the membership chosen as of it, durably; returns its content's size in bytes.
+    /// </summary>
+    public long Take(Action<Stream> content, ulong slot, ulong commandIndex, Membership membership)
     {
+        ArgumentNullException.ThrowIfNull(content);
         Invariant.Check(membership.Slot <= slot, "a snapshot's membership was chosen at or below its slot");
         using var writer = store.BeginWrite(checked((long)slot), EncodeMetadata(commandIndex, membership));
         using (var stream = new SnapshotWriterStream(writer))
         {
-            stateMachine.WriteSnapshot(stream);
+            content(stream);
         }
         writer.Commit();
         return writer.ContentLength;

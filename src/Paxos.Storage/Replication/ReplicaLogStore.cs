@@ -131,19 +131,41 @@ public sealed class ReplicaLogStore : IDisposable
     /// that index, <see cref="ReplicaCore.RetainedEntries"/>: each was persisted here before) at the
     /// end of the log, durably, and delete the segments before them.
     /// </summary>
-    public void Checkpoint(ulong snapshotIndex, IEnumerable<LogEntry> retained)
+    public void Checkpoint(ulong snapshotIndex, IEnumerable<LogEntry> retained) =>
+        CompleteCheckpoint(BeginCheckpoint(snapshotIndex, retained));
+
+    /// <summary>
+    /// The first half of a <see cref="Checkpoint"/> for a snapshot at <paramref name="snapshotIndex"/> that is still
+    /// being written: appends the hard state and <paramref name="retained"/> (every entry held above that index now)
+    /// without an fsync, and returns the mark to hand to <see cref="CompleteCheckpoint"/> once the snapshot is
+    /// durable. Everything the log needs above the snapshot is then at or after the mark: the entries held now were
+    /// rewritten after it, later ones are appended after it. Until then nothing is deleted, so a crash before the
+    /// snapshot is durable restarts from the older one with the log intact.
+    /// </summary>
+    public long BeginCheckpoint(ulong snapshotIndex, IEnumerable<LogEntry> retained)
     {
         ArgumentNullException.ThrowIfNull(retained);
         Invariant.Check(_recovered is null, "recover the log before writing to it");
-        long firstNeeded = _wal.NextSequence;
+        long mark = _wal.NextSequence;
         foreach (var entry in retained)
         {
             Invariant.Check(entry.Slot > snapshotIndex, "a checkpoint keeps only entries above its snapshot");
             AppendEntry(entry);
         }
         AppendHardState(_hardState);
+        _wal.Flush();
+        return mark;
+    }
+
+    /// <summary>
+    /// The second half of a <see cref="Checkpoint"/>, once its snapshot is durable: makes what
+    /// <see cref="BeginCheckpoint"/> rewrote durable, then deletes the segments wholly before <paramref name="mark"/>.
+    /// </summary>
+    public void CompleteCheckpoint(long mark)
+    {
+        Invariant.Check(mark <= _wal.NextSequence, "a checkpoint's mark was taken from this log");
         _wal.Sync();
-        _wal.TruncatePrefix(firstNeeded);
+        _wal.TruncatePrefix(mark);
     }
 
     /// <summary>Closes the log's files; everything appended and synced stays on disk.</summary>

@@ -128,11 +128,19 @@ public sealed class SnapshotStore
         }
     }
 
-    /// <summary>Renames a completed, fsynced temporary file into place durably, then deletes older snapshots.</summary>
+    /// <summary>
+    /// Renames a completed, fsynced temporary file into place durably, then deletes older snapshots; deletes it instead
+    /// if a newer snapshot was put in place while it was written (a node's own, overtaken by one from its leader).
+    /// </summary>
     internal void Install(string tempPath, long index)
     {
         lock (_gate)
         {
+            if (ListIndexes() is [.., long newest] && newest > index)
+            {
+                _fs.DeleteFile(tempPath);
+                return;
+            }
             _fs.RenameFile(tempPath, Path.Combine(_directory, SnapshotFormat.FileName(index)));
             if (!PlantSkipRenameSync)
             {

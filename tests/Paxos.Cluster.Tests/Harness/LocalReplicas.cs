@@ -85,7 +85,7 @@ internal sealed class LocalReplicas : IDisposable
     public void Input(int number, Action<ReplicaNode> input)
     {
         input(this[number]);
-        this[number].RunRound();
+        Round(this[number]);
     }
 
     /// <summary>The running node that leads, or null.</summary>
@@ -118,7 +118,7 @@ internal sealed class LocalReplicas : IDisposable
             if (node is not null)
             {
                 node.Tick();
-                node.RunRound();
+                Round(node);
             }
         }
         for (int count = _inFlight.Count; count > 0; count--)
@@ -140,7 +140,18 @@ internal sealed class LocalReplicas : IDisposable
                     }
                     break;
             }
-            node.RunRound();
+            Round(node);
+        }
+    }
+
+    /// <summary>Runs <paramref name="node"/>'s round; a snapshot it captured is written and handed back at once, as by a driver with an instant disk.</summary>
+    private static void Round(ReplicaNode node)
+    {
+        node.RunRound();
+        if (node.TakeSnapshotToWrite() is { } snapshot)
+        {
+            snapshot.Write();
+            node.SnapshotWritten(snapshot);
         }
     }
 

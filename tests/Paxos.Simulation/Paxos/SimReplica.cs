@@ -46,6 +46,7 @@ internal sealed class SimReplica : ISimProcess
     private readonly SimReplicaLeases _leases;
     private bool _tickWaiting;
     private int _transferTo = -1;
+    private readonly SimRandom _snapshotDelays;
 
     /// <summary>Starts a replica process from what <paramref name="context"/>'s disk holds.</summary>
     private SimReplica(SimNodeContext context, PaxosWorld world)
@@ -88,6 +89,7 @@ internal sealed class SimReplica : ISimProcess
             },
             _snapshots,
             new SimPeers(context.NodeId, world, _snapshots, core.MaxMessageBytes, Emit)));
+        _snapshotDelays = random.Fork(); // after the node took its own: its draws stay what they were before snapshots were written off the loop
         _store.Changes.PlantKeepWatchersOnReset = world.Bug == PlantedBug.WatchMissesSnapshot;
         _leases = SimReplicaLeases.Create(world, context, _node, _store, (delay, action) => world.Cluster.SetTimer(context.NodeId, delay, replica => replica.Step(action)));
         world.Trace.Add($"n{Id} starts (incarnation {context.Incarnation}) at applied slot {_node.AppliedSlot}, last accepted slot {_node.LastAcceptedSlot}"
@@ -350,6 +352,10 @@ internal sealed class SimReplica : ISimProcess
             }
 
             _node.RunRound();
+            if (_node.TakeSnapshotToWrite() is { } snapshot)
+            {
+                ScheduleSnapshotWrite(snapshot);
+            }
         }
         catch (SimDiskFaultException e)
         {
@@ -378,6 +384,28 @@ internal sealed class SimReplica : ISimProcess
             _transferTo = -1;
         }
     });
+
+    /// <summary>
+    /// Writes a captured snapshot as the driver does, off the loop: after a random delay of the node's
+    /// clock at least its file's fsyncs long, while the node goes on; then hands it back to the loop
+    /// after another. A crash before the write loses it (the log was not compacted); one between the
+    /// write and the hand-back restarts from it with the log uncompacted; a snapshot installed from the
+    /// leader meanwhile supersedes it. A failed write stops the node when the loop hears of it.
+    /// </summary>
+    private void ScheduleSnapshotWrite(SnapshotInProgress snapshot)
+    {
+        TimeSpan write = (_context.Disk.SyncLatency * 2) + _snapshotDelays.NextDuration(TimeSpan.Zero, TimeSpan.FromMilliseconds(40));
+        TimeSpan handBack = _snapshotDelays.NextDuration(TimeSpan.Zero, TimeSpan.FromMilliseconds(10));
+        _world.Cluster.SetTimer(Id, write, _ =>
+        {
+            snapshot.Write();
+            _world.Cluster.SetTimer(Id, handBack, later => later.Step(() =>
+            {
+                _world.Trace.Add($"n{Id} wrote its snapshot at slot {snapshot.Slot}");
+                later._node.SnapshotWritten(snapshot);
+            }));
+        });
+    }
 
     /// <summary>
     /// The driver stops the process when the log cannot be written: what was not fsynced may be lost

@@ -120,6 +120,44 @@ public sealed class ReplicaLogStoreTests
         Assert.Equal("after", System.Text.Encoding.ASCII.GetString(state.Entries[^1].Value.Commands[0].Span));
     }
 
+    /// <summary>
+    /// A checkpoint begun for a snapshot still being written deletes nothing: a crash then restarts from the older
+    /// snapshot with every entry. Completed, it deletes the segments before its mark, and what was appended meanwhile
+    /// (after the mark) stays.
+    /// </summary>
+    [Fact]
+    public void A_begun_checkpoint_deletes_nothing_until_it_is_completed_and_then_keeps_what_came_after_it()
+    {
+        using var dir = new TempDirectory();
+        var written = Enumerable.Range(1, 200).Select(i => Entry((ulong)i, B1, $"command {i} {new string('x', 100)}")).ToList();
+        using (var store = OpenSmall(dir))
+        {
+            store.Recover(0);
+            store.Persist(new HardState(B1, 200), written, sync: true);
+            store.BeginCheckpoint(100, written.Skip(100));
+            store.Persist(null, [Entry(201, B1, "meanwhile")], sync: true);
+        }
+
+        long mark;
+        using (var crashed = OpenSmall(dir))
+        {
+            Assert.True(File.Exists(Path.Combine(dir.Path, "0000000000000001.seg")), "nothing was deleted before the snapshot was durable");
+            DurableState state = crashed.Recover(0);
+            Assert.Equal(Enumerable.Range(1, 201).Select(i => (ulong)i), state.Entries.Select(e => e.Slot));
+            mark = crashed.BeginCheckpoint(100, state.Entries.Skip(100));
+            crashed.Persist(null, [Entry(202, B1, "meanwhile too")], sync: true);
+            Assert.True(File.Exists(Path.Combine(dir.Path, "0000000000000001.seg")));
+            crashed.CompleteCheckpoint(mark);
+            Assert.False(File.Exists(Path.Combine(dir.Path, "0000000000000001.seg")), "the completed checkpoint deleted the old segments");
+        }
+
+        using var reopened = OpenSmall(dir);
+        DurableState after = reopened.Recover(100);
+        Assert.Equal(new HardState(B1, 200), after.HardState);
+        Assert.Equal(Enumerable.Range(101, 102).Select(i => (ulong)i), after.Entries.Select(e => e.Slot));
+        Assert.Equal(["201@1.0:meanwhile", "202@1.0:meanwhile too"], after.Entries.TakeLast(2).Select(Text));
+    }
+
     [Fact]
     public void A_checkpoint_refuses_an_entry_its_snapshot_covers()
     {
