@@ -11,7 +11,7 @@ namespace Paxos.Node.Replication;
 /// Runs a <see cref="ReplicaNode"/> in a process: one loop, the only code that touches the node,
 /// takes every queued input (peer messages, client commands, read requests, clock ticks), hands them
 /// to the node and then runs its round (persist with one fsync, send, apply, answer); the snapshots
-/// the node captures are written on the thread pool and handed back to the loop. Inputs that
+/// the node captures are written on a thread of their own and handed back to the loop. Inputs that
 /// arrive while an fsync runs are handled together in the next round, which is what batches
 /// commands into slots and many records into one fsync. A loop that cannot go on (the log cannot be
 /// written, an invariant broke, a bug) stops the process rather than leave a node that looks alive
@@ -231,12 +231,13 @@ public sealed partial class ReplicaDriver : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes <paramref name="snapshot"/> on the thread pool while the loop goes on, then queues it back to the loop,
-    /// waiting for room rather than dropping it (the node captures no other snapshot until it is back).
+    /// Writes <paramref name="snapshot"/> on a thread of its own while the loop goes on (not on the thread pool, whose
+    /// few threads on a small machine would wait behind a write of seconds), then queues it back to the loop, waiting
+    /// for room rather than dropping it (the node captures no other snapshot until it is back).
     /// </summary>
     private async Task WriteSnapshotAsync(SnapshotInProgress snapshot)
     {
-        await Task.Run(snapshot.Write).ConfigureAwait(false);
+        await Task.Factory.StartNew(snapshot.Write, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         try
         {
             await _inputs.Writer.WriteAsync(new SnapshotWrittenInput(snapshot), _stop.Token).ConfigureAwait(false);

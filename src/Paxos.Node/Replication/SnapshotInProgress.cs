@@ -5,7 +5,7 @@ namespace Paxos.Node.Replication;
 
 /// <summary>
 /// A snapshot a <see cref="ReplicaNode"/> captured on its loop (<see cref="ReplicaNode.TakeSnapshotToWrite"/>), to be
-/// written off it: <see cref="Write"/> runs on any thread (the thread pool in a process, an event at a virtual time in
+/// written off it: <see cref="Write"/> runs on any thread (a thread of its own in a process, an event at a virtual time in
 /// the simulator) while the loop goes on choosing and applying; then <see cref="ReplicaNode.SnapshotWritten"/>, on the
 /// loop, compacts the log up to it. The log forgets nothing before the file is durable, so a crash in between restarts
 /// from the older snapshot with the whole log.
