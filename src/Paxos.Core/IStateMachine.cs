@@ -23,7 +23,8 @@ public interface IStateMachine
     /// runs that writer on another thread while <see cref="Apply"/> goes on, so what it writes must not change with
     /// later commands, and it must write what <see cref="WriteSnapshot"/> would have written at the capture. The
     /// default writes <see cref="WriteSnapshot"/> into memory now (the loop pays for the encoding, not for the
-    /// file); a state machine whose values are immutable can copy its tables instead, as the key-value store does.
+    /// file; the copy is held until the file is written, and a memory stream holds at most 2 GiB); a state
+    /// machine whose values are immutable can copy its tables instead, as the key-value store does.
     /// </summary>
     Action<Stream> CaptureSnapshot()
     {
