@@ -64,11 +64,8 @@ public sealed partial class ReplicaNode : IDisposable
     /// <summary>The slot of the last snapshot captured (written or still being written) or installed: when the next is due.</summary>
     private ulong _lastSnapshotSlot;
 
-    /// <summary>The snapshot captured and being written off the loop, if one is; the next waits for it.</summary>
+    /// <summary>The snapshot handed to the driver and being written off the loop, if one is; the next waits for it.</summary>
     private SnapshotInProgress? _snapshotInProgress;
-
-    /// <summary>True once <see cref="_snapshotInProgress"/> was handed to the driver to write.</summary>
-    private bool _snapshotHandedOut;
 
     private long _commandBytesSinceSnapshot;
     private long _lastSnapshotBytes;
@@ -328,9 +325,8 @@ public sealed partial class ReplicaNode : IDisposable
     /// <summary>
     /// Carries out what the inputs since the last round made ready: retries commands that waited for
     /// room in the pipeline, processes every <see cref="Ready"/> (after which the state machine reflects
-    /// every slot the core handed out), and captures a snapshot when one is due and none is being
-    /// written: the driver then takes it (<see cref="TakeSnapshotToWrite"/>), writes it off the loop and
-    /// hands it back (<see cref="SnapshotWritten"/>).
+    /// every slot the core handed out). After it the driver asks for a snapshot to write
+    /// (<see cref="TakeSnapshotToWrite"/>), writes it off the loop and hands it back (<see cref="SnapshotWritten"/>).
     /// Throws <see cref="IOException"/> if the log cannot be written (nothing depending on it has left)
     /// and <see cref="InvariantViolationException"/> on a broken invariant: the node must stop.
     /// </summary>
@@ -346,25 +342,22 @@ public sealed partial class ReplicaNode : IDisposable
         }
         Invariant.Check(_appliedSlot == _core.AppliedIndex, $"the state machine reflects slot {_appliedSlot}, the core handed out slots up to {_core.AppliedIndex}");
         Invariant.Check(_membership.Slot <= _appliedSlot && _membership.Slot <= _core.Membership.Slot, "the applied membership was chosen at or below the applied slot, and is not newer than the committed one");
-        if (_snapshotInProgress is null
-            && (_appliedSlot >= _lastSnapshotSlot + _snapshotInterval || _commandBytesSinceSnapshot >= Math.Max(SnapshotCommandBytes, _lastSnapshotBytes)))
-        {
-            CaptureSnapshot();
-        }
     }
 
     /// <summary>
-    /// The snapshot the last rounds captured, once: write it (<see cref="SnapshotInProgress.Write"/>) on any
-    /// thread, then hand it back to the loop with <see cref="SnapshotWritten"/>. Null if there is none to write.
-    /// No other snapshot is captured until it is handed back.
+    /// On the loop, after <see cref="RunRound"/>: if a snapshot is due and none is being written, captures one
+    /// at the applied slot and returns it; write it (<see cref="SnapshotInProgress.Write"/>) on any thread, then
+    /// hand it back to the loop with <see cref="SnapshotWritten"/>. Null if none is due. No other snapshot is
+    /// captured until it is handed back.
     /// </summary>
     public SnapshotInProgress? TakeSnapshotToWrite()
     {
-        if (_snapshotInProgress is null || _snapshotHandedOut)
+        if (_snapshotInProgress is not null
+            || (_appliedSlot < _lastSnapshotSlot + _snapshotInterval && _commandBytesSinceSnapshot < Math.Max(SnapshotCommandBytes, _lastSnapshotBytes)))
         {
             return null;
         }
-        _snapshotHandedOut = true;
+        CaptureSnapshot();
         return _snapshotInProgress;
     }
 
@@ -376,9 +369,8 @@ public sealed partial class ReplicaNode : IDisposable
     public void SnapshotWritten(SnapshotInProgress snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        Invariant.Check(ReferenceEquals(snapshot, _snapshotInProgress) && _snapshotHandedOut, "only the snapshot handed out to write comes back");
+        Invariant.Check(ReferenceEquals(snapshot, _snapshotInProgress), "only the snapshot handed out to write comes back");
         _snapshotInProgress = null;
-        _snapshotHandedOut = false;
         snapshot.ThrowIfFailed();
         long start = Stopwatch.GetTimestamp();
         if (snapshot.Slot > _core.SnapshotIndex)
